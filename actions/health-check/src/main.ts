@@ -1,0 +1,61 @@
+import { InputError, InputReader, type RawInputSource } from '../../../packages/inputs/index';
+import { type Logger } from '../../../packages/log/index';
+import { type ActionReporter } from '../../../packages/log/reporter';
+import { type Clock, type HttpTransport, probeUrl, realClock } from '../../../packages/probe/index';
+import { readHealthCheckInputs } from './inputs';
+import { failureMessage, summaryMarkdown, toReports } from './report';
+
+export interface HealthCheckDependencies {
+  inputs: RawInputSource;
+  logger: Logger;
+  reporter: ActionReporter;
+  transport: HttpTransport;
+  clock?: Clock;
+}
+
+/** Checks every URL in parallel and reports; returns whether all were healthy. */
+export async function run(deps: HealthCheckDependencies): Promise<boolean> {
+  const { logger, reporter } = deps;
+  const clock = deps.clock ?? realClock;
+  try {
+    const config = readHealthCheckInputs(new InputReader(deps.inputs));
+    for (const secret of config.secrets) logger.mask(secret);
+
+    const started = clock.now();
+    const { schedule } = config;
+    logger.info(
+      `Checking ${config.requests.length} URL(s): up to ${schedule.maxAttempts} attempts, ` +
+      `${schedule.intervalMs} ms apart (${schedule.backoff}), success after ${schedule.successThreshold} in a row`,
+    );
+    const results = await Promise.all(config.requests.map(async (request) => {
+      const result = await probeUrl(request, config.checks, schedule, {
+        transport: deps.transport,
+        clock,
+        onAttempt: (record) => logger.info(
+          `${request.url.origin}${request.url.pathname} attempt ${record.attempt}/${schedule.maxAttempts}: ` +
+          `${record.ok ? 'ok' : 'failed'}, ${record.detail}`,
+        ),
+      });
+      logger.info(`${result.url}: ${result.diagnosis}`);
+      return result;
+    }));
+    const durationMs = Math.round(clock.now() - started);
+
+    const reports = toReports(results);
+    const healthy = reports.every((r) => r.healthy);
+    reporter.setOutput('healthy', String(healthy));
+    reporter.setOutput('attempts', String(Math.max(...reports.map((r) => r.attempts))));
+    reporter.setOutput('duration-ms', String(durationMs));
+    reporter.setOutput('results', JSON.stringify(reports));
+    await reporter.writeSummary(summaryMarkdown(reports, durationMs));
+    if (!healthy) {
+      for (const report of reports.filter((r) => !r.healthy)) logger.error(`${report.url}: ${report.diagnosis}`);
+      reporter.setFailed(failureMessage(reports));
+    }
+    return healthy;
+  } catch (error) {
+    reporter.setFailed(error instanceof InputError ? error.message : `health-check failed: ${(error as Error).message}`);
+    if (!(error instanceof InputError)) logger.debug((error as Error).stack ?? String(error));
+    return false;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The Logger every action and package writes through, so logic never imports @actions/core
+ * directly and tests can capture what a user would see.
+ */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  startGroup(title: string): void;
+  endGroup(): void;
+  /** Registers a secret so the runner masks it everywhere, including each line of a multi-line value. */
+  mask(secret: string): void;
+}
+
+/** Every piece of a secret the runner must mask: the whole value and, for multi-line values, each line. */
+export function maskablePieces(secret: string): string[] {
+  if (secret.trim() === '') return [];
+  const pieces = new Set<string>([secret]);
+  for (const line of secret.split(/\r?\n/)) {
+    if (line.trim() !== '') pieces.add(line.replace(/\r$/, ''));
+  }
+  return [...pieces];
+}
+
+/** Runs `work` inside a log group and reports how long it took, so long phases never look silent. */
+export async function inGroup<T>(logger: Logger, title: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  logger.startGroup(title);
+  try {
+    return await work();
+  } finally {
+    logger.info(`${title}: ${Math.round(performance.now() - started)} ms`);
+    logger.endGroup();
+  }
+}
+
+/** A Logger that records lines instead of printing them; for tests. */
+export class MemoryLogger implements Logger {
+  readonly lines: string[] = [];
+  readonly masked: string[] = [];
+  debug(message: string): void { this.lines.push(`debug: ${message}`); }
+  info(message: string): void { this.lines.push(message); }
+  warning(message: string): void { this.lines.push(`warning: ${message}`); }
+  error(message: string): void { this.lines.push(`error: ${message}`); }
+  startGroup(title: string): void { this.lines.push(`group: ${title}`); }
+  endGroup(): void { this.lines.push('endgroup'); }
+  mask(secret: string): void { this.masked.push(...maskablePieces(secret)); }
+  text(): string { return this.lines.join('\n'); }
+}

@@ -1,0 +1,114 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { type FailureKind, type HttpTransport, type ProbeRequest, type ProbeResponse, TransportError } from './types';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_REDIRECTS = 10;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH)/;
+
+/** Maps a Node socket or TLS error to the failure kinds users read in the diagnosis. */
+export function classifyNetworkError(error: NodeJS.ErrnoException): FailureKind {
+  const code = error.code ?? '';
+  if (code === 'ECONNREFUSED') return 'connection-refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return 'connection-reset';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NODATA') return 'dns';
+  if (code === 'ETIMEDOUT') return 'timeout';
+  if (TLS_CODES.test(code)) return 'tls';
+  return 'network';
+}
+
+function describe(kind: FailureKind, error: NodeJS.ErrnoException, url: URL): string {
+  const code = error.code ? ` (${error.code})` : '';
+  switch (kind) {
+    case 'connection-refused': return `connection refused by ${url.host}`;
+    case 'connection-reset': return `connection reset by ${url.host}${code}`;
+    case 'dns': return `DNS lookup of ${url.hostname} failed${code}`;
+    case 'tls': return `TLS error: ${error.message}${code}`;
+    default: return `${error.message}${code}`;
+  }
+}
+
+/** HTTP(S) over Node's own sockets: a fresh connection per attempt, as a probe should measure. */
+export const nodeHttpTransport: HttpTransport = {
+  async send(request) {
+    const started = performance.now();
+    const deadline = started + request.timeoutMs;
+    let url = request.url;
+    let method = request.method;
+    for (let redirects = 0; ; redirects += 1) {
+      const answer = await sendOnce({ ...request, url, method }, deadline);
+      const location = answer.location;
+      if (!request.followRedirects || !REDIRECT_STATUSES.has(answer.status) || !location) {
+        return {
+          status: answer.status, body: answer.body, latencyMs: performance.now() - started,
+          finalUrl: url.href, redirects,
+        } satisfies ProbeResponse;
+      }
+      if (redirects >= MAX_REDIRECTS) {
+        throw new TransportError('redirects', `more than ${MAX_REDIRECTS} redirects, last to ${location}`);
+      }
+      url = new URL(location, url);
+      // As browsers do: 303, and 301/302 after a non-GET, continue as GET.
+      if (answer.status === 303 || ((answer.status === 301 || answer.status === 302) && method !== 'HEAD')) method = 'GET';
+    }
+  },
+};
+
+interface RawAnswer {
+  status: number;
+  body: string;
+  location?: string;
+}
+
+function sendOnce(request: ProbeRequest, deadline: number): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const url = request.url;
+    const isHttps = url.protocol === 'https:';
+    const options: https.RequestOptions = {
+      method: request.method,
+      headers: { 'user-agent': 'golden-pipeline-health-check', ...request.headers },
+      agent: false,
+      ...(isHttps ? { rejectUnauthorized: !request.insecure, ...(request.ca ? { ca: request.ca } : {}) } : {}),
+    };
+    const timeLeft = Math.max(1, deadline - performance.now());
+    let settled = false;
+    const fail = (error: TransportError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(error);
+    };
+    const req = (isHttps ? https : http).request(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (size < MAX_BODY_BYTES) chunks.push(chunk.subarray(0, MAX_BODY_BYTES - size));
+        size += chunk.length;
+      });
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          location: typeof res.headers.location === 'string' ? res.headers.location : undefined,
+        });
+      });
+      res.on('error', (error: NodeJS.ErrnoException) =>
+        fail(new TransportError(classifyNetworkError(error), describe(classifyNetworkError(error), error, url), error.code)));
+    });
+    const timer = setTimeout(
+      () => fail(new TransportError('timeout', `no complete answer within ${Math.round(timeLeft)} ms`)),
+      timeLeft,
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const kind = classifyNetworkError(error);
+      fail(new TransportError(kind, describe(kind, error, url), error.code));
+    });
+    req.end();
+  });
+}

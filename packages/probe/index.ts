@@ -1,0 +1,4 @@
+export * from './types';
+export * from './checks';
+export * from './schedule';
+export * from './http';

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Bundles every action's entry points with the @vercel/ncc API into CommonJS dist/*.cjs.
+// esm: false because ssh2 reads __dirname, which an ESM bundle does not have.
+//
+//   node scripts/build.mjs [--out-root DIR] [action ...]
+// --out-root writes bundles under DIR/actions/<name>/dist instead of in place (used by check-dist).
+import ncc from '@vercel/ncc';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const outRootIndex = args.indexOf('--out-root');
+const outRoot = outRootIndex >= 0 ? resolve(args.splice(outRootIndex, 2)[1]) : root;
+const wanted = new Set(args);
+
+// src/index.ts → dist/index.cjs, src/post.ts → dist/post.cjs
+const ENTRIES = [['index.ts', 'index.cjs'], ['post.ts', 'post.cjs']];
+
+const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(join(root, 'actions', entry.name, 'action.yml')))
+  .map((entry) => entry.name)
+  .filter((name) => wanted.size === 0 || wanted.has(name))
+  .sort();
+
+for (const action of actions) {
+  const dist = join(outRoot, 'actions', action, 'dist');
+  rmSync(dist, { recursive: true, force: true });
+  mkdirSync(dist, { recursive: true });
+  for (const [source, bundle] of ENTRIES) {
+    const entry = join(root, 'actions', action, 'src', source);
+    if (!existsSync(entry)) continue;
+    const started = performance.now();
+    const { code, assets } = await ncc(entry, {
+      esm: false,
+      minify: true,
+      sourceMap: false,
+      target: 'es2023',
+      quiet: true,
+      transpileOnly: false,
+      license: 'licenses.txt',
+    });
+    writeFileSync(join(dist, bundle), code);
+    for (const [name, asset] of Object.entries(assets ?? {})) {
+      if (name.endsWith('.node')) throw new Error(`${action}: a native addon (${name}) reached the bundle; install with scripts off`);
+      const target = join(dist, name);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, asset.source);
+    }
+    const kb = Math.round(Buffer.byteLength(code) / 1024);
+    console.log(`built actions/${action}/dist/${bundle} (${kb} KiB) in ${Math.round(performance.now() - started)} ms`);
+  }
+}
