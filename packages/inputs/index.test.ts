@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   InputError, InputReader, envInputSource, inputEnvName, parseDuration, parseHttpUrl, parseList,
   parseStatusRanges, statusMatches, formatStatusRanges,
-} from './index';
+} from './index.ts';
 
 const reader = (values: Record<string, string>) => new InputReader((name) => values[name] ?? '');
 

@@ -11,14 +11,17 @@ export interface SourcePosition {
 
 /** A bad input: names the input and, for inputs read from files, the line and column. */
 export class InputError extends Error {
-  constructor(
-    readonly input: string,
-    readonly problem: string,
-    readonly position?: SourcePosition,
-  ) {
+  readonly input: string;
+  readonly problem: string;
+  readonly position?: SourcePosition;
+
+  constructor(input: string, problem: string, position?: SourcePosition) {
     const where = position ? ` (${position.file}:${position.line}:${position.column})` : '';
     super(`Input '${input}'${where}: ${problem}`);
     this.name = 'InputError';
+    this.input = input;
+    this.problem = problem;
+    this.position = position;
   }
 }
 
@@ -124,7 +127,11 @@ export function formatStatusRanges(ranges: readonly StatusRange[]): string {
  * and throws an InputError naming the input when it is malformed.
  */
 export class InputReader {
-  constructor(private readonly raw: RawInputSource = envInputSource()) {}
+  private readonly raw: RawInputSource;
+
+  constructor(raw: RawInputSource = envInputSource()) {
+    this.raw = raw;
+  }
 
   string(name: string, fallback = ''): string {
     const value = this.raw(name);

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { type Logger, maskablePieces } from './index';
+import { type Logger, maskablePieces } from './index.ts';
 
 /** The Logger backed by @actions/core workflow commands. */
 export const coreLogger: Logger = {

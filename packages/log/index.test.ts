@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inGroup, maskablePieces, MemoryLogger } from './index';
+import { inGroup, maskablePieces, MemoryLogger } from './index.ts';
 
 describe('maskablePieces', () => {
   it('masks each line of a multi-line secret so no line of a private key can leak', () => {

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { ActionReporter } from './reporter';
+import type { ActionReporter } from './reporter.ts';
 
 export const coreReporter: ActionReporter = {
   setOutput: (name, value) => core.setOutput(name, value),

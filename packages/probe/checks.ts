@@ -1,5 +1,5 @@
-import { formatStatusRanges, statusMatches } from '../inputs/index';
-import type { FailureKind, ProbeResponse, ResponseChecks } from './types';
+import { formatStatusRanges, statusMatches } from '../inputs/index.ts';
+import type { FailureKind, ProbeResponse, ResponseChecks } from './types.ts';
 
 export type CheckOutcome = { ok: true } | { ok: false; failure: FailureKind; detail: string };
 

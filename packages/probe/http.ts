@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { type FailureKind, type HttpTransport, type ProbeRequest, type ProbeResponse, TransportError } from './types';
+import { type FailureKind, type HttpTransport, type ProbeRequest, type ProbeResponse, TransportError } from './types.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_REDIRECTS = 10;

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   evaluateResponse, nextWaitMs, parseJsonPath, probeUrl, readJsonPath, redactUrl, TransportError,
   type ProbeRequest, type ProbeSchedule, type ResponseChecks,
-} from './index';
-import { ScriptedTransport, VirtualClock, type ScriptedAnswer } from './testing';
+} from './index.ts';
+import { ScriptedTransport, VirtualClock, type ScriptedAnswer } from './testing.ts';
 
 const request: ProbeRequest = {
   url: new URL('http://app.test/health'), method: 'GET', headers: {}, timeoutMs: 1000, followRedirects: true, insecure: false,

@@ -1,8 +1,8 @@
-import { evaluateResponse } from './checks';
+import { evaluateResponse } from './checks.ts';
 import {
   type AttemptRecord, type Clock, type HttpTransport, type ProbeRequest, type ProbeResult, type ProbeSchedule,
   type ResponseChecks, TransportError,
-} from './types';
+} from './types.ts';
 
 export const realClock: Clock = {
   now: () => performance.now(),

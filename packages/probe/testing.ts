@@ -1,4 +1,4 @@
-import { type Clock, type HttpTransport, type ProbeRequest, type ProbeResponse, TransportError } from './types';
+import { type Clock, type HttpTransport, type ProbeRequest, type ProbeResponse, TransportError } from './types.ts';
 
 /** Virtual time: sleep advances the clock instantly, so schedules can be tested exactly. */
 export class VirtualClock implements Clock {
@@ -15,7 +15,13 @@ export type ScriptedAnswer =
 /** Answers from a script, one per request, advancing the virtual clock by each answer's latency. */
 export class ScriptedTransport implements HttpTransport {
   readonly requests: ProbeRequest[] = [];
-  constructor(private readonly clock: VirtualClock, private readonly script: ScriptedAnswer[]) {}
+  private readonly clock: VirtualClock;
+  private readonly script: ScriptedAnswer[];
+
+  constructor(clock: VirtualClock, script: ScriptedAnswer[]) {
+    this.clock = clock;
+    this.script = script;
+  }
   async send(request: ProbeRequest): Promise<ProbeResponse> {
     this.requests.push(request);
     const answer = this.script[Math.min(this.requests.length - 1, this.script.length - 1)]!;

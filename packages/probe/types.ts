@@ -1,4 +1,4 @@
-import type { StatusRange } from '../inputs/index';
+import type { StatusRange } from '../inputs/index.ts';
 
 export interface ProbeRequest {
   url: URL;
@@ -27,9 +27,14 @@ export type FailureKind =
 
 /** A request that got no HTTP answer. */
 export class TransportError extends Error {
-  constructor(readonly kind: FailureKind, message: string, readonly code?: string) {
+  readonly kind: FailureKind;
+  readonly code?: string;
+
+  constructor(kind: FailureKind, message: string, code?: string) {
     super(message);
     this.name = 'TransportError';
+    this.kind = kind;
+    this.code = code;
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMasks, inputEnvironment, parseFileCommands, parseWorkflowCommands } from './index';
+import { applyMasks, inputEnvironment, parseFileCommands, parseWorkflowCommands } from './index.ts';
 
 describe('parseFileCommands', () => {
   it('reads name=value lines and name<<delimiter blocks as @actions/core writes them', () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { inputEnvName } from '../inputs/index';
+import { inputEnvName } from '../inputs/index.ts';
 
 export interface WorkflowCommand {
   command: string;

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputReader } from '../../../packages/inputs/index';
-import { readHealthCheckInputs } from './inputs';
+import { InputReader } from '../../../packages/inputs/index.ts';
+import { readHealthCheckInputs } from './inputs.ts';
 
 const read = (values: Record<string, string>) => readHealthCheckInputs(new InputReader((name) => values[name] ?? ''));
 // A real self-signed certificate, made once for these tests.

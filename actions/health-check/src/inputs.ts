@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { InputError, type InputReader, parseDuration, parseHttpUrl, parseStatusRanges } from '../../../packages/inputs/index';
-import type { JsonFieldCheck, ProbeRequest, ProbeSchedule, ResponseChecks } from '../../../packages/probe/index';
+import { InputError, type InputReader, parseDuration, parseHttpUrl, parseStatusRanges } from '../../../packages/inputs/index.ts';
+import type { JsonFieldCheck, ProbeRequest, ProbeSchedule, ResponseChecks } from '../../../packages/probe/index.ts';
 
 export interface HealthCheckInputs {
   /** One request per URL, headers and TLS settings included. */

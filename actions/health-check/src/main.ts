@@ -1,9 +1,9 @@
-import { InputError, InputReader, type RawInputSource } from '../../../packages/inputs/index';
-import { type Logger } from '../../../packages/log/index';
-import { type ActionReporter } from '../../../packages/log/reporter';
-import { type Clock, type HttpTransport, probeUrl, realClock } from '../../../packages/probe/index';
-import { readHealthCheckInputs } from './inputs';
-import { failureMessage, summaryMarkdown, toReports } from './report';
+import { InputError, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
+import { type Logger } from '../../../packages/log/index.ts';
+import { type ActionReporter } from '../../../packages/log/reporter.ts';
+import { type Clock, type HttpTransport, probeUrl, realClock } from '../../../packages/probe/index.ts';
+import { readHealthCheckInputs } from './inputs.ts';
+import { failureMessage, summaryMarkdown, toReports } from './report.ts';
 
 export interface HealthCheckDependencies {
   inputs: RawInputSource;

@@ -1,4 +1,4 @@
-import type { ProbeResult } from '../../../packages/probe/index';
+import type { ProbeResult } from '../../../packages/probe/index.ts';
 
 export interface UrlReport {
   url: string;

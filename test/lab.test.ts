@@ -1,0 +1,166 @@
+/**
+ * The lab is real infrastructure: these tests prove each piece works the way the actions will use it.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as net from 'node:net';
+import { promisify } from 'node:util';
+import { Client, type ConnectConfig } from 'ssh2';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labEnv, parseLabEnv, readKey, type LabEnv } from './support/lab.ts';
+
+const run = promisify(execFile);
+let lab: LabEnv;
+beforeAll(() => { lab = labEnv(); });
+
+/** The SHA256 fingerprint OpenSSH prints for a known_hosts line's key. */
+const fingerprintOf = (knownHostsLine: string) =>
+  createHash('sha256').update(Buffer.from(knownHostsLine.trim().split(/\s+/)[2]!, 'base64')).digest('base64').replace(/=+$/, '');
+
+/** Connects with the host key pinned: the connection fails unless the server presents exactly that key. */
+function connect(config: ConnectConfig, knownHostsLine: string): Promise<Client> {
+  const pinned = fingerprintOf(knownHostsLine);
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    client.on('ready', () => resolve(client)).on('error', reject).connect({
+      ...config,
+      readyTimeout: 10_000,
+      hostVerifier: (key: Buffer) => createHash('sha256').update(key).digest('base64').replace(/=+$/, '') === pinned,
+    });
+  });
+}
+
+function exec(client: Client, command: string): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, (error, stream) => {
+      if (error) return reject(error);
+      let stdout = '';
+      stream.on('data', (d: Buffer) => { stdout += d; }).stderr.on('data', () => {});
+      stream.on('close', (code: number) => resolve({ code, stdout }));
+    });
+  });
+}
+
+const deployHost = () => ({ host: lab.LAB_SSH_HOST, port: Number(lab.LAB_SSH_PORT), username: lab.LAB_SSH_USER });
+
+describe('scripts/lab env', () => {
+  it('describes every service with the documented variable names', () => {
+    for (const key of [
+      'LAB_SSH_HOST', 'LAB_SSH_PORT', 'LAB_SSH_USER', 'LAB_SSH_KEY_FILE', 'LAB_SSH_PASSWORD', 'LAB_SSH_KNOWN_HOSTS',
+      'LAB_REGISTRY', 'LAB_REGISTRY_USER', 'LAB_REGISTRY_PASSWORD',
+      'LAB_BASTION_HOST', 'LAB_BASTION_PORT', 'LAB_BASTION_USER', 'LAB_BASTION_KEY_FILE', 'LAB_BASTION_KNOWN_HOSTS',
+      'LAB_DB_HOST', 'LAB_DB_PORT', 'LAB_DB_NAME', 'LAB_DB_USER', 'LAB_DB_PASSWORD', 'LAB_PROXY_URL',
+    ]) expect(lab[key], key).toMatch(/\S/);
+    expect(lab.LAB_SSH_KNOWN_HOSTS).toMatch(/^\[127\.0\.0\.1\]:\d+ ssh-ed25519 \S+$/);
+  });
+  it('is valid shell: sourcing it yields the same values', () => {
+    const sourced = spawnSync('bash', ['-c', 'set -a; eval "$(scripts/lab env)"; env'], { encoding: 'utf8' }).stdout;
+    const env = parseLabEnv(sourced);
+    expect(env.LAB_SSH_KNOWN_HOSTS).toBe(lab.LAB_SSH_KNOWN_HOSTS);
+    expect(env.LAB_DB_PASSWORD).toBe(lab.LAB_DB_PASSWORD);
+  });
+});
+
+describe('deploy host (sshd on loopback)', () => {
+  it('accepts the deploy key with the pinned host key, and the deploy user can run containers', async () => {
+    const client = await connect({ ...deployHost(), privateKey: readKey(lab.LAB_SSH_KEY_FILE!) }, lab.LAB_SSH_KNOWN_HOSTS!);
+    try {
+      expect(await exec(client, 'id -nG')).toMatchObject({ code: 0, stdout: expect.stringMatching(/\bdocker\b/) });
+      const container = await exec(client, `docker run --rm --label golden-lab ${lab.LAB_BUSYBOX_IMAGE} echo from-a-container`);
+      expect(container).toEqual({ code: 0, stdout: 'from-a-container\n' });
+    } finally {
+      client.end();
+    }
+  });
+
+  it('accepts password login too', async () => {
+    const client = await connect({ ...deployHost(), password: lab.LAB_SSH_PASSWORD }, lab.LAB_SSH_KNOWN_HOSTS!);
+    expect((await exec(client, 'whoami')).stdout).toBe(`${lab.LAB_SSH_USER}\n`);
+    client.end();
+  });
+
+  it('refuses a wrong password', async () => {
+    await expect(connect({ ...deployHost(), password: 'wrong-password' }, lab.LAB_SSH_KNOWN_HOSTS!))
+      .rejects.toThrow(/authentication methods failed/);
+  });
+
+  it('is refused when the presented host key is not the pinned one', async () => {
+    await expect(connect({ ...deployHost(), privateKey: readKey(lab.LAB_SSH_KEY_FILE!) }, lab.LAB_BASTION_KNOWN_HOSTS!))
+      .rejects.toThrow(/verification failed/i);
+  });
+});
+
+describe('bastion and private database', () => {
+  it('gives no direct route from the runner to the database', async () => {
+    const error = await new Promise<NodeJS.ErrnoException>((resolve) => {
+      const socket = net.connect({ host: lab.LAB_DB_HOST, port: Number(lab.LAB_DB_PORT), timeout: 3000 });
+      socket.on('connect', () => { socket.destroy(); resolve(Object.assign(new Error('connected'), { code: 'CONNECTED' })); });
+      socket.on('timeout', () => { socket.destroy(); resolve(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })); });
+      socket.on('error', resolve);
+    });
+    expect(error.code).toMatch(/^(EHOSTUNREACH|ENETUNREACH)$/);
+  });
+
+  it('reaches the database through an SSH tunnel via the bastion', async () => {
+    const bastion = await connect({
+      host: lab.LAB_BASTION_HOST, port: Number(lab.LAB_BASTION_PORT), username: lab.LAB_BASTION_USER,
+      privateKey: readKey(lab.LAB_BASTION_KEY_FILE!),
+    }, lab.LAB_BASTION_KNOWN_HOSTS!);
+    const server = net.createServer((local) => {
+      bastion.forwardOut('127.0.0.1', 0, lab.LAB_DB_HOST!, Number(lab.LAB_DB_PORT), (error, remote) => {
+        if (error) { local.destroy(); return; }
+        local.pipe(remote).pipe(local);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const { stdout } = await run('psql', [
+        '-h', '127.0.0.1', '-p', String(port), '-U', lab.LAB_DB_USER!, '-d', lab.LAB_DB_NAME!, '-Atc',
+        'SELECT current_user || \'@\' || current_database() || \' via \' || host(inet_client_addr())',
+      ], { env: { ...process.env, PGPASSWORD: lab.LAB_DB_PASSWORD, PGCONNECT_TIMEOUT: '10' } });
+      // The database sees the bastion's address on the db link, not the runner's.
+      expect(stdout.trim()).toMatch(new RegExp(`^${lab.LAB_DB_USER}@${lab.LAB_DB_NAME} via 10\\.231\\.2\\.1$`));
+    } finally {
+      server.close();
+      bastion.end();
+    }
+  });
+});
+
+describe('registry', () => {
+  const dockerLogin = (password: string) =>
+    spawnSync('docker', ['--config', '/tmp/gp-lab-test-docker', 'login', '-u', lab.LAB_REGISTRY_USER!, '--password-stdin', lab.LAB_REGISTRY!],
+      { input: password, encoding: 'utf8' });
+
+  it('requires the htpasswd user for docker login', () => {
+    expect(dockerLogin('not-the-password').status).not.toBe(0);
+    expect(dockerLogin(lab.LAB_REGISTRY_PASSWORD!).stdout).toContain('Login Succeeded');
+  });
+
+  it('stores and serves a pushed image', async () => {
+    const ref = `${lab.LAB_REGISTRY}/lab-test/busybox:${Date.now()}`;
+    const docker = (...args: string[]) => run('docker', ['--config', '/tmp/gp-lab-test-docker', ...args]);
+    await docker('tag', lab.LAB_BUSYBOX_IMAGE!, ref);
+    await docker('push', ref);
+    await docker('rmi', ref);
+    await docker('pull', ref);
+    const { stdout } = await docker('image', 'inspect', '--format', '{{json .RepoDigests}}', ref);
+    expect(stdout).toMatch(/sha256:[0-9a-f]{64}/);
+    await docker('rmi', ref);
+  });
+});
+
+describe('host proxy and images', () => {
+  it('runs nginx as the host reverse proxy', async () => {
+    const response = await fetch(`${lab.LAB_PROXY_URL}/__lab/proxy-health`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('proxy ok\n');
+  });
+
+  it('has the Debian python base image with Django and psycopg2', async () => {
+    const { stdout } = await run('docker', ['run', '--rm', '--label', 'golden-lab', lab.LAB_PYTHON_IMAGE!,
+      'python3', '-c', 'import django, psycopg2, gunicorn; print("ok")']);
+    expect(stdout.trim()).toBe('ok');
+  });
+});
