@@ -3,18 +3,18 @@ import { MemoryLogger } from '../../../packages/log/index.ts';
 import { MemoryReporter } from '../../../packages/log/reporter.ts';
 import { TransportError } from '../../../packages/probe/index.ts';
 import { ScriptedTransport, VirtualClock, type ScriptedAnswer } from '../../../packages/probe/testing.ts';
-import { run } from './main.ts';
+import { runHealthCheck } from './main.ts';
 
 async function runWith(inputs: Record<string, string>, script: ScriptedAnswer[]) {
   const clock = new VirtualClock();
   const transport = new ScriptedTransport(clock, script);
   const logger = new MemoryLogger();
   const reporter = new MemoryReporter();
-  const healthy = await run({ inputs: (name) => inputs[name] ?? '', logger, reporter, transport, clock });
+  const healthy = await runHealthCheck({ inputs: (name) => inputs[name] ?? '', logger, reporter, transport, clock });
   return { healthy, transport, logger, reporter };
 }
 
-describe('health-check run', () => {
+describe('runHealthCheck', () => {
   it('reports every output and a summary row per URL when all are healthy', async () => {
     const { healthy, reporter } = await runWith({ urls: 'http://a.test/h,http://b.test/h' }, [{ status: 200, latencyMs: 12 }]);
     expect(healthy).toBe(true);

@@ -1,7 +1,9 @@
-import { InputError, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
+import { envInputSource, InputError, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
 import { type Logger } from '../../../packages/log/index.ts';
+import { coreLogger } from '../../../packages/log/core.ts';
 import { type ActionReporter } from '../../../packages/log/reporter.ts';
-import { type Clock, type HttpTransport, probeUrl, realClock } from '../../../packages/probe/index.ts';
+import { coreReporter } from '../../../packages/log/reporter-core.ts';
+import { type Clock, type HttpTransport, nodeHttpTransport, probeUrl, realClock } from '../../../packages/probe/index.ts';
 import { readHealthCheckInputs } from './inputs.ts';
 import { failureMessage, summaryMarkdown, toReports } from './report.ts';
 
@@ -13,8 +15,13 @@ export interface HealthCheckDependencies {
   clock?: Clock;
 }
 
+/** The action as the runner (and @github/local-action) runs it: production dependencies. */
+export function run(): Promise<boolean> {
+  return runHealthCheck({ inputs: envInputSource(), logger: coreLogger, reporter: coreReporter, transport: nodeHttpTransport });
+}
+
 /** Checks every URL in parallel and reports; returns whether all were healthy. */
-export async function run(deps: HealthCheckDependencies): Promise<boolean> {
+export async function runHealthCheck(deps: HealthCheckDependencies): Promise<boolean> {
   const { logger, reporter } = deps;
   const clock = deps.clock ?? realClock;
   try {

@@ -1,4 +1,5 @@
 import type { ProbeResult } from '../../../packages/probe/index.ts';
+import { median } from '../../../packages/stats/index.ts';
 
 export interface UrlReport {
   url: string;
@@ -9,12 +10,6 @@ export interface UrlReport {
   latency_ms: { min: number; median: number; max: number } | null;
   duration_ms: number;
   diagnosis: string;
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : Math.round((sorted[middle - 1]! + sorted[middle]!) / 2);
 }
 
 /** The `results` output: one entry per URL, in input order. */
@@ -29,7 +24,7 @@ export function toReports(results: readonly ProbeResult[]): UrlReport[] {
       status: result.lastStatus ?? null,
       error: result.lastError ?? null,
       latency_ms: answered.length
-        ? { min: Math.min(...answered), median: median(answered), max: Math.max(...answered) }
+        ? { min: Math.min(...answered), median: Math.round(median(answered)), max: Math.max(...answered) }
         : null,
       duration_ms: result.durationMs,
       diagnosis: result.diagnosis,

@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+/**
+ * Cold start of each built action against a bare `node -e ''` on the same Node 24 binary.
+ * Runs are interleaved (baseline, action, baseline, …) so machine noise hits both alike; the figure
+ * is the median of RUNS runs, reported as a ratio and as an overhead in ms, with each bundle's size.
+ *
+ *   node bench/cold-start.ts [--runs N]     (npm run bench)
+ * Writes bench/results/cold-start.json and cold-start.md.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inputEnvironment, readActionManifest } from '../packages/runner/index.ts';
+import { median } from '../packages/stats/index.ts';
+
+const runsFlag = process.argv.indexOf('--runs');
+const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 21;
+const GOAL_OVERHEAD_MS = 100;
+const GOAL_HEALTH_CHECK_BYTES = 1024 * 1024;
+
+// A local service every action can be pointed at.
+const server = http.createServer((_req, res) => { res.writeHead(200); res.end('ok'); });
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
+
+/** The smallest valid inputs for each action; an action without an entry stops the bench. */
+const MINIMAL_INPUTS: Record<string, Record<string, string>> = {
+  'health-check': { urls: serviceUrl, 'max-attempts': '1' },
+};
+
+function timeRun(args: string[], env: NodeJS.ProcessEnv, expectedCode = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== expectedCode) reject(new Error(`${args.join(' ')} exited ${code}, expected ${expectedCode}`));
+      else resolve(ms);
+    });
+  });
+}
+
+const actions = readdirSync('actions').filter((name) => existsSync(join('actions', name, 'action.yml'))).sort();
+const scratch = mkdtempSync(join(tmpdir(), 'bench-'));
+const rows = [];
+try {
+  for (const action of actions) {
+    const inputs = MINIMAL_INPUTS[action];
+    if (!inputs) throw new Error(`bench/cold-start.ts: add minimal inputs for ${action}`);
+    const manifest = readActionManifest(join('actions', action));
+    const bundle = join('actions', action, manifest.runs.main);
+    const output = join(scratch, `${action}.out`);
+    const env = { PATH: process.env.PATH, GITHUB_OUTPUT: output, ...inputEnvironment(manifest, inputs) };
+    // Load only: every input empty, so the action stops at its first required input (exit 1) before any work.
+    const loadOnlyEnv = { PATH: process.env.PATH, GITHUB_OUTPUT: output };
+    writeFileSync(output, '');
+    // One unmeasured run of each warms the page cache.
+    await timeRun(['-e', ''], {});
+    await timeRun([bundle], env);
+    const baseline: number[] = [];
+    const measured: number[] = [];
+    const loadOnly: number[] = [];
+    for (let i = 0; i < RUNS; i += 1) {
+      writeFileSync(output, '');
+      baseline.push(await timeRun(['-e', ''], {}));
+      measured.push(await timeRun([bundle], env));
+      loadOnly.push(await timeRun([bundle], loadOnlyEnv, 1));
+    }
+    const base = median(baseline);
+    const actionMs = median(measured);
+    const loadMs = median(loadOnly);
+    rows.push({
+      action,
+      bundle,
+      bundle_bytes: statSync(bundle).size,
+      baseline_median_ms: Number(base.toFixed(1)),
+      action_median_ms: Number(actionMs.toFixed(1)),
+      load_only_overhead_ms: Number((loadMs - base).toFixed(1)),
+      overhead_ms: Number((actionMs - base).toFixed(1)),
+      ratio: Number((actionMs / base).toFixed(2)),
+    });
+  }
+} finally {
+  server.close();
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+const result = { node: process.version, runs: RUNS, date: new Date().toISOString(), goal_overhead_ms: GOAL_OVERHEAD_MS, actions: rows };
+const table = [
+  `# Cold start (Node ${process.version}, median of ${RUNS} interleaved runs, ${result.date.slice(0, 10)})`,
+  '',
+  '| action | bundle | node -e \'\' | action | overhead | of which loading the bundle | ratio | goal |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...rows.map((r) => {
+    const sizeOk = r.action !== 'health-check' || r.bundle_bytes <= GOAL_HEALTH_CHECK_BYTES;
+    const ok = r.overhead_ms <= GOAL_OVERHEAD_MS && sizeOk;
+    return `| ${r.action} | ${(r.bundle_bytes / 1024).toFixed(0)} KiB | ${r.baseline_median_ms} ms | ${r.action_median_ms} ms | ` +
+      `${r.overhead_ms} ms | ${r.load_only_overhead_ms} ms | ${r.ratio}× | ${ok ? 'met' : 'MISSED'} (≤ ${GOAL_OVERHEAD_MS} ms${r.action === 'health-check' ? ', ≤ 1 MiB' : ''}) |`;
+  }),
+  '',
+].join('\n');
+writeFileSync('bench/results/cold-start.json', `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync('bench/results/cold-start.md', table);
+console.log(table);

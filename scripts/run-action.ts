@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * Runs an action's committed bundle locally, exactly as the GitHub runner would (see packages/runner).
+ *
+ *   node scripts/run-action.ts actions/health-check --input urls=http://127.0.0.1:8000/health \
+ *        [--input name=value ...] [--env NAME=value ...] [--json]
+ *
+ * Prints the step's log as the job log would show it (masks applied), then its outputs and summary.
+ * With --json prints one JSON object instead. Exits with the step's exit code.
+ */
+import { runAction, type StepRun } from '../packages/runner/index.ts';
+
+function usage(message: string): never {
+  console.error(`run-action: ${message}\nusage: node scripts/run-action.ts <action-dir> [--input name=value]... [--env NAME=value]... [--json]`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+const actionDir = args.shift();
+if (!actionDir || actionDir.startsWith('-')) usage('name the action folder, e.g. actions/health-check');
+const inputs: Record<string, string> = {};
+const env: Record<string, string> = {};
+let json = false;
+while (args.length > 0) {
+  const flag = args.shift()!;
+  if (flag === '--json') { json = true; continue; }
+  if (flag !== '--input' && flag !== '--env') usage(`unknown flag ${flag}`);
+  const pair = args.shift();
+  const equals = pair?.indexOf('=') ?? -1;
+  if (!pair || equals <= 0) usage(`${flag} takes name=value`);
+  (flag === '--input' ? inputs : env)[pair.slice(0, equals)] = pair.slice(equals + 1);
+}
+
+function show(step: StepRun): void {
+  console.log(`── ${step.step} step: exit ${step.exitCode}`);
+  process.stdout.write(step.maskedLog);
+  if (step.stderr) process.stderr.write(step.stderr);
+  if (Object.keys(step.outputs).length > 0) {
+    console.log('── outputs');
+    for (const [name, value] of Object.entries(step.outputs)) console.log(`${name}=${value}`);
+  }
+  if (step.summary) console.log(`── summary\n${step.summary}`);
+}
+
+const run = await runAction(actionDir, { inputs, env });
+const steps = [run.main, ...(run.post ? [run.post] : [])];
+if (json) {
+  console.log(JSON.stringify(steps.map(({ step, exitCode, outputs, state, summary, maskedLog }) =>
+    ({ step, exitCode, outputs, state, summary, log: maskedLog })), null, 2));
+} else {
+  steps.forEach(show);
+}
+process.exit(steps.find((s) => s.exitCode !== 0)?.exitCode ?? 0);
