@@ -3,10 +3,13 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as net from 'node:net';
 import { promisify } from 'node:util';
 import { Client, type ConnectConfig } from 'ssh2';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labEnv, parseLabEnv, readKey, type LabEnv } from './support/lab.ts';
 
 const run = promisify(execFile);
@@ -129,8 +132,11 @@ describe('bastion and private database', () => {
 });
 
 describe('registry', () => {
+  // A throwaway docker client config, so the test's login never touches the user's credentials.
+  const dockerConfig = mkdtempSync(join(tmpdir(), 'gp-lab-docker-'));
+  afterAll(() => rmSync(dockerConfig, { recursive: true, force: true }));
   const dockerLogin = (password: string) =>
-    spawnSync('docker', ['--config', '/tmp/gp-lab-test-docker', 'login', '-u', lab.LAB_REGISTRY_USER!, '--password-stdin', lab.LAB_REGISTRY!],
+    spawnSync('docker', ['--config', dockerConfig, 'login', '-u', lab.LAB_REGISTRY_USER!, '--password-stdin', lab.LAB_REGISTRY!],
       { input: password, encoding: 'utf8' });
 
   it('requires the htpasswd user for docker login', () => {
@@ -140,7 +146,7 @@ describe('registry', () => {
 
   it('stores and serves a pushed image', async () => {
     const ref = `${lab.LAB_REGISTRY}/lab-test/busybox:${Date.now()}`;
-    const docker = (...args: string[]) => run('docker', ['--config', '/tmp/gp-lab-test-docker', ...args]);
+    const docker = (...args: string[]) => run('docker', ['--config', dockerConfig, ...args]);
     await docker('tag', lab.LAB_BUSYBOX_IMAGE!, ref);
     await docker('push', ref);
     await docker('rmi', ref);
