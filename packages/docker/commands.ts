@@ -1,0 +1,82 @@
+/**
+ * The docker command catalogue: pure functions that return argv arrays. Nothing here runs anything;
+ * packages/ssh quotes and executes them. Tests assert the joined text.
+ */
+
+export type Argv = string[];
+
+/** Labels every container and helper this suite starts, so they can be found and cleaned up. */
+export const MANAGED_LABEL = 'golden.deploy.managed=true';
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  envFile?: string;
+  ports: string[];
+  volumes: string[];
+  labels: string[];
+  restart: string;
+  network?: string;
+  command: string[];
+  extraArgs: string[];
+}
+
+/** `docker --config DIR`, so registry credentials live in a per-deploy folder and never in ~/.docker. */
+const docker = (config?: string): Argv => (config ? ['docker', '--config', config] : ['docker']);
+
+export const login = (registry: string, username: string, config: string): Argv =>
+  [...docker(config), 'login', '--username', username, '--password-stdin', registry];
+export const logout = (registry: string, config: string): Argv => [...docker(config), 'logout', registry];
+export const pull = (image: string, config?: string): Argv => [...docker(config), 'pull', '--quiet', image];
+
+export const imageDigest = (image: string): Argv =>
+  ['docker', 'image', 'inspect', '--format', '{{if .RepoDigests}}{{index .RepoDigests 0}}{{end}}', image];
+export const imageId = (image: string): Argv => ['docker', 'image', 'inspect', '--format', '{{.Id}}', image];
+
+/** id, image reference and status of a container; exits 1 when there is none. */
+export const containerInfo = (name: string): Argv =>
+  ['docker', 'container', 'inspect', '--format', '{{.Id}}|{{.Config.Image}}|{{.Image}}|{{.State.Status}}', name];
+export const containerState = (name: string): Argv =>
+  ['docker', 'container', 'inspect', '--format',
+    'status={{.State.Status}} exit={{.State.ExitCode}} restarts={{.RestartCount}} oom={{.State.OOMKilled}} error={{.State.Error}}', name];
+export const containerHealth = (name: string): Argv =>
+  ['docker', 'container', 'inspect', '--format', '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}', name];
+
+export const stop = (name: string, timeoutSeconds = 10): Argv => ['docker', 'container', 'stop', '--time', String(timeoutSeconds), name];
+export const start = (name: string): Argv => ['docker', 'container', 'start', name];
+export const rename = (from: string, to: string): Argv => ['docker', 'container', 'rename', from, to];
+export const remove = (name: string): Argv => ['docker', 'container', 'rm', '--force', name];
+export const logs = (name: string, tail: number): Argv => ['docker', 'container', 'logs', '--tail', String(tail), name];
+
+export function run(spec: ContainerSpec): Argv {
+  return [
+    'docker', 'container', 'run', '--detach', '--name', spec.name, '--restart', spec.restart, '--label', MANAGED_LABEL,
+    ...(spec.envFile ? ['--env-file', spec.envFile] : []),
+    ...spec.ports.flatMap((port) => ['--publish', port]),
+    ...spec.volumes.flatMap((volume) => ['--volume', volume]),
+    ...spec.labels.flatMap((label) => ['--label', label]),
+    ...(spec.network ? ['--network', spec.network] : []),
+    ...spec.extraArgs,
+    spec.image,
+    ...spec.command,
+  ];
+}
+
+/** A post-deploy command inside the container: non-TTY, the command string given to the container's sh. */
+export const execInContainer = (name: string, command: string): Argv => ['docker', 'container', 'exec', name, 'sh', '-c', command];
+
+/**
+ * Prepares a host directory with a root helper container from the image being deployed: bind-mounting
+ * creates the path, then it is chowned and chmodded. The deploy user needs only docker, not sudo.
+ */
+export const prepareDir = (image: string, path: string, owner: string | undefined, mode: string | undefined): Argv => [
+  'docker', 'container', 'run', '--rm', '--label', MANAGED_LABEL, '--user', '0:0', '--entrypoint', '/bin/sh',
+  '--volume', `${path}:/prepare`, image,
+  '-c', 'set -e; if [ -n "$1" ]; then chown "$1" /prepare; fi; if [ -n "$2" ]; then chmod "$2" /prepare; fi',
+  'prepare-dir', owner ?? '', mode ?? '',
+];
+
+/** This repository's images, newest first: `ID REPOSITORY:TAG` lines. */
+export const listImages = (repository: string): Argv =>
+  ['docker', 'image', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}', repository];
+export const removeImages = (ids: readonly string[]): Argv => ['docker', 'image', 'rm', ...ids];

@@ -1,0 +1,3 @@
+export * from './commands.ts';
+export * from './envfile.ts';
+export * from './image.ts';

@@ -1,0 +1,220 @@
+import type { Duplex } from 'node:stream';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { fingerprintOfKey, type HostKeyPin, pinsForHost } from './hostkey.ts';
+import { shellJoin } from './quote.ts';
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  username: string;
+  privateKey?: string;
+  passphrase?: string;
+  password?: string;
+  /** Pins that the server's host key must match; empty only with insecureIgnoreHostKey. */
+  hostKeys: HostKeyPin[];
+  insecureIgnoreHostKey: boolean;
+  connectTimeoutMs: number;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A remote command that failed: host, command and exit code; never any secret (none is ever in argv). */
+export class RemoteError extends Error {
+  readonly host: string;
+  readonly command: string;
+  readonly code: number;
+  readonly stderr: string;
+
+  constructor(host: string, argv: readonly string[], code: number, stderr: string) {
+    const detail = stderr.trim().split('\n').slice(-3).join(' | ');
+    super(`${host}: \`${shellJoin(argv)}\` exited ${code}${detail ? `: ${detail}` : ''}`);
+    this.name = 'RemoteError';
+    this.host = host;
+    this.command = shellJoin(argv);
+    this.code = code;
+    this.stderr = stderr;
+  }
+}
+
+export class SshConnectError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SshConnectError';
+  }
+}
+
+/** A remote command left running, e.g. a lock holder; it ends when stdin closes or the connection drops. */
+export interface RemoteProcess {
+  /** Resolves with the first stdout line. */
+  firstLine: Promise<string>;
+  exit: Promise<number>;
+  /** Closes stdin, which lets the process finish. */
+  end(): void;
+}
+
+/** Everything the deploy and tunnel code needs from one SSH connection. */
+export interface RemoteHost {
+  readonly name: string;
+  exec(argv: readonly string[], options?: { stdin?: string; timeoutMs?: number }): Promise<ExecResult>;
+  /** exec that throws RemoteError on a non-zero exit. */
+  run(argv: readonly string[], options?: { stdin?: string; timeoutMs?: number }): Promise<string>;
+  start(argv: readonly string[]): Promise<RemoteProcess>;
+  writeFile(path: string, content: string | Buffer, mode: number): Promise<void>;
+  forwardOut(host: string, port: number): Promise<Duplex>;
+  close(): void;
+}
+
+function describeTarget(target: SshTarget): string {
+  return `${target.username}@${target.host}:${target.port}`;
+}
+
+function connectClient(target: SshTarget, sock?: Duplex): Promise<Client> {
+  const pins = pinsForHost(target.hostKeys, target.host, target.port);
+  let presented: string | undefined;
+  const config: ConnectConfig = {
+    host: sock ? undefined : target.host,
+    port: sock ? undefined : target.port,
+    sock,
+    username: target.username,
+    privateKey: target.privateKey,
+    passphrase: target.passphrase,
+    password: target.password,
+    readyTimeout: target.connectTimeoutMs,
+    keepaliveInterval: 10_000,
+    keepaliveCountMax: 3,
+    hostVerifier: (key: Buffer) => {
+      presented = fingerprintOfKey(key);
+      return target.insecureIgnoreHostKey || pins.some((pin) => pin.fingerprint === presented);
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    client.once('ready', () => resolve(client));
+    client.once('error', (error: Error & { level?: string }) => {
+      client.end();
+      if (presented && !target.insecureIgnoreHostKey && !pins.some((pin) => pin.fingerprint === presented)) {
+        reject(new SshConnectError(
+          `host key verification failed for ${target.host}:${target.port}: it presented ${presented}, which matches ` +
+          `none of the ${pins.length} pinned key(s). If the host was rebuilt, update host-key (ssh-keyscan -p ${target.port} ${target.host}).`));
+      } else if (error.level === 'client-authentication') {
+        reject(new SshConnectError(`authentication as ${describeTarget(target)} failed: the server accepted none of the given credentials`));
+      } else if (error.level === 'client-timeout' || /Timed out/.test(error.message)) {
+        reject(new SshConnectError(`could not connect to ${describeTarget(target)} within ${target.connectTimeoutMs} ms`));
+      } else {
+        reject(new SshConnectError(`could not connect to ${describeTarget(target)}: ${error.message}`));
+      }
+    });
+    client.connect(config);
+  });
+}
+
+function channelExec(client: Client, command: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel))));
+}
+
+/** Opens one connection (through `jump` when given) that every later command reuses. */
+export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<RemoteHost> {
+  let jumpClient: Client | undefined;
+  let sock: Duplex | undefined;
+  if (jump) {
+    jumpClient = await connectClient(jump);
+    sock = await new Promise<Duplex>((resolve, reject) =>
+      jumpClient!.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => {
+        if (error) reject(new SshConnectError(`jump host ${jump.host} could not reach ${target.host}:${target.port}: ${error.message}`));
+        else resolve(stream);
+      }));
+  }
+  let client: Client;
+  try {
+    client = await connectClient(target, sock);
+  } catch (error) {
+    jumpClient?.end();
+    throw error;
+  }
+  const name = target.port === 22 ? target.host : `${target.host}:${target.port}`;
+  let closed = false;
+  client.on('close', () => { closed = true; });
+
+  const exec: RemoteHost['exec'] = async (argv, options = {}) => {
+    if (closed) throw new SshConnectError(`the connection to ${name} is closed`);
+    const channel = await channelExec(client, shellJoin(argv));
+    return new Promise<ExecResult>((resolve, reject) => {
+      let stdout = '';
+      let stderr = '';
+      const timer = options.timeoutMs
+        ? setTimeout(() => { channel.close(); reject(new RemoteError(name, argv, 124, `timed out after ${options.timeoutMs} ms`)); }, options.timeoutMs)
+        : undefined;
+      channel.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
+      channel.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+      channel.on('close', (code: number | null, signal?: string) => {
+        clearTimeout(timer);
+        if (code === null || code === undefined) {
+          reject(new RemoteError(name, argv, 255, signal ? `killed by ${signal}` : `${stderr}\nthe connection to ${name} was lost`));
+        } else {
+          resolve({ code, stdout, stderr });
+        }
+      });
+      channel.end(options.stdin ?? '');
+    });
+  };
+
+  return {
+    name,
+    exec,
+    async run(argv, options) {
+      const result = await exec(argv, options);
+      if (result.code !== 0) throw new RemoteError(name, argv, result.code, result.stderr);
+      return result.stdout;
+    },
+    async start(argv) {
+      const channel = await channelExec(client, shellJoin(argv));
+      let buffered = '';
+      const firstLine = new Promise<string>((resolve, reject) => {
+        channel.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString('utf8');
+          const newline = buffered.indexOf('\n');
+          if (newline >= 0) resolve(buffered.slice(0, newline));
+        });
+        channel.on('close', () => reject(new RemoteError(name, argv, 1, 'ended before printing a line')));
+      });
+      firstLine.catch(() => {});
+      const exit = new Promise<number>((resolve) => channel.on('close', (code: number | null) => resolve(code ?? 255)));
+      return { firstLine, exit, end: () => channel.end() };
+    },
+    writeFile(path, content, mode) {
+      return new Promise((resolve, reject) => {
+        client.sftp((error, sftp) => {
+          if (error) return reject(error);
+          const fail = (e: Error) => { sftp.end(); reject(new Error(`${name}: writing ${path} over SFTP failed: ${e.message}`)); };
+          // Created 0600 from the first byte; chmod too, for a file that already existed with looser mode.
+          sftp.open(path, 'w', { mode }, (openError, handle) => {
+            if (openError) return fail(openError);
+            const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+            sftp.write(handle, data, 0, data.length, 0, (writeError) => {
+              if (writeError) return fail(writeError);
+              sftp.fchmod(handle, mode, (chmodError) => {
+                if (chmodError) return fail(chmodError);
+                sftp.close(handle, (closeError) => {
+                  sftp.end();
+                  if (closeError) reject(closeError); else resolve();
+                });
+              });
+            });
+          });
+        });
+      });
+    },
+    forwardOut(host, port) {
+      return new Promise((resolve, reject) =>
+        client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => (error ? reject(error) : resolve(stream))));
+    },
+    close() {
+      client.end();
+      jumpClient?.end();
+    },
+  };
+}

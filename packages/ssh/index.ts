@@ -1,0 +1,3 @@
+export * from './quote.ts';
+export * from './hostkey.ts';
+export * from './connection.ts';
