@@ -11,8 +11,11 @@ describe('inputEnvName', () => {
     expect(inputEnvName('expected-status')).toBe('INPUT_EXPECTED-STATUS');
     expect(inputEnvName('my input')).toBe('INPUT_MY_INPUT');
   });
-  it('reads and trims values from the environment', () => {
-    expect(envInputSource({ 'INPUT_BODY-REGEX': '  ok \n' })('body-regex')).toBe('ok');
+  it('reads values from the environment as given; the reader trims, except verbatim', () => {
+    const source = envInputSource({ 'INPUT_BODY-REGEX': '  ok \n' });
+    expect(source('body-regex')).toBe('  ok \n');
+    expect(new InputReader(source).string('body-regex')).toBe('ok');
+    expect(new InputReader(source).verbatim('body-regex')).toBe('  ok \n');
   });
 });
 

@@ -25,7 +25,7 @@ export class InputError extends Error {
   }
 }
 
-/** Reads a raw input value by name; '' when unset (as @actions/core's getInput does). */
+/** Reads an input value by name exactly as the runner passed it; '' when unset. */
 export type RawInputSource = (name: string) => string;
 
 /** The runner's convention: INPUT_<NAME>, upper-cased, spaces to underscores, dashes kept. */
@@ -34,7 +34,7 @@ export function inputEnvName(name: string): string {
 }
 
 export const envInputSource = (env: NodeJS.ProcessEnv = process.env): RawInputSource =>
-  (name) => (env[inputEnvName(name)] ?? '').trim();
+  (name) => env[inputEnvName(name)] ?? '';
 
 const DURATION = /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -127,10 +127,20 @@ export function formatStatusRanges(ranges: readonly StatusRange[]): string {
  * and throws an InputError naming the input when it is malformed.
  */
 export class InputReader {
-  private readonly raw: RawInputSource;
+  private readonly source: RawInputSource;
 
-  constructor(raw: RawInputSource = envInputSource()) {
-    this.raw = raw;
+  constructor(source: RawInputSource = envInputSource()) {
+    this.source = source;
+  }
+
+  /** Trimmed, as @actions/core's getInput does. */
+  private raw(name: string): string {
+    return this.source(name).trim();
+  }
+
+  /** Exactly as given, surrounding blanks included: for values that must arrive byte for byte. */
+  verbatim(name: string): string {
+    return this.source(name);
   }
 
   string(name: string, fallback = ''): string {

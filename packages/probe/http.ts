@@ -1,5 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
 import { type FailureKind, type HttpTransport, type ProbeRequest, type ProbeResponse, TransportError } from './types.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -30,31 +32,41 @@ function describe(kind: FailureKind, error: NodeJS.ErrnoException, url: URL): st
   }
 }
 
-/** HTTP(S) over Node's own sockets: a fresh connection per attempt, as a probe should measure. */
-export const nodeHttpTransport: HttpTransport = {
-  async send(request) {
-    const started = performance.now();
-    const deadline = started + request.timeoutMs;
-    let url = request.url;
-    let method = request.method;
-    for (let redirects = 0; ; redirects += 1) {
-      const answer = await sendOnce({ ...request, url, method }, deadline);
-      const location = answer.location;
-      if (!request.followRedirects || !REDIRECT_STATUSES.has(answer.status) || !location) {
-        return {
-          status: answer.status, body: answer.body, latencyMs: performance.now() - started,
-          finalUrl: url.href, redirects,
-        } satisfies ProbeResponse;
-      }
-      if (redirects >= MAX_REDIRECTS) {
-        throw new TransportError('redirects', `more than ${MAX_REDIRECTS} redirects, last to ${location}`);
-      }
-      url = new URL(location, url);
-      // As browsers do: 303, and 301/302 after a non-GET, continue as GET.
-      if (answer.status === 303 || ((answer.status === 301 || answer.status === 302) && method !== 'HEAD')) method = 'GET';
+/** Opens the byte stream a request travels on, e.g. a channel forwarded through an SSH connection. */
+export type StreamConnector = (host: string, port: number) => Promise<Duplex>;
+
+/**
+ * HTTP(S) with a fresh connection per attempt, as a probe should measure. By default over Node's own
+ * sockets; with `connect`, over streams it opens (TLS, when needed, runs on top of them).
+ */
+export function createHttpTransport(connect?: StreamConnector): HttpTransport {
+  return { send: (request) => sendFollowingRedirects(request, connect) };
+}
+
+export const nodeHttpTransport: HttpTransport = createHttpTransport();
+
+async function sendFollowingRedirects(request: ProbeRequest, connect?: StreamConnector): Promise<ProbeResponse> {
+  const started = performance.now();
+  const deadline = started + request.timeoutMs;
+  let url = request.url;
+  let method = request.method;
+  for (let redirects = 0; ; redirects += 1) {
+    const answer = await sendOnce({ ...request, url, method }, deadline, connect);
+    const location = answer.location;
+    if (!request.followRedirects || !REDIRECT_STATUSES.has(answer.status) || !location) {
+      return {
+        status: answer.status, body: answer.body, latencyMs: performance.now() - started,
+        finalUrl: url.href, redirects,
+      } satisfies ProbeResponse;
     }
-  },
-};
+    if (redirects >= MAX_REDIRECTS) {
+      throw new TransportError('redirects', `more than ${MAX_REDIRECTS} redirects, last to ${location}`);
+    }
+    url = new URL(location, url);
+    // As browsers do: 303, and 301/302 after a non-GET, continue as GET.
+    if (answer.status === 303 || ((answer.status === 301 || answer.status === 302) && method !== 'HEAD')) method = 'GET';
+  }
+}
 
 interface RawAnswer {
   status: number;
@@ -62,7 +74,22 @@ interface RawAnswer {
   location?: string;
 }
 
-function sendOnce(request: ProbeRequest, deadline: number): Promise<RawAnswer> {
+function tunnelledConnection(request: ProbeRequest, connect: StreamConnector) {
+  const url = request.url;
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return (_options: unknown, done: (error: Error | null, stream?: Duplex) => void) => {
+    connect(host, port).then((stream) => {
+      if (url.protocol !== 'https:') return done(null, stream);
+      const secure = tls.connect({ socket: stream as never, servername: host, ca: request.ca, rejectUnauthorized: !request.insecure });
+      secure.once('secureConnect', () => done(null, secure));
+      secure.once('error', (error) => done(error));
+    }, (error: Error) => done(Object.assign(error, { code: (error as NodeJS.ErrnoException).code ?? 'ECONNREFUSED' })));
+    return undefined;
+  };
+}
+
+function sendOnce(request: ProbeRequest, deadline: number, connect?: StreamConnector): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const url = request.url;
     const isHttps = url.protocol === 'https:';
@@ -70,6 +97,7 @@ function sendOnce(request: ProbeRequest, deadline: number): Promise<RawAnswer> {
       method: request.method,
       headers: { 'user-agent': 'golden-pipeline-health-check', ...request.headers },
       agent: false,
+      ...(connect ? { createConnection: tunnelledConnection(request, connect) as never } : {}),
       ...(isHttps ? { rejectUnauthorized: !request.insecure, ...(request.ca ? { ca: request.ca } : {}) } : {}),
     };
     const timeLeft = Math.max(1, deadline - performance.now());

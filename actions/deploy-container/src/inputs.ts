@@ -1,0 +1,228 @@
+import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '../../../packages/inputs/index.ts';
+import { type EnvEntry, type ImageRef, parseEnvLines, parseImageRef } from '../../../packages/docker/index.ts';
+import { type HostKeyPin, parseHostKeyPins, pinsForHost, type SshTarget } from '../../../packages/ssh/index.ts';
+
+export interface PrepareDir {
+  path: string;
+  owner?: string;
+  mode?: string;
+}
+
+export interface HealthGate {
+  url?: URL;
+  container: boolean;
+  intervalMs: number;
+  timeoutMs: number;
+  attempts: number;
+  expectedStatus: StatusRange[];
+  bodyContains?: string;
+}
+
+export interface DeployInputs {
+  targets: SshTarget[];
+  jump?: SshTarget;
+  image: ImageRef;
+  name: string;
+  ports: string[];
+  volumes: string[];
+  env: EnvEntry[];
+  envWarnings: string[];
+  envFilePath?: string;
+  restart: string;
+  labels: string[];
+  command: string[];
+  network?: string;
+  dockerArgs: string[];
+  registry?: { server: string; username: string; password: string };
+  prepareDirs: PrepareDir[];
+  health: HealthGate;
+  rollback: boolean;
+  postDeploy: string[];
+  lockTimeoutMs: number;
+  keepImages: number;
+  maxParallel: number;
+  /** Never to appear in a log, summary, output or remote argv. */
+  secrets: string[];
+}
+
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const PORT = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:\d{1,5}(?:-\d{1,5})?:)?\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp|sctp))?$/;
+const VOLUME_SOURCE = /^(?:\/[^:,\0]*|[a-zA-Z0-9][a-zA-Z0-9_.-]*)$/;
+const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[?[0-9a-fA-F:]+\]?)$/;
+const USER = /^[a-z_][a-z0-9_.-]*\$?$/i;
+const RESTART = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/;
+const LABEL = /^[a-zA-Z0-9][a-zA-Z0-9_.\-/]*=[^\n]*$/;
+const NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const OWNER = /^\d+(?::\d+)?$/;
+const MODE = /^[0-7]{3,4}$/;
+
+export function readDeployInputs(inputs: InputReader): DeployInputs {
+  const secrets: string[] = [];
+  const keep = (value: string | undefined) => { if (value) secrets.push(value); return value || undefined; };
+
+  const image = parseImageRef('image', inputs.required('image'), inputs.boolean('allow-latest', false));
+  const name = inputs.required('name');
+  if (!CONTAINER_NAME.test(name)) throw new InputError('name', `'${name}' is not a container name (letters, digits, _ . -; starting with a letter or digit)`);
+
+  const ports = inputs.lines('ports').map((port) => {
+    if (!PORT.test(port)) throw new InputError('ports', `'${port}' is not a port mapping such as 127.0.0.1:8080:80`);
+    return port;
+  });
+  const volumes = inputs.lines('volumes').map((volume) => {
+    const [source = '', target = '', options, ...rest] = volume.split(':');
+    if (!VOLUME_SOURCE.test(source) || !target.startsWith('/') || rest.length > 0 || (options !== undefined && !/^[a-zA-Z,]+$/.test(options))) {
+      throw new InputError('volumes', `'${volume}' is not a volume such as /srv/static:/app/static[:ro]`);
+    }
+    return volume;
+  });
+
+  const { entries: env, warnings: envWarnings } = parseEnvLines('env', inputs.verbatim('env'));
+  for (const entry of env) keep(entry.value);
+
+  const envFilePath = inputs.string('env-file-path') || undefined;
+  if (envFilePath && (/[\0\n]/.test(envFilePath) || envFilePath.endsWith('/'))) throw new InputError('env-file-path', 'must be a file path');
+
+  const restart = inputs.string('restart', 'unless-stopped');
+  if (!RESTART.test(restart)) throw new InputError('restart', `'${restart}' is not a restart policy (no, always, unless-stopped, on-failure[:N])`);
+  const labels = inputs.lines('labels').map((label) => {
+    if (!LABEL.test(label)) throw new InputError('labels', `'${label}' is not key=value`);
+    return label;
+  });
+  const network = inputs.string('network') || undefined;
+  if (network && !NETWORK.test(network)) throw new InputError('network', `'${network}' is not a network name`);
+  const dockerArgs = inputs.lines('docker-args').map((arg) => {
+    if (!arg.startsWith('-')) throw new InputError('docker-args', `'${arg}' is not an option; give one --flag=value per line`);
+    return arg;
+  });
+
+  const registryPassword = keep(inputs.string('registry-password'));
+  const registryUsername = inputs.string('registry-username');
+  if (Boolean(registryPassword) !== Boolean(registryUsername)) {
+    throw new InputError(registryPassword ? 'registry-username' : 'registry-password', 'registry-username and registry-password go together');
+  }
+  const registryServer = inputs.string('registry') || image.registry;
+  if (registryPassword && !registryServer) {
+    throw new InputError('registry', `is required: the image '${image.reference}' names no registry to log in to`);
+  }
+
+  const health = readHealthGate(inputs);
+  const rollback = inputs.boolean('rollback', true);
+
+  const targets = readTargets(inputs, keep);
+  const jump = readJump(inputs, keep);
+
+  return {
+    targets, jump, image, name, ports, volumes, env, envWarnings, envFilePath, restart, labels,
+    command: readCommand(inputs.string('command')), network, dockerArgs,
+    registry: registryPassword ? { server: registryServer!, username: registryUsername, password: registryPassword } : undefined,
+    prepareDirs: inputs.lines('prepare-dirs').map(readPrepareDir),
+    health, rollback,
+    postDeploy: inputs.lines('post-deploy'),
+    lockTimeoutMs: inputs.duration('lock-timeout', 120_000),
+    keepImages: inputs.integer('keep-images', 3, { min: 1 }),
+    maxParallel: inputs.integer('max-parallel', 1, { min: 1 }),
+    secrets,
+  };
+}
+
+/** The container command: a JSON array (exec form), or words separated by blanks. */
+export function readCommand(raw: string): string[] {
+  if (raw === '') return [];
+  if (raw.startsWith('[')) {
+    let parsed: unknown;
+    try { parsed = JSON.parse(raw); } catch { throw new InputError('command', 'starts with [ but is not a JSON array of strings'); }
+    if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) throw new InputError('command', 'must be a JSON array of strings');
+    return parsed;
+  }
+  if (/["'\\]/.test(raw)) throw new InputError('command', 'has quotes or backslashes; use the JSON array form, e.g. ["sh", "-c", "…"]');
+  return raw.split(/\s+/);
+}
+
+function readPrepareDir(line: string): PrepareDir {
+  const [path = '', uid, gid, mode, ...rest] = line.split(':');
+  const fail = () => { throw new InputError('prepare-dirs', `'${line}' is not path[:uid:gid[:mode]], e.g. /srv/app/static:1000:1000:0755`); };
+  if (!path.startsWith('/') || /[\0]/.test(path) || rest.length > 0 || (uid !== undefined && gid === undefined)) fail();
+  const owner = uid !== undefined ? `${uid}:${gid}` : undefined;
+  if (owner && !OWNER.test(owner)) fail();
+  if (mode !== undefined && !MODE.test(mode)) fail();
+  return { path, owner, mode };
+}
+
+function readHealthGate(inputs: InputReader): HealthGate {
+  const rawUrl = inputs.string('health-url');
+  const container = inputs.boolean('health-container', false);
+  if (rawUrl && container) throw new InputError('health-container', 'cannot be combined with health-url; choose one gate');
+  return {
+    url: rawUrl ? parseHttpUrl('health-url', rawUrl) : undefined,
+    container,
+    intervalMs: inputs.duration('health-interval', 5000),
+    timeoutMs: inputs.duration('health-timeout', 5000, { minMs: 1 }),
+    attempts: inputs.integer('health-attempts', 5, { min: 1 }),
+    expectedStatus: parseStatusRanges('health-expected-status', inputs.string('health-expected-status', '200-399')),
+    bodyContains: inputs.string('health-body-contains') || undefined,
+  };
+}
+
+function readPins(inputs: InputReader, input: string, insecure: boolean): HostKeyPin[] {
+  const pins = parseHostKeyPins(input, inputs.string(input));
+  if (pins.length === 0 && !insecure) {
+    throw new InputError(input, 'is required: pin the host key with known_hosts lines or SHA256 fingerprints ' +
+      '(get them with `ssh-keyscan -p PORT HOST`), or set insecure-ignore-host-key: true to skip verification');
+  }
+  return pins;
+}
+
+function readTargets(inputs: InputReader, keep: (v: string | undefined) => string | undefined): SshTarget[] {
+  const single = inputs.string('host');
+  const many = inputs.lines('hosts');
+  if (single && many.length > 0) throw new InputError('hosts', 'cannot be combined with host; use one of them');
+  const hosts = single ? [single] : many;
+  if (hosts.length === 0) throw new InputError('host', 'is required (or hosts, one per line)');
+  const defaultPort = inputs.integer('port', 22, { min: 1, max: 65535 });
+  const insecure = inputs.boolean('insecure-ignore-host-key', false);
+  const pins = readPins(inputs, 'host-key', insecure);
+  const username = inputs.required('username');
+  if (!USER.test(username)) throw new InputError('username', `'${username}' is not a user name`);
+  const privateKey = keep(inputs.multiline('private-key').trim());
+  const passphrase = keep(inputs.string('passphrase'));
+  const password = keep(inputs.string('password'));
+  if (!privateKey && !password) throw new InputError('private-key', 'is required (or password)');
+  if (privateKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
+    throw new InputError('private-key', 'is not a PEM or OpenSSH private key (-----BEGIN … PRIVATE KEY-----)');
+  }
+  const connectTimeoutMs = inputs.duration('connect-timeout', 20_000, { minMs: 1 });
+  return hosts.map((entry) => {
+    const { host, port } = splitHostPort(entry, defaultPort);
+    if (!insecure && pinsForHost(pins, host, port).length === 0) {
+      throw new InputError('host-key', `has no key for ${host}:${port}; add its known_hosts line or fingerprint`);
+    }
+    return { host, port, username, privateKey, passphrase, password, hostKeys: pins, insecureIgnoreHostKey: insecure, connectTimeoutMs };
+  });
+}
+
+function readJump(inputs: InputReader, keep: (v: string | undefined) => string | undefined): SshTarget | undefined {
+  const entry = inputs.string('jump-host');
+  if (!entry) return undefined;
+  const { host, port } = splitHostPort(entry, inputs.integer('jump-port', 22, { min: 1, max: 65535 }), 'jump-host');
+  const insecure = inputs.boolean('insecure-ignore-host-key', false);
+  const username = inputs.string('jump-username') || inputs.required('username');
+  const privateKey = keep(inputs.multiline('jump-private-key').trim()) ?? keep(inputs.multiline('private-key').trim());
+  return {
+    host, port, username, privateKey,
+    passphrase: keep(inputs.string('jump-passphrase')) ?? keep(inputs.string('passphrase')),
+    password: keep(inputs.string('jump-password')),
+    hostKeys: readPins(inputs, 'jump-host-key', insecure),
+    insecureIgnoreHostKey: insecure,
+    connectTimeoutMs: inputs.duration('connect-timeout', 20_000, { minMs: 1 }),
+  };
+}
+
+/** `host`, `host:port` or `[v6]:port`. */
+export function splitHostPort(entry: string, defaultPort: number, input = 'hosts'): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]+))(?::(\d{1,5}))?$/.exec(entry.trim());
+  const host = match?.[1] ?? match?.[2];
+  if (!match || !host || !HOST.test(host)) throw new InputError(input, `'${entry}' is not a host name or address (optionally :port)`);
+  const port = match[3] ? Number(match[3]) : defaultPort;
+  if (port < 1 || port > 65535) throw new InputError(input, `'${entry}' has a port outside 1-65535`);
+  return { host, port };
+}

@@ -1,0 +1,82 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { LabEnv } from './lab.ts';
+
+const execFileAsync = promisify(execFile);
+
+/** Runs the local docker CLI (the same engine the deploy host uses) and returns stdout. */
+export async function docker(...args: string[]): Promise<string> {
+  return (await execFileAsync('docker', args, { maxBuffer: 16 * 1024 * 1024 })).stdout;
+}
+
+export async function dockerMaybe(...args: string[]): Promise<{ code: number; stdout: string }> {
+  try {
+    return { code: 0, stdout: await docker(...args) };
+  } catch (error) {
+    return { code: (error as { code?: number }).code ?? 1, stdout: '' };
+  }
+}
+
+/** Builds test/fixtures/app as `<registry>/gp-test/app:<tag>` and pushes it; returns the reference. */
+export async function buildAndPush(lab: LabEnv, tag: string, buildArgs: Record<string, string>): Promise<string> {
+  const ref = `${lab.LAB_REGISTRY}/gp-test/app:${tag}`;
+  const config = mkdtempSync(join(tmpdir(), 'gp-docker-'));
+  try {
+    await docker('build', '-q', ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), '-t', ref, 'test/fixtures/app');
+    const login = spawn('docker', ['--config', config, 'login', '-u', lab.LAB_REGISTRY_USER!, '--password-stdin', lab.LAB_REGISTRY!]);
+    login.stdin.end(lab.LAB_REGISTRY_PASSWORD);
+    await new Promise((resolve, reject) => login.on('close', (code) => (code === 0 ? resolve(null) : reject(new Error('docker login failed')))));
+    await docker('--config', config, 'push', '-q', ref);
+    // Remove the local tag so the deploy must really pull it from the registry.
+    await docker('image', 'rm', ref);
+    return ref;
+  } finally {
+    rmSync(config, { recursive: true, force: true });
+  }
+}
+
+/** A second sshd for the deploy host on another port (a second "host"), started and stopped by the test. */
+export interface ExtraSshd {
+  port: number;
+  knownHosts: string;
+  /** Authentications seen so far (one per SSH handshake that logged in). */
+  logins(): number;
+  /** Kills the per-connection session processes, as if the host's sshd died mid-deploy. */
+  killSessions(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startExtraSshd(lab: LabEnv, port: number): Promise<ExtraSshd> {
+  const dir = mkdtempSync(join(tmpdir(), 'gp-sshd-'));
+  const log = join(dir, 'sshd.log');
+  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-E', log, '-f', `${lab.LAB_DIR}/deploy-host/sshd_config`,
+    '-o', `Port=${port}`, '-o', 'ListenAddress=127.0.0.1', '-o', `PidFile=${join(dir, 'pid')}`], { stdio: 'ignore' });
+  for (let i = 0; i < 50; i += 1) {
+    const ready = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('connect', () => { socket.destroy(); resolve(true); }).on('error', () => resolve(false));
+    });
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const sessions = async () => (await execFileAsync('ps', ['-o', 'pid=', '--ppid', String(child.pid)]).catch(() => ({ stdout: '' }))).stdout
+    .split('\n').map((s) => Number(s.trim())).filter(Boolean);
+  return {
+    port,
+    knownHosts: lab.LAB_SSH_KNOWN_HOSTS!.replace(/^\[127\.0\.0\.1\]:\d+/, `[127.0.0.1]:${port}`),
+    logins: () => { try { return (readFileSync(log, 'utf8').match(/Accepted (publickey|password) for/g) ?? []).length; } catch { return 0; } },
+    async killSessions() {
+      for (const pid of await sessions()) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+    },
+    async stop() {
+      for (const pid of await sessions()) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.on('exit', resolve)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
