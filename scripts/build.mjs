@@ -5,7 +5,7 @@
 //   node scripts/build.mjs [--out-root DIR] [action ...]
 // --out-root writes bundles under DIR/actions/<name>/dist instead of in place (used by check-dist).
 import ncc from '@vercel/ncc';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,10 +24,8 @@ const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
   .filter((name) => wanted.size === 0 || wanted.has(name))
   .sort();
 
-for (const action of actions) {
-  const dist = join(outRoot, 'actions', action, 'dist');
-  rmSync(dist, { recursive: true, force: true });
-  mkdirSync(dist, { recursive: true });
+/** Bundles one action's entry points into `outDir`. */
+async function bundleAction(action, outDir) {
   for (const [source, bundle] of ENTRIES) {
     const entry = join(root, 'actions', action, 'src', source);
     if (!existsSync(entry)) continue;
@@ -38,13 +36,14 @@ for (const action of actions) {
       sourceMap: false,
       target: 'es2023',
       quiet: true,
-      transpileOnly: false,
+      // Type-checking is tsc's job (npm test runs it first); ncc would check the whole project, tests included.
+      transpileOnly: true,
       license: 'licenses.txt',
     });
-    writeFileSync(join(dist, bundle), code);
+    writeFileSync(join(outDir, bundle), code);
     for (const [name, asset] of Object.entries(assets ?? {})) {
-      if (name.endsWith('.node')) throw new Error(`${action}: a native addon (${name}) reached the bundle; install with scripts off`);
-      const target = join(dist, name);
+      if (name.endsWith('.node')) throw new Error(`a native addon (${name}) reached the bundle; install with scripts off`);
+      const target = join(outDir, name);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, asset.source);
     }
@@ -52,3 +51,23 @@ for (const action of actions) {
     console.log(`built actions/${action}/dist/${bundle} (${kb} KiB) in ${Math.round(performance.now() - started)} ms`);
   }
 }
+
+let failed = false;
+for (const action of actions) {
+  const dist = join(outRoot, 'actions', action, 'dist');
+  // Build beside dist and swap only on success, so a failed build never leaves an action without a bundle.
+  const staging = `${dist}.building`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    await bundleAction(action, staging);
+    rmSync(dist, { recursive: true, force: true });
+    renameSync(staging, dist);
+  } catch (error) {
+    failed = true;
+    rmSync(staging, { recursive: true, force: true });
+    // ncc's own stack is one minified line of megabytes; the message is what matters.
+    console.error(`build of actions/${action} failed: ${String(error?.message ?? error).split('\n').slice(0, 12).join('\n')}`);
+  }
+}
+if (failed) process.exit(1);

@@ -136,3 +136,160 @@ describe('deploy-container lifecycle', () => {
     for (const secret of secrets) expect(secretLeaks(step, secret), secret.slice(0, 12)).toEqual([]);
   });
 });
+
+describe('deploy-container connection and safety', () => {
+  let second: ExtraSshd | undefined;
+  afterAll(async () => { await second?.stop(); });
+
+  it('refuses a host whose key does not match the pinned one, and changes nothing', async () => {
+    const before = await docker('container', 'inspect', '--format', '{{.Id}}', NAME);
+    const wrongKey = lab.LAB_BASTION_KNOWN_HOSTS!.replace(/^\S+/, `[127.0.0.1]:${lab.LAB_SSH_PORT}`);
+    const step = await deploy({ 'host-key': wrongKey, image: images.v1! });
+    expect(step.exitCode).toBe(1);
+    expect(errorsOf(step)).toMatch(/host key verification failed for 127\.0\.0\.1:\d+: it presented SHA256:\S+, which matches none of the 1 pinned key/);
+    expect(await docker('container', 'inspect', '--format', '{{.Id}}', NAME)).toBe(before);
+  });
+
+  it('refuses to connect with no host-key unless insecure-ignore-host-key is set', async () => {
+    const step = await deploy({ 'host-key': '' });
+    expect(step.exitCode).toBe(1);
+    expect(errorsOf(step)).toMatch(/^Input 'host-key': is required: pin the host key .*ssh-keyscan/);
+  });
+
+  it('deploys with password authentication', async () => {
+    const step = await deploy({ 'private-key': '', password: lab.LAB_SSH_PASSWORD!, image: images.v1! });
+    expect(errorsOf(step)).toBe('');
+    expect(await runningImage()).toBe(images.v1);
+    expect(secretLeaks(step, lab.LAB_SSH_PASSWORD!)).toEqual([]);
+  });
+
+  it('refuses :latest and untagged images before connecting', async () => {
+    for (const image of [`${lab.LAB_REGISTRY}/gp-test/app:latest`, `${lab.LAB_REGISTRY}/gp-test/app`]) {
+      const step = await deploy({ image });
+      expect(step.exitCode).toBe(1);
+      expect(errorsOf(step)).toMatch(/^Input 'image': .*(uses the latest tag|has no tag)/);
+    }
+  });
+
+  it.each([
+    [{ name: 'bad name;rm' }, /^Input 'name': /],
+    [{ ports: '8080:80; touch /tmp/x' }, /^Input 'ports': /],
+    [{ volumes: '/srv/data:relative/target' }, /^Input 'volumes': /],
+    [{ env: 'GOOD=1\nMULTI=first\nsecond line' }, /^Input 'env': the value of MULTI continues onto line 3/],
+    [{ 'prepare-dirs': '/srv/x:1000' }, /^Input 'prepare-dirs': /],
+    [{ restart: 'sometimes' }, /^Input 'restart': /],
+    [{ 'docker-args': 'privileged' }, /^Input 'docker-args': /],
+    [{ 'health-url': 'not a url' }, /^Input 'health-url': /],
+    [{ 'lock-timeout': '-1' }, /^Input 'lock-timeout': must not be negative/],
+    [{ 'private-key': 'not a key' }, /^Input 'private-key': is not a PEM or OpenSSH private key/],
+  ])('bad input %j fails with exit 1 naming the input, and no SSH login happens', async (bad, message) => {
+    second ??= await startExtraSshd(lab, await freePort());
+    const loginsBefore = second.logins();
+    const step = await deploy({ ...bad, port: String(second.port), 'host-key': second.knownHosts });
+    expect(step.exitCode).toBe(1);
+    expect(errorsOf(step)).toMatch(message);
+    expect(second.logins()).toBe(loginsBefore);
+  });
+
+  it('prepares directories with the requested owner and mode before the container starts', async () => {
+    const dir = `${lab.LAB_DIR}/test-prepare/${process.pid}/static`;
+    const step = await deploy({ image: images.v1!, 'prepare-dirs': `${dir}:1234:2345:0750`, volumes: `${dir}:/www/static:ro` });
+    expect(errorsOf(step)).toBe('');
+    const stat = statSync(dir);
+    expect([stat.uid, stat.gid, (stat.mode & 0o7777).toString(8)]).toEqual([1234, 2345, '750']);
+    rmSync(`${lab.LAB_DIR}/test-prepare/${process.pid}`, { recursive: true, force: true });
+  });
+
+  it('keeps every secret out of the argv of remote processes during a deploy', async () => {
+    const secrets = [...Object.values(ENV_VALUES).map((v) => v.trim()), lab.LAB_REGISTRY_PASSWORD!];
+    const seen = new Set<string>();
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        for (const pid of execFileSync('ls', ['/proc'], { encoding: 'utf8' }).split('\n').filter((p) => /^\d+$/.test(p))) {
+          try { seen.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')); } catch { /* exited */ }
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const step = await deploy({ image: images.v2! });
+    sampling = false;
+    await sampler;
+    expect(step.exitCode).toBe(0);
+    const commandLines = [...seen];
+    // The sampler must have seen the deploy's remote commands, or the check proves nothing.
+    expect(commandLines.some((c) => c.includes('docker') && c.includes('login') && c.includes('--password-stdin'))).toBe(true);
+    for (const secret of secrets) expect(commandLines.filter((c) => c.includes(secret)), secret).toEqual([]);
+  });
+});
+
+describe('deploy-container lock', () => {
+  it('serialises two concurrent deploys of the same container', async () => {
+    const [a, b] = await Promise.all([deploy({ image: images.v1! }, { GITHUB_RUN_ID: 'first' }), deploy({ image: images.v2! }, { GITHUB_RUN_ID: 'second' })]);
+    expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
+    const waited = [a, b].filter((s) => /waiting up to \d+ s for the deploy lock, held by run (first|second) by tester/.test(s.stdout));
+    expect(waited).toHaveLength(1);
+    const audit = readFileSync(`${home()}/.golden-deploy/audit.log`, 'utf8').trim().split('\n').slice(-2);
+    expect(audit.map((l) => /run=(\w+)/.exec(l)?.[1]).sort()).toEqual(['first', 'second']);
+  });
+
+  it('fails clearly after lock-timeout while another deploy holds the lock', async () => {
+    const slow = deploy({ image: images.broken!, 'health-attempts': '8', 'health-interval': '500ms' }, { GITHUB_RUN_ID: 'slow' });
+    await new Promise((r) => setTimeout(r, 1500));
+    const waiting = await deploy({ image: images.v1!, 'lock-timeout': '1s' }, { GITHUB_RUN_ID: 'impatient' });
+    expect(waiting.exitCode).toBe(1);
+    expect(errorsOf(waiting)).toMatch(/another deploy of this container still holds the lock after 1 s \(run slow by tester since/);
+    expect((await slow).outputs['rolled-back']).toBe('true');
+  });
+
+  it('does not leave the lock held when sshd dies mid-deploy', async () => {
+    const extra = await startExtraSshd(lab, await freePort());
+    try {
+      const running = deploy({ port: String(extra.port), 'host-key': extra.knownHosts, image: images.broken!, 'health-attempts': '30', 'health-interval': '300ms' });
+      await new Promise((r) => setTimeout(r, 4000));
+      await extra.killSessions();
+      const step = await running;
+      expect(step.exitCode).toBe(1);
+      expect(errorsOf(step)).toMatch(/the SSH connection to 127\.0\.0\.1:\d+ was lost/);
+      const lockFile = `${home()}/.golden-deploy/locks/${NAME}.lock`;
+      expect(execFileSync('flock', ['--nonblock', lockFile, 'echo', 'free'], { encoding: 'utf8' })).toBe('free\n');
+      // The next deploy recovers whatever state the dead one left.
+      const next = await deploy({ image: images.v1! });
+      expect(errorsOf(next)).toBe('');
+      expect(await serving()).toBe('ok v1\n');
+    } finally {
+      await extra.stop();
+    }
+  });
+});
+
+describe('deploy-container on several hosts', () => {
+  let second: ExtraSshd;
+  beforeAll(async () => { second = await startExtraSshd(lab, await freePort()); });
+  afterAll(async () => { await second.stop(); });
+
+  // Both "hosts" are sshd instances on this machine sharing one Docker engine, so each host's deploy
+  // replaces the same container; the order and the per-host results are what is checked here.
+  it('deploys host after host over one SSH login each, and reports per host', async () => {
+    const before = second.logins();
+    const runId = `rolling${Date.now()}`;
+    const step = await deploy({ host: '', hosts: `127.0.0.1:${lab.LAB_SSH_PORT}\n127.0.0.1:${second.port}`,
+      'host-key': `${lab.LAB_SSH_KNOWN_HOSTS}\n${second.knownHosts}`, image: images.v2! }, { GITHUB_RUN_ID: runId });
+    expect(errorsOf(step)).toBe('');
+    expect(second.logins() - before).toBe(1);
+    expect((step.outputs['container-id'] ?? '').split('\n').map((l) => l.split('=')[0])).toEqual([`127.0.0.1:${lab.LAB_SSH_PORT}`, `127.0.0.1:${second.port}`]);
+    const audit = readFileSync(`${home()}/.golden-deploy/audit.log`, 'utf8').trim().split('\n').filter((l) => l.includes(`run=${runId} `));
+    expect(audit).toHaveLength(2);
+  });
+
+  it('stops at the first failing host and leaves the rest untouched', async () => {
+    const before = second.logins();
+    const wrong = lab.LAB_BASTION_KNOWN_HOSTS!.replace(/^\S+/, `[127.0.0.1]:${lab.LAB_SSH_PORT}`);
+    const step = await deploy({ host: '', hosts: `127.0.0.1:${lab.LAB_SSH_PORT}\n127.0.0.1:${second.port}`,
+      'host-key': `${wrong}\n${second.knownHosts}`, image: images.v1! });
+    expect(step.exitCode).toBe(1);
+    expect(errorsOf(step)).toContain(`1 later host(s) left untouched: 127.0.0.1:${second.port}`);
+    expect(second.logins()).toBe(before);
+    expect(step.summary).toContain('not attempted');
+  });
+});

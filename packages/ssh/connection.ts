@@ -65,6 +65,8 @@ export interface RemoteHost {
   start(argv: readonly string[]): Promise<RemoteProcess>;
   writeFile(path: string, content: string | Buffer, mode: number): Promise<void>;
   forwardOut(host: string, port: number): Promise<Duplex>;
+  /** Rejects with an SshConnectError when the connection drops (never resolves while it is up). */
+  readonly lost: Promise<never>;
   close(): void;
 }
 
@@ -112,8 +114,10 @@ function connectClient(target: SshTarget, sock?: Duplex): Promise<Client> {
   });
 }
 
-function channelExec(client: Client, command: string): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel))));
+function channelExec(client: Client, name: string, command: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => client.exec(command, (error, channel) => (error
+    ? reject(new SshConnectError(`${name}: the SSH connection failed while starting \`${command}\`: ${error.message}`))
+    : resolve(channel))));
 }
 
 /** Opens one connection (through `jump` when given) that every later command reuses. */
@@ -137,11 +141,16 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
   }
   const name = target.port === 22 ? target.host : `${target.host}:${target.port}`;
   let closed = false;
-  client.on('close', () => { closed = true; });
+  let closedOnPurpose = false;
+  const lost = new Promise<never>((_resolve, reject) => client.on('close', () => {
+    closed = true;
+    if (!closedOnPurpose) reject(new SshConnectError(`the SSH connection to ${name} was lost`));
+  }));
+  lost.catch(() => {});
 
   const exec: RemoteHost['exec'] = async (argv, options = {}) => {
     if (closed) throw new SshConnectError(`the connection to ${name} is closed`);
-    const channel = await channelExec(client, shellJoin(argv));
+    const channel = await channelExec(client, name, shellJoin(argv));
     return new Promise<ExecResult>((resolve, reject) => {
       let stdout = '';
       let stderr = '';
@@ -164,6 +173,7 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
 
   return {
     name,
+    lost,
     exec,
     async run(argv, options) {
       const result = await exec(argv, options);
@@ -171,7 +181,7 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
       return result.stdout;
     },
     async start(argv) {
-      const channel = await channelExec(client, shellJoin(argv));
+      const channel = await channelExec(client, name, shellJoin(argv));
       let buffered = '';
       const firstLine = new Promise<string>((resolve, reject) => {
         channel.on('data', (chunk: Buffer) => {
@@ -213,6 +223,7 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
         client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => (error ? reject(error) : resolve(stream))));
     },
     close() {
+      closedOnPurpose = true;
       client.end();
       jumpClient?.end();
     },

@@ -63,8 +63,18 @@ export async function startExtraSshd(lab: LabEnv, port: number): Promise<ExtraSs
     if (ready) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const sessions = async () => (await execFileAsync('ps', ['-o', 'pid=', '--ppid', String(child.pid)]).catch(() => ({ stdout: '' }))).stdout
-    .split('\n').map((s) => Number(s.trim())).filter(Boolean);
+  // Every process under this sshd: per-connection monitors and their unprivileged children.
+  const sessions = async () => {
+    const table = (await execFileAsync('ps', ['-e', '-o', 'pid=,ppid='])).stdout.trim().split('\n')
+      .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+    const tree = new Set([child.pid!]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const [pid, ppid] of table) if (tree.has(ppid) && !tree.has(pid)) { tree.add(pid); grew = true; }
+    }
+    tree.delete(child.pid!);
+    return [...tree];
+  };
   return {
     port,
     knownHosts: lab.LAB_SSH_KNOWN_HOSTS!.replace(/^\[127\.0\.0\.1\]:\d+/, `[127.0.0.1]:${port}`),

@@ -119,7 +119,7 @@ export async function deployToHost(host: RemoteHost, inputs: DeployInputs, conte
 
     try {
       result.containerId = (await phase('start', () => host.run(docker.run(containerSpec(inputs, paths.envFile))))).trim();
-      await phase('health gate', () => requireHealthy(host, inputs, logger));
+      await phase('health gate', () => Promise.race([requireHealthy(host, inputs, logger), host.lost]));
       for (const [index, command] of inputs.postDeploy.entries()) {
         await phase(`post-deploy ${index + 1}`, async () => {
           const ran = await host.exec(docker.execInContainer(name, command));
@@ -131,8 +131,13 @@ export async function deployToHost(host: RemoteHost, inputs: DeployInputs, conte
       }
     } catch (error) {
       result.error = describe(error);
-      await showDiagnostics(host, name, logger);
-      result.outcome = await phase('rollback', () => rollBack(host, inputs, previous, logger));
+      try {
+        await showDiagnostics(host, name, logger);
+        result.outcome = await phase('rollback', () => Promise.race([rollBack(host, inputs, previous, logger), host.lost]));
+      } catch (rollbackError) {
+        result.outcome = previous && inputs.rollback ? 'rollback-failed' : 'failed';
+        result.error += `; then recovery could not run: ${describe(rollbackError)}`;
+      }
       return result;
     }
 

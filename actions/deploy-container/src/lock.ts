@@ -25,26 +25,21 @@ export async function acquireLock(
   host: RemoteHost, lockPath: string, owner: string, timeoutMs: number, logger: Logger,
 ): Promise<HeldLock> {
   const ownerPath = `${lockPath}.owner`;
-  const probe = await host.exec(['flock', '--nonblock', '--conflict-exit-code', String(CONFLICT), lockPath, 'true']);
-  let holder = '';
-  if (probe.code === CONFLICT) {
-    holder = (await host.exec(['cat', ownerPath])).stdout.trim() || 'an unknown deploy';
-    logger.info(`${host.name}: waiting up to ${Math.round(timeoutMs / 1000)} s for the deploy lock, held by ${holder}`);
-  } else if (probe.code !== 0) {
-    throw new Error(`${host.name}: cannot use the deploy lock ${lockPath}: ${probe.stderr.trim() || `flock exited ${probe.code}`}`);
-  }
   const seconds = Math.max(0, Math.ceil(timeoutMs / 1000));
-  const process = await host.start(['flock', '--wait', String(seconds), '--conflict-exit-code', String(CONFLICT), lockPath, ...HOLD]);
-  const outcome = await Promise.race([
-    process.firstLine.then((line) => ({ locked: line === 'locked' })),
-    process.exit.then((code) => ({ locked: false, code })),
-  ]);
-  if (!outcome.locked) {
-    process.end();
-    const code = 'code' in outcome ? outcome.code : undefined;
+  const holder = await host.start(['flock', '--wait', String(seconds), '--conflict-exit-code', String(CONFLICT), lockPath, ...HOLD]);
+  const locked = holder.firstLine.then((line) => line === 'locked', () => false);
+  const quick = await Promise.race([locked, new Promise<'pending'>((resolve) => setTimeout(resolve, 250, 'pending'))]);
+  let heldBy = 'another deploy';
+  if (quick === 'pending') {
+    heldBy = (await host.exec(['cat', ownerPath])).stdout.trim() || heldBy;
+    logger.info(`${host.name}: waiting up to ${seconds} s for the deploy lock, held by ${heldBy}`);
+  }
+  if (!(await locked)) {
+    holder.end();
+    const code = await holder.exit;
     if (code === CONFLICT) {
       throw new LockTimeoutError(`${host.name}: another deploy of this container still holds the lock after ` +
-        `${seconds} s (${holder || 'held by another deploy'}); raise lock-timeout or wait for it to finish`);
+        `${seconds} s (${heldBy}); raise lock-timeout or wait for it to finish`);
     }
     throw new Error(`${host.name}: could not take the deploy lock ${lockPath} (flock exited ${code})`);
   }
@@ -52,8 +47,8 @@ export async function acquireLock(
   return {
     async release() {
       await host.exec(['rm', '-f', ownerPath]).catch(() => undefined);
-      process.end();
-      await process.exit;
+      holder.end();
+      await holder.exit;
     },
   };
 }
