@@ -1,0 +1,73 @@
+/**
+ * Property: whatever a user puts in name, image, env, volumes, ports or docker-args, the host's shell
+ * runs exactly the argv the catalogue built, or the input is refused. A canary file proves that no
+ * generated text was ever executed, and a recording `docker` shim proves the argv arrives intact.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as docker from '../../../packages/docker/index.ts';
+import { InputError, InputReader } from '../../../packages/inputs/index.ts';
+import { shellJoin } from '../../../packages/ssh/quote.ts';
+import { containerSpec } from './deploy.ts';
+import { readDeployInputs } from './inputs.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'gp-injection-'));
+const canary = join(dir, 'canary');
+const record = join(dir, 'argv');
+// A `docker` that records its argv NUL-separated instead of running anything.
+writeFileSync(join(dir, 'docker'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\0' "$a"; done > '${record}'\n`);
+chmodSync(join(dir, 'docker'), 0o755);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const payloads = [`$(touch ${canary})`, `\`touch ${canary}\``, `; touch ${canary}`, `| touch ${canary}`, `&& touch ${canary} #`,
+  `' ; touch ${canary} ; '`, `" ; touch ${canary} ; "`, `\n touch ${canary}`, `$IFS`, '*', '~root', '${PATH}'];
+const hostile = fc.oneof(fc.constantFrom(...payloads), fc.string({ maxLength: 30 }),
+  fc.tuple(fc.string({ maxLength: 10 }), fc.constantFrom(...payloads)).map(([a, b]) => a + b));
+
+const base: Record<string, string> = {
+  host: '127.0.0.1', username: 'deploy', password: 'pw', 'insecure-ignore-host-key': 'true',
+  image: 'registry.example:5000/app:v1', name: 'app',
+};
+
+/** Runs the joined command the way sshd's shell would, with `docker` resolved to the recorder. */
+function runOnHostShell(argv: string[]): string[] {
+  rmSync(record, { force: true });
+  execFileSync('sh', ['-c', shellJoin(argv)], { env: { PATH: `${dir}:/usr/bin:/bin` }, stdio: 'ignore' });
+  return readFileSync(record, 'utf8').split('\0').slice(0, -1);
+}
+
+describe('deploy-container inputs cannot inject commands on the host', () => {
+  it.each(['name', 'image', 'ports', 'volumes', 'docker-args', 'labels', 'env', 'command', 'network', 'restart'])(
+    'hostile %s: refused, or delivered as the exact argv', (input) => {
+      let delivered = 0;
+      fc.assert(fc.property(hostile, (value) => {
+        let argv: string[];
+        try {
+          const inputs = readDeployInputs(new InputReader((name) => ({ ...base, [input]: value })[name] ?? ''));
+          argv = docker.run(containerSpec(inputs, '/home/deploy/.golden-deploy/env/app.env'));
+        } catch (error) {
+          if (error instanceof InputError) return;
+          throw error;
+        }
+        expect(runOnHostShell(argv)).toEqual(argv.slice(1));
+        delivered += 1;
+        expect(existsSync(canary)).toBe(false);
+      }), { numRuns: 60 });
+      // Some hostile values must get through validation, or this only tested the refusals.
+      if (['labels', 'env', 'command'].includes(input)) expect(delivered).toBeGreaterThan(0);
+    });
+
+  it('never puts env values in argv: they go only to the env file', () => {
+    // A sentinel prefix makes each secret distinctive, as real secrets are (a one-letter value would match --name).
+    const secret = fc.string({ maxLength: 30 }).filter((v) => !/[\r\n\0]/.test(v)).map((v) => `s3cr3t-${v}`);
+    fc.assert(fc.property(secret, (value) => {
+      const inputs = readDeployInputs(new InputReader((name) => ({ ...base, env: `SECRET=${value}` })[name] ?? ''));
+      expect(docker.run(containerSpec(inputs, '/e')).filter((arg) => arg.includes(value))).toEqual([]);
+      expect(docker.renderEnvFile(inputs.env)).toBe(`SECRET=${value}\n`);
+    }), { numRuns: 200 });
+  });
+});
