@@ -26,9 +26,23 @@ const server = http.createServer((_req, res) => { res.writeHead(200); res.end('o
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
 
-/** The smallest valid inputs for each action; an action without an entry stops the bench. */
-const MINIMAL_INPUTS: Record<string, Record<string, string>> = {
-  'health-check': { urls: serviceUrl, 'max-attempts': '1' },
+// A loopback port with nothing listening: deploy-container's run ends at a refused TCP connect.
+const closed = http.createServer();
+await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+const closedPort = String((closed.address() as AddressInfo).port);
+await new Promise((resolve) => closed.close(resolve));
+
+/**
+ * The smallest valid inputs for each action and the exit code they end with; an action without an
+ * entry stops the bench. deploy-container is measured to its first network step (a refused connect),
+ * since a whole deploy is measured by bench/deploy.ts.
+ */
+const MINIMAL_INPUTS: Record<string, { inputs: Record<string, string>; exit: number }> = {
+  'health-check': { inputs: { urls: serviceUrl, 'max-attempts': '1' }, exit: 0 },
+  'deploy-container': {
+    inputs: { host: '127.0.0.1', port: closedPort, username: 'deploy', password: 'x', 'insecure-ignore-host-key': 'true', image: 'app:v1', name: 'app' },
+    exit: 1,
+  },
 };
 
 function timeRun(args: string[], env: NodeJS.ProcessEnv, expectedCode = 0): Promise<number> {
@@ -49,8 +63,9 @@ const scratch = mkdtempSync(join(tmpdir(), 'bench-'));
 const rows = [];
 try {
   for (const action of actions) {
-    const inputs = MINIMAL_INPUTS[action];
-    if (!inputs) throw new Error(`bench/cold-start.ts: add minimal inputs for ${action}`);
+    const minimal = MINIMAL_INPUTS[action];
+    if (!minimal) throw new Error(`bench/cold-start.ts: add minimal inputs for ${action}`);
+    const { inputs, exit } = minimal;
     const manifest = readActionManifest(join('actions', action));
     const bundle = join('actions', action, manifest.runs.main);
     const output = join(scratch, `${action}.out`);
@@ -60,14 +75,14 @@ try {
     writeFileSync(output, '');
     // One unmeasured run of each warms the page cache.
     await timeRun(['-e', ''], {});
-    await timeRun([bundle], env);
+    await timeRun([bundle], env, exit);
     const baseline: number[] = [];
     const measured: number[] = [];
     const loadOnly: number[] = [];
     for (let i = 0; i < RUNS; i += 1) {
       writeFileSync(output, '');
       baseline.push(await timeRun(['-e', ''], {}));
-      measured.push(await timeRun([bundle], env));
+      measured.push(await timeRun([bundle], env, exit));
       loadOnly.push(await timeRun([bundle], loadOnlyEnv, 1));
     }
     const base = median(baseline);

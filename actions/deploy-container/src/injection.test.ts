@@ -33,6 +33,12 @@ const base: Record<string, string> = {
   image: 'registry.example:5000/app:v1', name: 'app',
 };
 
+// Values shaped so that hostile text also reaches the argv (labels and env need a key to be valid at all).
+const SHAPE: Record<string, (hostile: string) => string> = {
+  labels: (hostile) => `tier=${hostile}`,
+  env: (hostile) => `KEY=${hostile}`,
+};
+
 /** Runs the joined command the way sshd's shell would, with `docker` resolved to the recorder. */
 function runOnHostShell(argv: string[]): string[] {
   rmSync(record, { force: true });
@@ -44,7 +50,7 @@ describe('deploy-container inputs cannot inject commands on the host', () => {
   it.each(['name', 'image', 'ports', 'volumes', 'docker-args', 'labels', 'env', 'command', 'network', 'restart'])(
     'hostile %s: refused, or delivered as the exact argv', (input) => {
       let delivered = 0;
-      fc.assert(fc.property(hostile, (value) => {
+      fc.assert(fc.property(hostile.map(SHAPE[input] ?? ((v: string) => v)), (value) => {
         let argv: string[];
         try {
           const inputs = readDeployInputs(new InputReader((name) => ({ ...base, [input]: value })[name] ?? ''));

@@ -45,6 +45,7 @@ export interface DeployInputs {
   secrets: string[];
 }
 
+export const MIN_MASKED_ENV_VALUE = 4;
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const PORT = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:\d{1,5}(?:-\d{1,5})?:)?\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp|sctp))?$/;
 const VOLUME_SOURCE = /^(?:\/[^:,\0]*|[a-zA-Z0-9][a-zA-Z0-9_.-]*)$/;
@@ -77,7 +78,9 @@ export function readDeployInputs(inputs: InputReader): DeployInputs {
   });
 
   const { entries: env, warnings: envWarnings } = parseEnvLines('env', inputs.verbatim('env'));
-  for (const entry of env) keep(entry.value);
+  // Env values are never printed; masking is the safety net. A mask of `1` or `on` would blank every
+  // such character run in the whole job log, so values that short are not registered.
+  for (const entry of env) if (entry.value.trim().length >= MIN_MASKED_ENV_VALUE) keep(entry.value.trim());
 
   const envFilePath = inputs.string('env-file-path') || undefined;
   if (envFilePath && (/[\0\n]/.test(envFilePath) || envFilePath.endsWith('/'))) throw new InputError('env-file-path', 'must be a file path');

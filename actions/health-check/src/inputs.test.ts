@@ -81,7 +81,7 @@ describe('health-check inputs: every input', () => {
     expect(read({ urls: 'http://a.test', backoff: 'exponential' }).schedule.maxIntervalMs).toBe(60_000);
   });
   it('reads ca-cert inline or from a file path', () => {
-    expect(read({ urls: 'https://a.test', 'ca-cert': PEM }).requests[0]!.ca).toBe(PEM);
+    expect(read({ urls: 'https://a.test', 'ca-cert': PEM }).requests[0]!.ca).toBe(PEM.trim());
     expect(read({ urls: 'https://a.test', 'ca-cert': join(certDir, 'ca.pem') }).requests[0]!.ca).toBe(PEM);
     expect(() => read({ urls: 'https://a.test', 'ca-cert': '/nonexistent/ca.pem' }))
       .toThrow("Input 'ca-cert': is neither a PEM certificate nor a readable file: '/nonexistent/ca.pem'");
