@@ -3,7 +3,9 @@
  * Docker engine and registry. State is checked with docker and HTTP, not with the action's word.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
 import { buildAndPush, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
@@ -137,6 +139,40 @@ describe('deploy-container lifecycle', () => {
   });
 });
 
+describe('deploy-container housekeeping', () => {
+  it('prunes images of the repository beyond keep-images, never the running image or the rollback target', async () => {
+    await deploy({ image: images.v2! });
+    expect((await dockerMaybe('image', 'inspect', images.broken!)).code).toBe(0);
+    const step = await deploy({ image: images.v1!, 'keep-images': '1' });
+    expect(errorsOf(step)).toBe('');
+    expect(step.stdout).toMatch(/pruned \d+ image\(s\) of \S+gp-test\/app/);
+    expect((await dockerMaybe('image', 'inspect', images.broken!)).code).not.toBe(0);
+    expect((await dockerMaybe('image', 'inspect', images.v1!)).code).toBe(0);
+    expect((await dockerMaybe('image', 'inspect', images.v2!)).code).toBe(0);
+  });
+
+  it('deploys with a passphrase-protected key and never shows the passphrase', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gp-key-'));
+    try {
+      const passphrase = 'correct horse battery staple';
+      copyFileSync(lab.LAB_SSH_KEY_FILE!, join(dir, 'key'));
+      execFileSync('ssh-keygen', ['-q', '-p', '-f', join(dir, 'key'), '-N', passphrase]);
+      const encrypted = readFileSync(join(dir, 'key'), 'utf8');
+      const refused = await deploy({ 'private-key': encrypted, passphrase: 'wrong passphrase' });
+      expect(refused.exitCode).toBe(1);
+      expect(errorsOf(refused)).toBe("Input 'passphrase': does not decrypt private-key");
+      const missing = await deploy({ 'private-key': encrypted });
+      expect(errorsOf(missing)).toBe("Input 'passphrase': is required: private-key is encrypted");
+      const step = await deploy({ 'private-key': encrypted, passphrase, image: images.v2! });
+      expect(errorsOf(step)).toBe('');
+      for (const leak of [passphrase, 'wrong passphrase']) expect(secretLeaks(step, leak)).toEqual([]);
+      expect(secretLeaks(refused, 'wrong passphrase')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('deploy-container connection and safety', () => {
   let second: ExtraSshd | undefined;
   afterAll(async () => { await second?.stop(); });
@@ -240,6 +276,23 @@ describe('deploy-container lock', () => {
     expect(waiting.exitCode).toBe(1);
     expect(errorsOf(waiting)).toMatch(/another deploy of this container still holds the lock after 1 s \(run slow by tester since/);
     expect((await slow).outputs['rolled-back']).toBe('true');
+  });
+
+  it('does not leave the lock held when the runner kills the action mid-deploy (cancellation)', async () => {
+    const lastGood = await runningImage();
+    const { main } = await runAction(ACTION, {
+      inputs: inputs({ image: images.broken!, 'health-attempts': '40', 'health-interval': '300ms' }), timeoutMs: 4000,
+    });
+    expect(main.signal).toBe('SIGKILL');
+    await new Promise((r) => setTimeout(r, 500));
+    const lockFile = `${home()}/.golden-deploy/locks/${NAME}.lock`;
+    expect(execFileSync('flock', ['--nonblock', lockFile, 'echo', 'free'], { encoding: 'utf8' })).toBe('free\n');
+    // The next deploy restores the last known-good container as its rollback target, not the unverified one.
+    const next = await deploy({ image: images.v1! });
+    expect(errorsOf(next)).toBe('');
+    expect(next.stdout).toContain('was left by a deploy that did not finish; restoring it as the rollback target');
+    expect(next.outputs['previous-image']).toBe(lastGood);
+    expect(await serving()).toBe('ok v1\n');
   });
 
   it('does not leave the lock held when sshd dies mid-deploy', async () => {

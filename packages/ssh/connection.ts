@@ -129,7 +129,13 @@ async function connectClient(target: SshTarget, tunnel?: Duplex): Promise<Client
         reject(new SshConnectError(`could not connect to ${describeTarget(target)}: ${error.message}`));
       }
     });
-    client.connect(config);
+    try {
+      client.connect(config);
+    } catch (error) {
+      // ssh2 throws synchronously for an unusable key; the socket we opened must not keep the process alive.
+      sock.destroy();
+      reject(new SshConnectError(`cannot use the private key for ${describeTarget(target)}: ${(error as Error).message}`));
+    }
   });
 }
 

@@ -1,3 +1,4 @@
 export * from './quote.ts';
 export * from './hostkey.ts';
 export * from './connection.ts';
+export { checkPrivateKey } from './keys.ts';

@@ -105,10 +105,15 @@ export async function deployToHost(host: RemoteHost, inputs: DeployInputs, conte
     }
 
     const previous = await phase('replace', async () => {
+      // A `.previous` container means an earlier deploy died before its gate passed: that container is the
+      // last known-good one, and whatever runs under the name was never verified. Restore it as the target.
+      if ((await host.exec(docker.containerInfo(previousName))).code === 0) {
+        logger.warning(`${host.name}: ${previousName} was left by a deploy that did not finish; restoring it as the rollback target`);
+        await host.exec(docker.remove(name));
+        await host.run(docker.rename(previousName, name));
+      }
       const found = await host.exec(docker.containerInfo(name));
       const [, image] = found.code === 0 ? found.stdout.trim().split('|') : [];
-      // A leftover from a deploy that died mid-replace is not a rollback target once a container runs.
-      await host.exec(docker.remove(previousName));
       if (image) {
         await host.run(docker.stop(name));
         await host.run(docker.rename(name, previousName));
@@ -249,8 +254,11 @@ async function pruneImages(host: RemoteHost, inputs: DeployInputs, previousImage
     const id = await host.exec(docker.imageId(image));
     if (id.code === 0) protect.add(id.stdout.trim());
   }
-  const kept = new Set(ids.slice(0, inputs.keepImages));
-  const doomed = ids.filter((id) => !kept.has(id) && !protect.has(id));
+  // The running image and the rollback target always stay and count toward keep-images; the newest
+  // of the rest fill what is left.
+  const kept = new Set(protect);
+  for (const id of ids) if (kept.size < inputs.keepImages) kept.add(id);
+  const doomed = ids.filter((id) => !kept.has(id));
   if (doomed.length === 0) return;
   const removed = await host.exec(docker.removeImages(doomed));
   logger.info(`pruned ${doomed.length} image(s) of ${inputs.image.repository}${removed.code === 0 ? '' : ` (some are still in use: ${removed.stderr.trim()})`}`);

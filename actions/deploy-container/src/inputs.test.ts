@@ -1,8 +1,10 @@
+import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { InputReader } from '../../../packages/inputs/index.ts';
 import { readCommand, readDeployInputs, splitHostPort } from './inputs.ts';
 
-const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----';
+const KEY = utils.generateKeyPairSync('ed25519').private.trim();
+const ENCRYPTED = utils.generateKeyPairSync('ed25519', { passphrase: 'pp', cipher: 'aes256-ctr', rounds: 4 }).private.trim();
 const HOST_KEY = 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU';
 const base: Record<string, string> = {
   host: 'deploy.example.com', username: 'deploy', 'private-key': KEY, 'host-key': HOST_KEY,
@@ -27,17 +29,17 @@ describe('deploy-container inputs', () => {
       'prepare-dirs': '/srv/s:1000:1000:0755\n/srv/t', 'health-url': 'http://127.0.0.1:8000/health/', 'health-interval': '2s',
       'health-timeout': '1s', 'health-attempts': '9', 'health-expected-status': '200', 'health-body-contains': 'ok', rollback: 'false',
       'post-deploy': 'python manage.py collectstatic --noinput', 'lock-timeout': '30s', 'keep-images': '5', 'allow-latest': 'true', 'max-parallel': '2',
-      passphrase: 'pp', 'jump-host': 'bastion.example:2022', 'jump-username': 'jump', 'jump-host-key': HOST_KEY, 'connect-timeout': '5s',
+      'private-key': ENCRYPTED, passphrase: 'pp', 'jump-host': 'bastion.example:2022', 'jump-username': 'jump', 'jump-host-key': HOST_KEY, 'connect-timeout': '5s',
     });
     expect(inputs.targets.map((t) => [t.host, t.port])).toEqual([['a.example', 2222], ['b.example', 2200]]);
-    expect(inputs.jump).toMatchObject({ host: 'bastion.example', port: 2022, username: 'jump', privateKey: KEY, passphrase: 'pp', connectTimeoutMs: 5000 });
+    expect(inputs.jump).toMatchObject({ host: 'bastion.example', port: 2022, username: 'jump', privateKey: ENCRYPTED, passphrase: 'pp', connectTimeoutMs: 5000 });
     expect(inputs.env).toEqual([{ key: 'A', value: '1' }, { key: 'B', value: ' two ' }]);
     expect(inputs.registry).toEqual({ server: 'registry.example.com', username: 'ci', password: 'token' });
     expect(inputs.prepareDirs).toEqual([{ path: '/srv/s', owner: '1000:1000', mode: '0755' }, { path: '/srv/t', owner: undefined, mode: undefined }]);
     expect(inputs.command).toEqual(['gunicorn', '-b', '0.0.0.0:8000']);
     expect(inputs).toMatchObject({ restart: 'on-failure:3', network: 'app-net', rollback: false, keepImages: 5, maxParallel: 2, lockTimeoutMs: 30_000 });
     expect(inputs.health).toMatchObject({ intervalMs: 2000, timeoutMs: 1000, attempts: 9, bodyContains: 'ok' });
-    expect(inputs.secrets).toEqual(expect.arrayContaining(['token', KEY, 'pp']));
+    expect(inputs.secrets).toEqual(expect.arrayContaining(['token', ENCRYPTED, 'pp']));
     // `1` and ` two ` (trimmed to 3 characters) would blank every such run in the job log.
     expect(inputs.secrets).not.toContain('1');
     expect(read({ env: 'TOKEN=s3cr3t-value' }).secrets).toContain('s3cr3t-value');
@@ -54,6 +56,9 @@ describe('deploy-container inputs', () => {
     [{ username: '' }, "Input 'username': is required"],
     [{ username: 'root;id' }, "Input 'username': 'root;id' is not a user name"],
     [{ 'private-key': '' }, "Input 'private-key': is required (or password)"],
+    [{ 'private-key': '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----' }, "Input 'private-key': cannot be read"],
+    [{ 'private-key': ENCRYPTED }, "Input 'passphrase': is required: private-key is encrypted"],
+    [{ 'private-key': ENCRYPTED, passphrase: 'wrong' }, "Input 'passphrase': does not decrypt private-key"],
     [{ 'host-key': '' }, "Input 'host-key': is required: pin the host key"],
     [{ 'host-key': 'other.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJZTpw//4sZs8bVBBPw2/dwlbJKwmSMMu4vjfVE/JLV' }, "Input 'host-key': has no key for deploy.example.com:22"],
     [{ 'insecure-ignore-host-key': 'perhaps' }, "Input 'insecure-ignore-host-key': expected true or false"],

@@ -1,6 +1,6 @@
 import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '../../../packages/inputs/index.ts';
 import { type EnvEntry, type ImageRef, parseEnvLines, parseImageRef } from '../../../packages/docker/index.ts';
-import { type HostKeyPin, parseHostKeyPins, pinsForHost, type SshTarget } from '../../../packages/ssh/index.ts';
+import { checkPrivateKey, type HostKeyPin, parseHostKeyPins, pinsForHost, type SshTarget } from '../../../packages/ssh/index.ts';
 
 export interface PrepareDir {
   path: string;
@@ -193,6 +193,7 @@ function readTargets(inputs: InputReader, keep: (v: string | undefined) => strin
   if (privateKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
     throw new InputError('private-key', 'is not a PEM or OpenSSH private key (-----BEGIN … PRIVATE KEY-----)');
   }
+  if (privateKey) checkPrivateKey('private-key', 'passphrase', privateKey, passphrase);
   const connectTimeoutMs = inputs.duration('connect-timeout', 20_000, { minMs: 1 });
   return hosts.map((entry) => {
     const { host, port } = splitHostPort(entry, defaultPort);
@@ -210,9 +211,11 @@ function readJump(inputs: InputReader, keep: (v: string | undefined) => string |
   const insecure = inputs.boolean('insecure-ignore-host-key', false);
   const username = inputs.string('jump-username') || inputs.required('username');
   const privateKey = keep(inputs.multiline('jump-private-key').trim()) ?? keep(inputs.multiline('private-key').trim());
+  const passphrase = keep(inputs.string('jump-passphrase')) ?? keep(inputs.string('passphrase'));
+  if (privateKey) checkPrivateKey(inputs.string('jump-private-key') ? 'jump-private-key' : 'private-key', 'jump-passphrase', privateKey, passphrase);
   return {
     host, port, username, privateKey,
-    passphrase: keep(inputs.string('jump-passphrase')) ?? keep(inputs.string('passphrase')),
+    passphrase,
     password: keep(inputs.string('jump-password')),
     hostKeys: readPins(inputs, 'jump-host-key', insecure),
     insecureIgnoreHostKey: insecure,
