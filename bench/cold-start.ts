@@ -34,11 +34,18 @@ await new Promise((resolve) => closed.close(resolve));
 
 /**
  * The smallest valid inputs for each action and the exit code they end with; an action without an
- * entry stops the bench. deploy-container is measured to its first network step (a refused connect),
- * since a whole deploy is measured by bench/deploy.ts.
+ * entry stops the bench. deploy-container and bastion-migrate are measured to their first network step
+ * (a refused connect): a whole deploy is measured by bench/deploy.ts.
  */
 const MINIMAL_INPUTS: Record<string, { inputs: Record<string, string>; exit: number }> = {
   'health-check': { inputs: { urls: serviceUrl, 'max-attempts': '1' }, exit: 0 },
+  'bastion-migrate': {
+    inputs: {
+      'bastion-host': '127.0.0.1', 'bastion-port': closedPort, 'bastion-user': 'x', 'bastion-password': 'x', 'insecure-ignore-host-key': 'true',
+      'db-host': 'db', 'db-name': 'app', 'db-user': 'app', command: 'true',
+    },
+    exit: 1,
+  },
   'deploy-container': {
     inputs: { host: '127.0.0.1', port: closedPort, username: 'deploy', password: 'x', 'insecure-ignore-host-key': 'true', image: 'app:v1', name: 'app' },
     exit: 1,

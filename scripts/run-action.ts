@@ -8,7 +8,7 @@
  * Prints the step's log as the job log would show it (masks applied), then its outputs and summary.
  * With --json prints one JSON object instead. Exits with the step's exit code.
  */
-import { runAction, type StepRun } from '../packages/runner/index.ts';
+import { applyMasks, runAction, type StepRun } from '../packages/runner/index.ts';
 
 function usage(message: string): never {
   console.error(`run-action: ${message}\nusage: node scripts/run-action.ts <action-dir> [--input name=value]... [--env NAME=value]... [--json]`);
@@ -37,16 +37,21 @@ function show(step: StepRun): void {
   if (step.stderr) process.stderr.write(step.stderr);
   if (Object.keys(step.outputs).length > 0) {
     console.log('── outputs');
-    for (const [name, value] of Object.entries(step.outputs)) console.log(`${name}=${value}`);
+    // Masked like the job log: an output such as a database URL carries a password.
+    for (const [name, value] of Object.entries(step.outputs)) console.log(`${name}=${applyMasks(value, step.masks)}`);
   }
-  if (step.summary) console.log(`── summary\n${step.summary}`);
+  if (step.summary) console.log(`── summary\n${applyMasks(step.summary, step.masks)}`);
 }
 
 const run = await runAction(actionDir, { inputs, env });
 const steps = [run.main, ...(run.post ? [run.post] : [])];
 if (json) {
-  console.log(JSON.stringify(steps.map(({ step, exitCode, outputs, state, summary, maskedLog }) =>
-    ({ step, exitCode, outputs, state, summary, log: maskedLog })), null, 2));
+  const masked = (step: StepRun, value: string) => applyMasks(value, step.masks);
+  console.log(JSON.stringify(steps.map((step) => ({
+    step: step.step, exitCode: step.exitCode, log: step.maskedLog, summary: masked(step, step.summary),
+    outputs: Object.fromEntries(Object.entries(step.outputs).map(([k, v]) => [k, masked(step, v)])),
+    state: Object.fromEntries(Object.entries(step.state).map(([k, v]) => [k, masked(step, v)])),
+  })), null, 2));
 } else {
   steps.forEach(show);
 }

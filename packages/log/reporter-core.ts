@@ -8,4 +8,5 @@ export const coreReporter: ActionReporter = {
     await core.summary.addRaw(markdown, true).write();
   },
   setFailed: (message) => core.setFailed(message),
+  saveState: (name, value) => core.saveState(name, value),
 };

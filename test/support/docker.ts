@@ -50,14 +50,23 @@ export interface ExtraSshd {
   stop(): Promise<void>;
 }
 
-export async function startExtraSshd(lab: LabEnv, port: number): Promise<ExtraSshd> {
+/**
+ * Starts another sshd with the config of the lab's deploy host (default) or bastion (`bastion: true`,
+ * inside the bastion's namespace), on `port`; the test owns it and stops it by pid.
+ */
+export async function startExtraSshd(lab: LabEnv, port: number, options: { bastion?: boolean } = {}): Promise<ExtraSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'gp-sshd-'));
   const log = join(dir, 'sshd.log');
-  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-E', log, '-f', `${lab.LAB_DIR}/deploy-host/sshd_config`,
-    '-o', `Port=${port}`, '-o', 'ListenAddress=127.0.0.1', '-o', `PidFile=${join(dir, 'pid')}`], { stdio: 'ignore' });
+  const address = options.bastion ? lab.LAB_BASTION_HOST! : '127.0.0.1';
+  const sshdArgs = ['-D', '-E', log, '-f', `${lab.LAB_DIR}/${options.bastion ? 'bastion' : 'deploy-host'}/sshd_config`,
+    '-o', `Port=${port}`, '-o', `ListenAddress=${address}`, '-o', `PidFile=${join(dir, 'pid')}`];
+  // `ip netns exec` execs sshd in place, so the pid is sshd's own.
+  const child: ChildProcess = options.bastion
+    ? spawn('ip', ['netns', 'exec', 'gp-bastion', '/usr/sbin/sshd', ...sshdArgs], { stdio: 'ignore' })
+    : spawn('/usr/sbin/sshd', sshdArgs, { stdio: 'ignore' });
   for (let i = 0; i < 50; i += 1) {
     const ready = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
+      const socket = connect(port, address);
       socket.on('connect', () => { socket.destroy(); resolve(true); }).on('error', () => resolve(false));
     });
     if (ready) break;
@@ -77,7 +86,7 @@ export async function startExtraSshd(lab: LabEnv, port: number): Promise<ExtraSs
   };
   return {
     port,
-    knownHosts: lab.LAB_SSH_KNOWN_HOSTS!.replace(/^\[127\.0\.0\.1\]:\d+/, `[127.0.0.1]:${port}`),
+    knownHosts: (options.bastion ? lab.LAB_BASTION_KNOWN_HOSTS! : lab.LAB_SSH_KNOWN_HOSTS!).replace(/^\S+/, `[${address}]:${port}`),
     logins: () => { try { return (readFileSync(log, 'utf8').match(/Accepted (publickey|password) for/g) ?? []).length; } catch { return 0; } },
     async killSessions() {
       for (const pid of await sessions()) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }

@@ -1,6 +1,6 @@
 import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '../../../packages/inputs/index.ts';
 import { type EnvEntry, type ImageRef, parseEnvLines, parseImageRef } from '../../../packages/docker/index.ts';
-import { checkPrivateKey, type HostKeyPin, parseHostKeyPins, pinsForHost, type SshTarget } from '../../../packages/ssh/index.ts';
+import { checkPrivateKey, pinsForHost, readHostKeyPins, readSshCredentials, type SshTarget } from '../../../packages/ssh/index.ts';
 
 export interface PrepareDir {
   path: string;
@@ -166,15 +166,6 @@ function readHealthGate(inputs: InputReader): HealthGate {
   };
 }
 
-function readPins(inputs: InputReader, input: string, insecure: boolean): HostKeyPin[] {
-  const pins = parseHostKeyPins(input, inputs.string(input));
-  if (pins.length === 0 && !insecure) {
-    throw new InputError(input, 'is required: pin the host key with known_hosts lines or SHA256 fingerprints ' +
-      '(get them with `ssh-keyscan -p PORT HOST`), or set insecure-ignore-host-key: true to skip verification');
-  }
-  return pins;
-}
-
 function readTargets(inputs: InputReader, keep: (v: string | undefined) => string | undefined): SshTarget[] {
   const single = inputs.string('host');
   const many = inputs.lines('hosts');
@@ -183,17 +174,10 @@ function readTargets(inputs: InputReader, keep: (v: string | undefined) => strin
   if (hosts.length === 0) throw new InputError('host', 'is required (or hosts, one per line)');
   const defaultPort = inputs.integer('port', 22, { min: 1, max: 65535 });
   const insecure = inputs.boolean('insecure-ignore-host-key', false);
-  const pins = readPins(inputs, 'host-key', insecure);
+  const pins = readHostKeyPins(inputs, 'host-key', insecure);
   const username = inputs.required('username');
   if (!USER.test(username)) throw new InputError('username', `'${username}' is not a user name`);
-  const privateKey = keep(inputs.multiline('private-key').trim());
-  const passphrase = keep(inputs.string('passphrase'));
-  const password = keep(inputs.string('password'));
-  if (!privateKey && !password) throw new InputError('private-key', 'is required (or password)');
-  if (privateKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
-    throw new InputError('private-key', 'is not a PEM or OpenSSH private key (-----BEGIN … PRIVATE KEY-----)');
-  }
-  if (privateKey) checkPrivateKey('private-key', 'passphrase', privateKey, passphrase);
+  const { privateKey, passphrase, password } = readSshCredentials(inputs, { key: 'private-key', passphrase: 'passphrase', password: 'password' }, keep);
   const connectTimeoutMs = inputs.duration('connect-timeout', 20_000, { minMs: 1 });
   return hosts.map((entry) => {
     const { host, port } = splitHostPort(entry, defaultPort);
@@ -217,7 +201,7 @@ function readJump(inputs: InputReader, keep: (v: string | undefined) => string |
     host, port, username, privateKey,
     passphrase,
     password: keep(inputs.string('jump-password')),
-    hostKeys: readPins(inputs, 'jump-host-key', insecure),
+    hostKeys: readHostKeyPins(inputs, 'jump-host-key', insecure),
     insecureIgnoreHostKey: insecure,
     connectTimeoutMs: inputs.duration('connect-timeout', 20_000, { minMs: 1 }),
   };

@@ -1,0 +1,3 @@
+import { run } from './close.ts';
+
+void run();

@@ -1,0 +1,62 @@
+/**
+ * The tunnelled database session shared by the migrate step and the keep-open helper: connect to
+ * the bastion, forward a local port, prove it with a real PostgreSQL query, take the lock.
+ */
+import type pg from 'pg';
+import type { Logger } from '../../../packages/log/index.ts';
+import { acquireAdvisoryLock, connectDb, type DbSettings, describeDbError, serverVersion } from '../../../packages/postgres/index.ts';
+import { openTunnel, type RemoteHost, type SshTarget, type Tunnel } from '../../../packages/ssh/index.ts';
+import type { MigrateInputs } from './inputs.ts';
+
+export interface DbSession {
+  /** The database as the runner reaches it: 127.0.0.1 and the tunnel's port. */
+  local: DbSettings;
+  lockWaitMs: number;
+  /** Rejects when the SSH connection to the bastion drops. */
+  lost: Promise<never>;
+  /** Releases the lock and closes the database session, the listener and the SSH connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export type Connect = (target: SshTarget) => Promise<RemoteHost>;
+
+export async function openSession(inputs: MigrateInputs, logger: Logger, connect: Connect): Promise<DbSession> {
+  let host: RemoteHost | undefined;
+  let tunnel: Tunnel | undefined;
+  let client: pg.Client | undefined;
+  let release: (() => Promise<void>) | undefined;
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= (async () => {
+    await release?.().catch(() => undefined);
+    await client?.end().catch(() => undefined);
+    await tunnel?.close();
+    host?.close();
+  })());
+
+  try {
+    const bastion = `${inputs.bastion.username}@${inputs.bastion.host}:${inputs.bastion.port}`;
+    host = await connect(inputs.bastion);
+    logger.info(`connected to the bastion ${bastion}`);
+    tunnel = await openTunnel(host, inputs.db.host, inputs.db.port, inputs.localPort);
+    logger.info(`tunnel: 127.0.0.1:${tunnel.port} → ${inputs.db.host}:${inputs.db.port} via the bastion`);
+    const local: DbSettings = { ...inputs.db, host: '127.0.0.1', port: tunnel.port };
+    try {
+      client = await connectDb(local, inputs.bastion.connectTimeoutMs);
+      logger.info(`database: ${await serverVersion(client)}`);
+    } catch (error) {
+      throw new Error(describeDbError(error, inputs.db, tunnel.lastForwardError()));
+    }
+    let lockWaitMs = 0;
+    if (inputs.lock) {
+      const lock = await acquireAdvisoryLock(client, inputs.lockKey, inputs.lockTimeoutMs,
+        () => logger.info(`waiting up to ${Math.round(inputs.lockTimeoutMs / 1000)} s for the migration lock (key ${inputs.lockKey})`));
+      release = lock.release;
+      lockWaitMs = lock.waitedMs;
+      logger.info(`migration lock taken (key ${inputs.lockKey}) after ${lockWaitMs} ms`);
+    }
+    return { local, lockWaitMs, lost: host.lost, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

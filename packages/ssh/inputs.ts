@@ -1,0 +1,43 @@
+/** Reading SSH inputs the same way in every action: pinned host keys and credentials. */
+import { InputError, type InputReader } from '../inputs/index.ts';
+import { type HostKeyPin, parseHostKeyPins } from './hostkey.ts';
+import { checkPrivateKey } from './keys.ts';
+
+/** Host-key pins from `input`; required unless host-key checking is explicitly off. */
+export function readHostKeyPins(inputs: InputReader, input: string, insecure: boolean): HostKeyPin[] {
+  const pins = parseHostKeyPins(input, inputs.string(input));
+  if (pins.length === 0 && !insecure) {
+    throw new InputError(input, 'is required: pin the host key with known_hosts lines or SHA256 fingerprints ' +
+      '(get them with `ssh-keyscan -p PORT HOST`), or set insecure-ignore-host-key: true to skip verification');
+  }
+  return pins;
+}
+
+export interface SshCredentials {
+  privateKey?: string;
+  passphrase?: string;
+  password?: string;
+}
+
+/**
+ * Key, passphrase and password from the named inputs. The key must be readable and decryptable
+ * before any connection; every value is handed to `keep` to be masked.
+ */
+export function readSshCredentials(
+  inputs: InputReader,
+  names: { key: string; passphrase: string; password: string },
+  keep: (secret: string) => void,
+): SshCredentials {
+  const privateKey = inputs.multiline(names.key).trim() || undefined;
+  const passphrase = inputs.string(names.passphrase) || undefined;
+  const password = inputs.string(names.password) || undefined;
+  for (const secret of [privateKey, passphrase, password]) if (secret) keep(secret);
+  if (!privateKey && !password) throw new InputError(names.key, `is required (or ${names.password})`);
+  if (privateKey) {
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
+      throw new InputError(names.key, 'is not a PEM or OpenSSH private key (-----BEGIN … PRIVATE KEY-----)');
+    }
+    checkPrivateKey(names.key, names.passphrase, privateKey, passphrase);
+  }
+  return { privateKey, passphrase, password };
+}

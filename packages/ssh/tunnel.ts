@@ -1,0 +1,54 @@
+import * as net from 'node:net';
+import type { RemoteHost } from './connection.ts';
+
+export interface Tunnel {
+  /** The local port the listener got (the requested one, or a free one for 0). */
+  readonly port: number;
+  /** Why the far side refused the last forward, e.g. the database is down; undefined while all went well. */
+  lastForwardError(): string | undefined;
+  /** Stops listening and drops every forwarded connection. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export class TunnelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TunnelError';
+  }
+}
+
+/** Listens on 127.0.0.1:localPort and forwards each connection through `host` to target:targetPort. */
+export async function openTunnel(host: RemoteHost, target: string, targetPort: number, localPort: number, input = 'local-port'): Promise<Tunnel> {
+  const sockets = new Set<net.Socket>();
+  let lastError: string | undefined;
+  const server = net.createServer((local) => {
+    sockets.add(local);
+    local.on('close', () => sockets.delete(local));
+    local.on('error', () => local.destroy());
+    host.forwardOut(target, targetPort).then((remote) => {
+      lastError = undefined;
+      remote.on('error', () => local.destroy());
+      local.pipe(remote).pipe(local);
+      local.on('close', () => remote.destroy());
+      remote.on('close', () => local.destroy());
+    }, (error: Error) => {
+      lastError = `the bastion could not open ${target}:${targetPort}: ${error.message}`;
+      local.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new TunnelError(error.code === 'EADDRINUSE'
+      ? `${input}: 127.0.0.1:${localPort} is already in use; choose another port, or 0 for a free one`
+      : `${input}: cannot listen on 127.0.0.1:${localPort}: ${error.message}`)));
+    server.listen(localPort, '127.0.0.1', () => resolve());
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    lastForwardError: () => lastError,
+    close: () => (closing ??= new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    })),
+  };
+}

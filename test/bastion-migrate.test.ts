@@ -1,0 +1,196 @@
+/**
+ * bastion-migrate's committed bundles (main, post and the keep-open helper), run the way the runner
+ * runs them, against the lab's bastion namespace and the PostgreSQL only it can reach.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import * as net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAction, runStep, secretLeaks, type StepRun } from '../packages/runner/index.ts';
+import { startExtraSshd } from './support/docker.ts';
+import { labEnv, type LabEnv } from './support/lab.ts';
+import { freePort } from './support/servers.ts';
+
+const ACTION = 'actions/bastion-migrate';
+const TABLE = `gp_migrated_${process.pid}`;
+let lab: LabEnv;
+
+const inputs = (overrides: Record<string, string> = {}) => ({
+  'bastion-host': lab.LAB_BASTION_HOST!, 'bastion-port': lab.LAB_BASTION_PORT!, 'bastion-user': lab.LAB_BASTION_USER!,
+  'bastion-key': readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8'), 'bastion-host-key': lab.LAB_BASTION_KNOWN_HOSTS!,
+  'db-host': lab.LAB_DB_HOST!, 'db-port': lab.LAB_DB_PORT!, 'db-name': lab.LAB_DB_NAME!, 'db-user': lab.LAB_DB_USER!,
+  'db-password': lab.LAB_DB_PASSWORD!, 'connect-timeout': '8s',
+  ...overrides,
+});
+const migrate = async (overrides: Record<string, string> = {}) => (await runAction(ACTION, { inputs: inputs(overrides), timeoutMs: 120_000 })).main;
+const errorsOf = (step: StepRun) => step.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n');
+/** Asks the database directly over its unix socket (the filesystem is shared; the network is not). */
+const sql = (query: string) => execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-h', `${lab.LAB_DIR}/postgres/socket`,
+  '-d', lab.LAB_DB_NAME!, '-Atc', query], { encoding: 'utf8' }).trim();
+const listening = (port: number) => new Promise<boolean>((resolve) => {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('connect', () => { socket.destroy(); resolve(true); }).on('error', () => resolve(false));
+});
+
+beforeAll(() => { lab = labEnv(); });
+afterAll(() => { sql(`DROP TABLE IF EXISTS ${TABLE}; DROP TABLE IF EXISTS ${TABLE}_marker`); });
+
+describe('bastion-migrate: migrating through the tunnel', () => {
+  it('applies a psql migration through the bastion, with a backup first, while the database has no direct route', async () => {
+    const direct = await new Promise<string>((resolve) => {
+      const socket = net.connect({ host: lab.LAB_DB_HOST, port: Number(lab.LAB_DB_PORT) });
+      socket.on('connect', () => { socket.destroy(); resolve('connected'); }).on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    });
+    expect(direct).toMatch(/^(EHOSTUNREACH|ENETUNREACH)$/);
+    const backup = `/tmp/gp-backup-${process.pid}.dump`;
+    const step = await migrate({
+      command: `psql -v ON_ERROR_STOP=1 -c "CREATE TABLE ${TABLE} (id int PRIMARY KEY, tenant text NOT NULL)" -c "INSERT INTO ${TABLE} VALUES (1, 'acme')"`,
+      'backup-file': backup,
+    });
+    expect(errorsOf(step)).toBe('');
+    expect(step.exitCode).toBe(0);
+    expect(sql(`SELECT tenant FROM ${TABLE}`)).toBe('acme');
+    expect(readFileSync(backup).subarray(0, 5).toString()).toBe('PGDMP');
+    expect(statSync(backup).size).toBeGreaterThan(0);
+    rmSync(backup);
+    expect(step.outputs['database-url']).toMatch(new RegExp(`^postgresql://app:.+@127\\.0\\.0\\.1:${step.outputs['local-port']}/app$`));
+    expect(step.stdout).toMatch(/database: PostgreSQL \d+/);
+    expect(await listening(Number(step.outputs['local-port']))).toBe(false);
+  });
+
+  it('gives the command DATABASE_URL and PG* through the tunnel, streams its output, and masks the password', async () => {
+    const step = await migrate({ command: 'echo "url=$DATABASE_URL"; psql -Atc "select inet_server_addr()"; echo "pw=$PGPASSWORD"' });
+    expect(step.exitCode).toBe(0);
+    expect(step.maskedLog).toContain('url=***');
+    expect(step.maskedLog).toContain(`${lab.LAB_DB_HOST}\n`);
+    expect(step.maskedLog).toContain('pw=***');
+    // database-url carries the password by design; it is registered as a mask, like the password itself.
+    expect(step.masks).toContain(step.outputs['database-url']);
+    const withoutUrlOutput = { ...step, outputs: { ...step.outputs, 'database-url': '' } };
+    for (const secret of [lab.LAB_DB_PASSWORD!, ...readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8').split('\n').filter((l) => l.length > 20)]) {
+      // The command itself printed $DATABASE_URL and $PGPASSWORD (masked in the log above); every other place stays clean.
+      const otherLines = withoutUrlOutput.stdout.split('\n').filter((l) => !l.startsWith('url=') && !l.startsWith('pw=')).join('\n');
+      expect(secretLeaks({ ...withoutUrlOutput, stdout: otherLines }, secret)).toEqual([]);
+    }
+  });
+
+  it('runs check-command first and migrates nothing when it fails', async () => {
+    const step = await migrate({ 'check-command': 'echo checking; exit 4', command: `psql -c "CREATE TABLE ${TABLE}_never (id int)"` });
+    expect(step.exitCode).toBe(1);
+    expect(errorsOf(step)).toBe('bastion-migrate failed: check-command failed; nothing was migrated (exit 4)');
+    expect(sql(`SELECT count(*) FROM pg_tables WHERE tablename = '${TABLE}_never'`)).toBe('0');
+  });
+
+  it('fails with the command\'s exit code, and releases tunnel and lock', async () => {
+    const port = await freePort();
+    const step = await migrate({ command: 'echo about to fail; exit 3', 'local-port': String(port) });
+    expect(step.exitCode).toBe(1);
+    expect(errorsOf(step)).toBe('bastion-migrate failed: the migration command failed (exit 3)');
+    expect(await listening(port)).toBe(false);
+    expect(sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).toBe('0');
+  });
+
+  it('kills a command that runs past command-timeout', async () => {
+    const step = await migrate({ command: 'sleep 30', 'command-timeout': '1s' });
+    expect(errorsOf(step)).toBe('bastion-migrate failed: command timed out after 1 s and was killed');
+  });
+
+  it('refuses a local port that is already taken', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const step = await migrate({ command: 'true', 'local-port': String(port) });
+    server.close();
+    expect(errorsOf(step)).toBe(`bastion-migrate failed: local-port: 127.0.0.1:${port} is already in use; choose another port, or 0 for a free one`);
+  });
+});
+
+describe('bastion-migrate: the lock', () => {
+  // Fails if two runs overlap: the second CREATE finds the marker table the first has not dropped yet.
+  const exclusive = `psql -v ON_ERROR_STOP=1 -c "CREATE TABLE ${TABLE}_marker (id int)" && sleep 2 && psql -v ON_ERROR_STOP=1 -c "DROP TABLE ${TABLE}_marker"`;
+
+  it('serialises two runs: the second waits, then proceeds, never interleaved', async () => {
+    const [a, b] = await Promise.all([migrate({ command: exclusive }), migrate({ command: exclusive })]);
+    expect([errorsOf(a), errorsOf(b)]).toEqual(['', '']);
+    const waits = [Number(a.outputs['lock-wait-ms']), Number(b.outputs['lock-wait-ms'])].sort((x, y) => x - y);
+    expect(waits[1]).toBeGreaterThan(1500);
+    expect([a, b].some((s) => s.stdout.includes('waiting up to 300 s for the migration lock'))).toBe(true);
+  });
+
+  it('without the lock, the same two runs do interleave and one fails: the test above can fail', async () => {
+    const [a, b] = await Promise.all([migrate({ command: exclusive, lock: 'false' }), migrate({ command: exclusive, lock: 'false' })]);
+    expect([a.exitCode, b.exitCode].sort()).toEqual([0, 1]);
+    sql(`DROP TABLE IF EXISTS ${TABLE}_marker`);
+  });
+
+  it('times out with a clear error naming the holder', async () => {
+    const holder = migrate({ command: 'sleep 4' });
+    await new Promise((r) => setTimeout(r, 1500));
+    const waiting = await migrate({ command: 'true', 'lock-timeout': '1s' });
+    expect(errorsOf(waiting)).toMatch(/^bastion-migrate failed: another migration still holds the lock after 1 s \(held by backend \d+, golden-pipeline-migrate, since .+\); raise lock-timeout/);
+    expect((await holder).exitCode).toBe(0);
+  });
+});
+
+describe('bastion-migrate: connection errors are distinct', () => {
+  it('bastion unreachable', async () => {
+    const step = await migrate({ 'bastion-host': '127.0.0.1', 'bastion-port': String(await freePort()), 'bastion-host-key': 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU' });
+    expect(errorsOf(step)).toMatch(/^bastion-migrate failed: could not connect to bastion@127\.0\.0\.1:\d+: ECONNREFUSED$/);
+  });
+  it('authentication failure', async () => {
+    const step = await migrate({ 'bastion-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8') });
+    expect(errorsOf(step)).toMatch(/^bastion-migrate failed: authentication as bastion@10\.231\.1\.2:22 failed/);
+  });
+  it('wrong host key', async () => {
+    const step = await migrate({ 'bastion-host-key': lab.LAB_SSH_KNOWN_HOSTS!.replace(/^\S+/, lab.LAB_BASTION_HOST!) });
+    expect(errorsOf(step)).toMatch(/^bastion-migrate failed: host key verification failed for 10\.231\.1\.2:22: it presented SHA256:/);
+  });
+  it('database down (nothing listens where db-port points)', async () => {
+    const step = await migrate({ 'db-port': '5439', command: 'true' });
+    expect(errorsOf(step)).toMatch(/^bastion-migrate failed: the bastion could not open 10\.231\.2\.2:5439: .*\(is the database down, or db-host\/db-port wrong\?\)$/);
+  });
+  it('wrong database password', async () => {
+    const step = await migrate({ 'db-password': 'not-the-password', command: 'true' });
+    expect(errorsOf(step)).toBe('bastion-migrate failed: the database refused the password for user app (check db-password)');
+    expect(secretLeaks(step, 'not-the-password')).toEqual([]);
+  });
+});
+
+describe('bastion-migrate: the bastion dies mid-migration', () => {
+  it('fails within the keepalive window and leaves nothing running', async () => {
+    const port = 2200 + (process.pid % 500);
+    const bastion = await startExtraSshd(lab, port, { bastion: true });
+    const marker = `gp-migrate-sleep-${process.pid}`;
+    try {
+      const started = Date.now();
+      const running = migrate({ 'bastion-port': String(port), 'bastion-host-key': bastion.knownHosts, command: `exec -a ${marker} sleep 60` });
+      await new Promise((r) => setTimeout(r, 3000));
+      await bastion.killSessions();
+      const step = await running;
+      expect(Date.now() - started).toBeLessThan(35_000);
+      expect(errorsOf(step)).toMatch(/^bastion-migrate failed: the SSH connection to 10\.231\.1\.2:\d+ was lost during command; the step stopped it$/);
+      expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(marker);
+    } finally {
+      await bastion.stop();
+    }
+  });
+});
+
+describe('bastion-migrate: keep-open mode', () => {
+  it('leaves the tunnel open for later steps, and the post step closes it (twice is harmless)', async () => {
+    const main = await runStep(ACTION, 'main', { inputs: inputs({ command: '' }) });
+    expect(errorsOf(main)).toBe('');
+    const port = Number(main.outputs['local-port']);
+    // A later step in the job uses the tunnel.
+    const later = execFileSync('psql', [main.outputs['database-url']!, '-Atc', 'select inet_server_addr()'], { encoding: 'utf8' });
+    expect(later.trim()).toBe(lab.LAB_DB_HOST);
+    expect(sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).toBe('1');
+    const post = await runStep(ACTION, 'post', { inputs: inputs({ command: '' }), state: main.state });
+    expect(post.stdout).toMatch(/tunnel helper \d+ closed the tunnel and released the lock/);
+    expect(await listening(port)).toBe(false);
+    expect(sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).toBe('0');
+    const again = await runStep(ACTION, 'post', { inputs: inputs({ command: '' }), state: main.state });
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toMatch(/has already ended/);
+  });
+});
