@@ -105,6 +105,32 @@ describe('bastion-migrate: migrating through the tunnel', () => {
   });
 });
 
+describe('bastion-migrate: a real Django migration', () => {
+  const database = `gp_django_${process.pid}`;
+  const image = `golden-lab-test/backend:${process.pid}`;
+  beforeAll(() => {
+    execFileSync('docker', ['build', '-q', '-t', image, 'examples/backend']);
+    sql(`CREATE DATABASE ${database} OWNER ${lab.LAB_DB_USER}`);
+  }, 300_000);
+  afterAll(() => {
+    sql(`DROP DATABASE IF EXISTS ${database}`);
+    execFileSync('docker', ['image', 'rm', image]);
+  });
+
+  it('runs manage.py migrate in a lab-built container on the host network, through the tunnel', async () => {
+    const step = await migrate({
+      'db-name': database,
+      'check-command': `docker run --rm --network host -e DATABASE_URL ${image} python3 manage.py makemigrations --check --dry-run`,
+      command: `docker run --rm --network host -e DATABASE_URL ${image} python3 manage.py migrate --fake-initial --noinput`,
+    });
+    expect(errorsOf(step)).toBe('');
+    expect(step.stdout).toContain('Applying core.0001_initial... OK');
+    const applied = execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-h', `${lab.LAB_DIR}/postgres/socket`, '-d', database, '-Atc',
+      "SELECT app || '.' || name FROM django_migrations WHERE app = 'core'"], { encoding: 'utf8' }).trim();
+    expect(applied).toBe('core.0001_initial');
+  });
+});
+
 describe('bastion-migrate: the lock', () => {
   // Fails if two runs overlap: the second CREATE finds the marker table the first has not dropped yet.
   const exclusive = `psql -v ON_ERROR_STOP=1 -c "CREATE TABLE ${TABLE}_marker (id int)" && sleep 2 && psql -v ON_ERROR_STOP=1 -c "DROP TABLE ${TABLE}_marker"`;
