@@ -21,7 +21,8 @@ export class TunnelError extends Error {
 export async function openTunnel(host: RemoteHost, target: string, targetPort: number, localPort: number, input = 'local-port'): Promise<Tunnel> {
   const sockets = new Set<net.Socket>();
   let lastError: string | undefined;
-  const server = net.createServer((local) => {
+  // No Nagle on the local side either: a query round trip is a few small packets each way.
+  const server = net.createServer({ noDelay: true }, (local) => {
     sockets.add(local);
     local.on('close', () => sockets.delete(local));
     local.on('error', () => local.destroy());
