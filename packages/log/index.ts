@@ -23,14 +23,19 @@ export function maskablePieces(secret: string): string[] {
   return [...pieces];
 }
 
-/** Runs `work` inside a log group and reports how long it took, so long phases never look silent. */
-export async function inGroup<T>(logger: Logger, title: string, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs `work` inside a log group and reports how long it took, so long phases never look silent;
+ * `onDone` also receives the milliseconds, e.g. for a summary of phases.
+ */
+export async function inGroup<T>(logger: Logger, title: string, work: () => Promise<T>, onDone?: (ms: number) => void): Promise<T> {
   const started = performance.now();
   logger.startGroup(title);
   try {
     return await work();
   } finally {
-    logger.info(`${title}: ${Math.round(performance.now() - started)} ms`);
+    const ms = Math.round(performance.now() - started);
+    onDone?.(ms);
+    logger.info(`${title}: ${ms} ms`);
     logger.endGroup();
   }
 }

@@ -1,3 +1,11 @@
+import { InputError } from '../inputs/index.ts';
+
+/** The one sentence a failed step ends with: a bad input names itself; anything else names the action. */
+export function stepFailure(action: string, error: unknown): string {
+  if (error instanceof InputError) return error.message;
+  return `${action} failed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 /** Where an action's results go: outputs, the job summary and the step's failure. */
 export interface ActionReporter {
   setOutput(name: string, value: string): void;

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { envInputSource, InputError, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
-import { type Logger } from '../../../packages/log/index.ts';
+import { envInputSource, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
+import { inGroup, type Logger } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
-import { type ActionReporter } from '../../../packages/log/reporter.ts';
+import { type ActionReporter, stepFailure } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import { databaseUrl, type DbSettings, libpqEnvironment } from '../../../packages/postgres/index.ts';
 import { connectSsh } from '../../../packages/ssh/index.ts';
@@ -40,7 +40,7 @@ export async function runMigrate(deps: MigrateDependencies): Promise<boolean> {
     else await migrate(inputs, deps);
     return true;
   } catch (error) {
-    reporter.setFailed(error instanceof InputError ? error.message : `bastion-migrate failed: ${(error as Error).message}`);
+    reporter.setFailed(stepFailure('bastion-migrate', error));
     return false;
   } finally {
     reporter.setOutput('duration-ms', String(Math.round(performance.now() - started)));
@@ -74,12 +74,7 @@ async function migrate(inputs: MigrateInputs, deps: MigrateDependencies): Promis
     }
     steps.push(['command', () => runCommand(inputs.command, env, logger, { timeoutMs: inputs.commandTimeoutMs, abort: session.lost }), 'the migration command failed']);
     for (const [name, step, failure] of steps) {
-      logger.startGroup(name);
-      const at = performance.now();
-      const result = await step().finally(() => {
-        logger.info(`${name}: ${Math.round(performance.now() - at)} ms`);
-        logger.endGroup();
-      });
+      const result = await inGroup(logger, name, step);
       if (lost) throw new Error(`${lost.message} during ${name}; the step stopped it`);
       if (result.timedOut) throw new Error(`${name} timed out after ${Math.round(inputs.commandTimeoutMs! / 1000)} s and was killed`);
       if (result.code !== 0) throw new Error(`${failure} (exit ${result.code})`);

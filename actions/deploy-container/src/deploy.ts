@@ -4,10 +4,9 @@
  * failure, prune, audit. Every remote command comes from the docker catalogue as an argv.
  */
 import * as docker from '../../../packages/docker/index.ts';
-import { renderEnvFile } from '../../../packages/docker/index.ts';
-import type { Logger } from '../../../packages/log/index.ts';
+import { inGroup, type Logger } from '../../../packages/log/index.ts';
 import { createHttpTransport, probeUrl } from '../../../packages/probe/index.ts';
-import { RemoteError, type RemoteHost } from '../../../packages/ssh/index.ts';
+import type { RemoteHost } from '../../../packages/ssh/index.ts';
 import type { DeployInputs } from './inputs.ts';
 import { acquireLock } from './lock.ts';
 
@@ -58,18 +57,8 @@ export async function deployToHost(host: RemoteHost, inputs: DeployInputs, conte
   const { logger } = context;
   const started = performance.now();
   const phases: PhaseTiming[] = [];
-  const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    const at = performance.now();
-    logger.startGroup(`${host.name}: ${name}`);
-    try {
-      return await work();
-    } finally {
-      const ms = Math.round(performance.now() - at);
-      phases.push({ phase: name, ms });
-      logger.info(`${name}: ${ms} ms`);
-      logger.endGroup();
-    }
-  };
+  const phase = <T>(name: string, work: () => Promise<T>): Promise<T> =>
+    inGroup(logger, `${host.name}: ${name}`, work, (ms) => phases.push({ phase: name, ms }));
   const result: HostResult = { host: host.name, outcome: 'failed', durationMs: 0, phases };
   const name = inputs.name;
   const previousName = `${name}.previous`;
@@ -95,7 +84,7 @@ export async function deployToHost(host: RemoteHost, inputs: DeployInputs, conte
       await phase('env file', async () => {
         const dir = paths.envFile.slice(0, paths.envFile.lastIndexOf('/')) || '/';
         await host.run(['mkdir', '-p', '-m', '700', dir]);
-        await host.writeFile(paths.envFile, renderEnvFile(inputs.env), 0o600);
+        await host.writeFile(paths.envFile, docker.renderEnvFile(inputs.env), 0o600);
       });
     }
     if (inputs.prepareDirs.length > 0) {
@@ -272,6 +261,5 @@ async function appendAudit(host: RemoteHost, path: string, context: RunContext, 
 }
 
 function describe(error: unknown): string {
-  if (error instanceof RemoteError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,7 @@
-import { envInputSource, InputError, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
+import { envInputSource, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
 import { type Logger } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
-import { type ActionReporter } from '../../../packages/log/reporter.ts';
+import { type ActionReporter, stepFailure } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import { connectSsh, type RemoteHost, type SshTarget } from '../../../packages/ssh/index.ts';
 import { deployToHost, type HostResult } from './deploy.ts';
@@ -74,7 +74,7 @@ export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
     reporter.setFailed(`${failed.host}: ${what}: ${failed.error}.${untouched}`);
     return false;
   } catch (error) {
-    reporter.setFailed(error instanceof InputError ? error.message : `deploy-container failed: ${(error as Error).message}`);
+    reporter.setFailed(stepFailure('deploy-container', error));
     return false;
   }
 }

@@ -1,7 +1,7 @@
 import { envInputSource, InputError, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
 import { type Logger } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
-import { type ActionReporter } from '../../../packages/log/reporter.ts';
+import { type ActionReporter, stepFailure } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import { type Clock, type HttpTransport, nodeHttpTransport, probeUrl, realClock } from '../../../packages/probe/index.ts';
 import { readHealthCheckInputs } from './inputs.ts';
@@ -61,7 +61,7 @@ export async function runHealthCheck(deps: HealthCheckDependencies): Promise<boo
     }
     return healthy;
   } catch (error) {
-    reporter.setFailed(error instanceof InputError ? error.message : `health-check failed: ${(error as Error).message}`);
+    reporter.setFailed(stepFailure('health-check', error));
     if (!(error instanceof InputError)) logger.debug((error as Error).stack ?? String(error));
     return false;
   }
