@@ -15,8 +15,9 @@ const outRootIndex = args.indexOf('--out-root');
 const outRoot = outRootIndex >= 0 ? resolve(args.splice(outRootIndex, 2)[1]) : root;
 const wanted = new Set(args);
 
-// src/index.ts → dist/index.cjs, src/post.ts → dist/post.cjs, src/tunnel.ts → dist/tunnel.cjs (a helper process)
-const ENTRIES = [['index.ts', 'index.cjs'], ['post.ts', 'post.cjs'], ['tunnel.ts', 'tunnel.cjs']];
+// src/index.ts → dist/index.cjs, src/post.ts → dist/post.cjs, src/tunnel.ts → dist/tunnel.cjs (a helper process),
+// src/cli.ts → dist/cli.cjs (a command-line tool, linked from bin/)
+const ENTRIES = [['index.ts', 'index.cjs'], ['post.ts', 'post.cjs'], ['tunnel.ts', 'tunnel.cjs'], ['cli.ts', 'cli.cjs']];
 
 const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(root, 'actions', entry.name, 'action.yml')))

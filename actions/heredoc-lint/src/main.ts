@@ -1,0 +1,89 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { envInputSource, InputError, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
+import { type Logger } from '../../../packages/log/index.ts';
+import { coreLogger } from '../../../packages/log/core.ts';
+import { type ActionReporter, stepFailure } from '../../../packages/log/reporter.ts';
+import { coreReporter } from '../../../packages/log/reporter-core.ts';
+import { DEFAULT_PATTERNS, expandPaths, PathError } from '../../../packages/heredoc/files.ts';
+import { type Format, FORMATS, render } from '../../../packages/heredoc/format.ts';
+import { type FileAccess, failing, lintFiles, nodeFileAccess } from '../../../packages/heredoc/run.ts';
+import type { Severity } from '../../../packages/heredoc/rules.ts';
+import { summaryMarkdown } from './report.ts';
+
+export interface HeredocLintDependencies {
+  inputs: RawInputSource;
+  logger: Logger;
+  reporter: ActionReporter;
+  /** The workspace the paths are relative to. */
+  cwd: string;
+  files: FileAccess;
+}
+
+export interface HeredocLintInputs {
+  paths: string[];
+  format: Format;
+  sarifFile: string;
+  failOn: Severity;
+}
+
+export function readHeredocLintInputs(reader: InputReader): HeredocLintInputs {
+  const paths = reader.list('paths');
+  return {
+    paths: paths.length > 0 ? paths : DEFAULT_PATTERNS,
+    format: reader.oneOf('format', FORMATS, 'github'),
+    sarifFile: reader.string('sarif-file'),
+    failOn: reader.oneOf('fail-on', ['error', 'warning', 'info'] as const, 'warning'),
+  };
+}
+
+/** The action as the runner (and @github/local-action) runs it: production dependencies. */
+export function run(): Promise<boolean> {
+  const cwd = process.env.GITHUB_WORKSPACE || process.cwd();
+  return runHeredocLint({ inputs: envInputSource(), logger: coreLogger, reporter: coreReporter, cwd, files: nodeFileAccess(cwd) });
+}
+
+/** Lints the files and reports; returns whether the step passed. */
+export async function runHeredocLint(deps: HeredocLintDependencies): Promise<boolean> {
+  const { logger, reporter } = deps;
+  try {
+    const config = readHeredocLintInputs(new InputReader(deps.inputs));
+    let files: string[];
+    try {
+      files = expandPaths(config.paths, deps.cwd);
+    } catch (error) {
+      if (error instanceof PathError) throw new InputError('paths', error.message);
+      throw error;
+    }
+    const lint = lintFiles(files, deps.files, { fix: false });
+    const linted = lint.results.filter((r) => r.kind !== 'skipped');
+    logger.info(`Linted ${linted.length} file(s) (${lint.results.reduce((n, r) => n + r.scripts, 0)} script(s)); ${lint.findings.length} finding(s)`);
+    const rendered = render(config.format, lint.findings);
+    for (const line of rendered.replace(/\n$/, '').split('\n')) if (line !== '') logger.info(line);
+
+    if (config.sarifFile) {
+      const target = resolve(deps.cwd, config.sarifFile);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, render('sarif', lint.findings));
+      logger.info(`SARIF written to ${config.sarifFile}`);
+    }
+    const count = (severity: Severity) => String(lint.findings.filter((f) => f.severity === severity).length);
+    reporter.setOutput('findings', String(lint.findings.length));
+    reporter.setOutput('errors', count('error'));
+    reporter.setOutput('warnings', count('warning'));
+    reporter.setOutput('files', String(linted.length));
+    await reporter.writeSummary(summaryMarkdown(lint.findings, linted.length));
+
+    const failures = failing(lint.findings, config.failOn);
+    if (failures.length > 0) {
+      reporter.setFailed(`heredoc-lint found ${failures.length} heredoc problem(s) at or above ${config.failOn}; the first: ` +
+        `${failures[0]!.file}:${failures[0]!.line}:${failures[0]!.column} ${failures[0]!.rule}`);
+      return false;
+    }
+    return true;
+  } catch (error) {
+    reporter.setFailed(stepFailure('heredoc-lint', error));
+    if (!(error instanceof InputError)) logger.debug((error as Error).stack ?? String(error));
+    return false;
+  }
+}

@@ -1,0 +1,324 @@
+// Judges each heredoc the scanner found and explains, in bash's terms, what goes wrong.
+import { type BodyLine, type Heredoc, scanScript, type Shell } from './scan.ts';
+import { type RuleId, ruleById, type Severity } from './rules.ts';
+
+/** A replacement in script offsets that fixes a finding mechanically. */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface ScriptFinding {
+  rule: RuleId;
+  severity: Severity;
+  /** Offset in the script of the offending character. */
+  offset: number;
+  message: string;
+  fix: string;
+  edit?: Edit;
+}
+
+export interface AnalyzeOptions {
+  shell: Shell;
+  /** The script came from a workflow or action, so `${{ }}` expressions are substituted into it. */
+  expressions: boolean;
+  /** The script came from a folded, plain or quoted YAML scalar whose lines were joined. */
+  folded: boolean;
+  /** Maps a script offset to the line number the user sees (in the file). */
+  lineOf: (offset: number) => number;
+}
+
+/** Delimiters common enough that a value line may equal them. */
+const COMMON_DELIMITERS = new Set(['EOF', 'EOL', 'END', 'EOT', 'EOM', 'EOS', 'HEREDOC', 'DELIM', 'DONE', 'STOP', 'TEXT', 'DATA', 'ENV', 'EOFF', '_EOF_', 'END_OF_FILE']);
+/** Expressions whose value the author does not control (GitHub's script-injection list), plus secrets and inputs. */
+const HAZARDOUS_EXPRESSION = /\$\{\{\s*[^}]*?\b(secrets\.[\w-]+|inputs\.[\w-]+|github\.event\.[\w.*[\]-]*\b(?:title|body|message|name|email|label|ref|page_name|default_branch)\b|github\.head_ref)[^}]*\}\}/g;
+const SUPPRESSION = /#\s*heredoc-lint\s+disable(?:=([\w\s,-]+))?/;
+
+export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFinding[] {
+  const heredocs = scanScript(text, { shell: options.shell, expressions: options.expressions });
+  const findings: ScriptFinding[] = [];
+  const add = (heredoc: Heredoc, rule: RuleId, offset: number, message: string, fix: string, edit?: Edit) => {
+    const severity: Severity = rule === 'HD014' && options.shell === 'sh' ? 'error' : ruleById(rule).severity;
+    if (!isSuppressed(text, rule, [heredoc.opStart, offset])) findings.push({ rule, severity, offset, message, fix, edit });
+  };
+
+  for (const heredoc of heredocs) {
+    const op = operatorText(text, heredoc);
+    if (heredoc.closedByParen !== undefined) {
+      add(heredoc, 'HD014', heredoc.closedByParen,
+        `${op} ends at "${heredoc.delimiter})": bash 5.2 accepts this with a "delimited by end-of-file" warning; dash and older bash fail with a syntax error`,
+        `put ${heredoc.delimiter} alone on its line and the ) on the next`);
+    }
+    const reorderedAt = wrongOrderLine(heredocs, heredoc);
+    if (reorderedAt) {
+      const first = heredocs.find((h) => h.batch === heredoc.batch && h.lines.includes(reorderedAt))!;
+      add(heredoc, 'HD010', reorderedAt.start,
+        `heredocs on one line are read in order: this ${heredoc.delimiter} line is read as part of ${operatorText(text, first)}'s body (line ${options.lineOf(first.opStart)}), not as the end of ${op}`,
+        `put the body of ${operatorText(text, first)} first, then the body of ${op}`);
+      continue;
+    }
+    if (!heredoc.terminator) {
+      reportUnterminated(heredoc, op);
+    } else if (!reportEatenTerminator(heredoc, op, `the heredoc runs on to line ${options.lineOf(heredoc.terminator.start)} and silently swallows the lines between`)) {
+      reportSwallowedNeighbour(heredoc, op);
+    }
+    reportNestedReuse(heredoc, op);
+    if (options.expressions) reportExpressions(heredoc, op);
+  }
+  return findings;
+
+  function reportUnterminated(heredoc: Heredoc, op: string): void {
+    const consequence = swallowed(text, heredoc, options);
+    if (options.folded) {
+      add(heredoc, 'HD011', heredoc.opStart,
+        `${op} is in a folded or flow YAML scalar, which joins its lines, so the heredoc can never end; ${consequence}`,
+        'use a literal block scalar (run: |)');
+      return;
+    }
+    if (reportEatenTerminator(heredoc, op, consequence)) return;
+    for (const line of heredoc.lines) {
+      const defects = nearMiss(text, line, heredoc);
+      if (defects.length === 0) continue;
+      for (const defect of defects) {
+        add(heredoc, defect.rule, defect.offset,
+          `${defect.problem}, so it does not end ${op}; ${consequence}`, defect.fix, defect.edit);
+      }
+      return;
+    }
+    add(heredoc, 'HD009', heredoc.opStart,
+      `${op} is never terminated: no line is exactly "${heredoc.delimiter}"; ${consequence}`,
+      `add a line "${heredoc.delimiter}" where the body should end`);
+  }
+
+  function reportEatenTerminator(heredoc: Heredoc, op: string, consequence: string): boolean {
+    const eaten = heredoc.lines.find((line) => eatenTerminator(line, heredoc, text) !== undefined);
+    if (!eaten) return false;
+    add(heredoc, 'HD012', eatenTerminator(eaten, heredoc, text)!,
+      `this backslash-newline joins the ${heredoc.delimiter} line onto it (the body of ${op} is unquoted), so that line does not end the heredoc; ${consequence}`,
+      `remove the trailing backslash, or quote the delimiter (<<'${heredoc.delimiter}') so the body is taken literally`);
+    return true;
+  }
+
+  /** A near-miss terminator inside a body that does end later, swallowing another heredoc's opening. */
+  function reportSwallowedNeighbour(heredoc: Heredoc, op: string): void {
+    const opener = new RegExp(`<<-?[ \\t]*(['"]?)\\\\?${escapeRegExp(heredoc.delimiter)}\\1(?![\\w-])`);
+    for (const [index, line] of heredoc.lines.entries()) {
+      const defects = nearMiss(text, line, heredoc);
+      if (defects.length === 0) continue;
+      const reopened = heredoc.lines.slice(index + 1).find((later) => opener.test(later.text));
+      if (!reopened) continue;
+      const end = options.lineOf(heredoc.terminator!.start);
+      for (const defect of defects) {
+        add(heredoc, defect.rule, defect.offset,
+          `${defect.problem}, so it does not end ${op}: the heredoc runs on to line ${end} and silently swallows the commands between, ` +
+          `including the heredoc opened on line ${options.lineOf(reopened.start)}`,
+          defect.fix, defect.edit);
+      }
+      return;
+    }
+  }
+
+  function reportNestedReuse(heredoc: Heredoc, op: string): void {
+    if (heredoc.quoted || options.shell !== 'bash') return;
+    const body = text.slice(heredoc.bodyStart, heredoc.terminator?.start ?? text.length);
+    const substitution = body.indexOf('$(');
+    if (substitution < 0) return;
+    const inner = new RegExp(`<<-?[ \\t]*(['"]?)\\\\?${escapeRegExp(heredoc.delimiter)}\\1(?![\\w-])`, 'g');
+    inner.lastIndex = substitution;
+    const match = inner.exec(body);
+    if (!match) return;
+    add(heredoc, 'HD013', heredoc.bodyStart + match.index,
+      `this nested heredoc reuses the delimiter of ${op} (line ${options.lineOf(heredoc.opStart)}); bash ends the outer heredoc at the first ${heredoc.delimiter} line, ` +
+      'leaving the $( ) unclosed (dash reads it as intended)',
+      'give the nested heredoc its own delimiter');
+  }
+
+  function reportExpressions(heredoc: Heredoc, op: string): void {
+    const bodyEnd = heredoc.terminator?.start ?? text.length;
+    const body = text.slice(heredoc.bodyStart, bodyEnd);
+    const hazards = [...body.matchAll(HAZARDOUS_EXPRESSION)];
+    if (hazards.length === 0) return;
+    const first = hazards[0]!;
+    const what = first[1]!;
+    if (!heredoc.quoted) {
+      // Quoting the delimiter is a safe mechanical fix only when nothing else in the body relies on expansion.
+      const rest = body.replace(HAZARDOUS_EXPRESSION, '');
+      const safeToQuote = !/[$`\\]/.test(rest) && /^[\w.-]+$/.test(heredoc.delimiter);
+      add(heredoc, 'HD020', heredoc.bodyStart + first.index!,
+        `\${{ ${what} }} is pasted into the unquoted body of ${op} before bash runs; a $, backtick or $( in the value is expanded or executed`,
+        `quote the delimiter (<<'${heredoc.delimiter}'), or pass the value through env: and use "$NAME"`,
+        safeToQuote ? { start: heredoc.delimStart, end: heredoc.delimEnd, text: `'${heredoc.delimiter}'` } : undefined);
+    }
+    if (COMMON_DELIMITERS.has(heredoc.delimiter.toUpperCase())) {
+      add(heredoc, 'HD021', heredoc.delimStart,
+        `the body of ${op} expands \${{ ${what} }} under the common delimiter ${heredoc.delimiter}; a value with a line "${heredoc.delimiter}" ends the heredoc early and the rest runs as commands`,
+        `use a delimiter the value cannot contain, e.g. ${heredoc.delimiter}_${randomSuffix(heredoc)}`);
+    }
+  }
+}
+
+interface Defect {
+  rule: RuleId;
+  offset: number;
+  problem: string;
+  fix: string;
+  edit?: Edit;
+}
+
+/** Why a body line that looks like the terminator is not one, defect by defect. */
+function nearMiss(text: string, line: BodyLine, heredoc: Heredoc): Defect[] {
+  if (line.joins.length > 0) return [];
+  const raw = text.slice(line.start, line.end);
+  const delimiter = heredoc.delimiter;
+  if (delimiter === '') return [];
+  const indentLength = raw.length - raw.replace(/^[ \t]+/, '').length;
+  const indent = raw.slice(0, indentLength);
+  let rest = raw.slice(indentLength);
+  let at = line.start + indentLength;
+  const defects: Defect[] = [];
+  const lineDelimiter = 'the terminator line';
+
+  let core: string | undefined;
+  const quote = rest[0];
+  if ((quote === "'" || quote === '"') && rest.startsWith(`${quote}${delimiter}${quote}`)) {
+    core = rest.slice(0, delimiter.length + 2);
+    defects.push({
+      rule: 'HD006', offset: at, problem: `${lineDelimiter} is quoted (${core})`,
+      fix: `write the terminator bare: ${delimiter}`, edit: { start: at, end: at + core.length, text: delimiter },
+    });
+  } else if (rest.startsWith(delimiter)) {
+    core = delimiter;
+  } else if (rest.slice(0, delimiter.length).toLowerCase() === delimiter.toLowerCase() && /^[^\w]?$/.test(rest[delimiter.length] ?? '')) {
+    core = rest.slice(0, delimiter.length);
+    defects.push({
+      rule: 'HD008', offset: at, problem: `${lineDelimiter} "${core}" differs from the delimiter "${delimiter}" in case`,
+      fix: `write the terminator exactly as ${delimiter}`,
+    });
+  } else {
+    return [];
+  }
+  at += core.length;
+  rest = rest.slice(core.length);
+
+  if (rest.length > 0) {
+    const trailing = classifyTrailing(rest, heredoc);
+    if (!trailing) return [];
+    defects.push({ ...trailing, offset: at + trailing.offset, edit: trailing.edit && { start: at + trailing.edit.start, end: at + trailing.edit.end, text: '' } });
+  }
+  if (indentLength > 0) {
+    const onlyTabs = /^\t+$/.test(indent);
+    if (heredoc.stripTabs && !onlyTabs) {
+      defects.push({
+        rule: 'HD002', offset: line.start, problem: `${lineDelimiter} is indented with spaces, but <<- strips only leading tabs`,
+        fix: 'indent the terminator with tabs only, or not at all', edit: { start: line.start, end: line.start + indentLength, text: '' },
+      });
+    } else if (!heredoc.stripTabs) {
+      defects.push({
+        rule: 'HD001', offset: line.start, problem: `${lineDelimiter} is indented, and << (without -) requires it at the start of the line`,
+        fix: `remove the indentation before ${delimiter}`, edit: { start: line.start, end: line.start + indentLength, text: '' },
+      });
+    }
+  }
+  // Only one line ending can be wrong at a time; report CR last so it reads as the line's end.
+  return defects.sort((a, b) => a.offset - b.offset);
+}
+
+function classifyTrailing(rest: string, heredoc: Heredoc): (Omit<Defect, 'edit'> & { edit?: { start: number; end: number } }) | undefined {
+  const blanks = rest.length - rest.replace(/^[ \t]+/, '').length;
+  const after = rest.slice(blanks);
+  if (rest === '\r') {
+    return { rule: 'HD007', offset: 0, problem: 'the terminator line ends in CR LF, and bash keeps the CR as part of the line', fix: 'save the script with LF line endings' };
+  }
+  if (after === '' || after === '\r') {
+    return {
+      rule: 'HD003', offset: 0, problem: `the terminator line has trailing blanks after ${heredoc.delimiter}`,
+      fix: 'remove the trailing blanks', edit: { start: 0, end: rest.length },
+    };
+  }
+  if (after.startsWith('#')) {
+    return {
+      rule: 'HD004', offset: blanks, problem: `the terminator line has a comment after ${heredoc.delimiter}`,
+      fix: 'move the comment to its own line, or remove it', edit: { start: 0, end: rest.length },
+    };
+  }
+  if (after.startsWith(')') && heredoc.inCommandSubstitution) {
+    return {
+      rule: 'HD014', offset: blanks, problem: `the terminator line continues with ")" after ${heredoc.delimiter}, which dash and bash before 5.2 do not accept`,
+      fix: `put ${heredoc.delimiter} alone on its line and the ) on the next`,
+    };
+  }
+  if (blanks === 0 && /^[\w-]/.test(after)) return undefined; // A different word, e.g. EOFX: not a near miss.
+  return {
+    rule: 'HD005', offset: blanks, problem: `the terminator line continues with "${after.trim().slice(0, 20)}" after ${heredoc.delimiter}`,
+    fix: `put ${heredoc.delimiter} alone on its line and move the rest to the command line (cmd <<${heredoc.delimiter} ${after.trim()})`,
+  };
+}
+
+function eatenTerminator(line: BodyLine, heredoc: Heredoc, text: string): number | undefined {
+  // Each join's backslash is followed by a newline; the physical line after it runs to the next join or the line's end.
+  for (const [index, backslash] of line.joins.entries()) {
+    const nextEnd = index + 1 < line.joins.length ? line.joins[index + 1]! : line.end;
+    const physical = text.slice(backslash + 2, nextEnd);
+    if ((heredoc.stripTabs ? physical.replace(/^\t+/, '') : physical) === heredoc.delimiter) return backslash;
+  }
+  return undefined;
+}
+
+function wrongOrderLine(heredocs: readonly Heredoc[], heredoc: Heredoc): BodyLine | undefined {
+  for (const earlier of heredocs) {
+    if (earlier === heredoc) return undefined;
+    if (earlier.batch !== heredoc.batch) continue;
+    const line = earlier.lines.find((l) => (heredoc.stripTabs ? l.text.replace(/^\t+/, '') : l.text) === heredoc.delimiter);
+    if (line) return line;
+  }
+  return undefined;
+}
+
+/** What an unterminated heredoc swallows, and what bash then does. */
+function swallowed(text: string, heredoc: Heredoc, options: AnalyzeOptions): string {
+  const shell = options.shell === 'bash' ? 'bash' : 'dash';
+  if (heredoc.bodyStart >= text.length || heredoc.lines.length === 0) {
+    return `the script ends before the heredoc does, so ${shell} ${options.shell === 'bash' ? 'only warns' : 'says nothing'}`;
+  }
+  const from = options.lineOf(heredoc.bodyStart);
+  const to = options.lineOf(Math.max(heredoc.bodyStart, text.length - 1));
+  const range = from === to ? `line ${from}` : `lines ${from}–${to}`;
+  if (heredoc.openCompounds.length > 0) {
+    const owed = new Set(heredoc.openCompounds);
+    const closer = heredoc.lines.find((line) => owed.has(line.text.trim().split(/[\s;]/)[0] ?? ''));
+    const word = closer ? closer.text.trim().split(/[\s;]/)[0] : heredoc.openCompounds[heredoc.openCompounds.length - 1];
+    const where = closer ? `, including the "${word}" on line ${options.lineOf(closer.start)}` : '';
+    return `it swallows ${range} to the end of the script${where}, so ${shell} stops with a syntax error`;
+  }
+  return `it swallows ${range} to the end of the script, so those commands never run and ${shell} ${options.shell === 'bash' ? 'only warns' : 'does not even warn'}: the step still succeeds`;
+}
+
+function operatorText(text: string, heredoc: Heredoc): string {
+  return text.slice(heredoc.opStart, heredoc.delimEnd).replace(/\s+/g, ' ');
+}
+
+function isSuppressed(text: string, rule: RuleId, offsets: readonly number[]): boolean {
+  for (const offset of offsets) {
+    const start = text.lastIndexOf('\n', offset - 1) + 1;
+    const nl = text.indexOf('\n', offset);
+    const match = SUPPRESSION.exec(text.slice(start, nl < 0 ? text.length : nl));
+    if (!match) continue;
+    if (!match[1]) return true;
+    const listed = match[1].split(/[\s,]+/).filter(Boolean).map((r) => r.toLowerCase());
+    const { id, name } = ruleById(rule);
+    if (listed.includes(id.toLowerCase()) || listed.includes(name)) return true;
+  }
+  return false;
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A stable suggestion, so that the same finding prints the same fix on every run. */
+function randomSuffix(heredoc: Heredoc): string {
+  let hash = 2166136261;
+  for (const char of `${heredoc.delimiter}:${heredoc.opStart}`) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619);
+  return (hash >>> 0).toString(36).toUpperCase();
+}

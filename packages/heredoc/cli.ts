@@ -1,0 +1,93 @@
+// The heredoc-lint command line: argument parsing, output and exit codes (0 clean, 1 findings, 2 usage or I/O).
+import { expandPaths, DEFAULT_PATTERNS, PathError } from './files.ts';
+import { type Format, FORMATS, render, TOOL_VERSION } from './format.ts';
+import { type FileAccess, failing, lintFiles, ReadError } from './run.ts';
+import type { Severity } from './rules.ts';
+
+export interface CliIo {
+  cwd: string;
+  files: FileAccess;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+export const USAGE = `usage: heredoc-lint [--format text|json|sarif|github] [--fix] [--fail-on error|warning|info] [PATHS...]
+
+Finds heredocs whose terminator bash will not see where the author meant it, in workflow
+run: blocks, composite actions and shell scripts. PATHS are files, directories or globs;
+without them: ${DEFAULT_PATTERNS.join(' ')}
+
+Exit status: 0 clean, 1 a finding at or above --fail-on (default warning), 2 usage or I/O error.
+Suppress one heredoc's findings with a comment on its line: # heredoc-lint disable=HD004
+`;
+
+interface CliOptions {
+  format: Format;
+  fix: boolean;
+  failOn: Severity;
+  paths: string[];
+}
+
+class UsageError extends Error {}
+
+function parseArguments(argv: readonly string[]): CliOptions | 'help' | 'version' {
+  const options: CliOptions = { format: 'text', fix: false, failOn: 'warning', paths: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i]!;
+    const [flag, inline] = argument.startsWith('--') && argument.includes('=') ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)] : [argument, undefined];
+    const value = () => {
+      const given = inline ?? argv[++i];
+      if (given === undefined) throw new UsageError(`${flag} needs a value`);
+      return given;
+    };
+    if (flag === '-h' || flag === '--help') return 'help';
+    if (flag === '--version') return 'version';
+    if (flag === '--fix') options.fix = true;
+    else if (flag === '--format' || flag === '-f') {
+      const format = value();
+      if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
+      options.format = format as Format;
+    } else if (flag === '--fail-on') {
+      const severity = value();
+      if (!(SEVERITIES as readonly string[]).includes(severity)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${severity}"`);
+      options.failOn = severity as Severity;
+    } else if (flag === '--') {
+      options.paths.push(...argv.slice(i + 1));
+      break;
+    } else if (flag.startsWith('-') && flag !== '-') throw new UsageError(`unknown option ${flag}`);
+    else options.paths.push(argument);
+  }
+  return options;
+}
+
+export function runCli(argv: readonly string[], io: CliIo): number {
+  let options: ReturnType<typeof parseArguments>;
+  try {
+    options = parseArguments(argv);
+  } catch (error) {
+    io.stderr(`heredoc-lint: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (options === 'help') { io.stdout(USAGE); return 0; }
+  if (options === 'version') { io.stdout(`heredoc-lint ${TOOL_VERSION}\n`); return 0; }
+
+  try {
+    const files = expandPaths(options.paths.length > 0 ? options.paths : DEFAULT_PATTERNS, io.cwd);
+    const run = lintFiles(files, io.files, { fix: options.fix });
+    io.stdout(render(options.format, run.findings));
+    const skipped = run.results.filter((r) => r.kind === 'skipped' && options.paths.includes(r.file));
+    for (const result of skipped) io.stderr(`heredoc-lint: skipped ${result.file}: ${result.reason}\n`);
+    if (options.fix) io.stderr(`heredoc-lint: fixed ${run.fixed} finding(s) in ${run.fixedFiles.length} file(s)\n`);
+    const linted = run.results.filter((r) => r.kind !== 'skipped').length;
+    if (options.format === 'text') io.stderr(`heredoc-lint: ${run.findings.length} finding(s) in ${linted} file(s)\n`);
+    return failing(run.findings, options.failOn).length > 0 ? 1 : 0;
+  } catch (error) {
+    if (error instanceof PathError || error instanceof ReadError) {
+      io.stderr(`heredoc-lint: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,6 @@
+# corpus: valid
+cat <<EOF
+first \
+second
+EOF
+echo DONE

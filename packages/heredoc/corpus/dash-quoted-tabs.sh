@@ -1,0 +1,5 @@
+# corpus: valid
+cat <<-'EOF'
+	body $HOME
+	EOF
+echo DONE

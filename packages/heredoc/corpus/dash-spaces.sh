@@ -1,0 +1,6 @@
+# corpus: invalid HD002
+cat <<-EOF
+	body
+    EOF
+echo after
+echo DONE

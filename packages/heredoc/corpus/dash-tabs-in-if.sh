@@ -1,0 +1,7 @@
+# corpus: valid
+if true; then
+	cat <<-EOF
+		indented body
+	EOF
+fi
+echo DONE

@@ -1,0 +1,4 @@
+# corpus: valid
+cat <<< "not a heredoc"
+cat <<<EOF
+echo DONE

@@ -1,0 +1,5 @@
+# corpus: valid
+cat <<END-OF-TEXT
+body
+END-OF-TEXT
+echo DONE

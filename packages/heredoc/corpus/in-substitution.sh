@@ -1,0 +1,7 @@
+# corpus: valid
+value=$(cat <<EOF
+from a substitution
+EOF
+)
+echo "$value"
+echo DONE

@@ -1,0 +1,6 @@
+# corpus: valid
+cat <<EOF
+  EOF
+still body
+EOF
+echo DONE

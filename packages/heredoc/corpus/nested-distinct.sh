@@ -1,0 +1,8 @@
+# corpus: valid
+cat <<OUTER
+outer $(cat <<INNER
+inner
+INNER
+)
+OUTER
+echo DONE

@@ -1,0 +1,5 @@
+# corpus: valid
+cat <<E"OF"
+literal $HOME
+EOF
+echo DONE

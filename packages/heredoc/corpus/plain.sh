@@ -1,0 +1,5 @@
+# corpus: valid
+cat <<EOF
+hello $USER
+EOF
+echo DONE

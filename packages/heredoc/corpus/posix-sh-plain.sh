@@ -1,0 +1,6 @@
+#!/bin/sh
+# corpus: valid dash=valid
+cat <<EOF
+posix
+EOF
+echo DONE

@@ -1,0 +1,5 @@
+# corpus: valid
+cat <<'EOF'
+kept \
+EOF
+echo DONE

@@ -1,0 +1,5 @@
+# corpus: valid
+cat <<"EOF"
+literal $HOME
+EOF
+echo DONE

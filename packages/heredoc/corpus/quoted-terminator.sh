@@ -1,0 +1,6 @@
+# corpus: invalid HD006
+cat <<'EOF'
+body
+'EOF'
+echo after
+echo DONE

@@ -1,0 +1,5 @@
+# corpus: valid
+cat << EOF
+spaced
+EOF
+echo DONE

@@ -1,0 +1,5 @@
+# corpus: invalid HD009
+cat <<EOF
+body
+echo never runs
+echo DONE

@@ -1,0 +1,54 @@
+// Turns paths, directories and globs into the list of files to lint.
+import { globSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+export const DEFAULT_PATTERNS = ['.github/workflows/*.yml', '.github/workflows/*.yaml', '**/action.yml', '**/action.yaml', '**/*.sh'];
+const EXCLUDED_DIRECTORIES = new Set(['node_modules', '.git']);
+const GLOB_CHARS = /[*?[\]{}]/;
+
+export class PathError extends Error {}
+
+/** Files in the order named, without duplicates; a named path that does not exist is a PathError. */
+export function expandPaths(patterns: readonly string[], cwd: string): string[] {
+  const files = new Set<string>();
+  for (const pattern of patterns) {
+    if (GLOB_CHARS.test(pattern)) {
+      const matches = globSync(pattern, { cwd, exclude: (name: string) => EXCLUDED_DIRECTORIES.has(name.split(/[\\/]/).pop()!) });
+      for (const match of matches.sort()) {
+        if (statSync(join(cwd, match), { throwIfNoEntry: false })?.isFile()) files.add(match);
+      }
+      continue;
+    }
+    let stats;
+    try {
+      stats = statSync(join(cwd, pattern));
+    } catch (error) {
+      throw new PathError(`cannot read ${pattern}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`);
+    }
+    if (stats.isDirectory()) for (const file of walk(join(cwd, pattern))) files.add(relative(cwd, file) || file);
+    else files.add(pattern);
+  }
+  return [...files];
+}
+
+/** A directory's candidates: workflow and action YAML, and shell scripts. */
+function walk(directory: string): string[] {
+  const found: string[] = [];
+  const entries = readdirSync(directory, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) {
+      if (!EXCLUDED_DIRECTORIES.has(entry.name)) found.push(...walk(path));
+    } else if (entry.isFile() && isCandidate(path)) {
+      found.push(path);
+    }
+  }
+  return found;
+}
+
+function isCandidate(path: string): boolean {
+  const normalised = path.split('\\').join('/');
+  if (/(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/i.test(normalised)) return true;
+  if (/(^|\/)action\.ya?ml$/i.test(normalised)) return true;
+  return /\.(sh|bash)$/i.test(normalised);
+}

@@ -1,0 +1,87 @@
+// Renders findings as text, GitHub annotations, JSON or SARIF 2.1.0.
+import type { Finding } from './lint.ts';
+import { RULES, ruleById, type Severity } from './rules.ts';
+
+export const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export const TOOL_NAME = 'heredoc-lint';
+export const TOOL_VERSION = '1.0.0';
+const INFORMATION_URI = 'https://github.com/golden-pipeline/actions/tree/v1/actions/heredoc-lint';
+
+export function render(format: Format, findings: readonly Finding[]): string {
+  switch (format) {
+    case 'text': return renderText(findings);
+    case 'json': return `${JSON.stringify(toJson(findings), null, 2)}\n`;
+    case 'sarif': return `${JSON.stringify(toSarif(findings), null, 2)}\n`;
+    case 'github': return renderGithub(findings);
+  }
+}
+
+export function renderText(findings: readonly Finding[]): string {
+  return findings
+    .map((f) => `${f.file}:${f.line}:${f.column} ${f.rule} ${f.severity}: ${f.message}\n  fix: ${f.fix}\n`)
+    .join('');
+}
+
+export function toJson(findings: readonly Finding[]): { findings: Finding[] } {
+  return {
+    findings: findings.map(({ file, line, column, rule, severity, message, fix }) => ({ file, line, column, rule, severity, message, fix })),
+  };
+}
+
+const ANNOTATION: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice' };
+
+/** Workflow-command escaping, as @actions/core does it: data escapes % CR LF; properties also : and ,. */
+function escapeData(value: string): string {
+  return value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+function escapeProperty(value: string): string {
+  return escapeData(value).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+export function renderGithub(findings: readonly Finding[]): string {
+  return findings.map((f) => {
+    const title = `${TOOL_NAME} ${f.rule} ${ruleById(f.rule).name}`;
+    const properties = `file=${escapeProperty(f.file)},line=${f.line},col=${f.column},title=${escapeProperty(title)}`;
+    return `::${ANNOTATION[f.severity]} ${properties}::${escapeData(`${f.message}. Fix: ${f.fix}`)}\n`;
+  }).join('');
+}
+
+const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
+
+export function toSarif(findings: readonly Finding[]): Record<string, unknown> {
+  const ruleIndex = new Map(RULES.map((rule, index) => [rule.id, index]));
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: {
+        driver: {
+          name: TOOL_NAME,
+          version: TOOL_VERSION,
+          informationUri: INFORMATION_URI,
+          rules: RULES.map((rule) => ({
+            id: rule.id,
+            name: rule.name,
+            shortDescription: { text: rule.summary },
+            defaultConfiguration: { level: SARIF_LEVEL[rule.severity] },
+          })),
+        },
+      },
+      results: findings.map((f) => ({
+        ruleId: f.rule,
+        ruleIndex: ruleIndex.get(f.rule),
+        level: SARIF_LEVEL[f.severity],
+        message: { text: `${f.message}. Fix: ${f.fix}` },
+        locations: [{
+          physicalLocation: {
+            artifactLocation: { uri: f.file.split('\\').join('/').replace(/^\.\//, '') },
+            region: { startLine: f.line, startColumn: f.column },
+          },
+        }],
+      })),
+      columnKind: 'utf16CodeUnits',
+    }],
+  };
+}
