@@ -1,5 +1,6 @@
 // Judges each heredoc the scanner found and explains, in bash's terms, what goes wrong.
 import { type BodyLine, type Heredoc, scanScript, type Shell } from './scan.ts';
+import { LineIndex } from './lines.ts';
 import { type RuleId, ruleById, type Severity } from './rules.ts';
 
 /** A replacement in script offsets that fixes a finding mechanically. */
@@ -33,14 +34,16 @@ export interface AnalyzeOptions {
 const COMMON_DELIMITERS = new Set(['EOF', 'EOL', 'END', 'EOT', 'EOM', 'EOS', 'HEREDOC', 'DELIM', 'DONE', 'STOP', 'TEXT', 'DATA', 'ENV', 'EOFF', '_EOF_', 'END_OF_FILE']);
 /** Expressions whose value the author does not control (GitHub's script-injection list), plus secrets and inputs. */
 const HAZARDOUS_EXPRESSION = /\$\{\{\s*[^}]*?\b(secrets\.[\w-]+|inputs\.[\w-]+|github\.event\.[\w.*[\]-]*\b(?:title|body|message|name|email|label|ref|page_name|default_branch)\b|github\.head_ref)[^}]*\}\}/g;
-const SUPPRESSION = /#\s*heredoc-lint\s+disable(?:=([\w\s,-]+))?/;
+const SUPPRESSION = /#[ \t]*heredoc-lint[ \t]+disable(?:=([\w \t,-]+))?/g;
 
 export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFinding[] {
   const heredocs = scanScript(text, { shell: options.shell, expressions: options.expressions });
   const findings: ScriptFinding[] = [];
+  const suppressed = suppressionsOf(text);
+  const misplaced = wrongOrderLines(heredocs);
   const add = (heredoc: Heredoc, rule: RuleId, offset: number, message: string, fix: string, edit?: Edit) => {
     const severity: Severity = rule === 'HD014' && options.shell === 'sh' ? 'error' : ruleById(rule).severity;
-    if (!isSuppressed(text, rule, [heredoc.opStart, offset])) findings.push({ rule, severity, offset, message, fix, edit });
+    if (!isSuppressed(suppressed, rule, [heredoc.opStart, offset])) findings.push({ rule, severity, offset, message, fix, edit });
   };
 
   for (const heredoc of heredocs) {
@@ -50,7 +53,7 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
         `${op} ends at "${heredoc.delimiter})": bash 5.2 accepts this with a "delimited by end-of-file" warning; dash and older bash fail with a syntax error`,
         `put ${heredoc.delimiter} alone on its line and the ) on the next`);
     }
-    const reorderedAt = wrongOrderLine(heredocs, heredoc);
+    const reorderedAt = misplaced.get(heredoc);
     if (reorderedAt) {
       const first = heredocs.find((h) => h.batch === heredoc.batch && h.lines.includes(reorderedAt))!;
       add(heredoc, 'HD010', reorderedAt.start,
@@ -103,11 +106,13 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
   /** A near-miss terminator inside a body that does end later, swallowing another heredoc's opening. */
   function reportSwallowedNeighbour(heredoc: Heredoc, op: string): void {
     const opener = new RegExp(`<<-?[ \\t]*(['"]?)\\\\?${escapeRegExp(heredoc.delimiter)}\\1(?![\\w-])`);
-    for (const [index, line] of heredoc.lines.entries()) {
+    // Only near misses before the last re-opening matter; finding that bound first keeps this linear.
+    const lastReopen = heredoc.lines.findLastIndex((line) => opener.test(line.text));
+    for (let index = 0; index < lastReopen; index++) {
+      const line = heredoc.lines[index]!;
       const defects = nearMiss(text, line, heredoc);
       if (defects.length === 0) continue;
-      const reopened = heredoc.lines.slice(index + 1).find((later) => opener.test(later.text));
-      if (!reopened) continue;
+      const reopened = heredoc.lines.slice(index + 1).find((later) => opener.test(later.text))!;
       const end = options.lineOf(heredoc.terminator!.start);
       for (const defect of defects) {
         add(heredoc, defect.rule, defect.offset,
@@ -265,14 +270,30 @@ function eatenTerminator(line: BodyLine, heredoc: Heredoc, text: string): number
   return undefined;
 }
 
-function wrongOrderLine(heredocs: readonly Heredoc[], heredoc: Heredoc): BodyLine | undefined {
-  for (const earlier of heredocs) {
-    if (earlier === heredoc) return undefined;
-    if (earlier.batch !== heredoc.batch) continue;
-    const line = earlier.lines.find((l) => (heredoc.stripTabs ? l.text.replace(/^\t+/, '') : l.text) === heredoc.delimiter);
-    if (line) return line;
+/**
+ * For each heredoc, the first line of an earlier body in its batch that equals its delimiter: bash read that
+ * line as part of the earlier body. One pass per batch, with the earlier bodies' lines kept in maps.
+ */
+function wrongOrderLines(heredocs: readonly Heredoc[]): Map<Heredoc, BodyLine> {
+  const misplaced = new Map<Heredoc, BodyLine>();
+  let batch = -1;
+  const exact = new Map<string, BodyLine>();
+  const tabStripped = new Map<string, BodyLine>();
+  for (const heredoc of heredocs) {
+    if (heredoc.batch !== batch) {
+      batch = heredoc.batch;
+      exact.clear();
+      tabStripped.clear();
+    }
+    const line = (heredoc.stripTabs ? tabStripped : exact).get(heredoc.delimiter);
+    if (line) misplaced.set(heredoc, line);
+    for (const bodyLine of heredoc.lines) {
+      if (!exact.has(bodyLine.text)) exact.set(bodyLine.text, bodyLine);
+      const stripped = bodyLine.text.replace(/^\t+/, '');
+      if (!tabStripped.has(stripped)) tabStripped.set(stripped, bodyLine);
+    }
   }
-  return undefined;
+  return misplaced;
 }
 
 /** What an unterminated heredoc swallows, and what bash then does. */
@@ -298,18 +319,30 @@ function operatorText(text: string, heredoc: Heredoc): string {
   return text.slice(heredoc.opStart, heredoc.delimEnd).replace(/\s+/g, ' ');
 }
 
-function isSuppressed(text: string, rule: RuleId, offsets: readonly number[]): boolean {
-  for (const offset of offsets) {
-    const start = text.lastIndexOf('\n', offset - 1) + 1;
-    const nl = text.indexOf('\n', offset);
-    const match = SUPPRESSION.exec(text.slice(start, nl < 0 ? text.length : nl));
-    if (!match) continue;
-    if (!match[1]) return true;
-    const listed = match[1].split(/[\s,]+/).filter(Boolean).map((r) => r.toLowerCase());
-    const { id, name } = ruleById(rule);
-    if (listed.includes(id.toLowerCase()) || listed.includes(name)) return true;
+interface Suppressions {
+  lines: LineIndex;
+  /** Line index → the rules disabled there (lower case ids or names), or 'all'. */
+  byLine: Map<number, Set<string> | 'all'>;
+}
+
+/** Reads every `# heredoc-lint disable[=RULES]` comment once. */
+function suppressionsOf(text: string): Suppressions {
+  const lines = new LineIndex(text);
+  const byLine = new Map<number, Set<string> | 'all'>();
+  for (const match of text.matchAll(SUPPRESSION)) {
+    const rules = match[1] ? new Set(match[1].split(/[\s,]+/).filter(Boolean).map((r) => r.toLowerCase())) : 'all';
+    byLine.set(lines.position(match.index).line, rules);
   }
-  return false;
+  return { lines, byLine };
+}
+
+function isSuppressed(suppressions: Suppressions, rule: RuleId, offsets: readonly number[]): boolean {
+  if (suppressions.byLine.size === 0) return false;
+  const { id, name } = ruleById(rule);
+  return offsets.some((offset) => {
+    const rules = suppressions.byLine.get(suppressions.lines.position(offset).line);
+    return rules === 'all' || (rules !== undefined && (rules.has(id.toLowerCase()) || rules.has(name)));
+  });
 }
 
 function escapeRegExp(value: string): string {

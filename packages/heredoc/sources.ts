@@ -1,15 +1,13 @@
 // Rebuilds the exact scripts a file runs: workflow and composite-action `run:` values (from a real YAML
 // parse, so folding and chomping match GitHub's) or a whole shell script, each with a map back to the file.
 import { isMap, isScalar, isSeq, parseDocument, type Scalar, type YAMLMap } from 'yaml';
+import { type FilePosition, lastAtOrBelow, LineIndex } from './lines.ts';
 import type { Shell } from './scan.ts';
+
+export type { FilePosition } from './lines.ts';
 
 export type FileKind = 'workflow' | 'action' | 'script';
 
-export interface FilePosition {
-  line: number;
-  column: number;
-  offset: number;
-}
 
 export interface ExtractedScript {
   text: string;
@@ -30,30 +28,6 @@ export type Classified =
   | { kind: 'skipped'; reason: string };
 
 const SHEBANG = /^#![ \t]*\S*?\/(?:env[ \t]+(?:-\S+[ \t]+)*)?(bash|sh|dash)\b/;
-
-/** Lines and their start offsets, for offset → line:column. */
-export class LineIndex {
-  readonly starts: number[] = [0];
-  readonly text: string;
-  constructor(text: string) {
-    this.text = text;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
-  }
-  position(offset: number): FilePosition {
-    let low = 0;
-    let high = this.starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.starts[mid]! <= offset) low = mid; else high = mid - 1;
-    }
-    return { line: low + 1, column: offset - this.starts[low]! + 1, offset };
-  }
-  /** The line's text without its line break (and without a CR before it). */
-  lineText(index: number): string {
-    const end = index + 1 < this.starts.length ? this.starts[index + 1]! - 1 : this.text.length;
-    return this.text.slice(this.starts[index], end).replace(/\r$/, '');
-  }
-}
 
 export function isBinary(content: string): boolean {
   return content.slice(0, 8000).includes('\0');
@@ -176,8 +150,7 @@ function literalMap(text: string, headerLine: number, index: LineIndex): ((offse
     fileStarts.push(index.starts[fileLine]! + Math.min(Math.max(indent, 0), fileText.length));
   }
   return (scriptOffset) => {
-    let k = 0;
-    while (k + 1 < scriptStarts.length && scriptStarts[k + 1]! <= scriptOffset) k++;
+    const k = lastAtOrBelow(scriptStarts, scriptOffset);
     return index.position(fileStarts[k]! + (scriptOffset - scriptStarts[k]!));
   };
 }

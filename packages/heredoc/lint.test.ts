@@ -1,0 +1,171 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyEdits, type Finding, lintText } from './lint.ts';
+import { LineIndex } from './lines.ts';
+import { lintFiles, type FileAccess } from './run.ts';
+
+const CORPUS = join(import.meta.dirname, 'corpus');
+const corpus = (function list(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(join(directory, e.name)) : [join(directory, e.name)]));
+})(CORPUS).sort().map((path) => ({ name: relative(CORPUS, path), content: readFileSync(path, 'utf8') }));
+
+function charAt(content: string, finding: Finding): string {
+  return content.split('\n')[finding.line - 1]!.slice(finding.column - 1);
+}
+
+/** What each rule's position must point at, read from the file at line:column. */
+const POINTS_AT: Record<string, RegExp> = {
+  HD001: /^[ \t]+\S/, HD002: /^[ \t]+\S/, HD003: /^[ \t]+\r?$/, HD004: /^#/, HD005: /^[;|&)a-z]/i, HD006: /^['"]/,
+  HD007: /^\r$/, HD008: /^[a-z]/i, HD009: /^<</, HD010: /^\S/, HD011: /^<</, HD012: /^\\$/, HD013: /^<</, HD014: /^\)/,
+  HD020: /^\$\{\{/, HD021: /^['"\\]?[A-Za-z_]/,
+};
+
+describe('positions', () => {
+  const all = corpus.flatMap(({ name, content }) => lintText(name, content).findings.map((finding) => ({ finding, content })));
+
+  it('cover every rule the corpus triggers', () => {
+    expect(new Set(all.map((a) => a.finding.rule)).size).toBeGreaterThanOrEqual(15);
+  });
+
+  it.each(all.map((a) => [`${a.finding.file}:${a.finding.line}:${a.finding.column} ${a.finding.rule}`, a] as const))(
+    '%s points at the offending character in the file', (_, { finding, content }) => {
+      expect(charAt(content, finding)).toMatch(POINTS_AT[finding.rule]!);
+    });
+
+  it('maps a workflow finding to the YAML line and column, not the run: key', () => {
+    const workflow = [
+      'on: push',
+      'jobs:',
+      '  deploy:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - name: write env',
+      '        run: |',
+      '          cat <<EOF > app.env',
+      '          A=1',
+      '          EOF # done',
+      '          echo ok',
+      '',
+    ].join('\n');
+    const [finding] = lintText('deploy.yml', workflow).findings;
+    expect(finding).toMatchObject({ rule: 'HD004', line: 10, column: 15 });
+  });
+
+  it('maps findings in a |2 block, where the block indentation is given, not guessed', () => {
+    const [finding] = lintText('w.yml', 'jobs:\n  a:\n    steps:\n      - run: |2\n            cat <<EOF\n            x\n            EOF\n').findings;
+    expect(finding).toMatchObject({ rule: 'HD001', line: 7, column: 11 });
+  });
+});
+
+describe('--fix', () => {
+  const memory = (files: Record<string, string>): FileAccess & { files: Record<string, string> } => ({
+    files,
+    read: (path) => { if (!(path in files)) throw new Error('ENOENT'); return files[path]!; },
+    write: (path, content) => { files[path] = content; },
+  });
+
+  it.each(corpus.map((c) => [c.name, c] as const))('%s: after a fix nothing fixable is left, and unfixed lines are unchanged', (_, { name, content }) => {
+    const before = lintText(name, content);
+    const access = memory({ [name]: content });
+    lintFiles([name], access, { fix: true });
+    const fixed = access.files[name]!;
+    expect(lintText(name, fixed).edits.filter(Boolean)).toEqual([]);
+    const lines = new LineIndex(content);
+    const touched = new Set(before.edits.filter((e) => e !== undefined).map((e) => lines.position(e.start).line));
+    const oldLines = content.split('\n');
+    const newLines = fixed.split('\n');
+    expect(newLines.length).toBe(oldLines.length);
+    oldLines.forEach((line, i) => { if (!touched.has(i + 1)) expect(newLines[i], `line ${i + 1}`).toBe(line); });
+  });
+
+  it('rewrites exactly the mechanical cases', () => {
+    const cases: [string, string, string][] = [
+      ['indent.sh', 'cat <<EOF\nx\n  EOF\n', 'cat <<EOF\nx\nEOF\n'],
+      ['spaces.sh', 'cat <<-EOF\n\tx\n    EOF\n', 'cat <<-EOF\n\tx\nEOF\n'],
+      ['blanks.sh', 'cat <<EOF\nx\nEOF \t\n', 'cat <<EOF\nx\nEOF\n'],
+      ['comment.sh', 'cat <<EOF\nx\nEOF  # end\n', 'cat <<EOF\nx\nEOF\n'],
+      ['quoted.sh', "cat <<'EOF'\nx\n'EOF'\n", "cat <<'EOF'\nx\nEOF\n"],
+      ['w.yml', 'jobs:\n  a:\n    steps:\n      - run: |\n          cat <<ENV_Q > a\n          T=${{ secrets.T }}\n          ENV_Q\n',
+        "jobs:\n  a:\n    steps:\n      - run: |\n          cat <<'ENV_Q' > a\n          T=${{ secrets.T }}\n          ENV_Q\n"],
+    ];
+    for (const [name, input, expected] of cases) {
+      const access = memory({ [name]: input });
+      const run = lintFiles([name], access, { fix: true });
+      expect(access.files[name], name).toBe(expected);
+      expect(run.fixed, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('does not quote a delimiter when the body relies on expansion', () => {
+    const input = 'jobs:\n  a:\n    steps:\n      - run: |\n          cat <<ENV_Q > a\n          T=${{ secrets.T }} HOME=$HOME\n          ENV_Q\n';
+    const result = lintText('w.yml', input);
+    expect(result.findings.map((f) => f.rule)).toEqual(['HD020']);
+    expect(result.edits).toEqual([undefined]);
+  });
+
+  it('leaves a folded scalar alone: its positions are approximate', () => {
+    const input = 'jobs:\n  a:\n    steps:\n      - run: >\n          cat <<EOF\n          x\n          EOF # y\n';
+    expect(applyEdits(input, lintText('w.yml', input).edits).applied).toBe(0);
+  });
+});
+
+describe('suppression', () => {
+  it('silences the named rule on the operator line, and only that rule', () => {
+    expect(lintText('s.sh', 'cat <<EOF # heredoc-lint disable=HD004\nx\nEOF # end\n').findings).toEqual([]);
+    expect(lintText('s.sh', 'cat <<EOF # heredoc-lint disable=HD001\nx\nEOF # end\n').findings.map((f) => [f.rule, f.line])).toEqual([['HD004', 3]]);
+  });
+
+  it('accepts rule names, and a bare disable silences every rule for that line', () => {
+    expect(lintText('s.sh', 'cat <<EOF\nx\nEOF # heredoc-lint disable=terminator-trailing-comment\n').findings).toEqual([]);
+    expect(lintText('s.sh', 'cat <<EOF\nx\nEOF # heredoc-lint disable\n').findings).toEqual([]);
+    expect(lintText('s.sh', 'cat <<EOF\nx\nEOF # heredoc-lint disable=HD001\n').findings.map((f) => f.rule)).toEqual(['HD004']);
+  });
+});
+
+describe('what is read', () => {
+  it('classifies by content: jobs: is a workflow, runs: an action, a shebang a script', () => {
+    expect(lintText('notes.txt', 'jobs:\n  a:\n    steps:\n      - run: echo\n').kind).toBe('workflow');
+    expect(lintText('notes.txt', 'just some text\n').kind).toBe('skipped');
+    expect(lintText('ci.yaml', 'jobs:\n  a:\n    steps:\n      - run: echo\n').kind).toBe('workflow');
+    expect(lintText('x.yml', 'runs:\n  using: composite\n  steps: []\n').kind).toBe('action');
+    expect(lintText('deploy', '#!/usr/bin/env bash\ncat <<EOF\nx\n EOF\n').findings.map((f) => f.rule)).toEqual(['HD001']);
+    expect(lintText('deploy', '#!/bin/sh\necho\n').kind).toBe('script');
+    expect(lintText('config.yml', 'key: value\n').kind).toBe('skipped');
+  });
+
+  it('takes the shell from the step, then the job defaults, then the workflow defaults; others are not judged', () => {
+    const workflow = (jobDefaults: string, stepShell: string) =>
+      `defaults:\n  run:\n    shell: sh\njobs:\n  a:\n${jobDefaults}    steps:\n      - ${stepShell}run: |\n          x=$(cat <<EOF\n          y\n          EOF)\n`;
+    const severity = (text: string) => lintText('w.yml', text).findings.map((f) => f.severity);
+    expect(severity(workflow('', ''))).toEqual(['error']);
+    expect(severity(workflow('    defaults:\n      run:\n        shell: bash\n', ''))).toEqual(['warning']);
+    expect(severity(workflow('', 'shell: bash\n        '))).toEqual(['warning']);
+    expect(severity(workflow('', 'shell: pwsh\n        '))).toEqual([]);
+  });
+
+  it('reports invalid YAML as a finding at its position, not a crash', () => {
+    const result = lintText('.github/workflows/bad.yml', 'jobs:\n  a:\n    steps:\n      - run: "unclosed\n');
+    expect(result.kind).toBe('yaml-error');
+    expect(result.findings).toHaveLength(1);
+    expect(result.findings[0]).toMatchObject({ rule: 'HD100', severity: 'error', line: expect.any(Number), column: expect.any(Number) });
+    expect(result.findings[0]!.message).toMatch(/^invalid YAML/);
+  });
+
+  it('skips binary files', () => {
+    expect(lintText('blob.sh', 'cat <<EOF\n\0\u0001').kind).toBe('skipped');
+  });
+
+  it('finishes a 10 MB script and a 10 MB workflow with the right findings', () => {
+    const script = 'cat <<EOF\nbody $HOME\nEOF\n'.repeat(420_000);
+    expect(script.length).toBeGreaterThan(10e6);
+    expect(lintText('big.sh', script).findings).toEqual([]);
+    const body = '          cat <<EOF # x\n          y\n          EOF # y\n'.repeat(250_000);
+    const workflow = `jobs:\n  a:\n    steps:\n      - run: |\n${body}`;
+    expect(workflow.length).toBeGreaterThan(10e6);
+    const rules = lintText('big.yml', workflow).findings.map((f) => f.rule);
+    expect(rules).toEqual(['HD004']);
+    const oneLine = 'cat <<A <<B '.repeat(900_000);
+    expect(lintText('line.sh', oneLine).findings.length).toBe(1_800_000);
+  }, 60_000);
+});

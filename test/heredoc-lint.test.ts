@@ -1,0 +1,152 @@
+/**
+ * heredoc-lint shipped twice: the committed action bundle run the way the runner runs it, and the
+ * `heredoc-lint` package bin run as a user runs it (npx / pre-commit), on a workspace of real files.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { runAction } from '../packages/runner/index.ts';
+
+const ACTION = resolve('actions/heredoc-lint');
+const BIN = resolve('bin/heredoc-lint.cjs');
+const CORPUS = resolve('packages/heredoc/corpus');
+const BROKEN_WORKFLOW = [
+  'on: push',
+  'jobs:',
+  '  deploy:',
+  '    runs-on: ubuntu-latest',
+  '    steps:',
+  '      - run: |',
+  "          cat <<- 'EOF' > backend.env",
+  '          \tKEY=${{ secrets.DJANGO_SECRET_KEY }}',
+  '          \tEOF  # Tab-indented, allowed with <<-',
+  '          echo deployed',
+  '',
+].join('\n');
+const CLEAN_SCRIPT = "#!/usr/bin/env bash\ncat <<'EOF'\nok\nEOF\n";
+
+let workspace: string;
+const roots: string[] = [];
+afterAll(() => { for (const root of roots) rmSync(root, { recursive: true, force: true }); });
+beforeEach(() => {
+  workspace = mkdtempSync(join(tmpdir(), 'heredoc-ws-'));
+  roots.push(workspace);
+  mkdirSync(join(workspace, '.github/workflows'), { recursive: true });
+  mkdirSync(join(workspace, 'scripts'));
+});
+
+const write = (path: string, content: string) => writeFileSync(join(workspace, path), content);
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: workspace, encoding: 'utf8' });
+
+describe('heredoc-lint action bundle', () => {
+  it('annotates the offending line of a broken workflow, sets the outputs and fails the step', async () => {
+    write('.github/workflows/deploy.yml', BROKEN_WORKFLOW);
+    write('scripts/ok.sh', CLEAN_SCRIPT);
+    const { main } = await runAction(ACTION, { cwd: workspace });
+    expect(main.exitCode).toBe(1);
+    const annotations = main.commands.filter((c) => (c.command === 'error' || c.command === 'warning') && c.properties.file);
+    expect(annotations.map((a) => [a.properties.file, a.properties.line, a.properties.col, a.properties.title]))
+      .toEqual([
+        ['.github/workflows/deploy.yml', '7', '19', 'heredoc-lint HD021 expression-with-common-delimiter'],
+        ['.github/workflows/deploy.yml', '9', '17', 'heredoc-lint HD004 terminator-trailing-comment'],
+      ]);
+    expect(main.outputs).toEqual({ findings: '2', errors: '1', warnings: '1', files: '2' });
+    expect(main.summary).toContain('| `.github/workflows/deploy.yml:9:17` | HD004 | error |');
+    expect(main.commands.find((c) => c.command === 'error' && !c.properties.file)?.message)
+      .toMatch(/heredoc-lint found 2 heredoc problem\(s\) at or above warning; the first: .*deploy\.yml:7:19 HD021/);
+  });
+
+  it('passes a clean repository and writes SARIF 2.1.0 when asked', async () => {
+    write('.github/workflows/ci.yml', 'on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: |\n          cat <<EOF\n          ok\n          EOF\n');
+    write('scripts/ok.sh', CLEAN_SCRIPT);
+    const { main } = await runAction(ACTION, { cwd: workspace, inputs: { 'sarif-file': 'reports/heredoc.sarif' } });
+    expect(main.exitCode).toBe(0);
+    expect(main.outputs.findings).toBe('0');
+    const sarif = JSON.parse(readFileSync(join(workspace, 'reports/heredoc.sarif'), 'utf8'));
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].tool.driver.name).toBe('heredoc-lint');
+    expect(sarif.runs[0].results).toEqual([]);
+  });
+
+  it('fails only at or above fail-on', async () => {
+    write('.github/workflows/deploy.yml', BROKEN_WORKFLOW.replace('  # Tab-indented, allowed with <<-', ''));
+    const warningOnly = await runAction(ACTION, { cwd: workspace, inputs: { 'fail-on': 'error' } });
+    expect(warningOnly.main.exitCode).toBe(0);
+    expect(warningOnly.main.outputs).toMatchObject({ findings: '1', warnings: '1', errors: '0' });
+    const strict = await runAction(ACTION, { cwd: workspace, inputs: { 'fail-on': 'warning' } });
+    expect(strict.main.exitCode).toBe(1);
+  });
+
+  it('names the input when an input is bad, and changes nothing', async () => {
+    const badFormat = await runAction(ACTION, { cwd: workspace, inputs: { format: 'xml' } });
+    expect(badFormat.main.exitCode).toBe(1);
+    expect(badFormat.main.stdout).toMatch(/::error::.*format/);
+    const badPath = await runAction(ACTION, { cwd: workspace, inputs: { paths: 'no/such/file.yml' } });
+    expect(badPath.main.exitCode).toBe(1);
+    expect(badPath.main.stdout).toMatch(/::error::.*paths.*no\/such\/file\.yml: no such file or directory/);
+  });
+});
+
+describe('heredoc-lint command (package bin)', () => {
+  it('exits 0 on clean files, 1 on findings, 2 on a usage or I/O error', () => {
+    write('scripts/ok.sh', CLEAN_SCRIPT);
+    expect(cli('scripts/ok.sh').status).toBe(0);
+    write('.github/workflows/deploy.yml', BROKEN_WORKFLOW);
+    const findings = cli();
+    expect(findings.status).toBe(1);
+    expect(findings.stdout).toContain('.github/workflows/deploy.yml:9:17 HD004 error: the terminator line has a comment after EOF');
+    expect(findings.stdout).toContain('  fix: move the comment to its own line, or remove it');
+    expect(cli('--format', 'yaml').status).toBe(2);
+    expect(cli('--bogus').status).toBe(2);
+    const missing = cli('missing.sh');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('cannot read missing.sh: no such file or directory');
+  });
+
+  it('gives an unreadable file a clear error and exit 2', () => {
+    if (process.getuid?.() === 0) {
+      // root reads any file it can open; /proc/self/mem is a file whose read fails for everyone.
+      const result = cli('/proc/self/mem');
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/^heredoc-lint: cannot read \/proc\/self\/mem: /);
+      return;
+    }
+    write('scripts/secret.sh', CLEAN_SCRIPT);
+    chmodSync(join(workspace, 'scripts/secret.sh'), 0);
+    const result = cli('scripts/secret.sh');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/cannot read scripts\/secret\.sh/);
+  });
+
+  it('prints JSON and GitHub annotations in the documented shapes', () => {
+    write('.github/workflows/deploy.yml', BROKEN_WORKFLOW);
+    const json = JSON.parse(cli('--format', 'json').stdout);
+    expect(Object.keys(json)).toEqual(['findings']);
+    expect(json.findings[1]).toEqual({
+      file: '.github/workflows/deploy.yml', line: 9, column: 17, rule: 'HD004', severity: 'error',
+      message: expect.stringContaining('comment after EOF'), fix: 'move the comment to its own line, or remove it',
+    });
+    const github = cli('--format=github').stdout.trim().split('\n');
+    expect(github[1]).toMatch(/^::error file=\.github\/workflows\/deploy\.yml,line=9,col=17,title=heredoc-lint HD004 terminator-trailing-comment::/);
+  });
+
+  it('--fix repairs what is mechanical, byte for byte elsewhere, and a second lint finds nothing fixable', () => {
+    cpSync(join(CORPUS, 'trailing-comment.sh'), join(workspace, 'scripts/a.sh'));
+    write('.github/workflows/deploy.yml', BROKEN_WORKFLOW);
+    const fixed = cli('--fix', 'scripts/a.sh', '.github/workflows/deploy.yml');
+    expect(fixed.stderr).toContain('fixed 2 finding(s) in 2 file(s)');
+    expect(readFileSync(join(workspace, 'scripts/a.sh'), 'utf8')).toBe(readFileSync(join(CORPUS, 'trailing-comment.sh'), 'utf8').replace('EOF # end', 'EOF'));
+    expect(readFileSync(join(workspace, '.github/workflows/deploy.yml'), 'utf8')).toBe(BROKEN_WORKFLOW.replace('\tEOF  # Tab-indented, allowed with <<-', '\tEOF'));
+    // What is left is the common-delimiter warning, which needs a human to pick a delimiter.
+    const again = JSON.parse(cli('--format', 'json', 'scripts/a.sh', '.github/workflows/deploy.yml').stdout);
+    expect(again.findings.map((f: { rule: string }) => f.rule)).toEqual(['HD021']);
+  });
+
+  it('lints this repository’s own workflows, actions and scripts clean (dogfooding)', () => {
+    const result = spawnSync(process.execPath, [BIN, '.github/workflows', 'actions', 'scripts', '.ci'], { encoding: 'utf8' });
+    expect(result.stdout).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
