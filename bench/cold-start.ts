@@ -46,6 +46,8 @@ const MINIMAL_INPUTS: Record<string, { inputs: Record<string, string>; exit: num
     },
     exit: 1,
   },
+  // A workspace with nothing to lint: the step reads its inputs, finds no files and passes.
+  'heredoc-lint': { inputs: { paths: 'no-such-dir/*.yml' }, exit: 0 },
   'deploy-container': {
     inputs: { host: '127.0.0.1', port: closedPort, username: 'deploy', password: 'x', 'insecure-ignore-host-key': 'true', image: 'app:v1', name: 'app' },
     exit: 1,

@@ -1,6 +1,6 @@
 // Turns paths, directories and globs into the list of files to lint.
 import { globSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 export const DEFAULT_PATTERNS = ['.github/workflows/*.yml', '.github/workflows/*.yaml', '**/action.yml', '**/action.yaml', '**/*.sh'];
 const EXCLUDED_DIRECTORIES = new Set(['node_modules', '.git']);
@@ -21,11 +21,11 @@ export function expandPaths(patterns: readonly string[], cwd: string): string[] 
     }
     let stats;
     try {
-      stats = statSync(join(cwd, pattern));
+      stats = statSync(resolve(cwd, pattern));
     } catch (error) {
       throw new PathError(`cannot read ${pattern}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`);
     }
-    if (stats.isDirectory()) for (const file of walk(join(cwd, pattern))) files.add(relative(cwd, file) || file);
+    if (stats.isDirectory()) for (const file of walk(resolve(cwd, pattern))) files.add(relative(cwd, file) || file);
     else files.add(pattern);
   }
   return [...files];
