@@ -1,6 +1,6 @@
 // Judges each heredoc the scanner found and explains, in bash's terms, what goes wrong.
 import { type BodyLine, type Heredoc, scanScript, type Shell } from './scan.ts';
-import { LineIndex } from './lines.ts';
+import { LineIndex } from '../text/lines.ts';
 import { type RuleId, ruleById, type Severity } from './rules.ts';
 
 /** A replacement in script offsets that fixes a finding mechanically. */

@@ -1,4 +1,5 @@
 // Renders findings as text, GitHub annotations, JSON or SARIF 2.1.0.
+import { type AnnotationLevel, annotationCommand } from '../log/annotation.ts';
 import type { Finding } from './lint.ts';
 import { RULES, ruleById, type Severity } from './rules.ts';
 
@@ -30,22 +31,13 @@ export function toJson(findings: readonly Finding[]): { findings: Finding[] } {
   };
 }
 
-const ANNOTATION: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice' };
-
-/** Workflow-command escaping, as @actions/core does it: data escapes % CR LF; properties also : and ,. */
-function escapeData(value: string): string {
-  return value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-function escapeProperty(value: string): string {
-  return escapeData(value).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
+const ANNOTATION: Record<Severity, AnnotationLevel> = { error: 'error', warning: 'warning', info: 'notice' };
 
 export function renderGithub(findings: readonly Finding[]): string {
-  return findings.map((f) => {
-    const title = `${TOOL_NAME} ${f.rule} ${ruleById(f.rule).name}`;
-    const properties = `file=${escapeProperty(f.file)},line=${f.line},col=${f.column},title=${escapeProperty(title)}`;
-    return `::${ANNOTATION[f.severity]} ${properties}::${escapeData(`${f.message}. Fix: ${f.fix}`)}\n`;
-  }).join('');
+  return findings.map((f) => `${annotationCommand({
+    level: ANNOTATION[f.severity], file: f.file, line: f.line, column: f.column,
+    title: `${TOOL_NAME} ${f.rule} ${ruleById(f.rule).name}`, message: `${f.message}. Fix: ${f.fix}`,
+  })}\n`).join('');
 }
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };

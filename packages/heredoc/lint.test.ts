@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyEdits, type Finding, lintText } from './lint.ts';
-import { LineIndex } from './lines.ts';
+import { LineIndex } from '../text/lines.ts';
 import { lintFiles, type FileAccess } from './run.ts';
 
 const CORPUS = join(import.meta.dirname, 'corpus');

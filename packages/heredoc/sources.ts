@@ -1,10 +1,10 @@
 // Rebuilds the exact scripts a file runs: workflow and composite-action `run:` values (from a real YAML
 // parse, so folding and chomping match GitHub's) or a whole shell script, each with a map back to the file.
 import { isMap, isScalar, isSeq, parseDocument, type Scalar, type YAMLMap } from 'yaml';
-import { type FilePosition, lastAtOrBelow, LineIndex } from './lines.ts';
+import { type FilePosition, lastAtOrBelow, LineIndex } from '../text/lines.ts';
 import type { Shell } from './scan.ts';
 
-export type { FilePosition } from './lines.ts';
+export type { FilePosition } from '../text/lines.ts';
 
 export type FileKind = 'workflow' | 'action' | 'script';
 

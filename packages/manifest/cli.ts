@@ -1,0 +1,127 @@
+// The audit-secrets command: argument parsing, output and exit codes (0 all present, 1 missing, 2 usage or invalid manifest).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GitHubApiError } from '../github/index.ts';
+import { MODES, type Mode, type NameKind } from './audit.ts';
+import { renderText } from './format.ts';
+import { parseRepository } from './inventory.ts';
+import { ManifestError } from './load.ts';
+import { type AuditIo, type AuditOptions, AuditUsageError, runAudit } from './run.ts';
+import { WorkflowParseError } from './workflows.ts';
+
+export const DEFAULT_MANIFEST = 'config/env.manifest.json';
+export const DEFAULT_WORKFLOWS_DIR = '.github/workflows';
+export const DEFAULT_API_URL = 'https://api.github.com';
+
+export const USAGE = `usage: audit-secrets [--manifest FILE] --mode workflows|env|github [--mode …] [--environment E]
+                     [--workflows-dir DIR] [--names variable|secret] [--fail-on-unused]
+                     [--repository OWNER/REPO] [--api-url URL] [--format text|json]
+
+Proves that every environment has exactly the secrets its manifest (default ${DEFAULT_MANIFEST}) says.
+  workflows  every secrets.NAME a job with environment: E uses is defined for E; every manifest secret is used
+  env        every variable the manifest requires for --environment is set and non-empty here (values never printed)
+  github     GitHub holds every secret (REST API; token from GITHUB_TOKEN or GH_TOKEN, with Secrets: read and
+             Environments: read; repository from --repository or GITHUB_REPOSITORY)
+
+Exit status: 0 all present, 1 something missing, 2 usage error or invalid manifest.
+`;
+
+export interface CliIo extends AuditIo {
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+class UsageError extends Error {}
+
+function parseArguments(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): (AuditOptions & { format: 'text' | 'json' }) | 'help' {
+  const modes: Mode[] = [];
+  let manifestPath = DEFAULT_MANIFEST;
+  let environment = '';
+  let workflowsDir = DEFAULT_WORKFLOWS_DIR;
+  let names: NameKind = 'variable';
+  let failOnUnused = false;
+  let format: 'text' | 'json' = 'text';
+  let repository = env.GITHUB_REPOSITORY ?? '';
+  let apiUrl = env.GITHUB_API_URL || DEFAULT_API_URL;
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i]!;
+    const eq = argument.indexOf('=');
+    const [flag, inline] = argument.startsWith('--') && eq > 0 ? [argument.slice(0, eq), argument.slice(eq + 1)] : [argument, undefined];
+    const value = () => {
+      const given = inline ?? argv[++i];
+      if (given === undefined || given === '') throw new UsageError(`${flag} needs a value`);
+      return given;
+    };
+    const choice = <T extends string>(choices: readonly T[]): T => {
+      const given = value();
+      if (!(choices as readonly string[]).includes(given)) throw new UsageError(`${flag} must be one of ${choices.join(', ')}, not "${given}"`);
+      return given as T;
+    };
+    switch (flag) {
+      case '-h': case '--help': return 'help';
+      case '--manifest': manifestPath = value(); break;
+      case '--mode': for (const mode of value().split(',')) modes.push(choiceOf(mode.trim())); break;
+      case '--environment': environment = value(); break;
+      case '--workflows-dir': workflowsDir = value(); break;
+      case '--names': names = choice(['variable', 'secret'] as const); break;
+      case '--fail-on-unused': failOnUnused = true; break;
+      case '--format': format = choice(['text', 'json'] as const); break;
+      case '--repository': repository = value(); break;
+      case '--api-url': apiUrl = value(); break;
+      default: throw new UsageError(flag.startsWith('-') ? `unknown option ${flag}` : `unexpected argument "${flag}"`);
+    }
+  }
+  if (modes.length === 0) throw new UsageError('--mode is required');
+  let github: AuditOptions['github'];
+  if (modes.includes('github')) {
+    const token = env.GITHUB_TOKEN || env.GH_TOKEN || '';
+    if (!token) throw new UsageError('github mode reads the token from GITHUB_TOKEN or GH_TOKEN; neither is set');
+    const parsed = parseRepository(repository);
+    if (!parsed) throw new UsageError(`--repository must be OWNER/REPO${repository ? `, not "${repository}"` : ' (or set GITHUB_REPOSITORY)'}`);
+    if (!/^https?:\/\//.test(apiUrl)) throw new UsageError(`--api-url must be an http(s) URL, not "${apiUrl}"`);
+    github = { token, apiUrl, repository: parsed, maxRateLimitWaitMs: 120_000 };
+  }
+  return { manifestPath, modes: [...new Set(modes)], environment, names, workflowsDir, failOnUnused, github, format };
+
+  function choiceOf(mode: string): Mode {
+    if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, not "${mode}"`);
+    return mode as Mode;
+  }
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let options: ReturnType<typeof parseArguments>;
+  try {
+    options = parseArguments(argv, io.env);
+  } catch (error) {
+    io.stderr(`audit-secrets: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (options === 'help') { io.stdout(USAGE); return 0; }
+  try {
+    const { report } = await runAudit(options, io);
+    io.stdout(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
+    return report.ok ? 0 : 1;
+  } catch (error) {
+    if (error instanceof ManifestError) {
+      for (const p of error.problems) io.stderr(`${error.file}:${p.position.line}:${p.position.column} ${p.path || '(root)'}: ${p.message}\n`);
+      io.stderr(`audit-secrets: ${error.file} is not a valid manifest (${error.problems.length} problem(s))\n`);
+      return 2;
+    }
+    if (error instanceof AuditUsageError || error instanceof WorkflowParseError || error instanceof GitHubApiError) {
+      io.stderr(`audit-secrets: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+/** The real files and environment, relative to cwd. */
+export function nodeIo(cwd: string): Pick<CliIo, 'readFile' | 'listWorkflows'> {
+  return {
+    readFile: (path) => readFileSync(resolve(cwd, path), 'utf8'),
+    listWorkflows: (directory) => readdirSync(resolve(cwd, directory))
+      .filter((name) => /\.ya?ml$/.test(name)).sort().map((name) => join(directory, name)),
+  };
+}

@@ -1,0 +1,54 @@
+// The audit report as text, Markdown (job summary) and annotations. Names only: values never reach here.
+import { type AnnotationLevel, annotationCommand } from '../log/annotation.ts';
+import type { AuditFinding, AuditReport, Level } from './audit.ts';
+import type { ManifestProblem } from './load.ts';
+
+const MARK: Record<Level, string> = { error: '✗', warning: '!', info: 'i' };
+const ANNOTATION: Record<Level, AnnotationLevel> = { error: 'error', warning: 'warning', info: 'notice' };
+
+export function renderText(report: AuditReport): string {
+  const lines: string[] = [];
+  for (const summary of report.environments) {
+    const state = summary.missing.length > 0 ? `${summary.missing.length} missing` : 'all present';
+    lines.push(`${summary.environment}: ${summary.present}/${summary.checked} present, ${state}${summary.unused.length ? `, ${summary.unused.length} unused` : ''}`);
+  }
+  for (const finding of report.findings) {
+    lines.push(`${finding.file}:${finding.position.line}:${finding.position.column} ${MARK[finding.level]} ${finding.level} [${finding.mode}] ${finding.message}`);
+  }
+  const errors = report.findings.filter((f) => f.level === 'error').length;
+  lines.push(report.ok ? `audit-secrets: ok (${report.modes.join(', ')})` : `audit-secrets: ${errors} error(s) (${report.modes.join(', ')})`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function annotations(findings: readonly AuditFinding[]): string[] {
+  return findings.map((f) => annotationCommand({
+    level: ANNOTATION[f.level], file: f.file, line: f.position.line, column: f.position.column, title: `audit-secrets ${f.kind}`, message: f.message,
+  }));
+}
+
+export function problemAnnotations(file: string, problems: readonly ManifestProblem[]): string[] {
+  return problems.map((p) => annotationCommand({
+    level: 'error', file, line: p.position.line, column: p.position.column, title: 'audit-secrets invalid manifest', message: `${p.path || '(root)'}: ${p.message}`,
+  }));
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const list = (names: readonly string[]) => (names.length ? names.map((n) => `\`${n}\``).join(', ') : '—');
+
+export function summaryMarkdown(report: AuditReport): string {
+  const rows = report.environments.map((s) =>
+    `| ${s.missing.length ? '❌' : '✅'} \`${s.environment}\` | ${s.present}/${s.checked} | ${list(s.missing)} | ${list(s.unused)} | ${list(s.exceptions)} |`);
+  const details = report.findings.filter((f) => f.level !== 'info' || f.kind === 'exception').map((f) =>
+    `| ${f.level} | ${f.mode} | \`${cell(f.environment)}\` | \`${cell(f.name)}\` | ${cell(f.message)} | \`${cell(f.file)}:${f.position.line}\` |`);
+  return [
+    `### audit-secrets: ${report.ok ? 'every environment has what it needs' : 'secrets are missing'}`,
+    '',
+    `Manifest \`${report.manifest}\`, modes: ${report.modes.join(', ')}.`,
+    '',
+    '| environment | present | missing | unused | exceptions |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    ...(details.length ? ['| level | mode | environment | name | finding | where |', '| --- | --- | --- | --- | --- | --- |', ...details, ''] : []),
+  ].join('\n');
+}

@@ -1,0 +1,182 @@
+// Reads a manifest: JSON with positions, the JSON Schema (draft 2020-12, ajv), and the checks a schema
+// cannot express (mapping keys that are environments, names that differ only in case). Every problem
+// carries its JSON path and its line:column in the file.
+import Ajv2020 from 'ajv/dist/2020.js';
+import { isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
+import { LineIndex } from '../text/lines.ts';
+import schema from './env.manifest.schema.json' with { type: 'json' };
+
+export type EnvironmentType = 'backend' | 'frontend';
+export type Scope = 'environment' | 'repository' | 'organization';
+
+export interface EnvironmentSpec {
+  type: EnvironmentType;
+  prefix: string;
+  description?: string;
+}
+
+export interface VariableSpec {
+  description: string;
+  applies_to?: EnvironmentType[];
+  required?: boolean;
+  secret?: boolean;
+  scope?: Scope;
+  ci_secret_mapping?: Record<string, string>;
+  exceptions?: Record<string, string>;
+}
+
+export interface ManifestData {
+  project: string;
+  version: string;
+  environments: Record<string, EnvironmentSpec>;
+  variables: Record<string, Record<string, VariableSpec>>;
+}
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface ManifestProblem {
+  /** JSON Pointer of the offending value ('' for the whole file). */
+  path: string;
+  position: Position;
+  message: string;
+}
+
+export interface Manifest {
+  file: string;
+  data: ManifestData;
+  /** line:column of any JSON Pointer in the file (the nearest enclosing value that exists). */
+  positionOf(path: string): Position;
+}
+
+export class ManifestError extends Error {
+  readonly file: string;
+  readonly problems: ManifestProblem[];
+  constructor(file: string, problems: ManifestProblem[]) {
+    super(`${file} is not a valid manifest: ${problems.map((p) => `${file}:${p.position.line}:${p.position.column} ${p.path || '(root)'}: ${p.message}`).join('; ')}`);
+    this.name = 'ManifestError';
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+const validate = ajv.compile<ManifestData>(schema);
+
+/** Parses and validates; throws ManifestError listing every problem. */
+export function parseManifest(file: string, text: string): Manifest {
+  const lines = new LineIndex(text);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestError(file, [{ path: '', position: jsonErrorPosition(error as Error, lines), message: `malformed JSON: ${(error as Error).message.replace(/ in JSON at position \d+.*$/, '')}` }]);
+  }
+  const document = parseDocument(text, { uniqueKeys: false, keepSourceTokens: false });
+  const positionOf = (path: string): Position => {
+    const range = nodeAt(document.contents as Node | null, pointerSegments(path))?.range;
+    const { line, column } = lines.position(range ? range[0] : 0);
+    return { line, column };
+  };
+  const problems: ManifestProblem[] = [];
+  if (!validate(data)) {
+    for (const error of validate.errors ?? []) {
+      // Point at the offending property itself for additionalProperties / required errors.
+      const extra = (error.params as { additionalProperty?: string }).additionalProperty;
+      const path = extra !== undefined ? `${error.instancePath}/${escapePointer(extra)}` : error.instancePath;
+      const detail = extra !== undefined ? `unknown property "${extra}"` : error.keyword === 'enum'
+        ? `${error.message} (${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : error.message ?? 'is invalid';
+      problems.push({ path, position: positionOf(path), message: detail });
+    }
+    throw new ManifestError(file, dedupe(problems));
+  }
+  const manifest: Manifest = { file, data, positionOf };
+  problems.push(...semanticProblems(manifest));
+  if (problems.length > 0) throw new ManifestError(file, problems);
+  return manifest;
+}
+
+/** What JSON Schema cannot say: every mapping key is an environment; no two names differ only in case. */
+function semanticProblems(manifest: Manifest): ManifestProblem[] {
+  const { data } = manifest;
+  const problems: ManifestProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, position: manifest.positionOf(path), message });
+  const environments = Object.keys(data.environments);
+  const known = new Set(environments);
+
+  const environmentsByCase = new Map<string, string>();
+  for (const name of environments) {
+    const other = environmentsByCase.get(name.toLowerCase());
+    if (other) add(`/environments/${escapePointer(name)}`, `environment "${name}" differs from "${other}" only in case; GitHub environment names are case-insensitive`);
+    else environmentsByCase.set(name.toLowerCase(), name);
+  }
+
+  const variablesByCase = new Map<string, string>();
+  for (const [group, variables] of Object.entries(data.variables)) {
+    for (const [name, spec] of Object.entries(variables)) {
+      const path = `/variables/${escapePointer(group)}/${escapePointer(name)}`;
+      const other = variablesByCase.get(name.toUpperCase());
+      if (other) add(path, `variable "${name}" differs from "${other}" only in case; GitHub secret and variable names are case-insensitive`);
+      else variablesByCase.set(name.toUpperCase(), name);
+      for (const key of ['ci_secret_mapping', 'exceptions'] as const) {
+        for (const environment of Object.keys(spec[key] ?? {})) {
+          if (!known.has(environment)) {
+            const hint = environments.find((e) => e.toLowerCase() === environment.toLowerCase());
+            add(`${path}/${key}/${escapePointer(environment)}`, `unknown environment "${environment}"${hint ? ` (did you mean "${hint}"?)` : ''}; environments are: ${environments.join(', ')}`);
+          }
+        }
+      }
+      const mappedByCase = new Map<string, string>();
+      for (const [environment, secret] of Object.entries(spec.ci_secret_mapping ?? {})) {
+        const other = mappedByCase.get(secret.toUpperCase());
+        if (other && other !== secret) add(`${path}/ci_secret_mapping/${escapePointer(environment)}`, `secret name "${secret}" differs from "${other}" only in case; GitHub treats them as one secret`);
+        else mappedByCase.set(secret.toUpperCase(), secret);
+      }
+    }
+  }
+  return problems;
+}
+
+function dedupe(problems: ManifestProblem[]): ManifestProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => { const key = `${p.path}\n${p.message}`; return !seen.has(key) && seen.add(key); });
+}
+
+function jsonErrorPosition(error: Error, lines: LineIndex): Position {
+  const lineColumn = /\(line (\d+) column (\d+)\)/.exec(error.message);
+  if (lineColumn) return { line: Number(lineColumn[1]), column: Number(lineColumn[2]) };
+  const at = /at position (\d+)/.exec(error.message);
+  const { line, column } = lines.position(at ? Number(at[1]) : lines.text.length);
+  return { line, column };
+}
+
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function pointerSegments(path: string): string[] {
+  return path === '' ? [] : path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** The deepest node along the path that exists: a missing property points at its parent. */
+function nodeAt(root: Node | null, segments: readonly string[]): Node | null {
+  let node = root;
+  for (const segment of segments) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === segment);
+      if (!pair) return node;
+      // An unknown or misspelt key is best shown at the key itself.
+      node = (pair.value as Node | null) ?? (pair.key as Node);
+      if (segment === segments[segments.length - 1] && isScalar(pair.key)) return pair.key as Node;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(segment)] as Node | undefined;
+      if (!item) return node;
+      node = item;
+    } else {
+      return node;
+    }
+  }
+  return node;
+}
