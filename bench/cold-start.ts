@@ -46,6 +46,8 @@ const MINIMAL_INPUTS: Record<string, { inputs: Record<string, string>; exit: num
     },
     exit: 1,
   },
+  // The project manifest in env mode for a frontend, with its variables unset: the full audit, then exit 1.
+  'audit-secrets': { inputs: { manifest: 'config/env.manifest.json', mode: 'env', environment: 'dev-frontend' }, exit: 1 },
   // A workspace with nothing to lint: the step reads its inputs, finds no files and passes.
   'heredoc-lint': { inputs: { paths: 'no-such-dir/*.yml' }, exit: 0 },
   'deploy-container': {

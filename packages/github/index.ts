@@ -40,10 +40,10 @@ export class GitHubClient {
 
   constructor(options: GitHubClientOptions) {
     this.options = {
-      fetch: globalThis.fetch,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      now: Date.now,
       ...options,
+      fetch: options.fetch ?? globalThis.fetch,
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      now: options.now ?? Date.now,
       apiUrl: options.apiUrl.replace(/\/+$/, ''),
     };
   }

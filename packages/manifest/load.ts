@@ -83,11 +83,15 @@ export function parseManifest(file: string, text: string): Manifest {
   const problems: ManifestProblem[] = [];
   if (!validate(data)) {
     for (const error of validate.errors ?? []) {
-      // Point at the offending property itself for additionalProperties / required errors.
+      // The wrapper of a property-name error repeats what the error inside it says.
+      if (error.keyword === 'propertyNames') continue;
+      // Point at the offending property itself: an unknown one, or one whose name is not allowed.
       const extra = (error.params as { additionalProperty?: string }).additionalProperty;
-      const path = extra !== undefined ? `${error.instancePath}/${escapePointer(extra)}` : error.instancePath;
-      const detail = extra !== undefined ? `unknown property "${extra}"` : error.keyword === 'enum'
-        ? `${error.message} (${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : error.message ?? 'is invalid';
+      const named = extra ?? error.propertyName;
+      const path = named !== undefined ? `${error.instancePath}/${escapePointer(named)}` : error.instancePath;
+      const detail = extra !== undefined ? `unknown property "${extra}"`
+        : error.propertyName !== undefined ? `the name "${error.propertyName}" ${error.message}`
+          : error.keyword === 'enum' ? `${error.message} (${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : error.message ?? 'is invalid';
       problems.push({ path, position: positionOf(path), message: detail });
     }
     throw new ManifestError(file, dedupe(problems));

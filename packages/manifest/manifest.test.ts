@@ -39,15 +39,16 @@ describe('manifest schema and loader', () => {
     const problems = problemsOf(fixture('schema-violations.json'));
     const byPath = Object.fromEntries(problems.map((p) => [p.path, p]));
     expect(Object.keys(byPath).sort()).toEqual([
-      '/environments/dev/prefix', '/environments/dev/type', '/variables/application',
+      '/environments/dev/prefix', '/environments/dev/type', '/variables/application/GITHUB_TOKEN',
       '/variables/application/DB_HOST/colour', '/variables/application/DB_HOST/scope', '/version',
     ].sort());
     expect(byPath['/version']!.position).toEqual({ line: 3, column: 3 });
     expect(byPath['/environments/dev/type']!.message).toMatch(/allowed values \(backend, frontend\)/);
     expect(byPath['/variables/application/DB_HOST/colour']).toMatchObject({ position: { line: 9, column: 62 }, message: 'unknown property "colour"' });
     expect(byPath['/variables/application/DB_HOST/scope']!.message).toMatch(/environment, repository, organization/);
-    // GITHUB_TOKEN is reserved: the property name itself is rejected (reported at its group).
-    expect(byPath['/variables/application']!.message).toMatch(/property name/);
+    // GITHUB_TOKEN is a name GitHub reserves: the property name itself is rejected, at the name.
+    expect(byPath['/variables/application/GITHUB_TOKEN']).toMatchObject({ position: { line: 10, column: 7 }, message: expect.stringMatching(/^the name "GITHUB_TOKEN" must match pattern/) });
+    expect(problems).toHaveLength(6);
   });
 
   it('names an unknown environment in a mapping, with a hint when only the case is wrong', () => {
