@@ -1,5 +1,5 @@
 /**
- * One deploy on one host, over one SSH connection: lock, log in, pull, write the env file, prepare
+ * One deploy on one host, over one SSH connection: lock, log in, pull, write the env file, upload files, prepare
  * directories, replace the container, gate it on health, run post-deploy commands, roll back on
  * failure, prune, audit. Every remote command comes from the docker catalogue as an argv.
  */
@@ -85,6 +85,14 @@ export async function deployToHost(host: RemoteHost, inputs: DeployInputs, conte
         const dir = paths.envFile.slice(0, paths.envFile.lastIndexOf('/')) || '/';
         await host.run(['mkdir', '-p', '-m', '700', dir]);
         await host.writeFile(paths.envFile, docker.renderEnvFile(inputs.env), 0o600);
+      });
+    }
+    if (inputs.files.length > 0) {
+      await phase('files', async () => {
+        for (const file of inputs.files) {
+          await host.run(['mkdir', '-p', file.remote.slice(0, file.remote.lastIndexOf('/')) || '/']);
+          await host.writeFile(file.remote, file.content, 0o644);
+        }
       });
     }
     if (inputs.prepareDirs.length > 0) {

@@ -12,6 +12,31 @@ const base: Record<string, string> = {
 };
 const read = (values: Record<string, string>) => readDeployInputs(new InputReader((name) => ({ ...base, ...values })[name] ?? ''));
 
+describe('deploy-container files input', () => {
+  const files: Record<string, string> = { 'frontend/env-config.js': 'window.ENV = {};\n' };
+  const readWith = (value: string) => readDeployInputs(new InputReader((name) => ({ ...base, files: value })[name] ?? ''), (path) => {
+    if (!(path in files)) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+    return Buffer.from(files[path]!);
+  });
+
+  it('reads workspace files to upload, with their remote paths', () => {
+    expect(readWith('frontend/env-config.js = /srv/web/env-config.js').files).toEqual([
+      { local: 'frontend/env-config.js', remote: '/srv/web/env-config.js', content: Buffer.from('window.ENV = {};\n') },
+    ]);
+    expect(readWith('').files).toEqual([]);
+  });
+
+  it.each([
+    ['frontend/env-config.js', /not a file upload/],
+    ['frontend/env-config.js=relative/path', /not a file upload/],
+    ['frontend/env-config.js=/srv/web/', /not a file upload/],
+    ['=/srv/web/env-config.js', /not a file upload/],
+    ['missing.js=/srv/web/missing.js', /^Input 'files': cannot read missing\.js: no such file/],
+  ])('names the files input for %j', (value, message) => {
+    expect(() => readWith(value)).toThrow(message);
+  });
+});
+
 describe('deploy-container inputs', () => {
   it('reads a minimal deploy with safe defaults', () => {
     const inputs = read({});

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '../../../packages/inputs/index.ts';
 import { type EnvEntry, type ImageRef, parseEnvLines, parseImageRef } from '../../../packages/docker/index.ts';
 import { checkPrivateKey, pinsForHost, readHostKeyPins, readSshCredentials, type SshTarget } from '../../../packages/ssh/index.ts';
@@ -6,6 +8,13 @@ export interface PrepareDir {
   path: string;
   owner?: string;
   mode?: string;
+}
+
+/** A workspace file uploaded to the host before the container starts (e.g. config mounted read-only). */
+export interface UploadFile {
+  local: string;
+  remote: string;
+  content: Buffer;
 }
 
 export interface HealthGate {
@@ -35,6 +44,7 @@ export interface DeployInputs {
   dockerArgs: string[];
   registry?: { server: string; username: string; password: string };
   prepareDirs: PrepareDir[];
+  files: UploadFile[];
   health: HealthGate;
   rollback: boolean;
   postDeploy: string[];
@@ -57,7 +67,12 @@ const NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const OWNER = /^\d+(?::\d+)?$/;
 const MODE = /^[0-7]{3,4}$/;
 
-export function readDeployInputs(inputs: InputReader): DeployInputs {
+/** Reads a workspace file for the `files` input; throws with the reason when it cannot. */
+export type LocalFileReader = (path: string) => Buffer;
+
+const defaultLocalFileReader: LocalFileReader = (path) => readFileSync(resolve(process.env.GITHUB_WORKSPACE || process.cwd(), path));
+
+export function readDeployInputs(inputs: InputReader, readLocalFile: LocalFileReader = defaultLocalFileReader): DeployInputs {
   const secrets: string[] = [];
   const keep = (value: string | undefined) => { if (value) secrets.push(value); return value || undefined; };
 
@@ -119,6 +134,7 @@ export function readDeployInputs(inputs: InputReader): DeployInputs {
     command: readCommand(inputs.string('command')), network, dockerArgs,
     registry: registryPassword ? { server: registryServer!, username: registryUsername, password: registryPassword } : undefined,
     prepareDirs: inputs.lines('prepare-dirs').map(readPrepareDir),
+    files: inputs.lines('files').map((line) => readUploadFile(line, readLocalFile)),
     health, rollback,
     postDeploy: inputs.lines('post-deploy'),
     lockTimeoutMs: inputs.duration('lock-timeout', 120_000),
@@ -215,4 +231,21 @@ export function splitHostPort(entry: string, defaultPort: number, input = 'hosts
   const port = match[3] ? Number(match[3]) : defaultPort;
   if (port < 1 || port > 65535) throw new InputError(input, `'${entry}' has a port outside 1-65535`);
   return { host, port };
+}
+
+/** `local/path=/remote/path`: the remote path is absolute, a file, and distinct per line. */
+function readUploadFile(line: string, readLocalFile: LocalFileReader): UploadFile {
+  const at = line.indexOf('=');
+  const local = at > 0 ? line.slice(0, at).trim() : '';
+  const remote = at > 0 ? line.slice(at + 1).trim() : '';
+  if (!local || !remote.startsWith('/') || remote.endsWith('/') || /[\0\n]/.test(remote)) {
+    throw new InputError('files', `'${line}' is not a file upload such as frontend/env-config.js=/srv/frontend/env-config.js`);
+  }
+  let content: Buffer;
+  try {
+    content = readLocalFile(local);
+  } catch (error) {
+    throw new InputError('files', `cannot read ${local}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  return { local, remote, content };
 }
