@@ -1,14 +1,50 @@
-"""Minimal settings for the example backend: everything environment-specific comes from the env file."""
+"""Settings for the example backend: everything environment-specific comes from the environment (the env file)."""
 import os
+from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+BASE_DIR = Path(__file__).resolve().parent.parent
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-example-key")
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "*").split(",")
-INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "core"]
+# What the health endpoint reports: the build's version (the image's <env>-<sha> tag) and environment.
+APP_VERSION = os.environ.get("APP_VERSION", "dev")
+APP_ENV = os.environ.get("APP_ENV", "local")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "core",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
 ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Collected into the image at build time (manage.py collectstatic); the host proxy routes /static here.
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
 
 
 def _database(url: str) -> dict:
@@ -23,4 +59,7 @@ def _database(url: str) -> dict:
     }
 
 
-DATABASES = {"default": _database(os.environ["DATABASE_URL"])} if os.environ.get("DATABASE_URL") else {}
+# PostgreSQL when DATABASE_URL is set (migrations, production); SQLite for the image's own tests.
+DATABASES = {"default": _database(os.environ["DATABASE_URL"])} if os.environ.get("DATABASE_URL") else {
+    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/backend-test.sqlite3"},
+}
