@@ -18,6 +18,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PIPELINE_GRAPH } from '../packages/pipeline/graph.ts';
 import { type JobHandle, type JobRecord, type JobSpec, mermaidGantt, runSchedule, textTimeline } from '../packages/pipeline/schedule.ts';
 import { applyMasks, runAction, type StepRun } from '../packages/runner/index.ts';
 
@@ -208,105 +209,76 @@ async function deploy(context: Context, job: string, handle: JobHandle, inputs: 
 
 // ---------------------------------------------------------------- the jobs
 
+/** What each job of PIPELINE_GRAPH does here; the graph itself (needs, lanes) is shared with the workflow test. */
 function jobs(context: Context): JobSpec<Context>[] {
   const { lab, tag, environments, secrets } = context;
   const frontendConfigRemote = `/home/${lab.LAB_SSH_USER}/golden/${environments.frontend}/env-config.js`;
-  return [
-    {
-      id: 'audit-secrets', lane: 'setup', needs: [],
-      run: async (c, handle) => {
-        for (const [lane, environment] of [['backend', environments.backend], ['frontend', environments.frontend]] as const) {
-          handle.progress(`env mode for ${environment}`);
-          await action(c, 'audit-secrets', 'audit-secrets', { manifest: join(root, 'config/env.manifest.json'), mode: 'env', environment }, secrets[lane]);
-        }
-        handle.note('audited', `${environments.backend}, ${environments.frontend}`);
-      },
+  const runs: Record<string, JobSpec<Context>['run']> = {
+    'audit-secrets': async (c, handle) => {
+      for (const [lane, environment] of [['backend', environments.backend], ['frontend', environments.frontend]] as const) {
+        handle.progress(`env mode for ${environment}`);
+        await action(c, 'audit-secrets', 'audit-secrets', { manifest: join(root, 'config/env.manifest.json'), mode: 'env', environment }, secrets[lane]);
+      }
+      handle.note('audited', `${environments.backend}, ${environments.frontend}`);
     },
-    {
-      id: 'build-backend', lane: 'backend', needs: ['audit-secrets'],
-      run: (c, handle) => buildAndPush(c, 'build-backend', handle, 'examples/backend', c.backendImage, [`VERSION=${tag}`, `BROKEN=${c.options.breakBackend ? 1 : 0}`]),
+    'build-backend': (c, handle) => buildAndPush(c, 'build-backend', handle, 'examples/backend', c.backendImage, [`VERSION=${tag}`, `BROKEN=${c.options.breakBackend ? 1 : 0}`]),
+    'test-backend': async (c, handle) => {
+      handle.progress('manage.py test core');
+      await command(c, 'test-backend', ['docker', 'run', '--rm', '--network', 'none', c.backendImage, 'python3', 'manage.py', 'test', 'core']);
     },
-    {
-      id: 'test-backend', lane: 'backend', needs: ['build-backend'],
-      run: async (c, handle) => {
-        handle.progress('manage.py test core');
-        await command(c, 'test-backend', ['docker', 'run', '--rm', '--network', 'none', c.backendImage, 'python3', 'manage.py', 'test', 'core']);
-      },
+    'scan-backend': (c, handle) => scanImage(c, 'scan-backend', handle, c.backendImage),
+    migrate: async (c, handle) => {
+      handle.progress(`bastion-migrate through ${lab.LAB_BASTION_HOST}`);
+      const django = ['docker', 'run', '--rm', '--network', 'host', '-e', 'DATABASE_URL', c.backendImage, 'python3', 'manage.py'].join(' ');
+      const step = await action(c, 'migrate', 'bastion-migrate', {
+        'bastion-host': secrets.backend.BASTION_HOST!, 'bastion-user': lab.LAB_BASTION_USER!, 'bastion-key': secrets.backend.BASTION_PRIVATE_KEY!,
+        'bastion-host-key': secrets.backend.BASTION_HOST_KEY!, 'db-host': secrets.backend.DB_HOST!, 'db-name': secrets.backend.DB_NAME!,
+        'db-user': secrets.backend.DB_USER!, 'db-password': secrets.backend.DB_PASSWORD!,
+        'check-command': `${django} makemigrations --check --dry-run`, command: `${django} migrate --noinput`,
+      });
+      handle.note('migrated', `${secrets.backend.DB_NAME} in ${step.outputs['duration-ms']} ms (lock wait ${step.outputs['lock-wait-ms']} ms)`);
     },
-    { id: 'scan-backend', lane: 'backend', needs: ['build-backend'], continueOnError: true, run: (c, handle) => scanImage(c, 'scan-backend', handle, c.backendImage) },
-    {
-      id: 'migrate', lane: 'backend', needs: ['test-backend'],
-      run: async (c, handle) => {
-        handle.progress(`bastion-migrate through ${lab.LAB_BASTION_HOST}`);
-        const django = ['docker', 'run', '--rm', '--network', 'host', '-e', 'DATABASE_URL', c.backendImage, 'python3', 'manage.py'].join(' ');
-        const step = await action(c, 'migrate', 'bastion-migrate', {
-          'bastion-host': secrets.backend.BASTION_HOST!, 'bastion-user': lab.LAB_BASTION_USER!, 'bastion-key': secrets.backend.BASTION_PRIVATE_KEY!,
-          'bastion-host-key': secrets.backend.BASTION_HOST_KEY!, 'db-host': secrets.backend.DB_HOST!, 'db-name': secrets.backend.DB_NAME!,
-          'db-user': secrets.backend.DB_USER!, 'db-password': secrets.backend.DB_PASSWORD!,
-          'check-command': `${django} makemigrations --check --dry-run`, command: `${django} migrate --noinput`,
-        });
-        handle.note('migrated', `${secrets.backend.DB_NAME} in ${step.outputs['duration-ms']} ms (lock wait ${step.outputs['lock-wait-ms']} ms)`);
-      },
+    'deploy-backend': (c, handle) => deploy(c, 'deploy-backend', handle, {
+      ...deployInputs(c, secrets.backend), image: c.backendImage, name: 'golden-backend', ports: `127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}:8000`,
+      env: [`DJANGO_SECRET_KEY=${secrets.backend.DJANGO_SECRET_KEY}`, `APP_ENV=${environments.backend}`, 'DJANGO_ALLOWED_HOSTS=*',
+        ...(['DB_HOST', 'DB_NAME', 'DB_USER', 'DB_PASSWORD'] as const).map((name) => `${name}=${secrets.backend[name]}`)].join('\n'),
+      'health-url': `http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`,
+    }),
+    'health-backend': async (c, handle) => {
+      const urls = [`http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`, `${lab.LAB_PROXY_URL}/api/v1/health/`];
+      handle.progress(urls.join(', '));
+      await action(c, 'health-backend', 'health-check', { urls: urls.join('\n'), 'json-field': `status=ok\nversion=${tag}`, interval: '1s', 'max-attempts': '10' });
+      await action(c, 'health-backend', 'health-check', { urls: `${lab.LAB_PROXY_URL}/static/core/app.css\n${lab.LAB_PROXY_URL}/admin/login/`, interval: '1s', 'max-attempts': '5' });
+      handle.note('url', `${lab.LAB_PROXY_URL}/api/v1/health/`);
     },
-    {
-      id: 'deploy-backend', lane: 'backend', needs: ['migrate'],
-      run: (c, handle) => deploy(c, 'deploy-backend', handle, {
-        ...deployInputs(c, secrets.backend), image: c.backendImage, name: 'golden-backend', ports: `127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}:8000`,
-        env: [`DJANGO_SECRET_KEY=${secrets.backend.DJANGO_SECRET_KEY}`, `APP_ENV=${environments.backend}`, `DJANGO_ALLOWED_HOSTS=*`,
-          `DATABASE_URL=postgres://${secrets.backend.DB_USER}:${encodeURIComponent(secrets.backend.DB_PASSWORD!)}@${secrets.backend.DB_HOST}:5432/${secrets.backend.DB_NAME}`].join('\n'),
-        'health-url': `http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`,
-      }),
+    'build-frontend': (c, handle) => buildAndPush(c, 'build-frontend', handle, 'examples/frontend', c.frontendImage, [`VERSION=${tag}`]),
+    'test-frontend': async (c, handle) => {
+      handle.progress('nginx -t, and the page loads env-config.js');
+      await command(c, 'test-frontend', ['docker', 'run', '--rm', '--network', 'none', c.frontendImage, 'nginx', '-t', '-c', '/etc/nginx/golden-frontend.conf']);
+      await command(c, 'test-frontend', ['docker', 'run', '--rm', '--network', 'none', c.frontendImage, 'grep', '-q', 'src="/env-config.js"', '/srv/www/index.html']);
     },
-    {
-      id: 'health-backend', lane: 'backend', needs: ['deploy-backend'],
-      run: async (c, handle) => {
-        const urls = [`http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`, `${lab.LAB_PROXY_URL}/api/v1/health/`];
-        handle.progress(urls.join(', '));
-        await action(c, 'health-backend', 'health-check', { urls: urls.join('\n'), 'json-field': `status=ok\nversion=${tag}`, interval: '1s', 'max-attempts': '10' });
-        await action(c, 'health-backend', 'health-check', { urls: `${lab.LAB_PROXY_URL}/static/core/app.css\n${lab.LAB_PROXY_URL}/admin/login/`, interval: '1s', 'max-attempts': '5' });
-        handle.note('url', `${lab.LAB_PROXY_URL}/api/v1/health/`);
-      },
+    'scan-frontend': (c, handle) => scanImage(c, 'scan-frontend', handle, c.frontendImage),
+    'deploy-frontend': (c, handle) => {
+      mkdirSync(join(c.workdir, 'frontend'), { recursive: true });
+      writeFileSync(join(c.workdir, 'frontend/env-config.js'),
+        `window.GOLDEN_ENV = ${JSON.stringify({ API_BASE_URL: secrets.frontend.API_BASE_URL, ENVIRONMENT: environments.frontend, VERSION: tag })};\n`);
+      return deploy(c, 'deploy-frontend', handle, {
+        ...deployInputs(c, secrets.frontend), image: c.frontendImage, name: 'golden-frontend', ports: `127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}:8080`,
+        files: `frontend/env-config.js=${frontendConfigRemote}`, volumes: `${frontendConfigRemote}:/srv/www/env-config.js:ro`,
+        'health-url': `http://127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}/healthz`,
+      });
     },
-    {
-      id: 'build-frontend', lane: 'frontend', needs: ['audit-secrets'],
-      run: (c, handle) => buildAndPush(c, 'build-frontend', handle, 'examples/frontend', c.frontendImage, [`VERSION=${tag}`]),
+    'health-frontend': async (c, handle) => {
+      const direct = `http://127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}`;
+      handle.progress(`the container directly: ${direct}`);
+      await action(c, 'health-frontend', 'health-check', { urls: `${direct}/healthz`, 'json-field': `status=ok\nversion=${tag}`, interval: '1s', 'max-attempts': '10' });
+      await action(c, 'health-frontend', 'health-check', { urls: `${direct}/env-config.js`, 'body-contains': `"ENVIRONMENT":"${environments.frontend}"`, interval: '1s', 'max-attempts': '5' });
+      handle.progress(`through the proxy: ${lab.LAB_PROXY_URL}`);
+      await action(c, 'health-frontend', 'health-check', { urls: `${lab.LAB_PROXY_URL}/\n${lab.LAB_PROXY_URL}/index.html`, 'body-contains': 'Golden Pipeline example', interval: '1s', 'max-attempts': '10' });
+      handle.note('url', `${lab.LAB_PROXY_URL}/`);
     },
-    {
-      id: 'test-frontend', lane: 'frontend', needs: ['build-frontend'],
-      run: async (c, handle) => {
-        handle.progress('nginx -t, and the page loads env-config.js');
-        await command(c, 'test-frontend', ['docker', 'run', '--rm', '--network', 'none', c.frontendImage, 'nginx', '-t', '-c', '/etc/nginx/golden-frontend.conf']);
-        await command(c, 'test-frontend', ['docker', 'run', '--rm', '--network', 'none', c.frontendImage, 'grep', '-q', 'src="/env-config.js"', '/srv/www/index.html']);
-      },
-    },
-    { id: 'scan-frontend', lane: 'frontend', needs: ['build-frontend'], continueOnError: true, run: (c, handle) => scanImage(c, 'scan-frontend', handle, c.frontendImage) },
-    {
-      // Waits for migrate: the sync point, so the new frontend never talks to an unmigrated database.
-      id: 'deploy-frontend', lane: 'frontend', needs: ['test-frontend', 'migrate'],
-      run: (c, handle) => {
-        mkdirSync(join(c.workdir, 'frontend'), { recursive: true });
-        writeFileSync(join(c.workdir, 'frontend/env-config.js'),
-          `window.GOLDEN_ENV = ${JSON.stringify({ API_BASE_URL: secrets.frontend.API_BASE_URL, ENVIRONMENT: environments.frontend, VERSION: tag })};\n`);
-        return deploy(c, 'deploy-frontend', handle, {
-          ...deployInputs(c, secrets.frontend), image: c.frontendImage, name: 'golden-frontend', ports: `127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}:8080`,
-          files: `frontend/env-config.js=${frontendConfigRemote}`, volumes: `${frontendConfigRemote}:/srv/www/env-config.js:ro`,
-          'health-url': `http://127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}/healthz`,
-        });
-      },
-    },
-    {
-      id: 'health-frontend', lane: 'frontend', needs: ['deploy-frontend'],
-      run: async (c, handle) => {
-        const direct = `http://127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}`;
-        handle.progress(`the container directly: ${direct}`);
-        await action(c, 'health-frontend', 'health-check', { urls: `${direct}/healthz`, 'json-field': `status=ok\nversion=${tag}`, interval: '1s', 'max-attempts': '10' });
-        await action(c, 'health-frontend', 'health-check', { urls: `${direct}/env-config.js`, 'body-contains': `"ENVIRONMENT":"${environments.frontend}"`, interval: '1s', 'max-attempts': '5' });
-        handle.progress(`through the proxy: ${lab.LAB_PROXY_URL}`);
-        await action(c, 'health-frontend', 'health-check', { urls: `${lab.LAB_PROXY_URL}/\n${lab.LAB_PROXY_URL}/index.html`, 'body-contains': 'Golden Pipeline example', interval: '1s', 'max-attempts': '10' });
-        handle.note('url', `${lab.LAB_PROXY_URL}/`);
-      },
-    },
-  ];
+  };
+  return PIPELINE_GRAPH.map((job) => ({ ...job, run: runs[job.id]! }));
 }
 
 // ---------------------------------------------------------------- the run

@@ -163,9 +163,12 @@ export function auditWorkflows(manifest: Manifest, jobs: readonly WorkflowJob[],
     let scope: Requirement[];
     let label: string;
     if (job.environment === undefined) {
-      // Without an environment only repository and organization secrets reach the job.
-      scope = all.filter((r) => r.scope !== 'environment');
-      label = '(repository)';
+      // A job without an environment may use tooling secrets the manifest does not list (a registry token, an
+      // audit token); what it uses of the manifest still counts as used.
+      for (const reference of job.secrets) {
+        if (reference.kind === 'name') for (const r of all) if (sameName(r.name, reference.name)) used.add(r.name.toUpperCase());
+      }
+      continue;
     } else if (job.environment.dynamic) {
       scope = all;
       label = '(any)';
@@ -208,7 +211,7 @@ export function auditWorkflows(manifest: Manifest, jobs: readonly WorkflowJob[],
       const elsewhere = all.filter((r) => sameName(r.name, reference.name)).map((r) => r.environment);
       findings.push({
         ...base, level: 'error', kind: 'undefined-secret', name: reference.name,
-        message: `job ${job.id} uses secrets.${reference.name}, which the manifest does not define for ${label === '(any)' ? 'any environment' : label === '(repository)' ? 'jobs without an environment (only repository or organization scope reaches them)' : label}` +
+        message: `job ${job.id} uses secrets.${reference.name}, which the manifest does not define for ${label === '(any)' ? 'any environment' : label}` +
           (elsewhere.length > 0 ? ` (it is defined for ${[...new Set(elsewhere)].join(', ')})` : ''),
       });
     } else if (reference.kind === 'pattern') {
@@ -217,6 +220,15 @@ export function auditWorkflows(manifest: Manifest, jobs: readonly WorkflowJob[],
       for (const r of match) used.add(r.name.toUpperCase());
       if (match.length === 0) {
         findings.push({ ...base, level: 'error', kind: 'undefined-secret', name: reference.text, message: `job ${job.id} uses secrets[${reference.text}], which matches no manifest secret for ${label}` });
+      }
+    } else if (reference.kind === 'variable') {
+      const match = scope.filter((r) => sameName(r.variable, reference.variable));
+      for (const r of match) used.add(r.name.toUpperCase());
+      if (match.length === 0) {
+        findings.push({
+          ...base, level: 'error', kind: 'undefined-secret', name: reference.variable,
+          message: `job ${job.id} uses the manifest's secret for ${reference.variable} (secrets[${reference.text}]), but the manifest defines no secret ${reference.variable} for ${label === '(any)' ? 'any environment' : label}`,
+        });
       }
     } else {
       findings.push({ ...base, level: 'info', kind: 'unresolved-reference', name: reference.text, message: `job ${job.id} indexes secrets with ${reference.text}, which cannot be checked statically` });

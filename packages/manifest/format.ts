@@ -8,7 +8,9 @@ const ANNOTATION: Record<Level, AnnotationLevel> = { error: 'error', warning: 'w
 
 export function renderText(report: AuditReport): string {
   const lines: string[] = [];
-  for (const summary of report.environments) {
+  // Presence is what github and env modes check; workflows mode only reads names.
+  const presence = report.modes.some((mode) => mode !== 'workflows');
+  for (const summary of presence ? report.environments : []) {
     const state = summary.missing.length > 0 ? `${summary.missing.length} missing` : 'all present';
     lines.push(`${summary.environment}: ${summary.present}/${summary.checked} present, ${state}${summary.unused.length ? `, ${summary.unused.length} unused` : ''}`);
   }
@@ -36,19 +38,17 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const list = (names: readonly string[]) => (names.length ? names.map((n) => `\`${n}\``).join(', ') : '—');
 
 export function summaryMarkdown(report: AuditReport): string {
-  const rows = report.environments.map((s) =>
+  const presence = report.modes.some((mode) => mode !== 'workflows');
+  const rows = (presence ? report.environments : []).map((s) =>
     `| ${s.missing.length ? '❌' : '✅'} \`${s.environment}\` | ${s.present}/${s.checked} | ${list(s.missing)} | ${list(s.unused)} | ${list(s.exceptions)} |`);
   const details = report.findings.filter((f) => f.level !== 'info' || f.kind === 'exception').map((f) =>
     `| ${f.level} | ${f.mode} | \`${cell(f.environment)}\` | \`${cell(f.name)}\` | ${cell(f.message)} | \`${cell(f.file)}:${f.position.line}\` |`);
   return [
-    `### audit-secrets: ${report.ok ? 'every environment has what it needs' : 'secrets are missing'}`,
+    `### audit-secrets: ${report.ok ? (presence ? 'every environment has what it needs' : 'the workflows use only what the manifest defines') : 'problems found'}`,
     '',
     `Manifest \`${report.manifest}\`, modes: ${report.modes.join(', ')}.`,
     '',
-    '| environment | present | missing | unused | exceptions |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows,
-    '',
+    ...(rows.length ? ['| environment | present | missing | unused | exceptions |', '| --- | --- | --- | --- | --- |', ...rows, ''] : []),
     ...(details.length ? ['| level | mode | environment | name | finding | where |', '| --- | --- | --- | --- | --- | --- |', ...details, ''] : []),
   ].join('\n');
 }

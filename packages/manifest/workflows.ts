@@ -7,6 +7,11 @@ export type SecretReference =
   | { kind: 'name'; name: string; position: Position }
   /** secrets[format('{0}_HOST', inputs.prefix)]: a regular expression over names. */
   | { kind: 'pattern'; pattern: string; text: string; position: Position }
+  /**
+   * secrets[fromJSON(needs.audit.outputs.backend-names).DB_HOST]: the manifest's secret for variable DB_HOST in the
+   * job's environment, looked up through audit-secrets' `names` output.
+   */
+  | { kind: 'variable'; variable: string; text: string; position: Position }
   /** secrets[something else]: cannot be resolved statically. */
   | { kind: 'opaque'; text: string; position: Position };
 
@@ -29,7 +34,13 @@ export class WorkflowParseError extends Error {
 }
 
 const EXPRESSION = /\$\{\{([\s\S]*?)\}\}/g;
-const REFERENCE = /\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)|\[\s*(?:'([^']*)'|"([^"]*)"|(format\s*\(\s*'((?:[^']|'')*)'[^)]*\))|([^\]]+?))\s*\])/gi;
+const REFERENCE = new RegExp([
+  String.raw`(?<![\w.-])secrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)`, // secrets.NAME, not needs.audit-secrets.outputs
+  String.raw`|\[\s*(?:'([^']*)'|"([^"]*)"`, // secrets['NAME'], secrets["NAME"]
+  String.raw`|(format\s*\(\s*'((?:[^']|'')*)'[^)]*\))`, // secrets[format('{0}_HOST', …)]
+  String.raw`|(fromJSON\s*\([^)]*\)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([A-Za-z_][A-Za-z0-9_]*)'\s*\]))`, // secrets[fromJSON(…).VAR]
+  String.raw`|([^\]]+?))\s*\])`, // anything else
+].join(''), 'gi');
 
 export function parseWorkflow(file: string, text: string): WorkflowJob[] {
   const lines = new LineIndex(text);
@@ -67,10 +78,11 @@ export function secretReferences(text: string, start: number, end: number, posit
     const bodyOffset = start + expression.index + 3;
     for (const match of body.matchAll(REFERENCE)) {
       const at = position(bodyOffset + match.index);
-      const [, dotted, single, double, formatCall, formatString, other] = match;
+      const [, dotted, single, double, formatCall, formatString, lookup, lookupDotted, lookupQuoted, other] = match;
       const literal = dotted ?? single ?? double;
       if (literal !== undefined) references.push({ kind: 'name', name: literal, position: at });
       else if (formatCall !== undefined) references.push({ kind: 'pattern', pattern: formatPattern(formatString!.replace(/''/g, "'")), text: formatCall, position: at });
+      else if (lookup !== undefined) references.push({ kind: 'variable', variable: (lookupDotted ?? lookupQuoted)!, text: lookup, position: at });
       else references.push({ kind: 'opaque', text: other!.trim(), position: at });
     }
   }

@@ -9,6 +9,7 @@ import { DEFAULT_API_URL, DEFAULT_MANIFEST, DEFAULT_WORKFLOWS_DIR, nodeIo } from
 import { annotations, problemAnnotations, summaryMarkdown } from '../../../packages/manifest/format.ts';
 import { parseRepository } from '../../../packages/manifest/inventory.ts';
 import { ManifestError } from '../../../packages/manifest/load.ts';
+import { requirementsOf } from '../../../packages/manifest/resolve.ts';
 import { type AuditIo, type AuditOptions, AuditUsageError, runAudit } from '../../../packages/manifest/run.ts';
 import { WorkflowParseError } from '../../../packages/manifest/workflows.ts';
 
@@ -59,7 +60,7 @@ export async function runAuditSecrets(deps: AuditSecretsDependencies): Promise<b
   const { logger, reporter } = deps;
   try {
     const options = readAuditInputs(new InputReader(deps.inputs), logger);
-    const { report } = await runAudit(options, { ...deps.io, log: (message) => logger.info(message) });
+    const { manifest, report } = await runAudit(options, { ...deps.io, log: (message) => logger.info(message) });
     for (const line of annotations(report.findings)) logger.info(line);
     for (const summary of report.environments) {
       logger.info(`${summary.environment}: ${summary.present}/${summary.checked} present${summary.missing.length ? `; missing ${summary.missing.join(', ')}` : ''}`);
@@ -68,6 +69,11 @@ export async function runAuditSecrets(deps: AuditSecretsDependencies): Promise<b
     reporter.setOutput('report', JSON.stringify(report));
     reporter.setOutput('missing', count(['missing', 'empty']));
     reporter.setOutput('unused', count(['unused', 'not-used-by-workflows']));
+    if (report.environments.length === 1) {
+      // Names, never values: later jobs look their secrets up with secrets[fromJSON(…names).VARIABLE].
+      const names = Object.fromEntries(requirementsOf(manifest, report.environments[0]!.environment).map((r) => [r.variable, r.name]));
+      reporter.setOutput('names', JSON.stringify(names));
+    }
     await reporter.writeSummary(summaryMarkdown(report));
     if (!report.ok) {
       const errors = report.findings.filter((f) => f.level === 'error');

@@ -59,7 +59,18 @@ def _database(url: str) -> dict:
     }
 
 
-# PostgreSQL when DATABASE_URL is set (migrations, production); SQLite for the image's own tests.
-DATABASES = {"default": _database(os.environ["DATABASE_URL"])} if os.environ.get("DATABASE_URL") else {
-    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/backend-test.sqlite3"},
-}
+# PostgreSQL from DATABASE_URL (bastion-migrate sets it) or DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_PASSWORD (the deploy's
+# env file: no URL-encoding of the password needed); SQLite for the image's own tests.
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": _database(os.environ["DATABASE_URL"])}
+elif os.environ.get("DB_HOST"):
+    DATABASES = {"default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ["DB_HOST"],
+        "PORT": os.environ.get("DB_PORT", "5432"),
+        "NAME": os.environ.get("DB_NAME", ""),
+        "USER": os.environ.get("DB_USER", ""),
+        "PASSWORD": os.environ.get("DB_PASSWORD", ""),
+    }}
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/backend-test.sqlite3"}}
