@@ -95,6 +95,7 @@ describe('github mode (bundle against the OpenAPI-checked stub)', () => {
     const repoPages = stub!.requests.filter((r) => r.includes('/actions/secrets?'));
     expect(repoPages).toEqual([1, 2, 3].map((page) => `GET /repos/acme/meats/actions/secrets?per_page=100&page=${page}`));
     expect(report.environments.find((e) => e.environment === 'prod2-frontend')!.exceptions).toEqual(['PRODUCTION_HOST']);
+    expect(main.outputs.names, 'names are published only for a single environment').toBeUndefined();
     expect(main.summary).toContain('| ✅ `uat2` | 7/7 |');
   });
 
@@ -128,6 +129,10 @@ describe('github mode (bundle against the OpenAPI-checked stub)', () => {
     const report = reportOf(main);
     expect(report.environments.map((e) => e.environment)).toEqual(['prod2-frontend']);
     expect(report.environments[0]!.missing).toEqual(['PROD_SSH_PRIVATE_KEY']);
+    expect(JSON.parse(main.outputs.names!)).toEqual({
+      HOST: 'PRODUCTION_HOST', SSH_USER: 'PROD_SSH_USER', SSH_PRIVATE_KEY: 'PROD_SSH_PRIVATE_KEY', SSH_HOST_KEY: 'PROD_SSH_HOST_KEY',
+      REGISTRY_PASSWORD: 'PROD_REGISTRY_PASSWORD', API_BASE_URL: 'PROD_API_BASE_URL',
+    });
     expect(report.findings.filter((f) => f.kind === 'broader-scope').map((f) => f.name)).toEqual(['PRODUCTION_HOST', 'PROD_REGISTRY_PASSWORD']);
     expect(main.exitCode).toBe(1);
   });

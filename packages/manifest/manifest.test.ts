@@ -218,6 +218,24 @@ describe('workflows mode', () => {
     expect(findings[0]!.message).toBe('job deploy-dev uses secrets.WEB_HOST, which the manifest does not define for dev');
   });
 
+  it('resolves secrets[fromJSON(names).VARIABLE] through the manifest, and ignores tooling secrets of jobs without an environment', () => {
+    const text = [
+      'on: push', 'jobs:',
+      '  audit:', '    runs-on: x', '    steps: [{ run: "echo ${{ secrets.AUDIT_TOKEN }} ${{ secrets.DEV_DB_HOST }}" }]',
+      '  deploy:', '    needs: audit', '    environment: web', '    runs-on: x', '    env:',
+      '      HOST: ${{ secrets[fromJSON(needs.audit.outputs.names).HOST] }}',
+      "      PW: ${{ secrets[fromJSON(needs.audit.outputs.names)['SSH_PASSWORD'] ] }}",
+      '      DB: ${{ secrets[fromJSON(needs.audit.outputs.names).DB_HOST] }}',
+      '      OUT: ${{ needs.audit-secrets.outputs.names }}',
+      '    steps: [{ run: "true" }]', '',
+    ].join('\n');
+    const jobs = parseWorkflow('w.yml', text);
+    expect(jobs[1]!.secrets.map((r) => (r.kind === 'variable' ? r.variable : r.kind))).toEqual(['HOST', 'SSH_PASSWORD', 'DB_HOST']);
+    const findings = auditWorkflows(manifest, jobs, false);
+    expect(findings.map((f) => `${f.level} ${f.kind} ${f.name}`)).toEqual(['error undefined-secret DB_HOST']);
+    expect(findings[0]!.message).toBe("job deploy uses the manifest's secret for DB_HOST (secrets[fromJSON(needs.audit.outputs.names).DB_HOST]), but the manifest defines no secret DB_HOST for web");
+  });
+
   it('reports each manifest secret no workflow uses once, at its manifest line; errors with fail-on-unused', () => {
     const findings = auditWorkflows(manifest, [], true);
     const text = JSON.stringify(JSON.parse(JSON.stringify(manifest.data)), null, 2).split('\n');
