@@ -18,6 +18,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { labEnv } from '../packages/lab/env.ts';
 import { PIPELINE_GRAPH } from '../packages/pipeline/graph.ts';
 import { type JobHandle, type JobRecord, type JobSpec, mermaidGantt, runSchedule, textTimeline } from '../packages/pipeline/schedule.ts';
 import { applyMasks, runAction, type StepRun } from '../packages/runner/index.ts';
@@ -64,16 +65,6 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-/** `scripts/lab env`, parsed (values may be double-quoted). */
-function labEnvironment(): Record<string, string> {
-  const result = spawnSync('bash', [join(root, 'scripts/lab'), 'env'], { encoding: 'utf8' });
-  if (result.status !== 0) fail(`scripts/lab env failed: ${result.stderr.trim()}`);
-  return Object.fromEntries(result.stdout.trim().split('\n').map((line) => {
-    const at = line.indexOf('=');
-    return [line.slice(0, at), line.slice(at + 1).replace(/^"(.*)"$/, '$1')];
-  }));
-}
-
 // ---------------------------------------------------------------- context
 
 interface Context {
@@ -93,7 +84,12 @@ interface Context {
 }
 
 function buildContext(options: Options): Context {
-  const lab = labEnvironment();
+  let lab: Record<string, string>;
+  try {
+    lab = labEnv(root);
+  } catch (error) {
+    fail(`scripts/lab env failed: ${(error as Error).message}`);
+  }
   const environments = ENVIRONMENTS[options.env];
   const tag = `${options.env}-${options.sha}`;
   const deployKey = readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8');

@@ -1,0 +1,121 @@
+/**
+ * `npm run pipeline` end to end against the lab: both swimlanes in parallel with migrate as the sync point,
+ * a second run deploying a new SHA, and a broken backend rolled back. Everything is checked on the real
+ * containers, registry, database and proxy, not on the pipeline's own word.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobRecord } from '../packages/pipeline/schedule.ts';
+import { runAction } from '../packages/runner/index.ts';
+import { labEnv, type LabEnv } from './support/lab.ts';
+
+interface Result { ok: boolean; tag: string; served: string | null; workdir: string; jobs: JobRecord[] }
+
+const scratch = mkdtempSync(join(tmpdir(), 'pipeline-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function pipeline(...args: string[]): Promise<{ code: number | null; output: string; result: Result }> {
+  const resultFile = join(scratch, `${randomBytes(4).toString('hex')}.json`);
+  return new Promise((done, reject) => {
+    const child = spawn(process.execPath, ['scripts/pipeline.ts', ...args, '--result', resultFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk; });
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk; });
+    child.on('error', reject);
+    child.on('close', (code) => done({ code, output, result: JSON.parse(readFileSync(resultFile, 'utf8')) as Result }));
+  });
+}
+
+const sha = () => randomBytes(6).toString('hex');
+const job = (result: Result, id: string) => result.jobs.find((j) => j.id === id)!;
+const json = async (url: string) => (await fetch(url)).json() as Promise<Record<string, string>>;
+
+let lab: LabEnv;
+beforeAll(() => { lab = labEnv(); });
+
+describe('npm run pipeline against the lab', () => {
+  const first = sha();
+  const second = sha();
+  let firstRun: Awaited<ReturnType<typeof pipeline>>;
+
+  it('deploys both swimlanes in parallel, with migrate as the sync point, and both answer through the proxy', async () => {
+    firstRun = await pipeline('--sha', first);
+    expect(firstRun.code, firstRun.output).toBe(0);
+    const { result, output } = firstRun;
+    expect(result.jobs.map((j) => `${j.id}:${j.status}`).filter((s) => !s.endsWith(':success'))).toEqual([]);
+    // Parallel lanes: the frontend build runs while the backend build does.
+    expect(job(result, 'build-frontend').startMs!).toBeLessThan(job(result, 'build-backend').endMs!);
+    // The sync point: the frontend deploy starts only after migrate finished.
+    expect(job(result, 'deploy-frontend').startMs!).toBeGreaterThanOrEqual(job(result, 'migrate').endMs!);
+
+    expect(await json(`${lab.LAB_PROXY_URL}/api/v1/health/`)).toEqual({ status: 'ok', version: `dev-${first}`, environment: 'dev-backend' });
+    const page = await (await fetch(`${lab.LAB_PROXY_URL}/`)).text();
+    expect(page).toContain('<script src="/env-config.js"></script>');
+    expect(await (await fetch(`${lab.LAB_PROXY_URL}/env-config.js`)).text()).toContain(`"ENVIRONMENT":"dev-frontend","VERSION":"dev-${first}"`);
+    expect((await fetch(`${lab.LAB_PROXY_URL}/static/core/app.css`)).status).toBe(200);
+    expect((await fetch(`${lab.LAB_PROXY_URL}/admin/login/`)).status).toBe(200);
+
+    // The images are in the lab registry under {env}-{sha}.
+    const auth = `Basic ${Buffer.from(`${lab.LAB_REGISTRY_USER}:${lab.LAB_REGISTRY_PASSWORD}`).toString('base64')}`;
+    const tags = await (await fetch(`http://${lab.LAB_REGISTRY}/v2/golden/backend/tags/list`, { headers: { authorization: auth } })).json() as { tags: string[] };
+    expect(tags.tags).toContain(`dev-${first}`);
+
+    // The migration ran through the bastion: the database behind it (reachable no other way) has core's tables.
+    expect(job(result, 'migrate').notes.migrated).toMatch(/^app in \d+ ms/);
+    const { main: query } = await runAction('actions/bastion-migrate', {
+      inputs: {
+        'bastion-host': lab.LAB_BASTION_HOST!, 'bastion-user': lab.LAB_BASTION_USER!, 'bastion-key': readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8'),
+        'bastion-host-key': lab.LAB_BASTION_KNOWN_HOSTS!, 'db-host': lab.LAB_DB_HOST!, 'db-name': lab.LAB_DB_NAME!, 'db-user': lab.LAB_DB_USER!,
+        'db-password': lab.LAB_DB_PASSWORD!, lock: 'false',
+        command: `psql "$DATABASE_URL" -tAc "select 'applied:' || string_agg(name, ',') from django_migrations where app = 'core'; select 'table:' || to_regclass('core_item')"`,
+      },
+    });
+    expect(query.exitCode).toBe(0);
+    expect(query.stdout).toContain('applied:0001_initial');
+    expect(query.stdout).toContain('table:core_item');
+
+    // A live view, a summary and a timeline; no secret in any of it.
+    expect(output).toMatch(/▶ build-backend/);
+    expect(output).toMatch(/── timeline\n/);
+    const summary = readFileSync(join(result.workdir, 'summary.md'), 'utf8');
+    expect(summary).toContain('```mermaid\ngantt');
+    expect(summary).toContain('section frontend');
+    for (const secret of [lab.LAB_REGISTRY_PASSWORD, lab.LAB_DB_PASSWORD, lab.LAB_DJANGO_SECRET_KEY, readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8').split('\n')[1]!].map(String)) {
+      expect(output.includes(secret)).toBe(false);
+      expect(summary.includes(secret)).toBe(false);
+    }
+  }, 300_000);
+
+  it('a second run deploys the new SHA in place of the first', async () => {
+    const { code, output, result } = await pipeline('--sha', second);
+    expect(code, output).toBe(0);
+    expect(job(result, 'deploy-backend').notes.replaced).toBe(`${lab.LAB_REGISTRY}/golden/backend:dev-${first}`);
+    expect(job(result, 'deploy-frontend').notes.replaced).toBe(`${lab.LAB_REGISTRY}/golden/frontend:dev-${first}`);
+    expect((await json(`${lab.LAB_PROXY_URL}/api/v1/health/`)).version).toBe(`dev-${second}`);
+    expect(result.served).toBe(`dev-${second}`);
+  }, 300_000);
+
+  it('--break-backend deploys a broken build, fails the pipeline and shows the rollback to the running version', async () => {
+    const { code, output, result } = await pipeline('--sha', sha(), '--break-backend');
+    expect(code).toBe(1);
+    expect(job(result, 'test-backend').status).toBe('success'); // the break is one that tests do not catch
+    expect(job(result, 'deploy-backend').status).toBe('failure');
+    expect(job(result, 'deploy-backend').notes['rolled back to']).toBe(`${lab.LAB_REGISTRY}/golden/backend:dev-${second}`);
+    expect(job(result, 'health-backend').status).toBe('skipped');
+    expect(output).toContain(`rollback: the broken ${lab.LAB_REGISTRY}/golden/backend:dev-`);
+    expect((await json(`${lab.LAB_PROXY_URL}/api/v1/health/`)).version).toBe(`dev-${second}`);
+  }, 300_000);
+
+  it('refuses bad arguments with exit 2', async () => {
+    const child = spawn(process.execPath, ['scripts/pipeline.ts', '--env', 'staging'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk; });
+    const code = await new Promise((done) => child.on('close', done));
+    expect(code).toBe(2);
+    expect(stderr).toContain('--env must be one of dev, uat, prod, not "staging"');
+  });
+});
