@@ -144,6 +144,18 @@ describe('heredoc-lint command (package bin)', () => {
     expect(again.findings.map((f: { rule: string }) => f.rule)).toEqual(['HD021']);
   });
 
+  it('leaves out what .heredoc-lintignore names, unless a file is named on the command line', () => {
+    mkdirSync(join(workspace, 'fixtures'));
+    cpSync(join(CORPUS, 'trailing-comment.sh'), join(workspace, 'fixtures/broken.sh'));
+    write('scripts/ok.sh', CLEAN_SCRIPT);
+    expect(cli('.').status).toBe(1);
+    write('.heredoc-lintignore', '# broken on purpose\nfixtures/**\n');
+    const ignored = cli('.');
+    expect(ignored.stderr).toContain('0 finding(s) in 1 file(s)');
+    expect(ignored.status).toBe(0);
+    expect(cli('fixtures/broken.sh').status).toBe(1);
+  });
+
   it('lints this repository’s own workflows, actions and scripts clean (dogfooding)', () => {
     const result = spawnSync(process.execPath, [BIN, '.github/workflows', 'actions', 'scripts', '.ci'], { encoding: 'utf8' });
     expect(result.stdout).toBe('');

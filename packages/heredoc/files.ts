@@ -1,6 +1,6 @@
 // Turns paths, directories and globs into the list of files to lint.
-import { globSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, globSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, matchesGlob, relative, resolve } from 'node:path';
 
 export const DEFAULT_PATTERNS = ['.github/workflows/*.yml', '.github/workflows/*.yaml', '**/action.yml', '**/action.yaml', '**/*.sh'];
 const EXCLUDED_DIRECTORIES = new Set(['node_modules', '.git']);
@@ -8,14 +8,27 @@ const GLOB_CHARS = /[*?[\]{}]/;
 
 export class PathError extends Error {}
 
-/** Files in the order named, without duplicates; a named path that does not exist is a PathError. */
-export function expandPaths(patterns: readonly string[], cwd: string): string[] {
+/** The ignore file: one glob per line (relative to where the linter runs), # comments; e.g. test fixtures that are broken on purpose. */
+export const IGNORE_FILE = '.heredoc-lintignore';
+
+export function readIgnoreFile(cwd: string): string[] {
+  const path = join(cwd, IGNORE_FILE);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
+}
+
+/**
+ * Files in the order named, without duplicates; a named path that does not exist is a PathError. Files that
+ * match an ignore glob (by default those of .heredoc-lintignore) are left out, unless named one by one.
+ */
+export function expandPaths(patterns: readonly string[], cwd: string, ignore: readonly string[] = readIgnoreFile(cwd)): string[] {
   const files = new Set<string>();
+  const ignored = (file: string) => ignore.some((glob) => matchesGlob(relative(cwd, resolve(cwd, file)), glob));
   for (const pattern of patterns) {
     if (GLOB_CHARS.test(pattern)) {
       const matches = globSync(pattern, { cwd, exclude: (name: string) => EXCLUDED_DIRECTORIES.has(name.split(/[\\/]/).pop()!) });
       for (const match of matches.sort()) {
-        if (statSync(join(cwd, match), { throwIfNoEntry: false })?.isFile()) files.add(match);
+        if (statSync(join(cwd, match), { throwIfNoEntry: false })?.isFile() && !ignored(match)) files.add(match);
       }
       continue;
     }
@@ -25,7 +38,7 @@ export function expandPaths(patterns: readonly string[], cwd: string): string[] 
     } catch (error) {
       throw new PathError(`cannot read ${pattern}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`);
     }
-    if (stats.isDirectory()) for (const file of walk(resolve(cwd, pattern))) files.add(relative(cwd, file) || file);
+    if (stats.isDirectory()) for (const file of walk(resolve(cwd, pattern))) { if (!ignored(file)) files.add(relative(cwd, file) || file); }
     else files.add(pattern);
   }
   return [...files];
