@@ -13,6 +13,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inputEnvName } from '../packages/inputs/index.ts';
 import { inputEnvironment, readActionManifest } from '../packages/runner/index.ts';
 import { median } from '../packages/stats/index.ts';
 
@@ -37,7 +38,7 @@ await new Promise((resolve) => closed.close(resolve));
  * entry stops the bench. deploy-container and bastion-migrate are measured to their first network step
  * (a refused connect): a whole deploy is measured by bench/deploy.ts.
  */
-const MINIMAL_INPUTS: Record<string, { inputs: Record<string, string>; exit: number }> = {
+const MINIMAL_INPUTS: Record<string, { inputs: Record<string, string>; exit: number; stopAt?: Record<string, string> }> = {
   'health-check': { inputs: { urls: serviceUrl, 'max-attempts': '1' }, exit: 0 },
   'bastion-migrate': {
     inputs: {
@@ -47,9 +48,9 @@ const MINIMAL_INPUTS: Record<string, { inputs: Record<string, string>; exit: num
     exit: 1,
   },
   // The project manifest in env mode for a frontend, with its variables unset: the full audit, then exit 1.
-  'audit-secrets': { inputs: { manifest: 'config/env.manifest.json', mode: 'env', environment: 'dev-frontend' }, exit: 1 },
+  'audit-secrets': { inputs: { manifest: 'config/env.manifest.json', mode: 'env', environment: 'dev-frontend' }, exit: 1, stopAt: { mode: 'none' } },
   // A workspace with nothing to lint: the step reads its inputs, finds no files and passes.
-  'heredoc-lint': { inputs: { paths: 'no-such-dir/*.yml' }, exit: 0 },
+  'heredoc-lint': { inputs: { paths: 'no-such-dir/*.yml' }, exit: 0, stopAt: { 'fail-on': 'none' } },
   'deploy-container': {
     inputs: { host: '127.0.0.1', port: closedPort, username: 'deploy', password: 'x', 'insecure-ignore-host-key': 'true', image: 'app:v1', name: 'app' },
     exit: 1,
@@ -76,13 +77,14 @@ try {
   for (const action of actions) {
     const minimal = MINIMAL_INPUTS[action];
     if (!minimal) throw new Error(`bench/cold-start.ts: add minimal inputs for ${action}`);
-    const { inputs, exit } = minimal;
+    const { inputs, exit, stopAt = {} } = minimal;
     const manifest = readActionManifest(join('actions', action));
     const bundle = join('actions', action, manifest.runs.main);
     const output = join(scratch, `${action}.out`);
     const env = { PATH: process.env.PATH, GITHUB_OUTPUT: output, ...inputEnvironment(manifest, inputs) };
-    // Load only: every input empty, so the action stops at its first required input (exit 1) before any work.
-    const loadOnlyEnv = { PATH: process.env.PATH, GITHUB_OUTPUT: output };
+    // Load only: the action stops at its first input (exit 1) before any work: a required input left empty, or
+    // for actions whose every input has a default, a value stopAt makes invalid.
+    const loadOnlyEnv = { PATH: process.env.PATH, GITHUB_OUTPUT: output, ...Object.fromEntries(Object.entries(stopAt).map(([k, v]) => [inputEnvName(k), v])) };
     writeFileSync(output, '');
     // One unmeasured run of each warms the page cache.
     await timeRun(['-e', ''], {});
