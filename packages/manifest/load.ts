@@ -1,10 +1,9 @@
-// Reads a manifest: JSON with positions, the JSON Schema (draft 2020-12, ajv), and the checks a schema
+// Reads a manifest: JSON with positions, the JSON Schema (draft 2020-12, ajv standalone code), and the checks a schema
 // cannot express (mapping keys that are environments, names that differ only in case). Every problem
 // carries its JSON path and its line:column in the file.
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js';
 import { isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
 import { LineIndex } from '../text/lines.ts';
-import schema from './env.manifest.schema.json' with { type: 'json' };
+import validateManifest from './validate-manifest.generated.cjs';
 
 export type EnvironmentType = 'backend' | 'frontend';
 export type Scope = 'environment' | 'repository' | 'organization';
@@ -62,12 +61,8 @@ export class ManifestError extends Error {
   }
 }
 
-// Compiled on first use: loading the module (e.g. for a usage error) should not pay for the schema.
-let validator: ValidateFunction<ManifestData> | undefined;
-const validate = (data: unknown): data is ManifestData => {
-  validator ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile<ManifestData>(schema);
-  return validator(data);
-};
+// The schema, compiled ahead of time into standalone code: no ajv compiler at run time.
+const validate = (data: unknown): data is ManifestData => validateManifest(data);
 
 /** Parses and validates; throws ManifestError listing every problem. */
 export function parseManifest(file: string, text: string): Manifest {
@@ -86,7 +81,7 @@ export function parseManifest(file: string, text: string): Manifest {
   };
   const problems: ManifestProblem[] = [];
   if (!validate(data)) {
-    for (const error of validator!.errors ?? []) {
+    for (const error of validateManifest.errors ?? []) {
       // The wrapper of a property-name error repeats what the error inside it says.
       if (error.keyword === 'propertyNames') continue;
       // Point at the offending property itself: an unknown one, or one whose name is not allowed.

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +21,12 @@ const problemsOf = (path: string) => {
 const PROJECT = join(import.meta.dirname, '../../config/env.manifest.json');
 
 describe('manifest schema and loader', () => {
+  it('validates with standalone code generated from the committed schema (not stale)', () => {
+    const check = spawnSync(process.execPath, [join(import.meta.dirname, '../../scripts/generate-manifest-validator.mjs'), '--check'], { encoding: 'utf8' });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
+  });
+
   it('accepts the version 3.3 format exactly as it is used today', () => {
     const manifest = load(fixture('issue-example.json'));
     expect(requirements(manifest).map((r) => [r.environment, r.name, r.scope, r.required, r.secret])).toEqual([
