@@ -263,6 +263,15 @@ describe('workflows mode and the manifest (bundle)', () => {
     expect(error.message).toBe('job deploy uses secrets.UAT_HOST, which the manifest does not define for uat2 (it is defined for uat2-backend)');
   });
 
+  it('names workflows-dir when it cannot be read, and the workflow line when a workflow does not parse', async () => {
+    const missing = await runAction(ACTION, { cwd: workspace, inputs: { 'workflows-dir': 'no/such/dir' } });
+    expect(failure(missing.main)).toMatch(/^Input 'workflows-dir': cannot read no\/such\/dir: /);
+    mkdirSync(join(workspace, '.github/workflows'), { recursive: true });
+    writeFileSync(join(workspace, '.github/workflows/broken.yml'), 'jobs:\n  a: [unclosed\n');
+    const broken = await runAction(ACTION, { cwd: workspace });
+    expect(failure(broken.main)).toMatch(/^Input 'workflows-dir' \(\.github\/workflows\/broken\.yml:\d+:\d+\): invalid YAML: /);
+  });
+
   it('fails on an invalid manifest with every problem annotated at its line and column', async () => {
     writeFileSync(join(workspace, 'config/env.manifest.json'), readFileSync(resolve('packages/manifest/fixtures/schema-violations.json')));
     const { main } = await runAction(ACTION, { cwd: workspace });

@@ -86,6 +86,12 @@ describe('heredoc-lint action bundle', () => {
     const badPath = await runAction(ACTION, { cwd: workspace, inputs: { paths: 'no/such/file.yml' } });
     expect(badPath.main.exitCode).toBe(1);
     expect(badPath.main.stdout).toMatch(/::error::.*paths.*no\/such\/file\.yml: no such file or directory/);
+    const badFailOn = await runAction(ACTION, { cwd: workspace, inputs: { 'fail-on': 'fatal' } });
+    expect(badFailOn.main.stdout).toMatch(/::error::Input 'fail-on': expected one of error, warning, info, got 'fatal'/);
+    write('blocker', 'a file where the SARIF folder should be');
+    const badSarif = await runAction(ACTION, { cwd: workspace, inputs: { 'sarif-file': 'blocker/heredoc.sarif' } });
+    expect(badSarif.main.exitCode).toBe(1);
+    expect(badSarif.main.stdout).toMatch(/::error::Input 'sarif-file': cannot write blocker\/heredoc\.sarif: /);
   });
 });
 

@@ -25,11 +25,13 @@ export interface WorkflowJob {
 export class WorkflowParseError extends Error {
   readonly file: string;
   readonly position: Position;
+  readonly problem: string;
   constructor(file: string, position: Position, problem: string) {
     super(`${file}:${position.line}:${position.column}: ${problem}`);
     this.name = 'WorkflowParseError';
     this.file = file;
     this.position = position;
+    this.problem = problem;
   }
 }
 

@@ -87,7 +87,7 @@ export async function runAuditSecrets(deps: AuditSecretsDependencies): Promise<b
     } else if (error instanceof AuditUsageError) {
       reporter.setFailed(stepFailure('audit-secrets', new InputError(error.input, error.message)));
     } else if (error instanceof WorkflowParseError) {
-      reporter.setFailed(stepFailure('audit-secrets', new InputError('workflows-dir', error.message, { file: error.file, ...error.position })));
+      reporter.setFailed(stepFailure('audit-secrets', new InputError('workflows-dir', error.problem, { file: error.file, ...error.position })));
     } else {
       reporter.setFailed(stepFailure('audit-secrets', error));
       if (!(error instanceof InputError || error instanceof GitHubApiError)) logger.debug((error as Error).stack ?? String(error));

@@ -63,8 +63,12 @@ export async function runHeredocLint(deps: HeredocLintDependencies): Promise<boo
 
     if (config.sarifFile) {
       const target = resolve(deps.cwd, config.sarifFile);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, render('sarif', lint.findings));
+      try {
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, render('sarif', lint.findings));
+      } catch (error) {
+        throw new InputError('sarif-file', `cannot write ${config.sarifFile}: ${(error as Error).message}`);
+      }
       logger.info(`SARIF written to ${config.sarifFile}`);
     }
     const count = (severity: Severity) => String(lint.findings.filter((f) => f.severity === severity).length);
