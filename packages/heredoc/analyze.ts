@@ -320,15 +320,16 @@ function operatorText(text: string, heredoc: Heredoc): string {
 }
 
 interface Suppressions {
-  lines: LineIndex;
+  lines?: LineIndex;
   /** Line index → the rules disabled there (lower case ids or names), or 'all'. */
   byLine: Map<number, Set<string> | 'all'>;
 }
 
 /** Reads every `# heredoc-lint disable[=RULES]` comment once. */
 function suppressionsOf(text: string): Suppressions {
-  const lines = new LineIndex(text);
   const byLine = new Map<number, Set<string> | 'all'>();
+  if (!text.includes('heredoc-lint')) return { byLine };
+  const lines = new LineIndex(text);
   for (const match of text.matchAll(SUPPRESSION)) {
     const rules = match[1] ? new Set(match[1].split(/[\s,]+/).filter(Boolean).map((r) => r.toLowerCase())) : 'all';
     byLine.set(lines.position(match.index).line, rules);
@@ -340,7 +341,7 @@ function isSuppressed(suppressions: Suppressions, rule: RuleId, offsets: readonl
   if (suppressions.byLine.size === 0) return false;
   const { id, name } = ruleById(rule);
   return offsets.some((offset) => {
-    const rules = suppressions.byLine.get(suppressions.lines.position(offset).line);
+    const rules = suppressions.byLine.get(suppressions.lines!.position(offset).line);
     return rules === 'all' || (rules !== undefined && (rules.has(id.toLowerCase()) || rules.has(name)));
   });
 }
