@@ -1,5 +1,5 @@
 // The three audits, as pure functions from the manifest's requirements and what was found to a report.
-import type { Manifest, Position, Scope } from './load.ts';
+import { escapePointer, type Manifest, type Position, type Scope } from './load.ts';
 import { type Requirement, requirements } from './resolve.ts';
 import type { SecretReference, WorkflowJob } from './workflows.ts';
 
@@ -65,7 +65,7 @@ export function auditGithub(manifest: Manifest, environments: readonly string[],
     if (!held) {
       findings.push({
         mode: 'github', level: 'info', kind: 'no-github-environment', environment, name: environment, file: manifest.file,
-        position: manifest.positionOf(`/environments/${environment.replace(/~/g, '~0').replace(/\//g, '~1')}`),
+        position: manifest.positionOf(`/environments/${escapePointer(environment)}`),
         message: `GitHub has no environment ${environment} (or the token cannot see it: that needs Environments: read); only repository and organization secrets were checked for it`,
       });
     }

@@ -1,7 +1,9 @@
 // Reads a manifest: JSON with positions, the JSON Schema (draft 2020-12, ajv standalone code), and the checks a schema
 // cannot express (mapping keys that are environments, names that differ only in case). Every problem
 // carries its JSON path and its line:column in the file.
-import { isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
+import { escapePointer, jsonPointerOffsets } from '../text/json-positions.ts';
+
+export { escapePointer } from '../text/json-positions.ts';
 import { LineIndex } from '../text/lines.ts';
 import validateManifest from './validate-manifest.generated.cjs';
 
@@ -73,10 +75,12 @@ export function parseManifest(file: string, text: string): Manifest {
   } catch (error) {
     throw new ManifestError(file, [{ path: '', position: jsonErrorPosition(error as Error, lines), message: `malformed JSON: ${(error as Error).message.replace(/ in JSON at position \d+.*$/, '')}` }]);
   }
-  const document = parseDocument(text, { uniqueKeys: false, keepSourceTokens: false });
+  const offsets = jsonPointerOffsets(text);
   const positionOf = (path: string): Position => {
-    const range = nodeAt(document.contents as Node | null, pointerSegments(path))?.range;
-    const { line, column } = lines.position(range ? range[0] : 0);
+    // The nearest enclosing member that exists: a missing property points at its parent.
+    let pointer = path;
+    while (!offsets.has(pointer)) pointer = pointer.slice(0, Math.max(0, pointer.lastIndexOf('/')));
+    const { line, column } = lines.position(offsets.get(pointer)!);
     return { line, column };
   };
   const problems: ManifestProblem[] = [];
@@ -153,33 +157,4 @@ function jsonErrorPosition(error: Error, lines: LineIndex): Position {
   const at = /at position (\d+)/.exec(error.message);
   const { line, column } = lines.position(at ? Number(at[1]) : lines.text.length);
   return { line, column };
-}
-
-export function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function pointerSegments(path: string): string[] {
-  return path === '' ? [] : path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-/** The deepest node along the path that exists: a missing property points at its parent. */
-function nodeAt(root: Node | null, segments: readonly string[]): Node | null {
-  let node = root;
-  for (const segment of segments) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === segment);
-      if (!pair) return node;
-      // An unknown or misspelt key is best shown at the key itself.
-      node = (pair.value as Node | null) ?? (pair.key as Node);
-      if (segment === segments[segments.length - 1] && isScalar(pair.key)) return pair.key as Node;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(segment)] as Node | undefined;
-      if (!item) return node;
-      node = item;
-    } else {
-      return node;
-    }
-  }
-  return node;
 }
