@@ -81,7 +81,7 @@ interface Context {
   environments: { backend: string; frontend: string };
   /** What GitHub secrets would carry, per environment, by manifest variable name. */
   secrets: { backend: Record<string, string>; frontend: Record<string, string> };
-  /** Values that must never be printed. */
+  /** Values that must never be printed: each secret whole, and each line of 8+ characters of a multi-line one. */
   sensitive: string[];
   workdir: string;
   dockerConfig: string;
@@ -111,7 +111,8 @@ function buildContext(options: Options): Context {
     backendImage: `${lab.LAB_REGISTRY}/golden/backend:${tag}`,
     frontendImage: `${lab.LAB_REGISTRY}/golden/frontend:${tag}`,
     secrets: { backend, frontend },
-    sensitive: [deployKey, bastionKey, lab.LAB_REGISTRY_PASSWORD!, lab.LAB_DJANGO_SECRET_KEY!, lab.LAB_DB_PASSWORD!, lab.LAB_SSH_PASSWORD!].map((s) => s.trim()),
+    sensitive: [deployKey, bastionKey, lab.LAB_REGISTRY_PASSWORD!, lab.LAB_DJANGO_SECRET_KEY!, lab.LAB_DB_PASSWORD!, lab.LAB_SSH_PASSWORD!]
+      .map((secret) => secret.trim()).flatMap((secret) => [secret, ...secret.split('\n').filter((line) => line.length >= 8)]),
     workdir,
     dockerConfig: mkdtempSync(join(tmpdir(), 'golden-pipeline-docker-')),
   };
@@ -120,7 +121,7 @@ function buildContext(options: Options): Context {
 // ---------------------------------------------------------------- how jobs run things
 
 const logOf = (context: Context, job: string) => join(context.workdir, 'logs', `${job}.log`);
-const redact = (context: Context, text: string) => applyMasks(text, context.sensitive.flatMap((s) => [s, ...s.split('\n').filter((l) => l.length >= 8)]));
+const redact = (context: Context, text: string) => applyMasks(text, context.sensitive);
 
 /** Runs an argv (never a shell string) with its output in the job's log; throws with the last lines on failure. */
 function command(context: Context, job: string, argv: string[], options: { stdin?: string; cwd?: string } = {}): Promise<string> {
