@@ -75,7 +75,7 @@ describe('deploy-container lifecycle', () => {
     expect(step.outputs).toMatchObject({ 'container-id': id, 'previous-image': '', 'rolled-back': 'false' });
     expect(step.outputs['image-digest']).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(step.summary).toContain(`Deploy of \`${images.v1}\``);
-    expect(step.summary).toMatch(/lock \d+ ms · registry login \d+ ms · pull \d+ ms · env file \d+ ms · replace \d+ ms · start \d+ ms · health gate \d+ ms/);
+    expect(step.summary).toMatch(/lock \d+ ms · login and pull \d+ ms · env file \d+ ms · replace \d+ ms · start \d+ ms · health gate \d+ ms/);
   });
 
   it('writes the env file with mode 0600 and every value reaches the container byte for byte', async () => {
@@ -218,6 +218,14 @@ describe('deploy-container connection and safety', () => {
     [{ 'health-url': 'not a url' }, /^Input 'health-url': /],
     [{ 'lock-timeout': '-1' }, /^Input 'lock-timeout': must not be negative/],
     [{ 'private-key': 'not a key' }, /^Input 'private-key': is not a PEM or OpenSSH private key/],
+    [{ strategy: 'rolling' }, /^Input 'strategy': 'rolling' is not a strategy/],
+    [{ strategy: 'switch' }, /^Input 'proxy-image': is required/],
+    [{ strategy: 'switch', 'proxy-image': 'golden-lab/nginx:bookworm', ports: '80' }, /^Input 'ports': '80' is not a single TCP host:container port/],
+    [{ strategy: 'switch', 'proxy-image': 'golden-lab/nginx:bookworm', 'drain-timeout': 'later' }, /^Input 'drain-timeout': /],
+    [{ volumes: '/etc:/host-etc:ro' }, /^Input 'volumes': '\/etc:\/host-etc:ro' mounts the host's \/etc; set allow-host-mounts: true/],
+    [{ 'allow-host-mounts': 'yes please' }, /^Input 'allow-host-mounts': /],
+    [{ env: `HUGE=${'z'.repeat(70_000)}` }, /^Input 'env': the line of HUGE is 70005 bytes; docker's env file reader takes at most 65535$/],
+    [{ files: '../../etc/passwd=/srv/x' }, /^Input 'files': \.\.\/\.\.\/etc\/passwd resolves outside the workspace/],
   ])('bad input %j fails with exit 1 naming the input, and no SSH login happens', async (bad, message) => {
     second ??= await startExtraSshd(lab, await freePort());
     const loginsBefore = second.logins();

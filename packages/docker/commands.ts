@@ -17,6 +17,8 @@ export interface ContainerSpec {
   labels: string[];
   restart: string;
   network?: string;
+  /** A name other containers on `network` reach this one by. */
+  networkAlias?: string;
   command: string[];
   extraArgs: string[];
 }
@@ -46,6 +48,7 @@ export const stop = (name: string, timeoutSeconds = 10): Argv => ['docker', 'con
 export const start = (name: string): Argv => ['docker', 'container', 'start', name];
 export const rename = (from: string, to: string): Argv => ['docker', 'container', 'rename', from, to];
 export const remove = (name: string): Argv => ['docker', 'container', 'rm', '--force', name];
+export const removeContainers = (names: readonly string[]): Argv => ['docker', 'container', 'rm', '--force', ...names];
 export const logs = (name: string, tail: number): Argv => ['docker', 'container', 'logs', '--tail', String(tail), name];
 
 export function run(spec: ContainerSpec): Argv {
@@ -56,6 +59,7 @@ export function run(spec: ContainerSpec): Argv {
     ...spec.volumes.flatMap((volume) => ['--volume', volume]),
     ...spec.labels.flatMap((label) => ['--label', label]),
     ...(spec.network ? ['--network', spec.network] : []),
+    ...(spec.networkAlias ? ['--network-alias', spec.networkAlias] : []),
     ...spec.extraArgs,
     spec.image,
     ...spec.command,
@@ -80,3 +84,33 @@ export const prepareDir = (image: string, path: string, owner: string | undefine
 export const listImages = (repository: string): Argv =>
   ['docker', 'image', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}', repository];
 export const removeImages = (ids: readonly string[]): Argv => ['docker', 'image', 'rm', ...ids];
+
+// ---------------------------------------------------------------- strategy switch: the service's network and proxy
+
+/** Labels the containers of one service (app versions and proxy), so a deploy finds what earlier ones left. */
+export const SERVICE_LABEL = 'golden.deploy.service';
+export const ROLE_LABEL = 'golden.deploy.role';
+
+export const networkExists = (network: string): Argv => ['docker', 'network', 'inspect', '--format', '{{.Name}}', network];
+export const networkConnect = (network: string, container: string): Argv => ['docker', 'network', 'connect', network, container];
+export const networkCreate = (network: string): Argv =>
+  ['docker', 'network', 'create', '--driver', 'bridge', '--label', MANAGED_LABEL, network];
+
+/** Every container of a service, running or not: `name|image|state|role|created` lines, newest first. */
+export const serviceContainers = (service: string): Argv =>
+  ['docker', 'container', 'ls', '--all', '--no-trunc', '--filter', `label=${SERVICE_LABEL}=${service}`,
+    '--format', `{{.Names}}|{{.Image}}|{{.State}}|{{.Label "${ROLE_LABEL}"}}|{{.CreatedAt}}`];
+
+/** A container's address on a network; empty when it is not attached. */
+export const containerAddress = (name: string, network: string): Argv =>
+  ['docker', 'container', 'inspect', '--format', `{{with index .NetworkSettings.Networks "${network}"}}{{.IPAddress}}{{end}}`, name];
+
+/** nginx's graceful reload: the master re-reads its config, new workers start, old ones finish their requests. */
+export const reloadProxy = (proxy: string): Argv => ['docker', 'container', 'kill', '--signal', 'HUP', proxy];
+
+/** The proxy container's processes (`docker top`), to see old nginx workers still draining. */
+export const processes = (name: string): Argv => ['docker', 'container', 'top', name];
+
+/** nginx checks a config file inside the proxy container without touching the running one. */
+export const testProxyConfig = (proxy: string, configPath: string): Argv =>
+  ['docker', 'container', 'exec', proxy, 'nginx', '-t', '-q', '-c', configPath];

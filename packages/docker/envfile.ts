@@ -1,5 +1,8 @@
 import { InputError } from '../inputs/index.ts';
 
+/** bufio.MaxScanTokenSize: the buffer docker's env file scanner reads a line into, newline included. */
+export const ENV_FILE_LINE_MAX = 64 * 1024;
+
 export interface EnvEntry {
   key: string;
   value: string;
@@ -32,6 +35,10 @@ export function parseEnvLines(input: string, raw: string): { entries: EnvEntry[]
     if (/\s/.test(key)) throw new InputError(input, `the key ${JSON.stringify(key)} on line ${index + 1} contains whitespace`);
     if (/[\r\0]/.test(value)) {
       throw new InputError(input, `the value of ${key} contains a carriage return or NUL byte, which docker would drop or cut`);
+    }
+    // docker reads env files with Go's bufio.Scanner, whose longest line is 64 KiB with its newline.
+    if (Buffer.byteLength(trimmedStart) + 1 > ENV_FILE_LINE_MAX) {
+      throw new InputError(input, `the line of ${key} is ${Buffer.byteLength(trimmedStart)} bytes; docker's env file reader takes at most ${ENV_FILE_LINE_MAX - 1}`);
     }
     if (seen.has(key)) warnings.push(`${key} is set more than once; the last value wins`);
     seen.add(key);

@@ -1,3 +1,5 @@
 export * from './commands.ts';
 export * from './envfile.ts';
 export * from './image.ts';
+export * from './proxy.ts';
+export * as hostCommands from './host.ts';

@@ -1,14 +1,20 @@
 /**
- * One deploy on one host, over one SSH connection: lock, log in, pull, write the env file, upload files, prepare
- * directories, replace the container, gate it on health, run post-deploy commands, roll back on
- * failure, prune, audit. Every remote command comes from the docker catalogue as an argv.
+ * One deploy on one host, over one SSH connection: lock, sweep what faults left, log in and pull, write the
+ * env file, upload files, prepare directories, then the strategy: `replace` (stop, start, gate, roll back)
+ * or `switch` (start beside, gate, move traffic through the proxy; see switch.ts). Then prune and audit.
+ * Every remote command comes from a catalogue (packages/docker) as an argv.
  */
 import * as docker from '../../../packages/docker/index.ts';
+import { hostCommands } from '../../../packages/docker/index.ts';
 import { inGroup, type Logger } from '../../../packages/log/index.ts';
 import { createHttpTransport, probeUrl } from '../../../packages/probe/index.ts';
 import type { RemoteHost } from '../../../packages/ssh/index.ts';
 import type { DeployInputs } from './inputs.ts';
 import { acquireLock } from './lock.ts';
+import {
+  aliasOf, directHealthUrl, newContainerSpec, newRelease, parseServiceContainers, proxyWorkers, recoverService, switchProxy,
+  verifyThroughProxy, waitForDrain,
+} from './switch.ts';
 
 export interface PhaseTiming {
   phase: string;
@@ -23,6 +29,8 @@ export interface HostResult {
   containerId?: string;
   imageDigest?: string;
   previousImage?: string;
+  /** The container that serves on this host when the deploy ends. */
+  servingContainer?: string;
   durationMs: number;
   phases: PhaseTiming[];
   /** Why the deploy failed, when it did. */
@@ -61,36 +69,36 @@ export async function deployToHost(host: RemoteHost, inputs: DeployInputs, conte
     inGroup(logger, `${host.name}: ${name}`, work, (ms) => phases.push({ phase: name, ms }));
   const result: HostResult = { host: host.name, outcome: 'failed', durationMs: 0, phases };
   const name = inputs.name;
-  const previousName = `${name}.previous`;
 
-  const home = (await host.run(['pwd'])).trim();
+  const home = (await host.run(hostCommands.homeDirectory())).trim();
   const paths = deployPaths(home, name, inputs.envFilePath);
-  await host.run(['mkdir', '-p', '-m', '700', paths.base, paths.envDir, paths.locks]);
+  await host.run(hostCommands.makePrivateDirs(paths.base, paths.envDir, paths.locks));
 
   const owner = `run ${context.runId} by ${context.actor} since ${new Date().toISOString()}`;
   const lock = await phase('lock', () => acquireLock(host, paths.lock, owner, inputs.lockTimeoutMs, logger));
-  let dockerConfig: string | undefined;
   try {
-    if (inputs.registry) {
-      const registry = inputs.registry;
-      dockerConfig = (await host.run(['mktemp', '-d', '-t', 'golden-deploy.XXXXXXXX'])).trim();
-      await phase('registry login', () =>
-        host.run(docker.login(registry.server, registry.username, dockerConfig!), { stdin: registry.password }));
+    const swept = (await host.exec(hostCommands.sweepCredentials())).stdout.trim();
+    if (swept) logger.warning(`${host.name}: removed registry credentials an interrupted deploy left: ${swept.split('\n').join(', ')}`);
+    const registry = inputs.registry;
+    if (registry) {
+      await phase('login and pull', () =>
+        host.run(hostCommands.loginAndPull(registry.server, registry.username, inputs.image.reference), { stdin: registry.password }));
+    } else {
+      await phase('pull', () => host.run(docker.pull(inputs.image.reference)));
     }
-    await phase('pull', () => host.run(docker.pull(inputs.image.reference, dockerConfig)));
     result.imageDigest = (await host.run(docker.imageDigest(inputs.image.reference))).trim() || undefined;
 
     if (inputs.env.length > 0) {
       await phase('env file', async () => {
         const dir = paths.envFile.slice(0, paths.envFile.lastIndexOf('/')) || '/';
-        await host.run(['mkdir', '-p', '-m', '700', dir]);
+        await host.run(hostCommands.makePrivateDirs(dir));
         await host.writeFile(paths.envFile, docker.renderEnvFile(inputs.env), 0o600);
       });
     }
     if (inputs.files.length > 0) {
       await phase('files', async () => {
         for (const file of inputs.files) {
-          await host.run(['mkdir', '-p', file.remote.slice(0, file.remote.lastIndexOf('/')) || '/']);
+          await host.run(hostCommands.makeDirs(file.remote.slice(0, file.remote.lastIndexOf('/')) || '/'));
           await host.writeFile(file.remote, file.content, 0o644);
         }
       });
@@ -100,6 +108,30 @@ export async function deployToHost(host: RemoteHost, inputs: DeployInputs, conte
         for (const dir of inputs.prepareDirs) await host.run(docker.prepareDir(inputs.image.reference, dir.path, dir.owner, dir.mode));
       });
     }
+    if (inputs.strategy === 'switch') {
+      await switchDeploy(host, inputs, paths.base, paths.envFile, result, phase, logger);
+    } else {
+      await replaceDeploy(host, inputs, paths.envFile, result, phase, logger);
+    }
+    if (result.outcome === 'deployed') await phase('prune', () => pruneImages(host, inputs, result.previousImage, logger));
+    return result;
+  } catch (error) {
+    result.error ??= describe(error);
+    return result;
+  } finally {
+    result.durationMs = Math.round(performance.now() - started);
+    await appendAudit(host, paths.audit, context, inputs, result).catch((error) => logger.warning(`audit log: ${describe(error)}`));
+    await lock.release().catch((error) => logger.warning(`releasing the lock: ${describe(error)}`));
+  }
+}
+
+type Phase = <T>(name: string, work: () => Promise<T>) => Promise<T>;
+
+/** Strategy replace: the old container stops, the new one starts under the same name and published ports. */
+async function replaceDeploy(host: RemoteHost, inputs: DeployInputs, envFile: string, result: HostResult, phase: Phase, logger: Logger): Promise<void> {
+  const name = inputs.name;
+  const previousName = `${name}.previous`;
+  {
 
     const previous = await phase('replace', async () => {
       // A `.previous` container means an earlier deploy died before its gate passed: that container is the
@@ -120,44 +152,109 @@ export async function deployToHost(host: RemoteHost, inputs: DeployInputs, conte
     result.previousImage = previous?.image;
 
     try {
-      result.containerId = (await phase('start', () => host.run(docker.run(containerSpec(inputs, paths.envFile))))).trim();
-      await phase('health gate', () => Promise.race([requireHealthy(host, inputs, logger), host.lost]));
-      for (const [index, command] of inputs.postDeploy.entries()) {
-        await phase(`post-deploy ${index + 1}`, async () => {
-          const ran = await host.exec(docker.execInContainer(name, command));
-          if (ran.stdout.trim()) logger.info(ran.stdout.trimEnd());
-          if (ran.code !== 0) {
-            throw new DeployFailure(`post-deploy command ${index + 1} exited ${ran.code}: ${ran.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-          }
-        });
-      }
+      result.containerId = (await phase('start', () => host.run(docker.run(containerSpec(inputs, envFile))))).trim();
+      await phase('health gate', () => Promise.race([requireHealthy(host, inputs, name, inputs.health.url, logger), host.lost]));
+      await runPostDeploy(host, inputs, name, phase, logger);
     } catch (error) {
       result.error = describe(error);
       try {
         await showDiagnostics(host, name, logger);
         result.outcome = await phase('rollback', () => Promise.race([rollBack(host, inputs, previous, logger), host.lost]));
+        if (result.outcome === 'rolled-back') result.servingContainer = name;
       } catch (rollbackError) {
         result.outcome = previous && inputs.rollback ? 'rollback-failed' : 'failed';
         result.error += `; then recovery could not run: ${describe(rollbackError)}`;
       }
-      return result;
+      return;
     }
 
     await host.exec(docker.remove(previousName));
     result.outcome = 'deployed';
-    await phase('prune', () => pruneImages(host, inputs, previous?.image, logger));
-    return result;
+    result.servingContainer = name;
+  }
+}
+
+/** Strategy switch (see switch.ts): the old version serves until the new one is verified, and after a failure. */
+async function switchDeploy(
+  host: RemoteHost, inputs: DeployInputs, base: string, envFile: string, result: HostResult, phase: Phase, logger: Logger,
+): Promise<void> {
+  const state = await phase('recover', () => recoverService(host, inputs, base, logger));
+  const old = state.serving;
+  result.previousImage = old?.image;
+  result.servingContainer = old?.name;
+  const release = newRelease();
+  const spec = newContainerSpec(inputs, release, state.names, envFile);
+  const fellBack = (why: unknown) => {
+    result.error = describe(why);
+    result.outcome = old ? 'rolled-back' : 'failed';
+    if (old) logger.info(`${host.name}: ${old.name} (${old.image}) still serves`);
+  };
+
+  try {
+    result.containerId = (await phase('start', () => host.run(docker.run(spec)))).trim();
+    if (inputs.network) await host.run(docker.networkConnect(inputs.network, spec.name));
+    const direct = await directHealthUrl(host, inputs, spec.name, state.names.network);
+    await phase('health gate', () => Promise.race([requireHealthy(host, inputs, spec.name, direct, logger), host.lost]));
+    await runPostDeploy(host, inputs, spec.name, phase, logger);
   } catch (error) {
-    result.error ??= describe(error);
-    return result;
-  } finally {
-    if (dockerConfig && inputs.registry) {
-      await host.exec(docker.logout(inputs.registry.server, dockerConfig)).catch(() => undefined);
-      await host.exec(['rm', '-rf', dockerConfig]).catch(() => undefined);
+    // Before the switch: the new version never took a request, and the old one never stopped.
+    await showDiagnostics(host, spec.name, logger).catch(() => undefined);
+    await host.exec(docker.remove(spec.name)).catch(() => undefined);
+    fellBack(error);
+    return;
+  }
+
+  const retired = state.proxy ? await proxyWorkers(host, state.names.proxy) : [];
+  try {
+    const target = await phase('switch', () => switchProxy(host, inputs, state, release));
+    await phase('verify', async () => {
+      await verifyThroughProxy(host, inputs, target, logger);
+      if (inputs.health.url) await requireHealthy(host, inputs, spec.name, inputs.health.url, logger);
+    });
+  } catch (error) {
+    if (!old || !inputs.rollback) {
+      result.error = describe(error);
+      result.servingContainer = spec.name;
+      return;
     }
-    result.durationMs = Math.round(performance.now() - started);
-    await appendAudit(host, paths.audit, context, inputs, result).catch((error) => logger.warning(`audit log: ${describe(error)}`));
-    await lock.release().catch((error) => logger.warning(`releasing the lock: ${describe(error)}`));
+    try {
+      // After the switch: back to the old container, which still runs.
+      await phase('rollback', async () => {
+        const back = await switchProxy(host, inputs, state, aliasOf(inputs.name, old.name));
+        await verifyThroughProxy(host, inputs, back, logger);
+      });
+      await host.exec(docker.remove(spec.name));
+      fellBack(error);
+    } catch (rollbackError) {
+      result.outcome = 'rollback-failed';
+      result.error = `${describe(error)}; then switching back to ${old.name} failed: ${describe(rollbackError)}`;
+    }
+    return;
+  }
+  result.servingContainer = spec.name;
+  result.outcome = 'deployed';
+
+  await phase('drain', async () => {
+    await waitForDrain(host, state.names.proxy, retired, inputs.drainTimeoutMs, logger);
+    if (old) await host.exec(docker.stop(old.name, STOP_SECONDS));
+    // The old version stays, stopped, as the rollback target; versions before it go.
+    const containers = parseServiceContainers(await host.run(docker.serviceContainers(inputs.name)));
+    const stale = containers.filter((c) => c.role === 'app' && c.name !== spec.name && c.name !== old?.name).map((c) => c.name);
+    if (stale.length > 0) await host.exec(docker.removeContainers(stale));
+  });
+}
+
+const STOP_SECONDS = 10;
+
+async function runPostDeploy(host: RemoteHost, inputs: DeployInputs, container: string, phase: Phase, logger: Logger): Promise<void> {
+  for (const [index, command] of inputs.postDeploy.entries()) {
+    await phase(`post-deploy ${index + 1}`, async () => {
+      const ran = await host.exec(docker.execInContainer(container, command));
+      if (ran.stdout.trim()) logger.info(ran.stdout.trimEnd());
+      if (ran.code !== 0) {
+        throw new DeployFailure(`post-deploy command ${index + 1} exited ${ran.code}: ${ran.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      }
+    });
   }
 }
 
@@ -176,26 +273,26 @@ export function containerSpec(inputs: DeployInputs, envFile: string): docker.Con
   };
 }
 
-async function requireHealthy(host: RemoteHost, inputs: DeployInputs, logger: Logger): Promise<void> {
+async function requireHealthy(host: RemoteHost, inputs: DeployInputs, container: string, url: URL | undefined, logger: Logger): Promise<void> {
   const gate = inputs.health;
-  if (gate.url) {
+  if (url) {
     const result = await probeUrl(
-      { url: gate.url, method: 'GET', headers: {}, timeoutMs: gate.timeoutMs, followRedirects: true, insecure: false },
+      { url, method: 'GET', headers: {}, timeoutMs: gate.timeoutMs, followRedirects: true, insecure: false },
       { expectedStatus: gate.expectedStatus, bodyContains: gate.bodyContains, jsonFields: [] },
       { initialDelayMs: 0, intervalMs: gate.intervalMs, successThreshold: 1, maxAttempts: gate.attempts, backoff: 'fixed', maxIntervalMs: gate.intervalMs },
       {
         // Probed from the host's side of the one SSH connection: health-url is as the host sees it.
         transport: createHttpTransport((h, p) => host.forwardOut(h, p)),
-        onAttempt: (record) => logger.info(`${gate.url!.href} attempt ${record.attempt}/${gate.attempts}: ${record.ok ? 'ok' : 'failed'}, ${record.detail}`),
+        onAttempt: (record) => logger.info(`${url.href} attempt ${record.attempt}/${gate.attempts}: ${record.ok ? 'ok' : 'failed'}, ${record.detail}`),
       },
     );
-    if (!result.healthy) throw new DeployFailure(`health gate: ${gate.url.href} ${result.diagnosis}`);
+    if (!result.healthy) throw new DeployFailure(`health gate: ${url.href} ${result.diagnosis}`);
     return;
   }
   for (let attempt = 1; ; attempt += 1) {
-    const state = (await host.run(docker.containerInfo(inputs.name))).trim().split('|')[3];
-    const health = gate.container ? (await host.run(docker.containerHealth(inputs.name))).trim() : 'none';
-    logger.info(`container ${inputs.name} attempt ${attempt}/${gate.attempts}: ${state}${gate.container ? `, health ${health}` : ''}`);
+    const state = (await host.run(docker.containerInfo(container))).trim().split('|')[3];
+    const health = gate.container ? (await host.run(docker.containerHealth(container))).trim() : 'none';
+    logger.info(`container ${container} attempt ${attempt}/${gate.attempts}: ${state}${gate.container ? `, health ${health}` : ''}`);
     if (state !== 'running') throw new DeployFailure(`the new container is ${state}, not running`);
     if (!gate.container) return;
     if (health === 'healthy') return;
@@ -232,7 +329,7 @@ async function rollBack(
   await host.run(docker.rename(`${inputs.name}.previous`, inputs.name));
   await host.run(docker.start(inputs.name));
   try {
-    await requireHealthy(host, inputs, logger);
+    await requireHealthy(host, inputs, inputs.name, inputs.health.url, logger);
   } catch (error) {
     logger.error(`${host.name}: ROLLBACK FAILED: the previous image ${previous.image} does not pass the health gate either: ${describe(error)}`);
     return 'rollback-failed';
@@ -264,8 +361,7 @@ async function pruneImages(host: RemoteHost, inputs: DeployInputs, previousImage
 async function appendAudit(host: RemoteHost, path: string, context: RunContext, inputs: DeployInputs, result: HostResult): Promise<void> {
   const line = [new Date().toISOString(), `actor=${context.actor}`, `run=${context.runId}`, `container=${inputs.name}`,
     `image=${inputs.image.reference}`, `digest=${result.imageDigest ?? '-'}`, `result=${result.outcome}`, `ms=${result.durationMs}`].join(' ');
-  // The line is data: the script is fixed and the line arrives as an argument.
-  await host.run(['sh', '-c', 'printf "%s\\n" "$2" >> "$1"', 'audit', path, line]);
+  await host.run(hostCommands.appendLine(path, line));
 }
 
 function describe(error: unknown): string {

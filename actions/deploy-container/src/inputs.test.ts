@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { utils } from 'ssh2';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InputReader } from '../../../packages/inputs/index.ts';
 import { readCommand, readDeployInputs, splitHostPort } from './inputs.ts';
 
@@ -13,15 +16,22 @@ const base: Record<string, string> = {
 const read = (values: Record<string, string>) => readDeployInputs(new InputReader((name) => ({ ...base, ...values })[name] ?? ''));
 
 describe('deploy-container files input', () => {
-  const files: Record<string, string> = { 'frontend/env-config.js': 'window.ENV = {};\n' };
-  const readWith = (value: string) => readDeployInputs(new InputReader((name) => ({ ...base, files: value })[name] ?? ''), (path) => {
-    if (!(path in files)) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
-    return Buffer.from(files[path]!);
-  });
+  // A real workspace folder, with a file inside, one outside, and links across the boundary.
+  const root = mkdtempSync(join(tmpdir(), 'gp-files-'));
+  const workspace = join(root, 'workspace');
+  mkdirSync(join(workspace, 'frontend'), { recursive: true });
+  writeFileSync(join(workspace, 'frontend/env-config.js'), 'window.ENV = {};\n');
+  writeFileSync(join(root, 'outside.txt'), 'not for upload\n');
+  symlinkSync(join(root, 'outside.txt'), join(workspace, 'link-out'));
+  symlinkSync('frontend/env-config.js', join(workspace, 'link-in'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const localFiles = { workspace, realPath: (path: string) => realpathSync(path), read: (path: string) => readFileSync(path) };
+  const readWith = (value: string) => readDeployInputs(new InputReader((name) => ({ ...base, files: value })[name] ?? ''), localFiles);
 
-  it('reads workspace files to upload, with their remote paths', () => {
-    expect(readWith('frontend/env-config.js = /srv/web/env-config.js').files).toEqual([
+  it('reads workspace files to upload, with their remote paths, links inside the workspace included', () => {
+    expect(readWith('frontend/env-config.js = /srv/web/env-config.js\nlink-in=/srv/web/again.js').files).toEqual([
       { local: 'frontend/env-config.js', remote: '/srv/web/env-config.js', content: Buffer.from('window.ENV = {};\n') },
+      { local: 'link-in', remote: '/srv/web/again.js', content: Buffer.from('window.ENV = {};\n') },
     ]);
     expect(readWith('').files).toEqual([]);
   });
@@ -32,12 +42,39 @@ describe('deploy-container files input', () => {
     ['frontend/env-config.js=/srv/web/', /not a file upload/],
     ['=/srv/web/env-config.js', /not a file upload/],
     ['missing.js=/srv/web/missing.js', /^Input 'files': cannot read missing\.js: no such file/],
+    ['../outside.txt=/srv/web/x', /^Input 'files': \.\.\/outside\.txt resolves outside the workspace/],
+    ['/etc/passwd=/srv/web/x', /^Input 'files': \/etc\/passwd resolves outside the workspace/],
+    ['link-out=/srv/web/x', /^Input 'files': link-out resolves outside the workspace/],
+    ['.=/srv/web/x', /^Input 'files': \. resolves outside the workspace/],
   ])('names the files input for %j', (value, message) => {
     expect(() => readWith(value)).toThrow(message);
   });
 });
 
+const SWITCH = { strategy: 'switch', 'proxy-image': 'registry.example.com/nginx:1.27', ports: '127.0.0.1:8000:8000' };
+
 describe('deploy-container inputs', () => {
+  it('reads strategy switch with its proxy image and drain timeout; replace is the default', () => {
+    expect(read({}).strategy).toBe('replace');
+    expect(read({ ...SWITCH, 'drain-timeout': '5s', 'health-url': 'http://127.0.0.1:8000/health/' }))
+      .toMatchObject({ strategy: 'switch', proxyImage: 'registry.example.com/nginx:1.27', drainTimeoutMs: 5000 });
+    expect(read(SWITCH).drainTimeoutMs).toBe(30_000);
+    // A host side on every address matches any host in health-url.
+    expect(read({ ...SWITCH, ports: '8000:8000', 'health-url': 'http://localhost:8000/h' }).strategy).toBe('switch');
+  });
+
+  it('accepts guarded host mounts with allow-host-mounts, and an env line at the limit', () => {
+    expect(read({ volumes: '/etc/ssl/certs:/certs:ro', 'allow-host-mounts': 'true' }).volumes).toEqual(['/etc/ssl/certs:/certs:ro']);
+    expect(read({ volumes: '/srv/etc:/x\n/etcetera:/y' }).volumes).toHaveLength(2);
+    expect(read({ env: `BIG=${'x'.repeat(64 * 1024 - 5)}` }).env[0]!.value).toHaveLength(64 * 1024 - 5);
+  });
+
+  it('never puts an over-long env value into its error', () => {
+    const value = `secret-${'y'.repeat(70_000)}`;
+    expect(() => read({ env: `TOKEN=${value}` })).toThrow(/^Input 'env': the line of TOKEN is \d+ bytes/);
+    try { read({ env: `TOKEN=${value}` }); } catch (error) { expect((error as Error).message).not.toContain('secret-'); }
+  });
+
   it('reads a minimal deploy with safe defaults', () => {
     const inputs = read({});
     expect(inputs.targets).toEqual([expect.objectContaining({ host: 'deploy.example.com', port: 22, username: 'deploy', insecureIgnoreHostKey: false })]);
@@ -120,6 +157,29 @@ describe('deploy-container inputs', () => {
     [{ 'keep-images': '0' }, "Input 'keep-images': must be at least 1, got 0"],
     [{ 'allow-latest': 'y' }, "Input 'allow-latest': expected true or false"],
     [{ 'max-parallel': '0' }, "Input 'max-parallel': must be at least 1, got 0"],
+    [{ strategy: 'blue-green' }, "Input 'strategy': 'blue-green' is not a strategy (replace or switch)"],
+    [{ ...SWITCH, 'proxy-image': '' }, "Input 'proxy-image': is required"],
+    [{ ...SWITCH, 'proxy-image': 'nginx:latest' }, "Input 'proxy-image': 'nginx:latest' uses the latest tag"],
+    [{ ...SWITCH, 'proxy-image': 'Not An Image' }, "Input 'proxy-image': 'Not An Image' is not a valid image reference"],
+    [{ ...SWITCH, ports: '' }, "Input 'ports': is required with strategy switch"],
+    [{ ...SWITCH, ports: '8000' }, "Input 'ports': '8000' is not a single TCP host:container port"],
+    [{ ...SWITCH, ports: '127.0.0.1:8000-8001:8000-8001' }, "Input 'ports': '127.0.0.1:8000-8001:8000-8001' is not a single TCP"],
+    [{ ...SWITCH, ports: '127.0.0.1:5353:53/udp' }, "Input 'ports': '127.0.0.1:5353:53/udp' is not a single TCP"],
+    [{ ...SWITCH, 'health-url': 'http://127.0.0.1:9999/health' }, "Input 'health-url': 127.0.0.1:9999 is not the host side of any of ports"],
+    [{ ...SWITCH, 'drain-timeout': 'soon' }, "Input 'drain-timeout': expected a duration"],
+    [{ ...SWITCH, 'drain-timeout': '-5s' }, "Input 'drain-timeout': must not be negative"],
+    [{ 'allow-host-mounts': 'sure' }, "Input 'allow-host-mounts': expected true or false"],
+    [{ volumes: '/:/host' }, "Input 'volumes': '/:/host' mounts the host's root (/); set allow-host-mounts: true"],
+    [{ volumes: '/etc:/host-etc:ro' }, "Input 'volumes': '/etc:/host-etc:ro' mounts the host's /etc"],
+    [{ volumes: '/proc/1:/p' }, "Input 'volumes': '/proc/1:/p' mounts the host's /proc"],
+    [{ volumes: '/sys/fs/cgroup:/c:ro' }, "Input 'volumes': '/sys/fs/cgroup:/c:ro' mounts the host's /sys"],
+    [{ volumes: '/srv/../etc/ssl:/c' }, "Input 'volumes': '/srv/../etc/ssl:/c' mounts the host's /etc"],
+    [{ volumes: '//:/c' }, "Input 'volumes': '//:/c' mounts the host's root (/)"],
+    [{ env: `BIG=${'x'.repeat(64 * 1024)}` }, "Input 'env': the line of BIG is 65540 bytes; docker's env file reader takes at most 65535"],
+    [{ image: `registry.example.com/${'a'.repeat(240)}:v1` }, "Input 'image': 'registry.example.com/aaaaaaaaaaaaaaaaaaa…' has a name of 261 characters; image names are at most 255"],
+    [{ host: `${'a'.repeat(64)}.example.com` }, "Input 'hosts': '" + 'a'.repeat(40) + "…' is longer than a host name may be"],
+    [{ host: Array(60).fill('abcd').join('.') }, "is longer than a host name may be (253 characters, 63 per label)"],
+    [{ 'jump-host': `${'b'.repeat(70)}.example`, 'jump-host-key': HOST_KEY }, "Input 'jump-host': '" + 'b'.repeat(40) + "…' is longer than a host name may be"],
   ])('%j is refused, naming the input', (values, message) => {
     expect(() => read(values)).toThrow(message);
   });

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, posix, relative, resolve } from 'node:path';
 import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '../../../packages/inputs/index.ts';
 import { type EnvEntry, type ImageRef, parseEnvLines, parseImageRef } from '../../../packages/docker/index.ts';
 import { checkPrivateKey, pinsForHost, readHostKeyPins, readSshCredentials, type SshTarget } from '../../../packages/ssh/index.ts';
@@ -27,7 +27,14 @@ export interface HealthGate {
   bodyContains?: string;
 }
 
+/** `replace`: stop the old container, then start the new one. `switch`: start beside it, move traffic through a proxy. */
+export type DeployStrategy = 'replace' | 'switch';
+
 export interface DeployInputs {
+  strategy: DeployStrategy;
+  /** The nginx image of the service's proxy container (strategy switch). */
+  proxyImage?: string;
+  drainTimeoutMs: number;
   targets: SshTarget[];
   jump?: SshTarget;
   image: ImageRef;
@@ -66,13 +73,28 @@ const LABEL = /^[a-zA-Z0-9][a-zA-Z0-9_.\-/]*=[^\n]*$/;
 const NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const OWNER = /^\d+(?::\d+)?$/;
 const MODE = /^[0-7]{3,4}$/;
+// DNS limits (RFC 1035): a host name is at most 253 characters, each label at most 63.
+const HOST_NAME_MAX = 253;
+const HOST_LABEL_MAX = 63;
+/** Host paths a volume may mount only with allow-host-mounts: the root, and /etc, /proc, /sys and below. */
+const HOST_MOUNT_GUARDED = ['/etc', '/proc', '/sys'];
 
 /** Reads a workspace file for the `files` input; throws with the reason when it cannot. */
-export type LocalFileReader = (path: string) => Buffer;
+export interface LocalFileReader {
+  /** The workspace, after symlinks: no upload may come from outside it. */
+  workspace: string;
+  /** The real path of a file (symlinks resolved); throws when it does not exist. */
+  realPath(path: string): string;
+  read(path: string): Buffer;
+}
 
-const defaultLocalFileReader: LocalFileReader = (path) => readFileSync(resolve(process.env.GITHUB_WORKSPACE || process.cwd(), path));
+const defaultLocalFileReader = (): LocalFileReader => ({
+  workspace: realpathSync(process.env.GITHUB_WORKSPACE || process.cwd()),
+  realPath: (path) => realpathSync(path),
+  read: (path) => readFileSync(path),
+});
 
-export function readDeployInputs(inputs: InputReader, readLocalFile: LocalFileReader = defaultLocalFileReader): DeployInputs {
+export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReader = defaultLocalFileReader()): DeployInputs {
   const secrets: string[] = [];
   const keep = (value: string | undefined) => { if (value) secrets.push(value); return value || undefined; };
 
@@ -84,13 +106,31 @@ export function readDeployInputs(inputs: InputReader, readLocalFile: LocalFileRe
     if (!PORT.test(port)) throw new InputError('ports', `'${port}' is not a port mapping such as 127.0.0.1:8080:80`);
     return port;
   });
+  const allowHostMounts = inputs.boolean('allow-host-mounts', false);
   const volumes = inputs.lines('volumes').map((volume) => {
     const [source = '', target = '', options, ...rest] = volume.split(':');
     if (!VOLUME_SOURCE.test(source) || !target.startsWith('/') || rest.length > 0 || (options !== undefined && !/^[a-zA-Z,]+$/.test(options))) {
       throw new InputError('volumes', `'${volume}' is not a volume such as /srv/static:/app/static[:ro]`);
     }
+    if (!allowHostMounts && guardedHostPath(source)) {
+      throw new InputError('volumes', `'${volume}' mounts the host's ${guardedHostPath(source)}; set allow-host-mounts: true if the container really needs it`);
+    }
     return volume;
   });
+
+  const strategy = inputs.string('strategy', 'replace');
+  if (strategy !== 'replace' && strategy !== 'switch') throw new InputError('strategy', `'${strategy}' is not a strategy (replace or switch)`);
+  const proxyImage = strategy === 'switch'
+    ? parseImageRef('proxy-image', inputs.required('proxy-image'), inputs.boolean('allow-latest', false)).reference
+    : undefined;
+  if (strategy === 'switch') {
+    if (ports.length === 0) throw new InputError('ports', 'is required with strategy switch: the proxy publishes them');
+    for (const port of ports) {
+      if (!parsePortMapping(port)?.hostPort) {
+        throw new InputError('ports', `'${port}' is not a single TCP host:container port; strategy switch proxies those, e.g. 127.0.0.1:8000:8000`);
+      }
+    }
+  }
 
   const { entries: env, warnings: envWarnings } = parseEnvLines('env', inputs.verbatim('env'));
   // Env values are never printed; masking is the safety net. A mask of `1` or `on` would blank every
@@ -124,17 +164,22 @@ export function readDeployInputs(inputs: InputReader, readLocalFile: LocalFileRe
   }
 
   const health = readHealthGate(inputs);
+  if (strategy === 'switch' && health.url && !containerPortOf(ports, health.url)) {
+    throw new InputError('health-url', `${health.url.host} is not the host side of any of ports; with strategy switch the gate ` +
+      'probes the new container directly on the matching container port');
+  }
   const rollback = inputs.boolean('rollback', true);
 
   const targets = readTargets(inputs, keep);
   const jump = readJump(inputs, keep);
 
   return {
+    strategy, proxyImage, drainTimeoutMs: inputs.duration('drain-timeout', 30_000),
     targets, jump, image, name, ports, volumes, env, envWarnings, envFilePath, restart, labels,
     command: readCommand(inputs.string('command')), network, dockerArgs,
     registry: registryPassword ? { server: registryServer!, username: registryUsername, password: registryPassword } : undefined,
     prepareDirs: inputs.lines('prepare-dirs').map(readPrepareDir),
-    files: inputs.lines('files').map((line) => readUploadFile(line, readLocalFile)),
+    files: inputs.lines('files').map((line) => readUploadFile(line, localFiles)),
     health, rollback,
     postDeploy: inputs.lines('post-deploy'),
     lockTimeoutMs: inputs.duration('lock-timeout', 120_000),
@@ -228,13 +273,16 @@ export function splitHostPort(entry: string, defaultPort: number, input = 'hosts
   const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]+))(?::(\d{1,5}))?$/.exec(entry.trim());
   const host = match?.[1] ?? match?.[2];
   if (!match || !host || !HOST.test(host)) throw new InputError(input, `'${entry}' is not a host name or address (optionally :port)`);
+  if (host.length > HOST_NAME_MAX || host.split('.').some((label) => label.length > HOST_LABEL_MAX)) {
+    throw new InputError(input, `'${entry.slice(0, 40)}…' is longer than a host name may be (${HOST_NAME_MAX} characters, ${HOST_LABEL_MAX} per label)`);
+  }
   const port = match[3] ? Number(match[3]) : defaultPort;
   if (port < 1 || port > 65535) throw new InputError(input, `'${entry}' has a port outside 1-65535`);
   return { host, port };
 }
 
-/** `local/path=/remote/path`: the remote path is absolute, a file, and distinct per line. */
-function readUploadFile(line: string, readLocalFile: LocalFileReader): UploadFile {
+/** `local/path=/remote/path`: the local file lies inside the workspace; the remote path is absolute and a file. */
+function readUploadFile(line: string, localFiles: LocalFileReader): UploadFile {
   const at = line.indexOf('=');
   const local = at > 0 ? line.slice(0, at).trim() : '';
   const remote = at > 0 ? line.slice(at + 1).trim() : '';
@@ -243,9 +291,48 @@ function readUploadFile(line: string, readLocalFile: LocalFileReader): UploadFil
   }
   let content: Buffer;
   try {
-    content = readLocalFile(local);
+    // Symlinks resolved first: a link inside the workspace that points outside it is outside.
+    const real = localFiles.realPath(resolve(localFiles.workspace, local));
+    const inside = relative(localFiles.workspace, real);
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+      throw new InputError('files', `${local} resolves outside the workspace; only workspace files are uploaded`);
+    }
+    content = localFiles.read(real);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError('files', `cannot read ${local}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
   return { local, remote, content };
+}
+
+/** The guarded host path a volume source falls under (`/` or /etc, /proc, /sys), if any. */
+function guardedHostPath(source: string): string | undefined {
+  if (!source.startsWith('/')) return undefined;
+  const path = posix.normalize(source).replace(/\/+$/, '') || '/';
+  if (path === '/') return 'root (/)';
+  return HOST_MOUNT_GUARDED.find((guarded) => path === guarded || path.startsWith(`${guarded}/`));
+}
+
+/**
+ * The container port behind the host address a URL names, from `ports` (`[ip:]host:container`);
+ * a host side without an address listens on every address, so any host matches its port.
+ */
+export function containerPortOf(ports: readonly string[], url: URL): number | undefined {
+  const urlPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const urlHost = url.hostname.replace(/^\[|\]$/g, '');
+  for (const port of ports) {
+    const mapping = parsePortMapping(port);
+    if (!mapping || mapping.hostPort !== urlPort) continue;
+    if (!mapping.hostIp || mapping.hostIp === '0.0.0.0' || mapping.hostIp === '::' || mapping.hostIp === urlHost) return mapping.containerPort;
+  }
+  return undefined;
+}
+
+export interface PortMapping { hostIp?: string; hostPort?: number; containerPort: number }
+
+/** `[ip:][hostPort:]containerPort[/tcp]` for a single port; undefined for ranges. */
+export function parsePortMapping(port: string): PortMapping | undefined {
+  const match = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:(\d{1,5}):)?(\d{1,5})(?:\/tcp)?$/.exec(port);
+  if (!match) return undefined;
+  return { hostIp: match[1]?.replace(/^\[|\]$/g, ''), hostPort: match[2] ? Number(match[2]) : undefined, containerPort: Number(match[3]) };
 }

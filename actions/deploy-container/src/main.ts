@@ -58,6 +58,7 @@ export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
     reporter.setOutput('container-id', perHost(results, (r) => (r.outcome === 'deployed' ? r.containerId : undefined)));
     reporter.setOutput('image-digest', perHost(results, (r) => r.imageDigest));
     reporter.setOutput('previous-image', perHost(results, (r) => r.previousImage));
+    reporter.setOutput('serving-container', perHost(results, (r) => r.servingContainer));
     reporter.setOutput('rolled-back', String(results.some((r) => r.outcome === 'rolled-back')));
     reporter.setOutput('duration-ms', String(durationMs));
     await reporter.writeSummary(summaryMarkdown(inputs.image.reference, results, skipped, durationMs));

@@ -1,0 +1,226 @@
+/**
+ * deploy-container with strategy switch, run from the committed bundle against the lab's sshd, Docker
+ * engine, registry and the Debian nginx image as the proxy, with a client asking the published port what it
+ * serves during every change. State is checked with docker, the host's files and HTTP.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
+import { buildAndPush, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
+import { labEnv, type LabEnv } from './support/lab.ts';
+import { startLoad, type LoadReport } from './support/load.ts';
+import { freePort } from './support/servers.ts';
+
+const ACTION = 'actions/deploy-container';
+const NAME = `gp-switch-${process.pid}`;
+// A switch deploy of the fixture takes about 3 s here; a deploy the test lets finish may take 20 times that.
+const DEPLOY_TIMEOUT_MS = 60_000;
+let lab: LabEnv;
+let port: number;
+let sshd: ExtraSshd;
+const images: Record<string, string> = {};
+
+function inputs(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    host: lab.LAB_SSH_HOST!, port: String(sshd.port), username: lab.LAB_SSH_USER!,
+    'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'), 'host-key': sshd.knownHosts,
+    image: images.v1!, name: NAME, ports: `127.0.0.1:${port}:80`, strategy: 'switch', 'proxy-image': lab.LAB_NGINX_IMAGE!,
+    'registry-username': lab.LAB_REGISTRY_USER!, 'registry-password': lab.LAB_REGISTRY_PASSWORD!,
+    'health-url': `http://127.0.0.1:${port}/health/`, 'health-interval': '300ms', 'health-attempts': '10',
+    env: 'GREETING=hello from the env file', 'drain-timeout': '5s', 'docker-args': '--init',
+    ...overrides,
+  };
+}
+
+const deploy = async (overrides: Record<string, string> = {}, options: { timeoutMs?: number; runId?: string } = {}) =>
+  (await runAction(ACTION, { inputs: inputs(overrides), env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: options.runId ?? 'switch' }, timeoutMs: options.timeoutMs ?? DEPLOY_TIMEOUT_MS })).main;
+const errorsOf = (step: StepRun) => step.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n');
+const version = async () => (await fetch(`http://127.0.0.1:${port}/version`)).text();
+const home = () => execFileSync('getent', ['passwd', lab.LAB_SSH_USER!], { encoding: 'utf8' }).split(':')[5]!;
+const serviceContainers = async () => (await docker('container', 'ls', '--all', '--filter', `label=golden.deploy.service=${NAME}`,
+  '--format', '{{.Names}} {{.State}} {{.Label "golden.deploy.role"}}')).trim().split('\n').filter(Boolean).sort();
+
+/** Runs `work` with two clients on the published port (new connections, and keep-alive) and returns their reports. */
+async function underLoad<T>(work: () => Promise<T>): Promise<{ result: T; fresh: LoadReport; kept: LoadReport }> {
+  const url = `http://127.0.0.1:${port}/version`;
+  const freshClient = startLoad(url, { keepAlive: false, intervalMs: 10 });
+  const keptClient = startLoad(url, { keepAlive: true, intervalMs: 10 });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const result = await work();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return { result, fresh: await freshClient.stop(), kept: await keptClient.stop() };
+}
+
+/** Waits up to `withinMs` for the published port to answer one of `versions`; returns what answered and when. */
+async function servesWithin(withinMs: number): Promise<{ body: string; afterMs: number }> {
+  const started = performance.now();
+  let last = '';
+  while (performance.now() - started < withinMs) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/version`, { signal: AbortSignal.timeout(1000) });
+      last = (await response.text()).trim();
+      if (response.ok) return { body: last, afterMs: Math.round(performance.now() - started) };
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { body: `nothing (last: ${last})`, afterMs: withinMs };
+}
+
+/** Every file the deploy user owns under /tmp and its home that holds the registry's user:password, raw or base64. */
+function credentialsAtRest(): string[] {
+  const secret = `${lab.LAB_REGISTRY_USER}:${lab.LAB_REGISTRY_PASSWORD}`;
+  const needles = [lab.LAB_REGISTRY_PASSWORD!, Buffer.from(secret).toString('base64')];
+  const files = execFileSync('find', ['/tmp', '/var/tmp', home(), '-xdev', '-user', lab.LAB_SSH_USER!, '-type', 'f', '-size', '-2M'],
+    { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return files.filter((file) => {
+    try { const text = readFileSync(file, 'utf8'); return needles.some((needle) => text.includes(needle)); } catch { return false; }
+  });
+}
+
+beforeAll(async () => {
+  lab = labEnv();
+  port = await freePort();
+  sshd = await startExtraSshd(lab, await freePort());
+  const tag = `s${process.pid}`;
+  [images.v1, images.v2, images.broken] = await Promise.all([
+    buildAndPush(lab, `v1-${tag}`, { VERSION: 'v1' }),
+    buildAndPush(lab, `v2-${tag}`, { VERSION: 'v2' }),
+    buildAndPush(lab, `broken-${tag}`, { VERSION: 'broken', HEALTH: 'missing' }),
+  ]);
+}, 300_000);
+
+afterAll(async () => {
+  await sshd?.stop();
+  const names = (await dockerMaybe('container', 'ls', '--all', '--quiet', '--filter', `label=golden.deploy.service=${NAME}`)).stdout.trim().split('\n').filter(Boolean);
+  if (names.length > 0) await dockerMaybe('container', 'rm', '--force', ...names);
+  await dockerMaybe('network', 'rm', `${NAME}-net`);
+});
+
+describe('deploy-container strategy switch', () => {
+  it('first deploy: starts the app unpublished and the proxy on the port, and says which container serves', async () => {
+    const step = await deploy();
+    expect(errorsOf(step)).toBe('');
+    expect(step.exitCode).toBe(0);
+    expect(await version()).toBe('v1\n');
+    expect(step.outputs['serving-container']).toMatch(new RegExp(`^${NAME}-r\\d{8}t\\d{6}-[0-9a-f]{4}$`));
+    const serving = step.outputs['serving-container']!;
+    // The app publishes nothing; the proxy owns the port.
+    expect((await docker('container', 'port', serving)).trim()).toBe('');
+    expect((await docker('container', 'port', `${NAME}-proxy`)).trim()).toContain(`127.0.0.1:${port}`);
+    expect(await docker('container', 'exec', serving, 'sh', '-c', 'printf %s "$GREETING"')).toBe('hello from the env file');
+    expect(step.summary).toMatch(/recover \d+ ms · start \d+ ms · health gate \d+ ms · switch \d+ ms · verify \d+ ms · drain \d+ ms/);
+  }, DEPLOY_TIMEOUT_MS);
+
+  it('v1 → v2 under load: no request fails, on new or kept-alive connections, and the old version is kept stopped', async () => {
+    const before = (await serviceContainers()).find((line) => line.endsWith(' running app'))!.split(' ')[0]!;
+    const { result: step, fresh, kept } = await underLoad(() => deploy({ image: images.v2! }));
+    expect(errorsOf(step)).toBe('');
+    expect({ fresh: fresh.failed, kept: kept.failed, errors: [...fresh.errors, ...kept.errors] }).toEqual({ fresh: 0, kept: 0, errors: [] });
+    expect(fresh.sent).toBeGreaterThan(100);
+    console.log(`[switch] v1 → v2: ${fresh.sent} + ${kept.sent} requests, ${kept.retried} kept-alive retried after the proxy's reload closed them, longest gaps ${fresh.longestGapMs}/${kept.longestGapMs} ms`);
+    expect(Object.keys(fresh.answers).sort()).toEqual(['v1', 'v2']);
+    expect(await version()).toBe('v2\n');
+    expect(step.outputs['previous-image']).toBe(images.v1);
+    // The rollback target: the old version, stopped, beside the serving one and the proxy.
+    expect(await serviceContainers()).toEqual([`${NAME}-proxy running proxy`, `${before} exited app`, `${step.outputs['serving-container']} running app`].sort());
+  }, 2 * DEPLOY_TIMEOUT_MS);
+
+  it('a broken build fails its gate without answering a single request; v2 serves throughout', async () => {
+    const { result: step, fresh, kept } = await underLoad(() => deploy({ image: images.broken!, 'health-attempts': '3' }));
+    expect(step.exitCode).toBe(1);
+    expect(step.outputs['rolled-back']).toBe('true');
+    expect(errorsOf(step)).toMatch(/health gate: .*status 404/);
+    expect(fresh.failed + kept.failed).toBe(0);
+    expect(fresh.answers.broken ?? 0).toBe(0);
+    expect(kept.answers.broken ?? 0).toBe(0);
+    expect(Object.keys({ ...fresh.answers, ...kept.answers })).toEqual(['v2']);
+    expect((await serviceContainers()).filter((line) => line.includes(' running app'))).toHaveLength(1);
+  }, 2 * DEPLOY_TIMEOUT_MS);
+
+  it('a failed post-deploy command keeps the old version serving and removes the new container', async () => {
+    const before = await serviceContainers();
+    const step = await deploy({ image: images.v1!, 'post-deploy': 'sh -c "exit 4"' });
+    expect(step.exitCode).toBe(1);
+    expect(errorsOf(step)).toContain('post-deploy command 1 exited 4');
+    expect(await version()).toBe('v2\n');
+    expect(await serviceContainers()).toEqual(before);
+  }, DEPLOY_TIMEOUT_MS);
+
+  it('two concurrent deploys of one service serialise, and the last one serves', async () => {
+    const [a, b] = await Promise.all([deploy({ image: images.v1! }, { runId: 'first' }), deploy({ image: images.v2! }, { runId: 'second' })]);
+    expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
+    expect([a, b].filter((s) => /waiting up to \d+ s for the deploy lock/.test(s.stdout))).toHaveLength(1);
+    const waited = /waiting up to/.test(a.stdout) ? a : b;
+    expect(await version()).toBe(waited === a ? 'v1\n' : 'v2\n');
+  }, 2 * DEPLOY_TIMEOUT_MS);
+
+  it('never shows or leaves a secret: the registry password in no log or output, and on no file of the host', async () => {
+    const step = await deploy({ image: images.v1! });
+    expect(step.exitCode).toBe(0);
+    expect(secretLeaks(step, lab.LAB_REGISTRY_PASSWORD!)).toEqual([]);
+    expect(credentialsAtRest()).toEqual([]);
+  }, DEPLOY_TIMEOUT_MS);
+});
+
+describe('deploy-container strategy switch under faults', () => {
+  // Each trial interrupts a deploy at a random moment, then checks what users get within a few seconds,
+  // that no credentials stay on the host, and that the next deploy recovers without waiting on the lock.
+  const TRIALS = 10;
+  const SERVE_WITHIN_MS = 5000;
+  let deployMs = 4000;
+
+  beforeAll(async () => {
+    const started = performance.now();
+    const step = await deploy({ image: images.v2! });
+    expect(step.exitCode).toBe(0);
+    deployMs = Math.round(performance.now() - started);
+  }, DEPLOY_TIMEOUT_MS);
+
+  async function afterFault(what: string): Promise<void> {
+    const served = await servesWithin(SERVE_WITHIN_MS);
+    expect(served.body, `${what}: nothing served within ${SERVE_WITHIN_MS} ms`).toMatch(/^v[12]$/);
+    // The login-and-pull unit ends by itself and takes its credentials with it.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(credentialsAtRest(), what).toEqual([]);
+  }
+
+  it(`sshd's session processes killed at a random moment (${TRIALS} trials): something verified serves, and the next deploy recovers`, async () => {
+    const gaps: number[] = [];
+    for (let trial = 0; trial < TRIALS; trial += 1) {
+      const killAt = Math.round(Math.random() * deployMs);
+      const { result: step, fresh } = await underLoad(async () => {
+        const running = deploy({ image: trial % 2 === 0 ? images.v1! : images.v2! });
+        await new Promise((resolve) => setTimeout(resolve, killAt));
+        await sshd.killSessions();
+        return running;
+      });
+      await afterFault(`trial ${trial}, killed at ${killAt} ms`);
+      gaps.push(fresh.longestGapMs);
+      expect(fresh.failed, `trial ${trial} (sessions killed at ${killAt} ms, exit ${step.exitCode}): ${fresh.errors.join(', ')}`).toBe(0);
+    }
+    const next = await deploy({ image: images.v2!, 'lock-timeout': '2s' });
+    expect(errorsOf(next)).toBe('');
+    expect(await version()).toBe('v2\n');
+    expect((await serviceContainers()).filter((line) => line.includes(' running app'))).toHaveLength(1);
+    console.log(`[switch faults] sshd sessions killed: longest gaps ${gaps.join(', ')} ms`);
+  }, TRIALS * 3 * DEPLOY_TIMEOUT_MS);
+
+  it(`the action SIGKILLed at a random moment (${TRIALS} trials): something verified serves, and the next deploy recovers`, async () => {
+    const gaps: number[] = [];
+    for (let trial = 0; trial < TRIALS; trial += 1) {
+      const killAt = 300 + Math.round(Math.random() * deployMs);
+      const { result: step, fresh } = await underLoad(() => deploy({ image: trial % 2 === 0 ? images.v1! : images.v2! }, { timeoutMs: killAt }));
+      await afterFault(`trial ${trial}, SIGKILL at ${killAt} ms (${step.signal ?? `exit ${step.exitCode}`})`);
+      gaps.push(fresh.longestGapMs);
+      expect(fresh.failed, `trial ${trial} (SIGKILL at ${killAt} ms): ${fresh.errors.join(', ')}`).toBe(0);
+    }
+    const next = await deploy({ image: images.v1!, 'lock-timeout': '5s' });
+    expect(errorsOf(next)).toBe('');
+    expect(await version()).toBe('v1\n');
+    expect((await serviceContainers()).filter((line) => line.includes(' running app'))).toHaveLength(1);
+    console.log(`[switch faults] action SIGKILLed: longest gaps ${gaps.join(', ')} ms`);
+  }, TRIALS * 3 * DEPLOY_TIMEOUT_MS);
+});
