@@ -96,8 +96,9 @@ function sendOnce(request: ProbeRequest, deadline: number, connect?: StreamConne
     const options: https.RequestOptions = {
       method: request.method,
       headers: { 'user-agent': 'golden-pipeline-health-check', ...request.headers },
-      agent: false,
-      ...(connect ? { createConnection: tunnelledConnection(request, connect) as never } : {}),
+      // Node uses createConnection only without an agent: `agent: false` would make a fresh agent that
+      // opens its own socket and bypasses the stream (the SSH connection).
+      ...(connect ? { agent: undefined, createConnection: tunnelledConnection(request, connect) as never } : { agent: false }),
       ...(isHttps ? { rejectUnauthorized: !request.insecure, ...(request.ca ? { ca: request.ca } : {}) } : {}),
     };
     const timeLeft = Math.max(1, deadline - performance.now());
