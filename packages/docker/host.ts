@@ -21,7 +21,8 @@ export const CREDENTIALS_PREFIX = 'golden-deploy.';
 /**
  * Logs in and pulls as one remote unit: the credentials (password on stdin) go into a fresh private
  * folder that the unit removes when it ends, however it ends, even if the runner or the SSH session
- * died meanwhile, because nothing but the unit itself is needed for the cleanup. The folder holds the
+ * died meanwhile, because nothing but the unit itself is needed for the cleanup; a detached watcher removes
+ * it within a second of the unit's death even when the unit itself is killed outright. The folder holds the
  * unit's pid, so a sweep can tell a live one from one left by a unit killed outright.
  */
 export const loginAndPull = (registry: string, username: string, image: string): Argv => ['sh', '-c', [
@@ -29,6 +30,8 @@ export const loginAndPull = (registry: string, username: string, image: string):
   `dir=$(mktemp -d "\${TMPDIR:-/tmp}/${CREDENTIALS_PREFIX}XXXXXXXX")`,
   'trap \'rm -rf "$dir"\' EXIT',
   "trap 'exit 129' HUP INT TERM PIPE",
+  // A watcher outside this process tree (double fork) removes the folder even if the unit is SIGKILLed.
+  '( ( while kill -0 "$$" 2>/dev/null; do sleep 1; done; rm -rf "$dir" ) </dev/null >/dev/null 2>&1 & )',
   'echo $$ > "$dir/owner.pid"',
   'docker --config "$dir" login --username "$1" --password-stdin "$2" >/dev/null',
   'docker --config "$dir" pull --quiet "$3"',
