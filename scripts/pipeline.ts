@@ -192,6 +192,9 @@ function deployInputs(context: Context, secrets: Record<string, string>): Record
     host: secrets.HOST!, port: context.lab.LAB_SSH_PORT!, username: secrets.SSH_USER!, 'private-key': secrets.SSH_PRIVATE_KEY!, 'host-key': secrets.SSH_HOST_KEY!,
     'registry-username': context.lab.LAB_REGISTRY_USER!, 'registry-password': secrets.REGISTRY_PASSWORD!,
     'health-interval': '1s', 'health-attempts': '10',
+    // The new version starts beside the running one and takes traffic only once verified; the lab's
+    // Debian nginx image is the proxy that owns each service's port.
+    strategy: 'switch', 'proxy-image': context.lab.LAB_NGINX_IMAGE!, 'drain-timeout': '10s',
   };
 }
 
@@ -199,11 +202,14 @@ async function deploy(context: Context, job: string, handle: JobHandle, inputs: 
   handle.progress(`deploy-container ${inputs.name} ← ${inputs.image}`);
   try {
     const step = await action(context, job, 'deploy-container', inputs);
-    handle.note('container', `${inputs.name} (${step.outputs['container-id']?.slice(0, 12)})`);
+    handle.note('container', `${step.outputs['serving-container']} (${step.outputs['container-id']?.slice(0, 12)})`);
     if (step.outputs['previous-image']) handle.note('replaced', step.outputs['previous-image']);
   } catch (error) {
     const step = (error as { step?: StepRun }).step;
-    if (step?.outputs['rolled-back'] === 'true') handle.note('rolled back to', step.outputs['previous-image'] ?? '?');
+    if (step?.outputs['rolled-back'] === 'true') {
+      handle.note('rolled back to', step.outputs['previous-image'] ?? '?');
+      handle.note('serving', step.outputs['serving-container'] ?? '?');
+    }
     throw error;
   }
 }
@@ -354,7 +360,7 @@ async function main(): Promise<number> {
   console.log(`\n── deployed (${(totalMs / 1000).toFixed(1)} s)`);
   for (const [component, environment, image, record, url] of rows) console.log(`${component.padEnd(9)} ${environment.padEnd(15)} ${image}  ${url}  ${outcome(record)}`);
   console.log(`the backend answers as version ${served?.version ?? '(nothing answers)'}`);
-  if (backend.notes['rolled back to']) console.log(`rollback: the broken ${context.backendImage} failed its health gate; ${backend.notes['rolled back to']} serves again`);
+  if (backend.notes['rolled back to']) console.log(`rollback: the broken ${context.backendImage} failed its health gate before it took any traffic; ${backend.notes['rolled back to']} kept serving`);
   console.log(`\n── timeline\n${textTimeline(records)}`);
   console.log(`\nsummary with a Mermaid Gantt chart: ${join(context.workdir, 'summary.md')}`);
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../packages/pipeline/schedule.ts';
 import { runAction } from '../packages/runner/index.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
+import { startLoad } from './support/load.ts';
 
 interface Result { ok: boolean; tag: string; served: string | null; workdir: string; jobs: JobRecord[] }
 
@@ -90,23 +91,36 @@ describe('npm run pipeline against the lab', () => {
     }
   }, 300_000);
 
-  it('a second run deploys the new SHA in place of the first', async () => {
+  it('a second run deploys the new SHA in place of the first, and no request through the proxy fails meanwhile', async () => {
+    const client = startLoad(`${lab.LAB_PROXY_URL}/api/v1/health/`, { keepAlive: false, intervalMs: 20 });
     const { code, output, result } = await pipeline('--sha', second);
+    const load = await client.stop();
     expect(code, output).toBe(0);
+    expect({ failed: load.failed, errors: load.errors }).toEqual({ failed: 0, errors: [] });
+    const versions = new Set(Object.keys(load.answers).map((body) => (JSON.parse(body) as { version: string }).version));
+    expect([...versions].sort()).toEqual([`dev-${first}`, `dev-${second}`].sort());
     expect(job(result, 'deploy-backend').notes.replaced).toBe(`${lab.LAB_REGISTRY}/golden/backend:dev-${first}`);
     expect(job(result, 'deploy-frontend').notes.replaced).toBe(`${lab.LAB_REGISTRY}/golden/frontend:dev-${first}`);
     expect((await json(`${lab.LAB_PROXY_URL}/api/v1/health/`)).version).toBe(`dev-${second}`);
     expect(result.served).toBe(`dev-${second}`);
   }, 300_000);
 
-  it('--break-backend deploys a broken build, fails the pipeline and shows the rollback to the running version', async () => {
-    const { code, output, result } = await pipeline('--sha', sha(), '--break-backend');
+  it('--break-backend: the broken build fails its gate, never answers a request, and the running version serves throughout', async () => {
+    const broken = sha();
+    // A user asking the backend through the lab's proxy the whole time the pipeline runs.
+    const client = startLoad(`${lab.LAB_PROXY_URL}/api/v1/health/`, { keepAlive: false, intervalMs: 20 });
+    const { code, output, result } = await pipeline('--sha', broken, '--break-backend');
+    const load = await client.stop();
+    expect({ failed: load.failed, errors: load.errors }).toEqual({ failed: 0, errors: [] });
+    const versions = Object.keys(load.answers).map((body) => (JSON.parse(body) as { version: string }).version);
+    expect(versions).toEqual([`dev-${second}`]);
+    expect(load.sent).toBeGreaterThan(100);
     expect(code).toBe(1);
     expect(job(result, 'test-backend').status).toBe('success'); // the break is one that tests do not catch
     expect(job(result, 'deploy-backend').status).toBe('failure');
     expect(job(result, 'deploy-backend').notes['rolled back to']).toBe(`${lab.LAB_REGISTRY}/golden/backend:dev-${second}`);
     expect(job(result, 'health-backend').status).toBe('skipped');
-    expect(output).toContain(`rollback: the broken ${lab.LAB_REGISTRY}/golden/backend:dev-`);
+    expect(output).toContain(`rollback: the broken ${lab.LAB_REGISTRY}/golden/backend:dev-${broken} failed its health gate before it took any traffic`);
     expect((await json(`${lab.LAB_PROXY_URL}/api/v1/health/`)).version).toBe(`dev-${second}`);
   }, 300_000);
 
