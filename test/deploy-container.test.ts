@@ -286,7 +286,7 @@ describe('deploy-container lock', () => {
     expect((await slow).outputs['rolled-back']).toBe('true');
   });
 
-  it('does not leave the lock held when the runner kills the action mid-deploy (cancellation)', async () => {
+  it('leaves neither the lock held nor the unverified container serving when the runner kills the action mid-deploy (cancellation)', async () => {
     const lastGood = await runningImage();
     const { main } = await runAction(ACTION, {
       inputs: inputs({ image: images.broken!, 'health-attempts': '40', 'health-interval': '300ms' }), timeoutMs: 4000,
@@ -295,10 +295,14 @@ describe('deploy-container lock', () => {
     await new Promise((r) => setTimeout(r, 500));
     const lockFile = `${home()}/.golden-deploy/locks/${NAME}.lock`;
     expect(execFileSync('flock', ['--nonblock', lockFile, 'echo', 'free'], { encoding: 'utf8' })).toBe('free\n');
-    // The next deploy restores the last known-good container as its rollback target, not the unverified one.
+    // The host put the last known-good container back by itself when the action's channel closed, so
+    // the unverified one is gone and the next deploy finds nothing to repair.
+    for (let i = 0; i < 50 && (await runningImage().catch(() => '')) !== lastGood; i += 1) await new Promise((r) => setTimeout(r, 100));
+    expect(await runningImage()).toBe(lastGood);
+    expect((await dockerMaybe('container', 'inspect', `${NAME}.previous`)).code).not.toBe(0);
     const next = await deploy({ image: images.v1! });
     expect(errorsOf(next)).toBe('');
-    expect(next.stdout).toContain('was left by a deploy that did not finish; restoring it as the rollback target');
+    expect(next.stdout).not.toContain('was left by a deploy that did not finish');
     expect(next.outputs['previous-image']).toBe(lastGood);
     expect(await serving()).toBe('ok v1\n');
   });

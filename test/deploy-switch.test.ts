@@ -3,12 +3,12 @@
  * engine, registry and the Debian nginx image as the proxy, with a client asking the published port what it
  * serves during every change. State is checked with docker, the host's files and HTTP.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
 import { buildAndPush, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
+import { credentialsAtRest, servesWithin } from './support/faults.ts';
 import { startLoad, type LoadReport } from './support/load.ts';
 import { freePort } from './support/servers.ts';
 
@@ -37,7 +37,6 @@ const deploy = async (overrides: Record<string, string> = {}, options: { timeout
   (await runAction(ACTION, { inputs: inputs(overrides), env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: options.runId ?? 'switch' }, timeoutMs: options.timeoutMs ?? DEPLOY_TIMEOUT_MS })).main;
 const errorsOf = (step: StepRun) => step.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n');
 const version = async () => (await fetch(`http://127.0.0.1:${port}/version`)).text();
-const home = () => execFileSync('getent', ['passwd', lab.LAB_SSH_USER!], { encoding: 'utf8' }).split(':')[5]!;
 const serviceContainers = async () => (await docker('container', 'ls', '--all', '--filter', `label=golden.deploy.service=${NAME}`,
   '--format', '{{.Names}} {{.State}} {{.Label "golden.deploy.role"}}')).trim().split('\n').filter(Boolean).sort();
 
@@ -50,34 +49,6 @@ async function underLoad<T>(work: () => Promise<T>): Promise<{ result: T; fresh:
   const result = await work();
   await new Promise((resolve) => setTimeout(resolve, 300));
   return { result, fresh: await freshClient.stop(), kept: await keptClient.stop() };
-}
-
-/** Waits up to `withinMs` for the published port to answer one of `versions`; returns what answered and when. */
-async function servesWithin(withinMs: number): Promise<{ body: string; afterMs: number }> {
-  const started = performance.now();
-  let last = '';
-  while (performance.now() - started < withinMs) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/version`, { signal: AbortSignal.timeout(1000) });
-      last = (await response.text()).trim();
-      if (response.ok) return { body: last, afterMs: Math.round(performance.now() - started) };
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { body: `nothing (last: ${last})`, afterMs: withinMs };
-}
-
-/** Every file the deploy user owns under /tmp and its home that holds the registry's user:password, raw or base64. */
-function credentialsAtRest(): string[] {
-  const secret = `${lab.LAB_REGISTRY_USER}:${lab.LAB_REGISTRY_PASSWORD}`;
-  const needles = [lab.LAB_REGISTRY_PASSWORD!, Buffer.from(secret).toString('base64')];
-  const files = execFileSync('find', ['/tmp', '/var/tmp', home(), '-xdev', '-user', lab.LAB_SSH_USER!, '-type', 'f', '-size', '-2M'],
-    { encoding: 'utf8' }).split('\n').filter(Boolean);
-  return files.filter((file) => {
-    try { const text = readFileSync(file, 'utf8'); return needles.some((needle) => text.includes(needle)); } catch { return false; }
-  });
 }
 
 beforeAll(async () => {
@@ -161,7 +132,7 @@ describe('deploy-container strategy switch', () => {
     const step = await deploy({ image: images.v1! });
     expect(step.exitCode).toBe(0);
     expect(secretLeaks(step, lab.LAB_REGISTRY_PASSWORD!)).toEqual([]);
-    expect(credentialsAtRest()).toEqual([]);
+    expect(credentialsAtRest(lab)).toEqual([]);
   }, DEPLOY_TIMEOUT_MS);
 });
 
@@ -180,11 +151,11 @@ describe('deploy-container strategy switch under faults', () => {
   }, DEPLOY_TIMEOUT_MS);
 
   async function afterFault(what: string): Promise<void> {
-    const served = await servesWithin(SERVE_WITHIN_MS);
+    const served = await servesWithin(`http://127.0.0.1:${port}/version`, SERVE_WITHIN_MS, (body) => /^v[12]$/.test(body));
     expect(served.body, `${what}: nothing served within ${SERVE_WITHIN_MS} ms`).toMatch(/^v[12]$/);
     // The login-and-pull unit ends by itself and takes its credentials with it.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(credentialsAtRest(), what).toEqual([]);
+    expect(credentialsAtRest(lab), what).toEqual([]);
   }
 
   it(`sshd's session processes killed at a random moment (${TRIALS} trials): something verified serves, and the next deploy recovers`, async () => {

@@ -19,34 +19,35 @@ export const appendLine = (path: string, line: string): Argv => ['sh', '-c', 'pr
 export const CREDENTIALS_PREFIX = 'golden-deploy.';
 
 /**
- * Logs in and pulls as one remote unit: the credentials (password on stdin) go into a fresh private
- * folder that the unit removes when it ends, however it ends, even if the runner or the SSH session
- * died meanwhile, because nothing but the unit itself is needed for the cleanup; a detached watcher removes
- * it within a second of the unit's death even when the unit itself is killed outright. The folder holds the
- * unit's pid, so a sweep can tell a live one from one left by a unit killed outright.
+ * Logs in and pulls as one remote unit: the credentials (password on stdin) go into a private folder
+ * named after the unit's pid, which is removed when the unit ends, however it ends, even if the runner or
+ * the SSH session died meanwhile. Before the folder exists, a watcher is detached (double fork) that removes
+ * it once the unit's pid is gone: so even a unit killed outright, with its whole process tree, leaves
+ * nothing behind for more than a second.
  */
 export const loginAndPull = (registry: string, username: string, image: string): Argv => ['sh', '-c', [
   'set -e',
-  `dir=$(mktemp -d "\${TMPDIR:-/tmp}/${CREDENTIALS_PREFIX}XXXXXXXX")`,
+  `dir="\${TMPDIR:-/tmp}/${CREDENTIALS_PREFIX}$$"`,
+  '( ( while kill -0 "$$" 2>/dev/null; do sleep 1; done; rm -rf "$dir" ) </dev/null >/dev/null 2>&1 & )',
+  'mkdir -m 700 "$dir"',
   'trap \'rm -rf "$dir"\' EXIT',
   "trap 'exit 129' HUP INT TERM PIPE",
-  // A watcher outside this process tree (double fork) removes the folder even if the unit is SIGKILLed.
-  '( ( while kill -0 "$$" 2>/dev/null; do sleep 1; done; rm -rf "$dir" ) </dev/null >/dev/null 2>&1 & )',
-  'echo $$ > "$dir/owner.pid"',
   'docker --config "$dir" login --username "$1" --password-stdin "$2" >/dev/null',
   'docker --config "$dir" pull --quiet "$3"',
 ].join('\n'), 'login-and-pull', username, registry, image];
 
 /**
- * Removes credential folders that no live unit owns: left by a unit killed outright (or by versions
- * that kept them for the whole deploy). A folder younger than a minute with no pid yet is being made.
+ * Removes credential folders whose unit is gone (the pid in the name is not alive): left by a host that
+ * went down mid-pull, or by versions that kept them for the whole deploy (random names, an hour old).
  */
 export const sweepCredentials = (): Argv => ['sh', '-c', [
   `for dir in "\${TMPDIR:-/tmp}"/${CREDENTIALS_PREFIX}*; do`,
   '  [ -d "$dir" ] && [ -O "$dir" ] || continue',
-  '  pid=$(cat "$dir/owner.pid" 2>/dev/null || true)',
-  '  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then continue; fi',
-  '  if [ -z "$pid" ] && [ -z "$(find "$dir" -maxdepth 0 -mmin +1)" ]; then continue; fi',
+  '  pid=${dir##*.}',
+  '  case "$pid" in',
+  '    *[!0-9]*) [ -n "$(find "$dir" -maxdepth 0 -mmin +1)" ] || continue ;;',
+  '    *) ! kill -0 "$pid" 2>/dev/null || continue ;;',
+  '  esac',
   '  rm -rf "$dir" && echo "$dir"',
   'done',
 ].join('\n'), 'sweep-credentials'];
@@ -70,3 +71,40 @@ export const takeOverPorts = (holder: string, startProxy: Argv): Argv => ['sh', 
   'docker container start "$holder" >/dev/null',
   'exit 1',
 ].join('\n'), 'take-over-ports', holder, ...startProxy];
+
+/**
+ * Strategy replace as one remote unit that restores by itself. A worker, detached (double fork) before
+ * anything changes, stops the running container (kept as `previous`), starts the new one with `startNew`
+ * and waits for a verdict on stdin, which it holds: `commit` keeps the new container, `keep` leaves both as
+ * they are (rollback off); `restore`, anything else, or stdin closing because the runner or the connection
+ * died, puts the previous container back (on a first deploy: removes the unverified new one). Being
+ * detached, the worker outlives even a kill of the session's whole process tree. The unit's own shell only
+ * relays: `started <id>` once the new container runs, then the worker's exit code.
+ */
+export const guardedReplace = (name: string, previous: string, startNew: Argv): Argv => ['sh', '-c', [
+  'name=$1; previous=$2; shift 2',
+  'state=$(mktemp -d)',
+  'exec 3<&0',
+  '( (',
+  '  restore() {',
+  '    docker container rm --force "$name" >/dev/null 2>&1',
+  '    if [ -n "$had_previous" ]; then docker container rename "$previous" "$name" && docker container start "$name" >/dev/null; fi',
+  '  }',
+  '  finish() { echo "$1" > "$state/code.new" && mv "$state/code.new" "$state/code"; exit "$1"; }',
+  '  had_previous=',
+  '  if docker container inspect "$name" >/dev/null 2>&1; then',
+  '    docker container stop --time 10 "$name" >/dev/null && docker container rename "$name" "$previous" || finish 3',
+  '    had_previous=1',
+  '  fi',
+  '  if ! id=$("$@" </dev/null); then restore; finish 4; fi',
+  '  echo "$id" > "$state/started"',
+  '  verdict=; read -r verdict || true',
+  '  case "$verdict" in commit|keep) finish 0 ;; esac',
+  '  restore; finish $?',
+  ') <&3 >/dev/null 2>"$state/stderr" & )',
+  'exec 3<&- 0</dev/null',
+  'while [ ! -e "$state/started" ] && [ ! -e "$state/code" ]; do sleep 0.1; done',
+  '[ -e "$state/started" ] && echo "started $(cat "$state/started")"',
+  'while [ ! -e "$state/code" ]; do sleep 0.2; done',
+  'code=$(cat "$state/code"); cat "$state/stderr" >&2; rm -rf "$state"; exit "$code"',
+].join('\n'), 'guarded-replace', name, previous, ...startNew];

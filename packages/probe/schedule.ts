@@ -14,6 +14,8 @@ export interface ProbeDependencies {
   clock?: Clock;
   /** Called after each attempt, for live progress lines. */
   onAttempt?: (record: AttemptRecord) => void;
+  /** Stops probing before the next attempt, e.g. when the connection probes go through is gone. */
+  signal?: AbortSignal;
 }
 
 /** The wait before the next attempt: the interval after a success, backoff after failures. */
@@ -23,7 +25,7 @@ export function nextWaitMs(schedule: ProbeSchedule, lastOk: boolean, consecutive
   return Math.min(grown, Math.max(schedule.maxIntervalMs, schedule.intervalMs));
 }
 
-type StopReason = 'healthy' | 'attempts' | 'deadline' | 'threshold-unreachable';
+type StopReason = 'healthy' | 'attempts' | 'deadline' | 'threshold-unreachable' | 'aborted';
 
 /**
  * Probes one URL with Kubernetes probe semantics: an initial delay, then attempts `interval` apart
@@ -49,6 +51,7 @@ export async function probeUrl(
 
   while (history.length < schedule.maxAttempts) {
     if (remaining() <= 0) { stop = 'deadline'; break; }
+    if (deps.signal?.aborted) { stop = 'aborted'; break; }
     const attemptStart = clock.now();
     const record = await attempt(request, checks, deps.transport, history.length + 1,
       attemptStart - started, Math.min(request.timeoutMs, remaining()));
@@ -112,6 +115,7 @@ function diagnose(result: ProbeResult, schedule: ProbeSchedule, stop: StopReason
   const why = {
     attempts: `max-attempts (${schedule.maxAttempts}) reached`,
     deadline: `deadline of ${schedule.deadlineMs} ms reached`,
+    aborted: 'probing was stopped',
     'threshold-unreachable':
       `success-threshold (${schedule.successThreshold}) can no longer be met within max-attempts (${schedule.maxAttempts})`,
   }[stop];

@@ -53,8 +53,8 @@ export interface RemoteProcess {
   /** Resolves with the first stdout line. */
   firstLine: Promise<string>;
   exit: Promise<number>;
-  /** Closes stdin, which lets the process finish. */
-  end(): void;
+  /** Sends `input` (if any) and closes stdin, which lets the process finish. */
+  end(input?: string): void;
 }
 
 /** Everything the deploy and tunnel code needs from one SSH connection. */
@@ -212,17 +212,19 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
     async start(argv) {
       const channel = await channelExec(client, name, shellJoin(argv));
       let buffered = '';
+      let stderr = '';
+      channel.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
       const firstLine = new Promise<string>((resolve, reject) => {
         channel.on('data', (chunk: Buffer) => {
           buffered += chunk.toString('utf8');
           const newline = buffered.indexOf('\n');
           if (newline >= 0) resolve(buffered.slice(0, newline));
         });
-        channel.on('close', () => reject(new RemoteError(name, argv, 1, 'ended before printing a line')));
+        channel.on('close', (code: number | null) => reject(new RemoteError(name, argv, code ?? 255, `${stderr}\nended before printing a line`)));
       });
       firstLine.catch(() => {});
       const exit = new Promise<number>((resolve) => channel.on('close', (code: number | null) => resolve(code ?? 255)));
-      return { firstLine, exit, end: () => channel.end() };
+      return { firstLine, exit, end: (input?: string) => channel.end(input ?? '') };
     },
     async writeFile(path, content, mode) {
       const session = await sftp();

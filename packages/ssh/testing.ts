@@ -43,12 +43,19 @@ export class RecordingHost implements RemoteHost {
     return result.stdout;
   }
 
+  /** A long-running command: its first line is the handler's stdout (first line), and what `end` sends is recorded. */
   async start(argv: readonly string[]): Promise<RemoteProcess> {
     this.commands.push(shellJoin(argv));
+    const answer = this.answer(argv) ?? {};
     let finish: (code: number) => void = () => {};
     const exit = new Promise<number>((resolve) => { finish = resolve; });
-    return { firstLine: Promise.resolve('locked'), exit, end: () => finish(0) };
+    const firstLine = answer.code ? Promise.reject(new RemoteError(this.name, argv, answer.code, answer.stderr ?? '')) : Promise.resolve((answer.stdout ?? 'locked').split('\n')[0]!);
+    firstLine.catch(() => {});
+    return { firstLine, exit, end: (input?: string) => { this.commands.push(`<stdin ${input ?? ''}>`); this.onEnd?.(argv, input); finish(0); } };
   }
+
+  /** Called when a started command's stdin is closed, with what was sent: lets a test simulate its effect. */
+  onEnd?: (argv: readonly string[], input?: string) => void;
 
   async writeFile(path: string, content: string | Buffer): Promise<void> {
     this.commands.push(`<write ${path}>`);

@@ -17,6 +17,8 @@ export interface LoadReport {
   retried: number;
   /** Answers per body (the fixture app's /version answers its version). */
   answers: Record<string, number>;
+  /** When each body was first answered, in ms since the client started. */
+  firstSeenMs: Record<string, number>;
   /** Longest time without a healthy answer, in ms. */
   longestGapMs: number;
   errors: string[];
@@ -29,8 +31,9 @@ export interface LoadClient {
 export function startLoad(url: string, options: { keepAlive: boolean; intervalMs?: number; timeoutMs?: number }): LoadClient {
   const intervalMs = options.intervalMs ?? 10;
   const agent = new http.Agent({ keepAlive: options.keepAlive, maxSockets: 1 });
-  const report: LoadReport = { sent: 0, failed: 0, retried: 0, answers: {}, longestGapMs: 0, errors: [] };
-  let lastHealthy = performance.now();
+  const report: LoadReport = { sent: 0, failed: 0, retried: 0, answers: {}, firstSeenMs: {}, longestGapMs: 0, errors: [] };
+  const started = performance.now();
+  let lastHealthy = started;
   let running = true;
   const inFlight = new Set<Promise<void>>();
 
@@ -44,6 +47,7 @@ export function startLoad(url: string, options: { keepAlive: boolean; intervalMs
         const ok = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
         const key = ok ? body.trim() : `status ${response.statusCode}`;
         report.answers[key] = (report.answers[key] ?? 0) + 1;
+        report.firstSeenMs[key] ??= Math.round(performance.now() - started);
         if (ok) mark(); else fail(key);
         resolve();
       });
@@ -72,13 +76,13 @@ export function startLoad(url: string, options: { keepAlive: boolean; intervalMs
 
   const loop = (async () => {
     while (running) {
-      const started = performance.now();
+      const sentAt = performance.now();
       const request = one();
       inFlight.add(request);
       void request.finally(() => inFlight.delete(request));
       // Keep-alive: one request at a time on the connection, as a browser tab would.
       if (options.keepAlive) await request;
-      const wait = intervalMs - (performance.now() - started);
+      const wait = intervalMs - (performance.now() - sentAt);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
   })();

@@ -8,7 +8,7 @@ import * as docker from '../../../packages/docker/index.ts';
 import { hostCommands } from '../../../packages/docker/index.ts';
 import { inGroup, type Logger } from '../../../packages/log/index.ts';
 import { createHttpTransport, probeUrl } from '../../../packages/probe/index.ts';
-import type { RemoteHost } from '../../../packages/ssh/index.ts';
+import { type RemoteHost, type RemoteProcess, SshConnectError } from '../../../packages/ssh/index.ts';
 import type { DeployInputs } from './inputs.ts';
 import { acquireLock } from './lock.ts';
 import {
@@ -132,7 +132,6 @@ async function replaceDeploy(host: RemoteHost, inputs: DeployInputs, envFile: st
   const name = inputs.name;
   const previousName = `${name}.previous`;
   {
-
     const previous = await phase('replace', async () => {
       // A `.previous` container means an earlier deploy died before its gate passed: that container is the
       // last known-good one, and whatever runs under the name was never verified. Restore it as the target.
@@ -143,31 +142,38 @@ async function replaceDeploy(host: RemoteHost, inputs: DeployInputs, envFile: st
       }
       const found = await host.exec(docker.containerInfo(name));
       const [, image] = found.code === 0 ? found.stdout.trim().split('|') : [];
-      if (image) {
-        await host.run(docker.stop(name));
-        await host.run(docker.rename(name, previousName));
-      }
       return image ? { image } : undefined;
     });
     result.previousImage = previous?.image;
 
+    // Stop, start and the verdict are one remote unit: if this runner or the connection dies before the
+    // verdict, the host itself puts the previous container back (see hostCommands.guardedReplace).
+    const guard = await host.start(hostCommands.guardedReplace(name, previousName, docker.run(containerSpec(inputs, envFile))));
     try {
-      result.containerId = (await phase('start', () => host.run(docker.run(containerSpec(inputs, envFile))))).trim();
+      const started = await phase('start', () => Promise.race([guard.firstLine, host.lost]));
+      result.containerId = started.replace(/^started /, '').trim();
       await phase('health gate', () => Promise.race([requireHealthy(host, inputs, name, inputs.health.url, logger), host.lost]));
       await runPostDeploy(host, inputs, name, phase, logger);
     } catch (error) {
       result.error = describe(error);
       try {
-        await showDiagnostics(host, name, logger);
-        result.outcome = await phase('rollback', () => Promise.race([rollBack(host, inputs, previous, logger), host.lost]));
+        if (result.containerId) await showDiagnostics(host, name, logger);
+        result.outcome = await phase('rollback', () => Promise.race([rollBack(host, inputs, previous, guard, logger), host.lost]));
         if (result.outcome === 'rolled-back') result.servingContainer = name;
       } catch (rollbackError) {
-        result.outcome = previous && inputs.rollback ? 'rollback-failed' : 'failed';
-        result.error += `; then recovery could not run: ${describe(rollbackError)}`;
+        if (rollbackError instanceof SshConnectError) {
+          // The guarded unit on the host saw the channel close and restores the previous container itself.
+          result.outcome = 'failed';
+          result.error += previous ? `; the host puts ${previousName} (${previous.image}) back by itself` : '; the host removes the unverified container by itself';
+        } else {
+          result.outcome = previous && inputs.rollback ? 'rollback-failed' : 'failed';
+          result.error += `; then recovery could not run: ${describe(rollbackError)}`;
+        }
       }
       return;
     }
-
+    guard.end('commit\n');
+    await guard.exit;
     await host.exec(docker.remove(previousName));
     result.outcome = 'deployed';
     result.servingContainer = name;
@@ -276,6 +282,9 @@ export function containerSpec(inputs: DeployInputs, envFile: string): docker.Con
 async function requireHealthy(host: RemoteHost, inputs: DeployInputs, container: string, url: URL | undefined, logger: Logger): Promise<void> {
   const gate = inputs.health;
   if (url) {
+    // Probing goes through the connection: once it is lost, further attempts only keep the runner waiting.
+    const connection = new AbortController();
+    host.lost.catch(() => connection.abort());
     const result = await probeUrl(
       { url, method: 'GET', headers: {}, timeoutMs: gate.timeoutMs, followRedirects: true, insecure: false },
       { expectedStatus: gate.expectedStatus, bodyContains: gate.bodyContains, jsonFields: [] },
@@ -283,6 +292,7 @@ async function requireHealthy(host: RemoteHost, inputs: DeployInputs, container:
       {
         // Probed from the host's side of the one SSH connection: health-url is as the host sees it.
         transport: createHttpTransport((h, p) => host.forwardOut(h, p)),
+        signal: connection.signal,
         onAttempt: (record) => logger.info(`${url.href} attempt ${record.attempt}/${gate.attempts}: ${record.ok ? 'ok' : 'failed'}, ${record.detail}`),
       },
     );
@@ -313,21 +323,23 @@ async function showDiagnostics(host: RemoteHost, name: string, logger: Logger): 
 }
 
 async function rollBack(
-  host: RemoteHost, inputs: DeployInputs, previous: { image: string } | undefined, logger: Logger,
+  host: RemoteHost, inputs: DeployInputs, previous: { image: string } | undefined, guard: RemoteProcess, logger: Logger,
 ): Promise<DeployOutcome> {
   if (!previous) {
     logger.warning(`${host.name}: no previous container to roll back to; removing the failed one`);
-    await host.exec(docker.remove(inputs.name));
+    guard.end('restore\n');
+    await guard.exit;
     return 'failed';
   }
   if (!inputs.rollback) {
     logger.warning(`${host.name}: rollback is off; the failed container stays, and the previous one is kept stopped as ${inputs.name}.previous`);
+    guard.end('keep\n');
+    await guard.exit;
     return 'failed';
   }
   logger.info(`${host.name}: rolling back to ${previous.image}`);
-  await host.run(docker.remove(inputs.name));
-  await host.run(docker.rename(`${inputs.name}.previous`, inputs.name));
-  await host.run(docker.start(inputs.name));
+  guard.end('restore\n');
+  if ((await guard.exit) !== 0) throw new Error(`restoring ${inputs.name}.previous failed`);
   try {
     await requireHealthy(host, inputs, inputs.name, inputs.health.url, logger);
   } catch (error) {

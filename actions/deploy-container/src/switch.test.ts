@@ -39,6 +39,7 @@ class FakeDocker {
   answer(argv: readonly string[]): { code?: number; stdout?: string; stderr?: string } | undefined {
     const text = argv.join(' ');
     if (text === 'pwd') return { stdout: `${HOME}\n` };
+    if (argv[0] === 'flock') return { stdout: 'locked\n' };
     if (argv[0] === 'cat') return this.files.has(argv[1]!) ? { stdout: this.files.get(argv[1]!) } : { code: 1 };
     if (argv[0] === 'rm' || argv[0] === 'mkdir') return undefined;
     if (argv[0] === 'mv') { this.files.set(argv[3]!, this.files.get(argv[2]!)!); return undefined; }

@@ -1,0 +1,104 @@
+/**
+ * deploy-container with strategy replace under faults: the stop, the start and the verdict on the new
+ * container are one remote unit that restores the previous container by itself when the action's channel
+ * closes without a verdict. A broken build is deployed (it answers /version as "broken" but fails its gate,
+ * retried for seconds), and the deploy is interrupted at a random moment: within a few seconds the port
+ * must serve the previous, verified version again, never the broken one.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAction, type StepRun } from '../packages/runner/index.ts';
+import { buildAndPush, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
+import { credentialsAtRest, servesWithin } from './support/faults.ts';
+import { labEnv, type LabEnv } from './support/lab.ts';
+import { freePort } from './support/servers.ts';
+
+const ACTION = 'actions/deploy-container';
+const NAME = `gp-replace-faults-${process.pid}`;
+// A replace deploy of the fixture takes about 1.5 s to reach its gate here; allow many times that.
+const DEPLOY_TIMEOUT_MS = 60_000;
+const TRIALS = 10;
+const SERVE_WITHIN_MS = 5000;
+let lab: LabEnv;
+let port: number;
+let sshd: ExtraSshd;
+const images: Record<string, string> = {};
+
+const deploy = async (overrides: Record<string, string> = {}, timeoutMs = DEPLOY_TIMEOUT_MS): Promise<StepRun> => (await runAction(ACTION, {
+  inputs: {
+    host: lab.LAB_SSH_HOST!, port: String(sshd.port), username: lab.LAB_SSH_USER!,
+    'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'), 'host-key': sshd.knownHosts,
+    image: images.good!, name: NAME, ports: `127.0.0.1:${port}:80`, 'docker-args': '--init',
+    'registry-username': lab.LAB_REGISTRY_USER!, 'registry-password': lab.LAB_REGISTRY_PASSWORD!,
+    'health-url': `http://127.0.0.1:${port}/health/`, 'health-interval': '300ms', 'health-attempts': '10',
+    ...overrides,
+  },
+  env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: 'replace-faults' }, timeoutMs,
+})).main;
+const errorsOf = (step: StepRun) => step.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n');
+const goodAgain = () => servesWithin(`http://127.0.0.1:${port}/version`, SERVE_WITHIN_MS, (body) => body === 'good');
+
+beforeAll(async () => {
+  lab = labEnv();
+  port = await freePort();
+  sshd = await startExtraSshd(lab, await freePort());
+  [images.good, images.broken] = await Promise.all([
+    buildAndPush(lab, `good-r${process.pid}`, { VERSION: 'good' }),
+    buildAndPush(lab, `broken-r${process.pid}`, { VERSION: 'broken', HEALTH: 'missing' }),
+  ]);
+  const first = await deploy();
+  expect(errorsOf(first)).toBe('');
+}, 300_000);
+
+afterAll(async () => {
+  await sshd?.stop();
+  await dockerMaybe('container', 'rm', '--force', NAME, `${NAME}.previous`);
+});
+
+describe('deploy-container strategy replace under faults', () => {
+  // The broken build keeps failing its gate for about 12 s, so a fault lands while it runs unverified.
+  const broken = { image: '', 'health-attempts': '40' };
+  const window = 4000;
+
+  /** Returns how long after the fault's end the previous version served again. */
+  async function afterFault(what: string): Promise<number> {
+    const served = await goodAgain();
+    expect(served.body, `${what}: the previous version did not serve again within ${SERVE_WITHIN_MS} ms`).toBe('good');
+    return served.afterMs;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(credentialsAtRest(lab), what).toEqual([]);
+  }
+
+  it(`sshd's session processes killed at a random moment (${TRIALS} trials): the host restores the previous version`, async () => {
+    const restoredAfter: number[] = [];
+    for (let trial = 0; trial < TRIALS; trial += 1) {
+      const killAt = 200 + Math.round(Math.random() * window);
+      const began = performance.now();
+      const running = deploy({ ...broken, image: images.broken! });
+      await new Promise((resolve) => setTimeout(resolve, killAt));
+      await sshd.killSessions();
+      const step = await running;
+      // The action notices the lost connection at once and says the host restores by itself.
+      expect(performance.now() - began - killAt, `trial ${trial}`).toBeLessThan(5000);
+      expect(errorsOf(step), `trial ${trial}`).toMatch(/was lost|could not connect|connection .*closed/);
+      expect(step.exitCode, `trial ${trial}`).toBe(1);
+      restoredAfter.push(await afterFault(`trial ${trial}, sessions killed at ${killAt} ms`));
+    }
+    const next = await deploy({ 'lock-timeout': '2s' });
+    expect(errorsOf(next)).toBe('');
+    console.log(`[replace faults] sshd sessions killed: the previous version served again ${restoredAfter.join(', ')} ms after the action ended`);
+  }, TRIALS * 3 * DEPLOY_TIMEOUT_MS);
+
+  it(`the action SIGKILLed at a random moment (${TRIALS} trials): the host restores the previous version`, async () => {
+    const restoredAfter: number[] = [];
+    for (let trial = 0; trial < TRIALS; trial += 1) {
+      const killAt = 300 + Math.round(Math.random() * window);
+      const step = await deploy({ ...broken, image: images.broken! }, killAt);
+      restoredAfter.push(await afterFault(`trial ${trial}, SIGKILL at ${killAt} ms (${step.signal ?? `exit ${step.exitCode}`})`));
+    }
+    console.log(`[replace faults] action SIGKILLed: the previous version served again ${restoredAfter.join(', ')} ms after the kill`);
+    const next = await deploy({ 'lock-timeout': '2s' });
+    expect(errorsOf(next)).toBe('');
+    expect((await dockerMaybe('container', 'inspect', `${NAME}.previous`)).code).not.toBe(0);
+  }, TRIALS * 3 * DEPLOY_TIMEOUT_MS);
+});
