@@ -15,7 +15,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { runAction } from '../packages/runner/index.ts';
 import { median } from '../packages/stats/index.ts';
-import { buildAndPush, dockerMaybe, startExtraSshd } from '../test/support/docker.ts';
+import { buildFixtureVersions, dockerMaybe, startExtraSshd } from '../test/support/docker.ts';
 import { servesWithin } from '../test/support/faults.ts';
 import { labEnv } from '../test/support/lab.ts';
 import { startLoad, type LoadReport } from '../test/support/load.ts';
@@ -32,11 +32,7 @@ const lab = labEnv();
 const sshd = await startExtraSshd(lab, await freePort());
 const ports: Record<Strategy, number> = { replace: await freePort(), switch: await freePort() };
 const names: Record<Strategy, string> = { replace: 'gp-bench-replace', switch: 'gp-bench-switch' };
-const [v1, v2, broken] = await Promise.all([
-  buildAndPush(lab, 'downtime-v1', { VERSION: 'v1' }),
-  buildAndPush(lab, 'downtime-v2', { VERSION: 'v2' }),
-  buildAndPush(lab, 'downtime-broken', { VERSION: 'broken', HEALTH: 'missing' }),
-]);
+const { v1, v2, broken } = await buildFixtureVersions(lab, 'downtime');
 
 async function deploy(strategy: Strategy, image: string): Promise<number | null> {
   const port = ports[strategy];
@@ -58,7 +54,7 @@ interface Sample { failed: number; failedKept: number; retriedKept: number; gapM
 /** One deploy with both clients running; the window runs on until the port serves `settle` again after a fault. */
 async function measure(strategy: Strategy, kind: Case): Promise<Sample> {
   const url = `http://127.0.0.1:${ports[strategy]}/version`;
-  const target = { upgrade: v2!, broken: broken!, fault: v1! }[kind];
+  const target = { upgrade: v2, broken: broken, fault: v1 }[kind];
   const fresh = startLoad(url, { keepAlive: false, intervalMs: 10 });
   const kept = startLoad(url, { keepAlive: true, intervalMs: 10 });
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -89,12 +85,12 @@ const samples: Record<Strategy, Record<Case, Sample[]>> = {
   replace: { upgrade: [], broken: [], fault: [] }, switch: { upgrade: [], broken: [], fault: [] },
 };
 try {
-  for (const strategy of STRATEGIES) await deploy(strategy, v1!);
+  for (const strategy of STRATEGIES) await deploy(strategy, v1);
   for (let round = 1; round <= ROUNDS; round += 1) {
     for (const strategy of STRATEGIES) {
       // Each round starts from v1 serving: upgrade to v2, break it, then back to v1 under a fault.
       for (const kind of CASES) samples[strategy][kind].push(await measure(strategy, kind));
-      if ((await deploy(strategy, v1!)) !== 0) await deploy(strategy, v1!);
+      if ((await deploy(strategy, v1)) !== 0) await deploy(strategy, v1);
     }
     console.log(`round ${round}/${ROUNDS} done`);
   }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
-import { buildAndPush, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
+import { buildFixtureVersions, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { freePort } from './support/servers.ts';
 
@@ -52,12 +52,7 @@ beforeAll(async () => {
   lab = labEnv();
   port = await freePort();
   rmSync('/tmp/gp-canary-env', { force: true });
-  const tag = `${process.pid}`;
-  [images.v1, images.v2, images.broken] = await Promise.all([
-    buildAndPush(lab, `v1-${tag}`, { VERSION: 'v1' }),
-    buildAndPush(lab, `v2-${tag}`, { VERSION: 'v2' }),
-    buildAndPush(lab, `broken-${tag}`, { VERSION: 'broken', HEALTH: 'missing' }),
-  ]);
+  Object.assign(images, await buildFixtureVersions(lab, `${process.pid}`));
 }, 300_000);
 
 afterAll(async () => {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
-import { buildAndPush, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
+import { buildFixtureVersions, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { credentialsAtRest, servesWithin } from './support/faults.ts';
 import { startLoad, type LoadReport } from './support/load.ts';
@@ -14,6 +14,7 @@ import { freePort } from './support/servers.ts';
 
 const ACTION = 'actions/deploy-container';
 const NAME = `gp-switch-${process.pid}`;
+const EXTRA_NETWORK = `gp-switch-extra-${process.pid}`;
 // A switch deploy of the fixture takes about 3 s here; a deploy the test lets finish may take 20 times that.
 const DEPLOY_TIMEOUT_MS = 60_000;
 let lab: LabEnv;
@@ -55,19 +56,14 @@ beforeAll(async () => {
   lab = labEnv();
   port = await freePort();
   sshd = await startExtraSshd(lab, await freePort());
-  const tag = `s${process.pid}`;
-  [images.v1, images.v2, images.broken] = await Promise.all([
-    buildAndPush(lab, `v1-${tag}`, { VERSION: 'v1' }),
-    buildAndPush(lab, `v2-${tag}`, { VERSION: 'v2' }),
-    buildAndPush(lab, `broken-${tag}`, { VERSION: 'broken', HEALTH: 'missing' }),
-  ]);
+  Object.assign(images, await buildFixtureVersions(lab, `s${process.pid}`));
 }, 300_000);
 
 afterAll(async () => {
   await sshd?.stop();
   const names = (await dockerMaybe('container', 'ls', '--all', '--quiet', '--filter', `label=golden.deploy.service=${NAME}`)).stdout.trim().split('\n').filter(Boolean);
   if (names.length > 0) await dockerMaybe('container', 'rm', '--force', ...names);
-  await dockerMaybe('network', 'rm', `${NAME}-net`);
+  await dockerMaybe('network', 'rm', `${NAME}-net`, EXTRA_NETWORK);
 });
 
 describe('deploy-container strategy switch', () => {
@@ -127,6 +123,15 @@ describe('deploy-container strategy switch', () => {
     const waited = /waiting up to/.test(a.stdout) ? a : b;
     expect(await version()).toBe(waited === a ? 'v1\n' : 'v2\n');
   }, 2 * DEPLOY_TIMEOUT_MS);
+
+  it('also joins the network input, beside the service network', async () => {
+    await docker('network', 'create', '--label', 'golden-lab', EXTRA_NETWORK);
+    const step = await deploy({ image: images.v2!, network: EXTRA_NETWORK });
+    expect(errorsOf(step)).toBe('');
+    const networks = await docker('container', 'inspect', '--format', '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}', step.outputs['serving-container']!);
+    expect(networks.trim().split(' ').sort()).toEqual([`${NAME}-net`, EXTRA_NETWORK].sort());
+    expect(await version()).toBe('v2\n');
+  }, DEPLOY_TIMEOUT_MS);
 
   it('never shows or leaves a secret: the registry password in no log or output, and on no file of the host', async () => {
     const step = await deploy({ image: images.v1! });

@@ -23,13 +23,8 @@ export interface ContainerSpec {
   extraArgs: string[];
 }
 
-/** `docker --config DIR`, so registry credentials live in a per-deploy folder and never in ~/.docker. */
-const docker = (config?: string): Argv => (config ? ['docker', '--config', config] : ['docker']);
-
-export const login = (registry: string, username: string, config: string): Argv =>
-  [...docker(config), 'login', '--username', username, '--password-stdin', registry];
-export const logout = (registry: string, config: string): Argv => [...docker(config), 'logout', registry];
-export const pull = (image: string, config?: string): Argv => [...docker(config), 'pull', '--quiet', image];
+/** A pull that needs no login; with credentials, hostCommands.loginAndPull pulls in one unit. */
+export const pull = (image: string): Argv => ['docker', 'pull', '--quiet', image];
 
 export const imageDigest = (image: string): Argv =>
   ['docker', 'image', 'inspect', '--format', '{{if .RepoDigests}}{{index .RepoDigests 0}}{{end}}', image];

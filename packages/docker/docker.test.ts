@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { shellJoin } from '../ssh/quote.ts';
 import * as docker from './commands.ts';
+import * as hostCommands from './host.ts';
+import { nginxWorkerPids, renderProxyConfig, servingUpstream } from './proxy.ts';
 import { parseEnvLines, renderEnvFile } from './envfile.ts';
 import { parseImageRef } from './image.ts';
 
@@ -16,9 +18,30 @@ describe('docker command catalogue', () => {
       '--env-file /home/deploy/.golden-deploy/env/backend.env --publish 127.0.0.1:8000:8000 --volume /srv/static:/app/static ' +
       '--label tier=web --network app-net --memory=512m reg.example:5000/app:dev-abc gunicorn app.wsgi');
   });
-  it('keeps registry credentials out of argv and out of ~/.docker', () => {
-    expect(text(docker.login('reg.example:5000', 'ci', '/tmp/gd.x'))).toBe('docker --config /tmp/gd.x login --username ci --password-stdin reg.example:5000');
-    expect(text(docker.pull('reg.example:5000/app:1', '/tmp/gd.x'))).toBe('docker --config /tmp/gd.x pull --quiet reg.example:5000/app:1');
+  it('keeps registry credentials out of argv and out of ~/.docker: login and pull in one unit, data as arguments', () => {
+    const unit = hostCommands.loginAndPull('reg.example:5000', "ci'user", 'reg.example:5000/app:1');
+    expect(unit.slice(3)).toEqual(['login-and-pull', "ci'user", 'reg.example:5000', 'reg.example:5000/app:1']);
+    expect(unit[2]).toContain('docker --config "$dir" login --username "$1" --password-stdin "$2"');
+    expect(unit[2]).not.toMatch(/reg\.example|ci'user/);
+    expect(text(docker.pull('reg.example:5000/app:1'))).toBe('docker pull --quiet reg.example:5000/app:1');
+  });
+  it('builds the guarded replace and the proxy switch as fixed scripts with their data as arguments', () => {
+    const replace = hostCommands.guardedReplace('web', 'web.previous', docker.run({ name: 'web', image: 'app:2', ports: [], volumes: [], labels: [], restart: 'no', command: [], extraArgs: [] }));
+    expect(replace.slice(3, 6)).toEqual(['guarded-replace', 'web', 'web.previous']);
+    expect(replace[2]).not.toContain('app:2');
+    expect(text(hostCommands.switchConfig('/p/nginx.conf.next', '/p/nginx.conf', 'web-proxy')))
+      .toBe(`sh -c 'mv -f "$1" "$2" && exec docker container kill --signal HUP "$3" >/dev/null' switch-config /p/nginx.conf.next /p/nginx.conf web-proxy`);
+  });
+  it('renders a proxy config that names its upstream on the first line, and finds draining workers by pid', () => {
+    const config = renderProxyConfig({ upstream: 'r20261130t101010-ab12', ports: [8000, 9000], token: 'tok', drainSeconds: 30 });
+    expect(servingUpstream(config)).toBe('r20261130t101010-ab12');
+    expect(config).toContain('listen 8000;');
+    expect(config).toContain('proxy_pass http://$golden_upstream:9000;');
+    expect(config).toContain('location = /.golden-proxy/tok {');
+    expect(config).toContain('worker_shutdown_timeout 30s;');
+    expect(servingUpstream('worker_processes 1;\n')).toBeUndefined();
+    expect(nginxWorkerPids('UID PID PPID C STIME TTY TIME CMD\nroot 10 1 0 x ? 0 nginx: master process\nnobody 11 10 0 x ? 0 nginx: worker process\nnobody 9 10 0 x ? 0 nginx: worker process is shutting down\n'))
+      .toEqual(['11', '9']);
   });
   it('passes a post-deploy command to the container shell as one word', () => {
     expect(text(docker.execInContainer('backend', 'python manage.py collectstatic --noinput')))

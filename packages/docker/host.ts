@@ -12,6 +12,14 @@ export const removeFile = (path: string): Argv => ['rm', '-f', path];
 /** rename(2): readers see the old file or the new one, never a half-written one. */
 export const replaceFile = (from: string, to: string): Argv => ['mv', '-f', from, to];
 
+/**
+ * Takes the flock on `lockPath` (waiting up to `seconds`, exiting `conflictCode` if it cannot) and holds it
+ * for as long as stdin stays open: closing stdin, the runner dying or the connection dropping all end `cat`,
+ * and the kernel releases the lock, so it can never go stale. Prints `locked` once held.
+ */
+export const holdLock = (lockPath: string, seconds: number, conflictCode: number): Argv =>
+  ['flock', '--wait', String(seconds), '--conflict-exit-code', String(conflictCode), lockPath, 'sh', '-c', 'echo locked; exec cat >/dev/null'];
+
 /** Appends one line to a file; the line is data, given as an argument. */
 export const appendLine = (path: string, line: string): Argv => ['sh', '-c', 'printf "%s\\n" "$2" >> "$1"', 'append', path, line];
 

@@ -39,6 +39,16 @@ export async function buildAndPush(lab: LabEnv, tag: string, buildArgs: Record<s
   }
 }
 
+/** The fixture app as v1, v2 and a broken build (its /health/ is missing), pushed under `<name>-<suffix>` tags. */
+export async function buildFixtureVersions(lab: LabEnv, suffix: string): Promise<{ v1: string; v2: string; broken: string }> {
+  const [v1, v2, broken] = await Promise.all([
+    buildAndPush(lab, `v1-${suffix}`, { VERSION: 'v1' }),
+    buildAndPush(lab, `v2-${suffix}`, { VERSION: 'v2' }),
+    buildAndPush(lab, `broken-${suffix}`, { VERSION: 'broken', HEALTH: 'missing' }),
+  ]);
+  return { v1, v2, broken };
+}
+
 /** A second sshd for the deploy host on another port (a second "host"), started and stopped by the test. */
 export interface ExtraSshd {
   port: number;

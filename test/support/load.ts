@@ -30,7 +30,8 @@ export interface LoadClient {
 
 export function startLoad(url: string, options: { keepAlive: boolean; intervalMs?: number; timeoutMs?: number }): LoadClient {
   const intervalMs = options.intervalMs ?? 10;
-  const agent = new http.Agent({ keepAlive: options.keepAlive, maxSockets: 1 });
+  // New connections: no agent, so a request that hangs never holds back the next one.
+  const agent = options.keepAlive ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : false;
   const report: LoadReport = { sent: 0, failed: 0, retried: 0, answers: {}, firstSeenMs: {}, longestGapMs: 0, errors: [] };
   const started = performance.now();
   let lastHealthy = started;
@@ -94,7 +95,7 @@ export function startLoad(url: string, options: { keepAlive: boolean; intervalMs
       await Promise.all(inFlight);
       const now = performance.now();
       report.longestGapMs = Math.round(Math.max(report.longestGapMs, now - lastHealthy));
-      agent.destroy();
+      if (agent) agent.destroy();
       return report;
     },
   };

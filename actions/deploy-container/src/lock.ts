@@ -1,3 +1,4 @@
+import { hostCommands } from '../../../packages/docker/index.ts';
 import type { Logger } from '../../../packages/log/index.ts';
 import type { RemoteHost } from '../../../packages/ssh/index.ts';
 
@@ -13,9 +14,6 @@ export class LockTimeoutError extends Error {
 }
 
 const CONFLICT = 75;
-// Holds the lock for as long as its stdin stays open. Closing stdin, the runner dying or the SSH
-// connection dropping all end `cat`, and the kernel releases the flock: a lock can never go stale.
-const HOLD = ['sh', '-c', 'echo locked; exec cat >/dev/null'];
 
 /**
  * Takes the per-container deploy lock on the host with flock(1), waiting up to `timeoutMs`.
@@ -26,12 +24,12 @@ export async function acquireLock(
 ): Promise<HeldLock> {
   const ownerPath = `${lockPath}.owner`;
   const seconds = Math.max(0, Math.ceil(timeoutMs / 1000));
-  const holder = await host.start(['flock', '--wait', String(seconds), '--conflict-exit-code', String(CONFLICT), lockPath, ...HOLD]);
+  const holder = await host.start(hostCommands.holdLock(lockPath, seconds, CONFLICT));
   const locked = holder.firstLine.then((line) => line === 'locked', () => false);
   const quick = await Promise.race([locked, new Promise<'pending'>((resolve) => setTimeout(resolve, 250, 'pending'))]);
   let heldBy = 'another deploy';
   if (quick === 'pending') {
-    heldBy = (await host.exec(['cat', ownerPath])).stdout.trim() || heldBy;
+    heldBy = (await host.exec(hostCommands.readFile(ownerPath))).stdout.trim() || heldBy;
     logger.info(`${host.name}: waiting up to ${seconds} s for the deploy lock, held by ${heldBy}`);
   }
   if (!(await locked)) {
@@ -46,7 +44,7 @@ export async function acquireLock(
   await host.writeFile(ownerPath, `${owner}\n`, 0o600);
   return {
     async release() {
-      await host.exec(['rm', '-f', ownerPath]).catch(() => undefined);
+      await host.exec(hostCommands.removeFile(ownerPath)).catch(() => undefined);
       holder.end();
       await holder.exit;
     },
