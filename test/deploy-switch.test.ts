@@ -124,6 +124,14 @@ describe('deploy-container strategy switch', () => {
     expect(await version()).toBe(waited === a ? 'v1\n' : 'v2\n');
   }, 2 * DEPLOY_TIMEOUT_MS);
 
+  it('gates on the image HEALTHCHECK with health-container, before any traffic moves', async () => {
+    const step = await deploy({ image: images.v1!, 'health-url': '', 'health-container': 'true', 'health-interval': '1s', 'health-attempts': '15' });
+    expect(errorsOf(step)).toBe('');
+    expect(step.stdout).toMatch(new RegExp(`container ${step.outputs['serving-container']} attempt \\d+/15: running, health healthy`));
+    expect(step.stdout.indexOf('health healthy')).toBeLessThan(step.stdout.indexOf('the proxy routes to'));
+    expect(await version()).toBe('v1\n');
+  }, DEPLOY_TIMEOUT_MS);
+
   it('also joins the network input, beside the service network', async () => {
     await docker('network', 'create', '--label', 'golden-lab', EXTRA_NETWORK);
     const step = await deploy({ image: images.v2!, network: EXTRA_NETWORK });
