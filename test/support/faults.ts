@@ -1,5 +1,5 @@
 /** What users and the host are left with after a fault: checked from outside, as a person would. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { LabEnv } from './lab.ts';
 
@@ -24,8 +24,9 @@ export async function servesWithin(url: string, withinMs: number, accept: (body:
 export function credentialsAtRest(lab: LabEnv): string[] {
   const home = execFileSync('getent', ['passwd', lab.LAB_SSH_USER!], { encoding: 'utf8' }).split(':')[5]!;
   const needles = [lab.LAB_REGISTRY_PASSWORD!, Buffer.from(`${lab.LAB_REGISTRY_USER}:${lab.LAB_REGISTRY_PASSWORD}`).toString('base64')];
-  const files = execFileSync('find', ['/tmp', '/var/tmp', home, '-xdev', '-user', lab.LAB_SSH_USER!, '-type', 'f', '-size', '-2M'],
-    { encoding: 'utf8' }).split('\n').filter(Boolean);
+  // find exits 1 when a file vanishes while it walks (docker and runc churn in /tmp); what it listed stands.
+  const files = spawnSync('find', ['/tmp', '/var/tmp', home, '-xdev', '-user', lab.LAB_SSH_USER!, '-type', 'f', '-size', '-2M'],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout.split('\n').filter(Boolean);
   return files.filter((file) => {
     try { const text = readFileSync(file, 'utf8'); return needles.some((needle) => text.includes(needle)); } catch { return false; }
   });
