@@ -111,6 +111,17 @@ describe('deploy-container lifecycle', () => {
     expect(await runningImage()).toBe(images.v2);
   });
 
+  it('starts the previous container again when the new one cannot even start', async () => {
+    const step = await deploy({ image: images.v1!, 'docker-args': '--init\n--cpus=100000' });
+    expect(step.exitCode).toBe(1);
+    expect(step.outputs['rolled-back']).toBe('true');
+    expect(errorsOf(step)).toMatch(/rolled back to \S+: the new container did not start: .*cpus/i);
+    expect(errorsOf(step)).not.toContain('sh -c');
+    expect(await runningImage()).toBe(images.v2);
+    expect(await serving()).toBe('ok v2\n');
+    expect((await dockerMaybe('container', 'inspect', `${NAME}.previous`)).code).not.toBe(0);
+  });
+
   it('gates on the image HEALTHCHECK with health-container', async () => {
     const step = await deploy({ image: images.v1!, 'health-url': '', 'health-container': 'true', 'health-interval': '1s', 'health-attempts': '15' });
     expect(errorsOf(step)).toBe('');

@@ -89,6 +89,10 @@ export const takeOverPorts = (holder: string, startProxy: Argv): Argv => ['sh', 
  * detached, the worker outlives even a kill of the session's whole process tree. The unit's own shell only
  * relays: `started <id>` once the new container runs, then the worker's exit code.
  */
+/** guardedReplace's exit codes besides 0: the old container could not be stopped; the new one did not start (the old one is back). */
+export const GUARD_STOP_FAILED = 3;
+export const GUARD_START_FAILED = 4;
+
 export const guardedReplace = (name: string, previous: string, startNew: Argv): Argv => ['sh', '-c', [
   'name=$1; previous=$2; shift 2',
   'state=$(mktemp -d)',
@@ -101,10 +105,10 @@ export const guardedReplace = (name: string, previous: string, startNew: Argv): 
   '  finish() { echo "$1" > "$state/code.new" && mv "$state/code.new" "$state/code"; exit "$1"; }',
   '  had_previous=',
   '  if docker container inspect "$name" >/dev/null 2>&1; then',
-  '    docker container stop --time 10 "$name" >/dev/null && docker container rename "$name" "$previous" || finish 3',
+  `    docker container stop --time 10 "$name" >/dev/null && docker container rename "$name" "$previous" || finish ${GUARD_STOP_FAILED}`,
   '    had_previous=1',
   '  fi',
-  '  if ! id=$("$@" </dev/null); then restore; finish 4; fi',
+  `  if ! id=$("$@" </dev/null); then restore; finish ${GUARD_START_FAILED}; fi`,
   '  echo "$id" > "$state/started"',
   '  verdict=; read -r verdict || true',
   '  case "$verdict" in commit|keep) finish 0 ;; esac',

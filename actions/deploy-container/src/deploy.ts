@@ -8,11 +8,11 @@ import * as docker from '../../../packages/docker/index.ts';
 import { hostCommands } from '../../../packages/docker/index.ts';
 import { inGroup, type Logger } from '../../../packages/log/index.ts';
 import { createHttpTransport, probeUrl } from '../../../packages/probe/index.ts';
-import { type RemoteHost, type RemoteProcess, SshConnectError } from '../../../packages/ssh/index.ts';
+import { RemoteError, type RemoteHost, type RemoteProcess, SshConnectError } from '../../../packages/ssh/index.ts';
 import type { DeployInputs } from './inputs.ts';
 import { acquireLock } from './lock.ts';
 import {
-  aliasOf, directHealthUrl, newContainerSpec, newRelease, parseServiceContainers, proxyWorkers, recoverService, switchProxy,
+  aliasOf, directHealthUrl, newContainerSpec, newRelease, parseServiceContainers, proxyWorkers, recoverService, STOP_SECONDS, switchProxy,
   verifyThroughProxy, waitForDrain,
 } from './switch.ts';
 
@@ -131,53 +131,55 @@ type Phase = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 async function replaceDeploy(host: RemoteHost, inputs: DeployInputs, envFile: string, result: HostResult, phase: Phase, logger: Logger): Promise<void> {
   const name = inputs.name;
   const previousName = `${name}.previous`;
-  {
-    const previous = await phase('replace', async () => {
-      // A `.previous` container means an earlier deploy died before its gate passed: that container is the
-      // last known-good one, and whatever runs under the name was never verified. Restore it as the target.
-      if ((await host.exec(docker.containerInfo(previousName))).code === 0) {
-        logger.warning(`${host.name}: ${previousName} was left by a deploy that did not finish; restoring it as the rollback target`);
-        await host.exec(docker.remove(name));
-        await host.run(docker.rename(previousName, name));
-      }
-      const found = await host.exec(docker.containerInfo(name));
-      const [, image] = found.code === 0 ? found.stdout.trim().split('|') : [];
-      return image ? { image } : undefined;
-    });
-    result.previousImage = previous?.image;
-
-    // Stop, start and the verdict are one remote unit: if this runner or the connection dies before the
-    // verdict, the host itself puts the previous container back (see hostCommands.guardedReplace).
-    const guard = await host.start(hostCommands.guardedReplace(name, previousName, docker.run(containerSpec(inputs, envFile))));
-    try {
-      const started = await phase('start', () => Promise.race([guard.firstLine, host.lost]));
-      result.containerId = started.replace(/^started /, '').trim();
-      await phase('health gate', () => Promise.race([requireHealthy(host, inputs, name, inputs.health.url, logger), host.lost]));
-      await runPostDeploy(host, inputs, name, phase, logger);
-    } catch (error) {
-      result.error = describe(error);
-      try {
-        if (result.containerId) await showDiagnostics(host, name, logger);
-        result.outcome = await phase('rollback', () => Promise.race([rollBack(host, inputs, previous, guard, logger), host.lost]));
-        if (result.outcome === 'rolled-back') result.servingContainer = name;
-      } catch (rollbackError) {
-        if (rollbackError instanceof SshConnectError) {
-          // The guarded unit on the host saw the channel close and restores the previous container itself.
-          result.outcome = 'failed';
-          result.error += previous ? `; the host puts ${previousName} (${previous.image}) back by itself` : '; the host removes the unverified container by itself';
-        } else {
-          result.outcome = previous && inputs.rollback ? 'rollback-failed' : 'failed';
-          result.error += `; then recovery could not run: ${describe(rollbackError)}`;
-        }
-      }
-      return;
+  const previous = await phase('replace', async () => {
+    // A `.previous` container means an earlier deploy died before its gate passed: that container is the
+    // last known-good one, and whatever runs under the name was never verified. Restore it as the target.
+    if ((await host.exec(docker.containerInfo(previousName))).code === 0) {
+      logger.warning(`${host.name}: ${previousName} was left by a deploy that did not finish; restoring it as the rollback target`);
+      await host.exec(docker.remove(name));
+      await host.run(docker.rename(previousName, name));
     }
-    guard.end('commit\n');
-    await guard.exit;
-    await host.exec(docker.remove(previousName));
-    result.outcome = 'deployed';
-    result.servingContainer = name;
+    const found = await host.exec(docker.containerInfo(name));
+    const [, image] = found.code === 0 ? found.stdout.trim().split('|') : [];
+    return image ? { image } : undefined;
+  });
+  result.previousImage = previous?.image;
+
+  // Stop, start and the verdict are one remote unit: if this runner or the connection dies before the
+  // verdict, the host itself puts the previous container back (see hostCommands.guardedReplace).
+  const guard = await host.start(hostCommands.guardedReplace(name, previousName, docker.run(containerSpec(inputs, envFile))));
+  try {
+    const started = await phase('start', () => Promise.race([guard.firstLine, host.lost]).catch((error: unknown) => {
+      if (!(error instanceof RemoteError)) throw error;
+      const why = error.stderr.replace(/\nended before printing a line$/, '').trim().split('\n').slice(-3).join(' | ');
+      throw new DeployFailure(`${error.code === hostCommands.GUARD_STOP_FAILED ? 'the running container could not be stopped' : 'the new container did not start'}: ${why}`);
+    }));
+    result.containerId = started.replace(/^started /, '').trim();
+    await phase('health gate', () => Promise.race([requireHealthy(host, inputs, name, inputs.health.url, logger), host.lost]));
+    await runPostDeploy(host, inputs, name, phase, logger);
+  } catch (error) {
+    result.error = describe(error);
+    try {
+      if (result.containerId) await showDiagnostics(host, name, logger);
+      result.outcome = await phase('rollback', () => Promise.race([rollBack(host, inputs, previous, guard, logger), host.lost]));
+      if (result.outcome === 'rolled-back') result.servingContainer = name;
+    } catch (rollbackError) {
+      if (rollbackError instanceof SshConnectError) {
+        // The guarded unit on the host saw the channel close and restores the previous container itself.
+        result.outcome = 'failed';
+        result.error += previous ? `; the host puts ${previousName} (${previous.image}) back by itself` : '; the host removes the unverified container by itself';
+      } else {
+        result.outcome = previous && inputs.rollback ? 'rollback-failed' : 'failed';
+        result.error += `; then recovery could not run: ${describe(rollbackError)}`;
+      }
+    }
+    return;
   }
+  guard.end('commit\n');
+  await guard.exit;
+  await host.exec(docker.remove(previousName));
+  result.outcome = 'deployed';
+  result.servingContainer = name;
 }
 
 /** Strategy switch (see switch.ts): the old version serves until the new one is verified, and after a failure. */
@@ -249,8 +251,6 @@ async function switchDeploy(
     if (stale.length > 0) await host.exec(docker.removeContainers(stale));
   });
 }
-
-const STOP_SECONDS = 10;
 
 async function runPostDeploy(host: RemoteHost, inputs: DeployInputs, container: string, phase: Phase, logger: Logger): Promise<void> {
   for (const [index, command] of inputs.postDeploy.entries()) {
@@ -339,7 +339,9 @@ async function rollBack(
   }
   logger.info(`${host.name}: rolling back to ${previous.image}`);
   guard.end('restore\n');
-  if ((await guard.exit) !== 0) throw new Error(`restoring ${inputs.name}.previous failed`);
+  // A new container that never started was already undone by the unit itself.
+  const code = await guard.exit;
+  if (code !== 0 && code !== hostCommands.GUARD_START_FAILED) throw new Error(`restoring ${inputs.name}.previous failed (exit ${code})`);
   try {
     await requireHealthy(host, inputs, inputs.name, inputs.health.url, logger);
   } catch (error) {

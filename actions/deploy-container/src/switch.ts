@@ -36,7 +36,8 @@ const PROXY_MOUNT = '/golden';
 /** How long the proxy has to show a switched config, and an old version to stop after its drain. */
 const VERIFY_ATTEMPTS = 20;
 const VERIFY_INTERVAL_MS = 250;
-const STOP_SECONDS = 10;
+/** How long a stopped version gets to finish before docker kills it. */
+export const STOP_SECONDS = 10;
 
 export interface ServiceContainer {
   name: string;
