@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
 import { buildFixtureVersions, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
-import { credentialsAtRest, servesWithin } from './support/faults.ts';
+import { credentialsAtRest, servesWithin, sessionStarted } from './support/faults.ts';
 import { startLoad, type LoadReport } from './support/load.ts';
 import { freePort } from './support/servers.ts';
 
@@ -174,14 +174,16 @@ describe('deploy-container strategy switch under faults', () => {
   it(`sshd's session processes killed at a random moment (${TRIALS} trials): something verified serves, and the next deploy recovers`, async () => {
     const gaps: number[] = [];
     for (let trial = 0; trial < TRIALS; trial += 1) {
-      const killAt = Math.round(Math.random() * deployMs);
+      const killAt = Math.round(Math.random() * deployMs * 0.8);
       const { result: step, fresh } = await underLoad(async () => {
+        const logins = sshd.logins();
         const running = deploy({ image: trial % 2 === 0 ? images.v1! : images.v2! });
+        await sessionStarted(sshd.logins, logins);
         await new Promise((resolve) => setTimeout(resolve, killAt));
         await sshd.killSessions();
         return running;
       });
-      await afterFault(`trial ${trial}, killed at ${killAt} ms`);
+      await afterFault(`trial ${trial}, killed ${killAt} ms after login`);
       gaps.push(fresh.longestGapMs);
       expect(fresh.failed, `trial ${trial} (sessions killed at ${killAt} ms, exit ${step.exitCode}): ${fresh.errors.join(', ')}`).toBe(0);
     }

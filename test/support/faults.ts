@@ -31,3 +31,15 @@ export function credentialsAtRest(lab: LabEnv): string[] {
     try { const text = readFileSync(file, 'utf8'); return needles.some((needle) => text.includes(needle)); } catch { return false; }
   });
 }
+
+/**
+ * Resolves once `logins()` exceeds `before`: the action's SSH session exists, so a fault injected from
+ * now on hits it. Random kill moments are measured from here, not from the spawn, whose cost varies with load.
+ */
+export async function sessionStarted(logins: () => number, before: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (logins() <= before) {
+    if (performance.now() > deadline) throw new Error(`no SSH login within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
