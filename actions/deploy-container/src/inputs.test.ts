@@ -44,6 +44,7 @@ describe('deploy-container files input', () => {
     ['missing.js=/srv/web/missing.js', /^Input 'files': cannot read missing\.js: no such file/],
     ['../outside.txt=/srv/web/x', /^Input 'files': \.\.\/outside\.txt resolves outside the workspace/],
     ['/etc/passwd=/srv/web/x', /^Input 'files': \/etc\/passwd resolves outside the workspace/],
+    ['../../../../../../no-such-folder/x=/srv/web/x', /^Input 'files': (\.\.\/){6}no-such-folder\/x resolves outside the workspace/],
     ['link-out=/srv/web/x', /^Input 'files': link-out resolves outside the workspace/],
     ['.=/srv/web/x', /^Input 'files': \. resolves outside the workspace/],
   ])('names the files input for %j', (value, message) => {

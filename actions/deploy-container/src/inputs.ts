@@ -289,20 +289,27 @@ function readUploadFile(line: string, localFiles: LocalFileReader): UploadFile {
   if (!local || !remote.startsWith('/') || remote.endsWith('/') || /[\0\n]/.test(remote)) {
     throw new InputError('files', `'${line}' is not a file upload such as frontend/env-config.js=/srv/frontend/env-config.js`);
   }
+  const outside = () => new InputError('files', `${local} resolves outside the workspace; only workspace files are uploaded`);
+  const written = resolve(localFiles.workspace, local);
+  // Judged as written first, so a path outside gets the same answer whether or not it exists there.
+  if (!isInside(localFiles.workspace, written)) throw outside();
   let content: Buffer;
   try {
-    // Symlinks resolved first: a link inside the workspace that points outside it is outside.
-    const real = localFiles.realPath(resolve(localFiles.workspace, local));
-    const inside = relative(localFiles.workspace, real);
-    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
-      throw new InputError('files', `${local} resolves outside the workspace; only workspace files are uploaded`);
-    }
+    // Then with symlinks resolved: a link inside the workspace that points outside it is outside.
+    const real = localFiles.realPath(written);
+    if (!isInside(localFiles.workspace, real)) throw outside();
     content = localFiles.read(real);
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError('files', `cannot read ${local}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
   return { local, remote, content };
+}
+
+/** Whether `path` lies strictly inside `folder` (the folder itself is not inside). */
+function isInside(folder: string, path: string): boolean {
+  const inside = relative(folder, path);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
 }
 
 /** The guarded host path a volume source falls under (`/` or /etc, /proc, /sys), if any. */
