@@ -4,12 +4,13 @@
  * moment. Every `down` exits 0 and is verified by the script itself (verify_down); the test also checks
  * the end state from outside. The file ends with the lab up, as the other integration tests need it.
  *
- * Measured here: a down takes about 1.3 s (11 s with containers running, which dockerd stops) and an up
- * about 2.5 s on an idle machine with the images cached; the file takes about 60 s. Each step may take
+ * Measured here: a down takes about 4 s (11 s with containers running, which dockerd stops) and an up
+ * about 5 s on an idle machine with the images cached (four app hosts with their own engines included). Each step may take
  * STEP_TIMEOUT_MS, many times that, for a busy machine.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { labEnv } from './support/lab.ts';
 
 const STEP_TIMEOUT_MS = 90_000;
 
@@ -39,12 +40,19 @@ async function mustSucceed(command: 'up' | 'down'): Promise<LabRun> {
   return run;
 }
 
-/** What an outside look sees after `down`: no lab namespace, no gp-run0, no docker answering. */
+/** The app hosts' engines, from `scripts/lab env` (the lab has been up once before this file runs). */
+const appEngines = (): string[] => labEnv().LAB_APP_DOCKER_HOSTS!.split('\n').filter(Boolean);
+const engineAnswers = (engine?: string) =>
+  spawnSync('docker', [...(engine ? ['-H', engine] : []), 'version', '--format', '{{.Server.Version}}']).status === 0;
+
+/** What an outside look sees after `down`: no lab namespace, no gp-run0, no engine answering. */
 function assertDown(): void {
   const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
-  expect(netns).not.toMatch(/\bgp-(bastion|db)\b/);
+  expect(netns).not.toMatch(/\bgp-(bastion|db|app\d+)\b/);
   expect(spawnSync('ip', ['link', 'show', 'gp-run0']).status).not.toBe(0);
-  expect(spawnSync('docker', ['version', '--format', '{{.Server.Version}}']).status).not.toBe(0);
+  expect(spawnSync('ip', ['link', 'show', 'gp-lab0']).status).not.toBe(0);
+  expect(engineAnswers()).toBe(false);
+  for (const engine of appEngines()) expect(engineAnswers(engine), engine).toBe(false);
   expect(lines(spawnSync('bash', ['scripts/lab', 'status'], { encoding: 'utf8' }).stdout, /running|present/)).toEqual([]);
 }
 
@@ -52,18 +60,22 @@ function assertDown(): void {
 function assertUp(): void {
   const status = spawnSync('bash', ['scripts/lab', 'status'], { encoding: 'utf8' }).stdout;
   expect(lines(status, /stopped|absent/)).toEqual([]);
-  expect(spawnSync('docker', ['version', '--format', '{{.Server.Version}}']).status).toBe(0);
+  expect(engineAnswers()).toBe(true);
+  for (const engine of appEngines()) expect(engineAnswers(engine), engine).toBe(true);
 }
 
 const lines = (text: string, pattern: RegExp) => text.split('\n').filter((line) => pattern.test(line));
 
-/** A container the tests "forgot": one labelled as the lab's own, one not. */
+/** A container the tests "forgot": one labelled as the lab's own, one not, and one on an app host that would restart. */
 function leaveContainersRunning(): void {
   for (const labels of [['--label', 'golden-lab'], []]) {
     const started = spawnSync('docker', ['run', '-d', ...labels, '--name', `lifecycle-leftover${labels.length ? '-labelled' : ''}-${Date.now()}`,
       'golden-lab/busybox:1', 'sleep', '600'], { encoding: 'utf8' });
     expect(started.status, started.stderr).toBe(0);
   }
+  const onApp = spawnSync('docker', ['-H', appEngines()[0]!, 'run', '-d', '--restart', 'always', '--name', 'lifecycle-leftover-app',
+    'golden-lab/nginx:bookworm', 'sleep', '600'], { encoding: 'utf8' });
+  expect(onApp.status, onApp.stderr).toBe(0);
 }
 
 describe('scripts/lab lifecycle', () => {
@@ -84,6 +96,8 @@ describe('scripts/lab lifecycle', () => {
     // The unlabelled leftover container comes back with its engine only if it had a restart policy; it had none.
     const left = spawnSync('docker', ['ps', '-q', '--filter', 'name=lifecycle-leftover'], { encoding: 'utf8' }).stdout.trim();
     expect(left).toBe('');
+    // An app host's engine exists for the lab alone: down removes its containers, restart policy or not.
+    expect(spawnSync('docker', ['-H', appEngines()[0]!, 'ps', '-aq'], { encoding: 'utf8' }).stdout.trim()).toBe('');
     const leftovers = spawnSync('docker', ['ps', '-aq', '--filter', 'name=lifecycle-leftover'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
     if (leftovers.length > 0) spawnSync('docker', ['rm', '-f', ...leftovers]);
     console.log(`[lab lifecycle] down took ${timings.join(', ')} ms`);

@@ -54,14 +54,26 @@ describe('scripts/lab env', () => {
       'LAB_BASTION_HOST', 'LAB_BASTION_PORT', 'LAB_BASTION_USER', 'LAB_BASTION_KEY_FILE', 'LAB_BASTION_KNOWN_HOSTS',
       'LAB_DB_HOST', 'LAB_DB_PORT', 'LAB_DB_NAME', 'LAB_DB_USER', 'LAB_DB_PASSWORD', 'LAB_PROXY_URL',
       'LAB_PROXY_UPSTREAM_PORT', 'LAB_PROXY_FRONTEND_PORT', 'LAB_BUSYBOX_IMAGE', 'LAB_PYTHON_IMAGE', 'LAB_NGINX_IMAGE', 'LAB_DJANGO_SECRET_KEY',
+      'LAB_APP_HOSTS', 'LAB_APP_KNOWN_HOSTS', 'LAB_APP_DOCKER_HOSTS', 'LAB_APP_REGISTRY', 'LAB_APP_JUMP_HOST', 'LAB_LB_URL', 'LAB_LB_UPSTREAM_PORT',
     ]) expect(lab[key], key).toMatch(/\S/);
     expect(lab.LAB_SSH_KNOWN_HOSTS).toMatch(/^\[127\.0\.0\.1\]:\d+ ssh-ed25519 \S+$/);
+    // One app host per line, each with its own pinned key and engine; the jump host is one of them.
+    const hosts = lab.LAB_APP_HOSTS!.split('\n');
+    expect(hosts.length).toBeGreaterThanOrEqual(3);
+    for (const host of hosts) expect(host).toMatch(/^10\.231\.\d+\.\d+:22$/);
+    expect(hosts).toContain(lab.LAB_APP_JUMP_HOST);
+    const pins = lab.LAB_APP_KNOWN_HOSTS!.split('\n');
+    expect(pins.map((pin) => `${pin.split(' ')[0]}:22`)).toEqual(hosts);
+    expect(new Set(pins.map((pin) => pin.split(' ')[2])).size).toBe(hosts.length);
+    expect(new Set(lab.LAB_APP_DOCKER_HOSTS!.split('\n')).size).toBe(hosts.length);
   });
   it('is valid shell: sourcing it yields the same values', () => {
     const sourced = spawnSync('bash', ['-c', 'set -a; eval "$(scripts/lab env)"; env'], { encoding: 'utf8' }).stdout;
     const env = parseLabEnv(sourced);
     expect(env.LAB_SSH_KNOWN_HOSTS).toBe(lab.LAB_SSH_KNOWN_HOSTS);
     expect(env.LAB_DB_PASSWORD).toBe(lab.LAB_DB_PASSWORD);
+    const multiline = spawnSync('bash', ['-c', 'eval "$(scripts/lab env)"; printf %s "$LAB_APP_HOSTS"'], { encoding: 'utf8' }).stdout;
+    expect(multiline).toBe(lab.LAB_APP_HOSTS);
   });
 });
 

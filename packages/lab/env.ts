@@ -4,15 +4,14 @@ import { join } from 'node:path';
 
 export type LabEnv = Record<string, string>;
 
-/** Parses `scripts/lab env` output: KEY=VALUE lines, values optionally double-quoted. */
+/**
+ * Parses `scripts/lab env` output: KEY=VALUE lines, values optionally double-quoted. A quoted value may
+ * span lines (LAB_APP_HOSTS holds one host per line), as it does when the output is sourced by bash.
+ */
 export function parseLabEnv(text: string): LabEnv {
   const env: LabEnv = {};
-  for (const line of text.split('\n')) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (!match) continue;
-    const raw = match[2]!;
-    env[match[1]!] = raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
-  }
+  const pattern = /^([A-Z0-9_]+)=(?:"([^"]*)"|(.*))$/gm;
+  for (const match of text.matchAll(pattern)) env[match[1]!] = match[2] ?? match[3]!;
   return env;
 }
 
