@@ -108,7 +108,7 @@ describe('scripts/lab lifecycle', () => {
     await mustSucceed('up');
     const downMs = (await mustSucceed('down')).ms;
     const upMs = (await mustSucceed('up')).ms;
-    const trials = [...Array(4).fill(['down', downMs]), ...Array(3).fill(['up', upMs])] as Array<['up' | 'down', number]>;
+    const trials = [...Array(3).fill(['down', downMs]), ...Array(2).fill(['up', upMs])] as Array<['up' | 'down', number]>;
     for (const [command, span] of trials) {
       if (command === 'up') await mustSucceed('down');
       const killAt = Math.round(Math.random() * span);

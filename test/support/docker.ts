@@ -82,30 +82,34 @@ export async function startExtraSshd(lab: LabEnv, port: number, options: { basti
     if (ready) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  // Every process under this sshd: per-connection monitors and their unprivileged children.
-  const sessions = async () => {
-    const table = (await execFileAsync('ps', ['-e', '-o', 'pid=,ppid='])).stdout.trim().split('\n')
-      .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
-    const tree = new Set([child.pid!]);
-    for (let grew = true; grew;) {
-      grew = false;
-      for (const [pid, ppid] of table) if (tree.has(ppid) && !tree.has(pid)) { tree.add(pid); grew = true; }
-    }
-    tree.delete(child.pid!);
-    return [...tree];
-  };
   return {
     port,
     knownHosts: (options.bastion ? lab.LAB_BASTION_KNOWN_HOSTS! : lab.LAB_SSH_KNOWN_HOSTS!).replace(/^\S+/, `[${address}]:${port}`),
     logins: () => { try { return (readFileSync(log, 'utf8').match(/Accepted (publickey|password) for/g) ?? []).length; } catch { return 0; } },
-    async killSessions() {
-      for (const pid of await sessions()) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
-    },
+    killSessions: () => killDescendants(child.pid!),
     async stop() {
-      for (const pid of await sessions()) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+      await killDescendants(child.pid!);
       child.kill('SIGTERM');
       await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.on('exit', resolve)));
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every process below `root` (not `root` itself), from one look at the process table. */
+export async function descendants(root: number): Promise<number[]> {
+  const table = (await execFileAsync('ps', ['-e', '-o', 'pid=,ppid='])).stdout.trim().split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const tree = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, ppid] of table) if (tree.has(ppid) && !tree.has(pid)) { tree.add(pid); grew = true; }
+  }
+  tree.delete(root);
+  return [...tree];
+}
+
+/** SIGKILLs every process below `root`: for an sshd, its sessions, as if they died mid-deploy. */
+export async function killDescendants(root: number): Promise<void> {
+  for (const pid of await descendants(root)) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
 }
