@@ -8,8 +8,10 @@
  *                  └─ build-frontend ┬─ test-frontend ─────────────┴── deploy-frontend ── health-frontend
  *                                    └─ scan-frontend (non-blocking)
  *
- *   npm run pipeline [-- --env dev|uat|prod] [--sha SHA] [--break-backend] [--sequential] [--no-cache] [--result FILE]
+ *   npm run pipeline [-- --env dev|uat|prod] [--sha SHA] [--hosts N] [--break-backend] [--sequential] [--no-cache] [--result FILE]
  *
+ * --hosts N (2 or more) deploys the backend to N of the lab's separate app hosts, one at a time, behind the
+ * lab's load balancer (LAB_LB_URL), and checks that every host answers the new version through it.
  * --sequential runs one job at a time (the baseline of bench/pipeline.ts); --no-cache builds images without the
  * layer cache, as a fresh CI runner does.
  *
@@ -37,10 +39,10 @@ const ENVIRONMENTS = {
 } as const;
 type PipelineEnv = keyof typeof ENVIRONMENTS;
 
-interface Options { env: PipelineEnv; sha: string; breakBackend: boolean; sequential: boolean; noCache: boolean; result?: string }
+interface Options { env: PipelineEnv; sha: string; hosts: number; breakBackend: boolean; sequential: boolean; noCache: boolean; result?: string }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { env: 'dev', sha: '', breakBackend: false, sequential: false, noCache: false };
+  const options: Options = { env: 'dev', sha: '', hosts: 1, breakBackend: false, sequential: false, noCache: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => { const v = argv[++i]; if (!v) fail(`${flag} needs a value`); return v; };
@@ -51,6 +53,10 @@ function parseOptions(argv: readonly string[]): Options {
     } else if (flag === '--sha') {
       options.sha = value();
       if (!/^[0-9a-f]{7,40}$/.test(options.sha)) fail(`--sha must be 7 to 40 hex digits, not "${options.sha}"`);
+    } else if (flag === '--hosts') {
+      const hosts = value();
+      if (!/^[1-9]$/.test(hosts)) fail(`--hosts must be a number of app hosts from 1 to 9, not "${hosts}"`);
+      options.hosts = Number(hosts);
     } else if (flag === '--break-backend') options.breakBackend = true;
     else if (flag === '--sequential') options.sequential = true;
     else if (flag === '--no-cache') options.noCache = true;
@@ -65,7 +71,7 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 function fail(message: string): never {
-  console.error(`pipeline: ${message}\nusage: npm run pipeline -- [--env dev|uat|prod] [--sha SHA] [--break-backend] [--sequential] [--no-cache] [--result FILE]`);
+  console.error(`pipeline: ${message}\nusage: npm run pipeline -- [--env dev|uat|prod] [--sha SHA] [--hosts N] [--break-backend] [--sequential] [--no-cache] [--result FILE]`);
   process.exit(2);
 }
 
@@ -78,6 +84,10 @@ interface Context {
   tag: string;
   backendImage: string;
   frontendImage: string;
+  /** With --hosts: the lab's app hosts (ip:22) the backend rolls across, behind LAB_LB_URL. */
+  backendHosts: string[];
+  /** Where users reach the backend: the lab's proxy, or with --hosts its load balancer. */
+  backendUrl: string;
   environments: { backend: string; frontend: string };
   /** What GitHub secrets would carry, per environment, by manifest variable name. */
   secrets: { backend: Record<string, string>; frontend: Record<string, string> };
@@ -95,6 +105,8 @@ function buildContext(options: Options): Context {
     fail(`scripts/lab env failed: ${(error as Error).message}`);
   }
   const environments = ENVIRONMENTS[options.env];
+  const directHosts = (lab.LAB_APP_HOSTS ?? '').split('\n').filter((host) => host && host !== lab.LAB_APP_JUMP_HOST);
+  if (options.hosts > 1 && options.hosts > directHosts.length) fail(`--hosts ${options.hosts}: the lab has ${directHosts.length} app hosts behind its load balancer`);
   const tag = `${options.env}-${options.sha}`;
   const deployKey = readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8');
   const bastionKey = readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8');
@@ -110,6 +122,8 @@ function buildContext(options: Options): Context {
     options, lab, tag, environments,
     backendImage: `${lab.LAB_REGISTRY}/golden/backend:${tag}`,
     frontendImage: `${lab.LAB_REGISTRY}/golden/frontend:${tag}`,
+    backendHosts: options.hosts > 1 ? directHosts.slice(0, options.hosts) : [],
+    backendUrl: options.hosts > 1 ? lab.LAB_LB_URL! : lab.LAB_PROXY_URL!,
     secrets: { backend, frontend },
     sensitive: [deployKey, bastionKey, lab.LAB_REGISTRY_PASSWORD!, lab.LAB_DJANGO_SECRET_KEY!, lab.LAB_DB_PASSWORD!, lab.LAB_SSH_PASSWORD!]
       .map((secret) => secret.trim()).flatMap((secret) => [secret, ...secret.split('\n').filter((line) => line.length >= 8)]),
@@ -198,6 +212,19 @@ function deployInputs(context: Context, secrets: Record<string, string>): Record
   };
 }
 
+/**
+ * The backend's deploy across the lab's app hosts, one at a time (a broken build stops at the first), each
+ * publishing the port the load balancer forwards to; they pull the image from the registry where they see it.
+ */
+function acrossAppHosts(context: Context): Record<string, string> {
+  const { lab } = context;
+  return {
+    host: '', port: '22', hosts: context.backendHosts.join('\n'), 'host-key': lab.LAB_APP_KNOWN_HOSTS!, 'max-parallel': '1',
+    image: context.backendImage.replace(lab.LAB_REGISTRY!, lab.LAB_APP_REGISTRY!),
+    ports: `0.0.0.0:${lab.LAB_LB_UPSTREAM_PORT}:8000`, 'health-url': `http://127.0.0.1:${lab.LAB_LB_UPSTREAM_PORT}/api/v1/health/`,
+  };
+}
+
 async function deploy(context: Context, job: string, handle: JobHandle, inputs: Record<string, string>): Promise<void> {
   handle.progress(`deploy-container ${inputs.name} ← ${inputs.image}`);
   try {
@@ -250,13 +277,17 @@ function jobs(context: Context): JobSpec<Context>[] {
       env: [`DJANGO_SECRET_KEY=${secrets.backend.DJANGO_SECRET_KEY}`, `APP_ENV=${environments.backend}`, 'DJANGO_ALLOWED_HOSTS=*',
         ...(['DB_HOST', 'DB_NAME', 'DB_USER', 'DB_PASSWORD'] as const).map((name) => `${name}=${secrets.backend[name]}`)].join('\n'),
       'health-url': `http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`,
+      ...(c.backendHosts.length > 0 ? acrossAppHosts(c) : {}),
     }),
     'health-backend': async (c, handle) => {
-      const urls = [`http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`, `${lab.LAB_PROXY_URL}/api/v1/health/`];
+      // Across app hosts: each host on its own lab address, and the load balancer in front of them.
+      const urls = c.backendHosts.length > 0
+        ? [...c.backendHosts.map((host) => `http://${host.replace(/:\d+$/, '')}:${lab.LAB_LB_UPSTREAM_PORT}/api/v1/health/`), `${c.backendUrl}/api/v1/health/`]
+        : [`http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`, `${c.backendUrl}/api/v1/health/`];
       handle.progress(urls.join(', '));
       await action(c, 'health-backend', 'health-check', { urls: urls.join('\n'), 'json-field': `status=ok\nversion=${tag}`, interval: '1s', 'max-attempts': '10' });
-      await action(c, 'health-backend', 'health-check', { urls: `${lab.LAB_PROXY_URL}/static/core/app.css\n${lab.LAB_PROXY_URL}/admin/login/`, interval: '1s', 'max-attempts': '5' });
-      handle.note('url', `${lab.LAB_PROXY_URL}/api/v1/health/`);
+      await action(c, 'health-backend', 'health-check', { urls: `${c.backendUrl}/static/core/app.css\n${c.backendUrl}/admin/login/`, interval: '1s', 'max-attempts': '5' });
+      handle.note('url', `${c.backendUrl}/api/v1/health/`);
     },
     'build-frontend': (c, handle) => buildAndPush(c, 'build-frontend', handle, 'examples/frontend', c.frontendImage, [`VERSION=${tag}`]),
     'test-frontend': async (c, handle) => {
@@ -301,6 +332,7 @@ async function main(): Promise<number> {
   const since = () => performance.now() - started;
   const running = new Map<string, number>();
   console.log(`golden pipeline: ${options.env} (${context.environments.backend} + ${context.environments.frontend}), tag ${context.tag}` +
+    `${context.backendHosts.length > 0 ? `, backend on ${context.backendHosts.length} app hosts behind ${context.lab.LAB_LB_URL}` : ''}` +
     `${options.breakBackend ? ', BROKEN backend build' : ''}${options.sequential ? ', one job at a time' : ', swimlanes in parallel'}`);
   console.log(`logs: ${join(context.workdir, 'logs')}`);
 
@@ -333,11 +365,11 @@ async function main(): Promise<number> {
   const ok = failed.length === 0;
 
   // What runs where now: the rollback, if any, is verified against the live container.
-  const served = await fetch(`http://127.0.0.1:${context.lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`).then((r) => r.json() as Promise<{ version?: string }>).catch(() => undefined);
+  const served = await fetch(`${context.backendUrl}/api/v1/health/`).then((r) => r.json() as Promise<{ version?: string }>).catch(() => undefined);
   const backend = records.find((r) => r.id === 'deploy-backend')!;
   const frontend = records.find((r) => r.id === 'deploy-frontend')!;
   const rows = [
-    ['backend', context.environments.backend, context.backendImage, backend, `${context.lab.LAB_PROXY_URL}/api/v1/health/`],
+    ['backend', context.environments.backend, context.backendImage, backend, `${context.backendUrl}/api/v1/health/`],
     ['frontend', context.environments.frontend, context.frontendImage, frontend, `${context.lab.LAB_PROXY_URL}/`],
   ] as const;
   const outcome = (r: JobRecord) => (r.status === 'success' ? 'deployed' : r.notes['rolled back to'] ? `rolled back to ${r.notes['rolled back to']}` : r.status);

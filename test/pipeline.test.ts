@@ -3,16 +3,20 @@
  * a second run deploying a new SHA, and a broken backend rolled back. Everything is checked on the real
  * containers, registry, database and proxy, not on the pipeline's own word.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../packages/pipeline/schedule.ts';
 import { runAction } from '../packages/runner/index.ts';
+import { appHosts, balancerAnswers } from './support/app-hosts.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { startLoad } from './support/load.ts';
+
+const execFileAsync = promisify(execFile);
 
 interface Result { ok: boolean; tag: string; served: string | null; workdir: string; jobs: JobRecord[] }
 
@@ -122,6 +126,34 @@ describe('npm run pipeline against the lab', () => {
     expect(job(result, 'health-backend').status).toBe('skipped');
     expect(output).toContain(`rollback: the broken ${lab.LAB_REGISTRY}/golden/backend:dev-${broken} failed its health gate before it took any traffic`);
     expect((await json(`${lab.LAB_PROXY_URL}/api/v1/health/`)).version).toBe(`dev-${second}`);
+  }, 300_000);
+
+  it('--hosts 2: the backend rolls across two app hosts behind the load balancer, which answers the new version from each', async () => {
+    const run = sha();
+    const hosts = appHosts(lab).filter((host) => !host.jumpOnly).slice(0, 2);
+    try {
+      const { code, output, result } = await pipeline('--sha', run, '--hosts', '2');
+      expect(code, output).toBe(0);
+      expect(output).toContain(`backend on 2 app hosts behind ${lab.LAB_LB_URL}`);
+      expect(job(result, 'deploy-backend').status).toBe('success');
+      expect(result.served).toBe(`dev-${run}`);
+      const answers = await balancerAnswers(lab, '/api/v1/health/', 20);
+      for (const host of hosts) {
+        expect([...answers.get(host.ip) ?? []].map((body) => (JSON.parse(body) as { version: string }).version), host.ip).toEqual([`dev-${run}`]);
+        // Each host's own engine runs the backend.
+        const { stdout } = await execFileAsync('docker', ['-H', host.engine, 'container', 'ls', '--filter', 'label=golden.deploy.service=golden-backend',
+          '--filter', 'label=golden.deploy.role=app', '--format', '{{.Image}}']);
+        expect(stdout.trim()).toBe(`${lab.LAB_APP_REGISTRY}/golden/backend:dev-${run}`);
+      }
+    } finally {
+      // The load balancer's port on these hosts is the rolling test's too.
+      for (const host of hosts) {
+        const { stdout } = await execFileAsync('docker', ['-H', host.engine, 'container', 'ls', '--all', '--quiet', '--filter', 'label=golden.deploy.service=golden-backend']);
+        const ids = stdout.trim().split('\n').filter(Boolean);
+        if (ids.length > 0) await execFileAsync('docker', ['-H', host.engine, 'container', 'rm', '--force', ...ids]);
+        await execFileAsync('docker', ['-H', host.engine, 'network', 'rm', 'golden-backend-net']).catch(() => undefined);
+      }
+    }
   }, 300_000);
 
   it('refuses bad arguments with exit 2', async () => {
