@@ -20,6 +20,7 @@ import { servesWithin } from '../test/support/faults.ts';
 import { labEnv } from '../test/support/lab.ts';
 import { startLoad, type LoadReport } from '../test/support/load.ts';
 import { freePort } from '../test/support/servers.ts';
+import { sectionsOf } from './sections.ts';
 
 const roundsFlag = process.argv.indexOf('--rounds');
 const ROUNDS = roundsFlag > 0 ? Number(process.argv[roundsFlag + 1]) : 5;
@@ -152,5 +153,6 @@ const table = [
   '',
 ].join('\n');
 writeFileSync('bench/results/downtime.json', `${JSON.stringify(result, null, 2)}\n`);
-writeFileSync('bench/results/downtime.md', table);
+// The multi-host section belongs to bench/rolling.ts.
+writeFileSync('bench/results/downtime.md', `${table}\n${sectionsOf('bench/results/downtime.md')}`.trimEnd() + '\n');
 console.log(table);
