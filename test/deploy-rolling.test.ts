@@ -14,7 +14,7 @@ import { buildFixtureVersions, descendants, killDescendants } from './support/do
 import { servesWithin } from './support/faults.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { appHosts, type AppHost, balancerAnswers } from './support/app-hosts.ts';
-import { startLoad, type LoadReport } from './support/load.ts';
+import { type LoadReport, withLoad } from './support/load.ts';
 import { freePort } from './support/servers.ts';
 
 const execFileAsync = promisify(execFile);
@@ -57,16 +57,7 @@ async function servedBy(host: AppHost): Promise<string> {
   return (await response.text()).trim();
 }
 
-/** Runs `work` with two clients on the load balancer (new connections, and keep-alive), at 100 requests/s each. */
-async function underLoad<T>(work: () => Promise<T>): Promise<{ result: T; fresh: LoadReport; kept: LoadReport }> {
-  const url = `${lab.LAB_LB_URL}/version`;
-  const freshClient = startLoad(url, { keepAlive: false, intervalMs: 10 });
-  const keptClient = startLoad(url, { keepAlive: true, intervalMs: 10 });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const result = await work();
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  return { result, fresh: await freshClient.stop(), kept: await keptClient.stop() };
-}
+const underLoad = <T>(work: () => Promise<T>) => withLoad(`${lab.LAB_LB_URL}/version`, work);
 
 function expectNoFailure(fresh: LoadReport, kept: LoadReport): void {
   expect(fresh.failed, fresh.errors.join('; ')).toBe(0);

@@ -9,7 +9,7 @@ import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.t
 import { buildFixtureVersions, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { credentialsAtRest, servesWithin, sessionStarted } from './support/faults.ts';
-import { startLoad, type LoadReport } from './support/load.ts';
+import { withLoad } from './support/load.ts';
 import { freePort } from './support/servers.ts';
 
 const ACTION = 'actions/deploy-container';
@@ -41,16 +41,7 @@ const version = async () => (await fetch(`http://127.0.0.1:${port}/version`)).te
 const serviceContainers = async () => (await docker('container', 'ls', '--all', '--filter', `label=golden.deploy.service=${NAME}`,
   '--format', '{{.Names}} {{.State}} {{.Label "golden.deploy.role"}}')).trim().split('\n').filter(Boolean).sort();
 
-/** Runs `work` with two clients on the published port (new connections, and keep-alive) and returns their reports. */
-async function underLoad<T>(work: () => Promise<T>): Promise<{ result: T; fresh: LoadReport; kept: LoadReport }> {
-  const url = `http://127.0.0.1:${port}/version`;
-  const freshClient = startLoad(url, { keepAlive: false, intervalMs: 10 });
-  const keptClient = startLoad(url, { keepAlive: true, intervalMs: 10 });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const result = await work();
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  return { result, fresh: await freshClient.stop(), kept: await keptClient.stop() };
-}
+const underLoad = <T>(work: () => Promise<T>) => withLoad(`http://127.0.0.1:${port}/version`, work);
 
 beforeAll(async () => {
   lab = labEnv();

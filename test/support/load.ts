@@ -100,3 +100,16 @@ export function startLoad(url: string, options: { keepAlive: boolean; intervalMs
     },
   };
 }
+
+/**
+ * Runs `work` with two clients on `url`, 100 requests/s each (new connections, and one keep-alive
+ * connection), from 300 ms before it until 300 ms after; returns its result and both clients' reports.
+ */
+export async function withLoad<T>(url: string, work: () => Promise<T>): Promise<{ result: T; fresh: LoadReport; kept: LoadReport }> {
+  const fresh = startLoad(url, { keepAlive: false, intervalMs: 10 });
+  const kept = startLoad(url, { keepAlive: true, intervalMs: 10 });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const result = await work();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return { result, fresh: await fresh.stop(), kept: await kept.stop() };
+}
