@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import { promisify } from 'node:util';
 import { Client, type ConnectConfig } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appHosts, type AppHost } from './support/app-hosts.ts';
 import { labEnv, parseLabEnv, readKey, type LabEnv } from './support/lab.ts';
 
 const run = promisify(execFile);
@@ -181,5 +182,47 @@ describe('host proxy and images', () => {
     const { stdout } = await run('docker', ['run', '--rm', '--label', 'golden-lab', lab.LAB_PYTHON_IMAGE!,
       'python3', '-c', 'import django, psycopg2, gunicorn; print("ok")']);
     expect(stdout.trim()).toBe('ok');
+  });
+});
+
+describe('app hosts (separate machines)', () => {
+  const appHostList = () => appHosts(lab).filter((host) => !host.jumpOnly);
+
+  it('each answers SSH with its own pinned key, with its own engine, home and /tmp, and reaches nothing beyond the lab network', async () => {
+    const seen = new Set<string>();
+    for (const host of appHostList()) {
+      const pin = lab.LAB_APP_KNOWN_HOSTS!.split('\n').find((line) => line.startsWith(`${host.ip} `))!;
+      const client = await connect({ host: host.ip, port: 22, username: lab.LAB_SSH_USER, privateKey: readKey(lab.LAB_SSH_KEY_FILE!) }, pin);
+      try {
+        const root = await exec(client, "docker info --format '{{.DockerRootDir}}'");
+        expect(root.code).toBe(0);
+        seen.add(root.stdout.trim());
+        // A file in this host's /tmp is in no other host's.
+        expect((await exec(client, `ls /tmp/gp-lab-test-* 2>/dev/null | wc -l`)).stdout.trim()).toBe('0');
+        expect((await exec(client, `touch /tmp/gp-lab-test-${host.name}`)).code).toBe(0);
+        // No default route: neither the runner's other lab links nor the world.
+        for (const target of [`${lab.LAB_DB_HOST}/${lab.LAB_DB_PORT}`, '192.0.2.1/80']) {
+          const attempt = await exec(client, `timeout 5 bash -c 'exec 3<>/dev/tcp/${target}' 2>&1; echo "exit $?"`);
+          expect(attempt.stdout, target).toMatch(/Network is unreachable|No route to host/);
+        }
+      } finally {
+        client.end();
+      }
+    }
+    expect(seen.size).toBe(appHostList().length);
+    // Each host's marker stays in that host's /tmp until now, so a shared /tmp would have been seen above.
+    for (const host of appHostList()) rmSync(`${lab.LAB_DIR}/apps/${host.name}/tmp/gp-lab-test-${host.name}`);
+  });
+
+  it('refuses the host key of another app host', async () => {
+    const [first, second] = appHostList() as [AppHost, AppHost];
+    const wrongPin = lab.LAB_APP_KNOWN_HOSTS!.split('\n').find((line) => line.startsWith(`${second.ip} `))!;
+    await expect(connect({ host: first.ip, port: 22, username: lab.LAB_SSH_USER, privateKey: readKey(lab.LAB_SSH_KEY_FILE!) }, wrongPin)).rejects.toThrow();
+  });
+
+  it('the load balancer forwards to the app hosts; each pulls from the registry where it sees it', async () => {
+    expect((await fetch(`${lab.LAB_LB_URL}/__lab/lb-health`)).status).toBe(200);
+    const registry = await fetch(`http://${lab.LAB_APP_REGISTRY}/v2/`);
+    expect(registry.status).toBe(401);
   });
 });
