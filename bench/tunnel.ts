@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 /**
- * PostgreSQL through the bastion three ways, on the lab:
- *   ours    — packages/ssh openTunnel over one ssh2 connection (what bastion-migrate uses);
+ * PostgreSQL through the bastion three ways, on the lab, side by side in the same run:
+ *   ours    — packages/ssh openTunnel over one ssh2 connection (what bastion-migrate uses; ssh2 carries
+ *             patches/ssh2+*.patch: one KeyObject per key, one socket write per packet);
  *   openssh — `ssh -N -L` to the same bastion (the OpenSSH client, host key checked);
  *   direct  — pgbench run inside the bastion's namespace, no tunnel (the ceiling).
- * pgbench select-only TPS (median of ROUNDS interleaved rounds) and a bulk COPY of ~50 MB out.
+ * For 1 and 8 clients: pgbench select-only TPS, and the CPU each tunnel spends per transaction (this
+ * process for ours, the `ssh` process for OpenSSH, from /proc). Also the time from starting a tunnel to
+ * the first answered query, and a bulk COPY of ~50 MB out. Medians of ROUNDS interleaved rounds.
  * Writes bench/results/tunnel.json and tunnel.md.   node bench/tunnel.ts [--rounds N] [--seconds S]
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectSsh, openTunnel, parseHostKeyPins } from '../packages/ssh/index.ts';
+import pg from 'pg';
+import { connectSsh, openTunnel, parseHostKeyPins, type RemoteHost, type Tunnel } from '../packages/ssh/index.ts';
 import { median } from '../packages/stats/index.ts';
 import { labEnv } from '../test/support/lab.ts';
 import { freePort } from '../test/support/servers.ts';
@@ -20,27 +24,52 @@ import { freePort } from '../test/support/servers.ts';
 const arg = (flag: string, fallback: number) => (process.argv.includes(flag) ? Number(process.argv[process.argv.indexOf(flag) + 1]) : fallback);
 const ROUNDS = arg('--rounds', 3);
 const SECONDS = arg('--seconds', 5);
-const GOAL = 0.9;
+const CLIENTS = [1, 8] as const;
+const GOALS = { 1: 0.8, 8: 0.7 } as const;
 const lab = labEnv();
 const env = { ...process.env, PGUSER: lab.LAB_DB_USER!, PGPASSWORD: lab.LAB_DB_PASSWORD!, PGDATABASE: lab.LAB_DB_NAME! };
 const scratch = mkdtempSync(join(tmpdir(), 'gp-bench-tunnel-'));
 writeFileSync(join(scratch, 'known_hosts'), `${lab.LAB_BASTION_KNOWN_HOSTS}\n`);
+const TICKS_PER_SECOND = 100;
 
-// ours
-const bastion = await connectSsh({
-  host: lab.LAB_BASTION_HOST!, port: Number(lab.LAB_BASTION_PORT), username: lab.LAB_BASTION_USER!,
-  privateKey: readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8'), hostKeys: parseHostKeyPins('bench', lab.LAB_BASTION_KNOWN_HOSTS!),
-  insecureIgnoreHostKey: false, connectTimeoutMs: 10_000,
-});
-const tunnel = await openTunnel(bastion, lab.LAB_DB_HOST!, Number(lab.LAB_DB_PORT), 0);
-// openssh
-const sshPort = await freePort();
-const ssh = spawn('ssh', ['-N', '-o', 'BatchMode=yes', '-o', 'ExitOnForwardFailure=yes', '-o', `UserKnownHostsFile=${join(scratch, 'known_hosts')}`,
-  '-o', 'StrictHostKeyChecking=yes', '-i', lab.LAB_BASTION_KEY_FILE!, '-L', `127.0.0.1:${sshPort}:${lab.LAB_DB_HOST}:${lab.LAB_DB_PORT}`,
-  `${lab.LAB_BASTION_USER}@${lab.LAB_BASTION_HOST}`], { stdio: 'ignore' });
-for (let i = 0; i < 50 && spawnSync('pg_isready', ['-q', '-h', '127.0.0.1', '-p', String(sshPort)]).status !== 0; i += 1) {
-  await new Promise((r) => setTimeout(r, 100));
+async function firstQuery(port: number): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: lab.LAB_DB_USER, password: lab.LAB_DB_PASSWORD, database: lab.LAB_DB_NAME });
+  try { await client.connect(); await client.query('SELECT 1'); } finally { await client.end().catch(() => undefined); }
 }
+
+/** ours: connect to the bastion, listen, and answer a first query, in this process (as the action does). */
+async function openOurs(): Promise<{ bastion: RemoteHost; tunnel: Tunnel; ms: number }> {
+  const started = performance.now();
+  const bastion = await connectSsh({
+    host: lab.LAB_BASTION_HOST!, port: Number(lab.LAB_BASTION_PORT), username: lab.LAB_BASTION_USER!,
+    privateKey: readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8'), hostKeys: parseHostKeyPins('bench', lab.LAB_BASTION_KNOWN_HOSTS!),
+    insecureIgnoreHostKey: false, connectTimeoutMs: 10_000,
+  });
+  const tunnel = await openTunnel(bastion, lab.LAB_DB_HOST!, Number(lab.LAB_DB_PORT), 0);
+  await firstQuery(tunnel.port);
+  return { bastion, tunnel, ms: performance.now() - started };
+}
+
+/** openssh: spawn `ssh -N -L` and ask until the first query is answered. */
+async function openOpenSsh(): Promise<{ ssh: ChildProcess; port: number; ms: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const ssh = spawn('ssh', ['-N', '-o', 'BatchMode=yes', '-o', 'ExitOnForwardFailure=yes', '-o', `UserKnownHostsFile=${join(scratch, 'known_hosts')}`,
+    '-o', 'StrictHostKeyChecking=yes', '-i', lab.LAB_BASTION_KEY_FILE!, '-L', `127.0.0.1:${port}:${lab.LAB_DB_HOST}:${lab.LAB_DB_PORT}`,
+    `${lab.LAB_BASTION_USER}@${lab.LAB_BASTION_HOST}`], { stdio: 'ignore' });
+  for (;;) {
+    try { await firstQuery(port); break; } catch { /* not listening yet */ }
+    if (performance.now() - started > 10_000) throw new Error('ssh -L did not answer within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return { ssh, port, ms: performance.now() - started };
+}
+
+const ours = await openOurs();
+const openssh = await openOpenSsh();
+const { tunnel, bastion } = ours;
+const sshPort = openssh.port;
+const ssh = openssh.ssh;
 
 type Route = 'ours' | 'openssh' | 'direct';
 const target = (route: Route) => ({
@@ -57,8 +86,23 @@ async function run(route: Route, program: string, args: string[]): Promise<strin
   return (await execFileAsync(argv[0]!, argv.slice(1), { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })).stdout;
 }
 
-const tps = async (route: Route) =>
-  Number(/tps = ([\d.]+)/.exec(await run(route, 'pgbench', ['-S', '-n', '-c', '4', '-j', '2', '-T', String(SECONDS)]))![1]);
+/** CPU the route's tunnel process used, in µs: this process for ours, the ssh process for OpenSSH. */
+function tunnelCpuUs(route: Route): number {
+  if (route === 'ours') { const usage = process.cpuUsage(); return usage.user + usage.system; }
+  if (route === 'openssh') {
+    const fields = readFileSync(`/proc/${ssh.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
+  }
+  return 0;
+}
+
+async function pgbench(route: Route, clients: number): Promise<{ tps: number; cpuUsPerTx: number }> {
+  const cpuBefore = tunnelCpuUs(route);
+  const out = await run(route, 'pgbench', ['-S', '-n', '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS)]);
+  const cpu = tunnelCpuUs(route) - cpuBefore;
+  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out)![1]);
+  return { tps: Number(/tps = ([\d.]+)/.exec(out)![1]), cpuUsPerTx: cpu / transactions };
+}
 async function copyMs(route: Route): Promise<number> {
   const started = performance.now();
   await run(route, 'psql', ['-Atc', "COPY (SELECT g, md5(g::text) FROM generate_series(1, 1000000) g) TO STDOUT"]);
@@ -66,14 +110,30 @@ async function copyMs(route: Route): Promise<number> {
 }
 
 const routes: Route[] = ['ours', 'openssh', 'direct'];
-const samples = Object.fromEntries(routes.map((r) => [r, { tps: [] as number[], copy: [] as number[] }])) as Record<Route, { tps: number[]; copy: number[] }>;
+interface Samples { tps: Record<number, number[]>; cpu: Record<number, number[]>; copy: number[]; firstQuery: number[] }
+const samples = Object.fromEntries(routes.map((r) => [r, { tps: { 1: [], 8: [] }, cpu: { 1: [], 8: [] }, copy: [], firstQuery: [] }])) as unknown as Record<Route, Samples>;
+samples.ours.firstQuery.push(ours.ms);
+samples.openssh.firstQuery.push(openssh.ms);
 try {
   await run('direct', 'pgbench', ['-i', '-s', '2', '-q']);
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const route of routes) {
-      samples[route].tps.push(await tps(route));
-      samples[route].copy.push(await copyMs(route));
+    for (const clients of CLIENTS) {
+      for (const route of routes) {
+        const { tps, cpuUsPerTx } = await pgbench(route, clients);
+        samples[route].tps[clients]!.push(tps);
+        samples[route].cpu[clients]!.push(cpuUsPerTx);
+      }
     }
+    for (const route of routes) samples[route].copy.push(await copyMs(route));
+    // Start-up, again per round: a fresh tunnel each way, closed at once.
+    const again = await openOurs();
+    samples.ours.firstQuery.push(again.ms);
+    await again.tunnel.close();
+    again.bastion.close();
+    const other = await openOpenSsh();
+    samples.openssh.firstQuery.push(other.ms);
+    other.ssh.kill('SIGTERM');
+    console.log(`round ${round + 1}/${ROUNDS} done`);
   }
 } finally {
   await tunnel.close();
@@ -82,24 +142,40 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 
-const m = (route: Route) => ({ tps: Math.round(median(samples[route].tps)), copy_ms: Math.round(median(samples[route].copy)) });
+const med = (values: number[]) => Math.round(median(values));
+const figures = (route: Route) => ({
+  tps: Object.fromEntries(CLIENTS.map((c) => [c, med(samples[route].tps[c]!)])),
+  tunnel_cpu_us_per_transaction: Object.fromEntries(CLIENTS.map((c) => [c, med(samples[route].cpu[c]!)])),
+  copy_ms: med(samples[route].copy),
+  ...(route === 'direct' ? {} : { first_query_ms: med(samples[route].firstQuery) }),
+});
 const result = {
-  date: new Date().toISOString(), rounds: ROUNDS, seconds_per_pgbench: SECONDS, ours: m('ours'), openssh: m('openssh'), direct: m('direct'),
-  ratio_tps_ours_to_openssh: Number((m('ours').tps / m('openssh').tps).toFixed(2)),
-  ratio_copy_time_ours_to_openssh: Number((m('ours').copy_ms / m('openssh').copy_ms).toFixed(2)),
-  goal_tps_ratio_at_least: GOAL,
+  date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds_per_pgbench: SECONDS,
+  ours: figures('ours'), openssh: figures('openssh'), direct: figures('direct'), samples,
+  ratio_tps_ours_to_openssh: Object.fromEntries(CLIENTS.map((c) => [c, Number((median(samples.ours.tps[c]!) / median(samples.openssh.tps[c]!)).toFixed(2))])),
+  ratio_cpu_ours_to_openssh: Object.fromEntries(CLIENTS.map((c) => [c, Number((median(samples.ours.cpu[c]!) / median(samples.openssh.cpu[c]!)).toFixed(2))])),
+  goals: { tps_ratio_at_least: GOALS, cpu_ratio_at_most: 2, first_query_below_openssh: true },
 };
+const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 const table = [
   `# PostgreSQL through the bastion (median of ${ROUNDS} interleaved rounds, ${result.date.slice(0, 10)})`,
   '',
-  `| route | pgbench -S TPS (4 clients, ${SECONDS} s) | COPY out of 1,000,000 rows |`,
-  '| --- | --- | --- |',
-  `| bastion-migrate tunnel (ssh2) | ${result.ours.tps} | ${result.ours.copy_ms} ms |`,
-  `| OpenSSH \`ssh -L\` | ${result.openssh.tps} | ${result.openssh.copy_ms} ms |`,
-  `| direct, inside the bastion namespace (ceiling) | ${result.direct.tps} | ${result.direct.copy_ms} ms |`,
+  `pgbench select-only for ${SECONDS} s per run; "tunnel CPU" is the CPU the tunnel's process spent per transaction (this Node`,
+  'process for ours, the `ssh` process for OpenSSH). Time to first query: from starting the tunnel (ours: connecting inside',
+  'the already running action; OpenSSH: spawning `ssh -L`) to the first answered `SELECT 1`.',
   '',
-  `TPS ours/OpenSSH: **${result.ratio_tps_ours_to_openssh}×** (goal ≥ ${GOAL}×: ${result.ratio_tps_ours_to_openssh >= GOAL ? 'met' : 'MISSED'}); ` +
-  `COPY time ours/OpenSSH: ${result.ratio_copy_time_ours_to_openssh}× (lower is better).`,
+  '| route | TPS, 1 client | TPS, 8 clients | tunnel CPU per transaction, 1 client | 8 clients | time to first query | COPY out of 1,000,000 rows |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...(['ours', 'openssh', 'direct'] as const).map((route) => {
+    const f = figures(route);
+    const name = { ours: 'bastion-migrate tunnel (patched ssh2)', openssh: 'OpenSSH `ssh -L`', direct: 'direct, inside the bastion namespace (ceiling)' }[route];
+    return `| ${name} | ${f.tps[1]} | ${f.tps[8]} | ${route === 'direct' ? '–' : `${f.tunnel_cpu_us_per_transaction[1]} µs`} | ` +
+      `${route === 'direct' ? '–' : `${f.tunnel_cpu_us_per_transaction[8]} µs`} | ${'first_query_ms' in f ? `${f.first_query_ms} ms` : '–'} | ${f.copy_ms} ms |`;
+  }),
+  '',
+  ...CLIENTS.map((c) => `- TPS ours/OpenSSH, ${c} client${c > 1 ? 's' : ''}: **${result.ratio_tps_ours_to_openssh[c]}×** (goal ≥ ${GOALS[c]}×: ${verdict(result.ratio_tps_ours_to_openssh[c]! >= GOALS[c])}).`),
+  ...CLIENTS.map((c) => `- Tunnel CPU per transaction ours/OpenSSH, ${c} client${c > 1 ? 's' : ''}: **${result.ratio_cpu_ours_to_openssh[c]}×** (goal ≤ 2×: ${verdict(result.ratio_cpu_ours_to_openssh[c]! <= 2)}).`),
+  `- Time to first query: ${result.ours.first_query_ms} ms against ${result.openssh.first_query_ms} ms (goal: below OpenSSH: ${verdict(result.ours.first_query_ms! < result.openssh.first_query_ms!)}).`,
   '',
 ].join('\n');
 writeFileSync('bench/results/tunnel.json', `${JSON.stringify(result, null, 2)}\n`);

@@ -2,8 +2,9 @@
  * bastion-migrate's committed bundles (main, post and the keep-open helper), run the way the runner
  * runs them, against the lab's bastion namespace and the PostgreSQL only it can reach.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, runStep, secretLeaks, type StepRun } from '../packages/runner/index.ts';
@@ -218,5 +219,106 @@ describe('bastion-migrate: keep-open mode', () => {
     const again = await runStep(ACTION, 'post', { inputs: inputs({ command: '' }), state: main.state });
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toMatch(/has already ended/);
+  });
+});
+
+/** Every process whose command line holds `marker`. */
+const processesWith = (marker: string) => execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(marker));
+const advisoryLocks = () => sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'");
+async function until(what: string, check: () => boolean | Promise<boolean>, withinMs: number): Promise<number> {
+  const started = performance.now();
+  while (!(await check())) {
+    if (performance.now() - started > withinMs) throw new Error(`${what}: not within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return Math.round(performance.now() - started);
+}
+
+describe('bastion-migrate: a cancelled or killed run leaves nothing running', () => {
+  // The command marks that it runs, then holds: the signal lands while it is mid-run.
+  const midRun = (marker: string, flag: string) => `touch ${flag}; (exec -a ${marker}-child sleep 120) & exec -a ${marker} sleep 120`;
+
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
+    it(`${signal} to the action mid-command: no process of the run remains, nothing listens on its port, the lock is free`, async () => {
+      const marker = `gp-migrate-${signal.toLowerCase()}-${process.pid}`;
+      const flag = `/tmp/${marker}.started`;
+      const port = await freePort();
+      let action: ChildProcess | undefined;
+      const running = runAction(ACTION, { inputs: inputs({ 'local-port': String(port), command: midRun(marker, flag) }), timeoutMs: 120_000, onSpawn: (child) => { action = child; } });
+      try {
+        await until('the command started', () => existsSync(flag), 30_000);
+        // The command and its background child, by their own names; the watchdog and bash carry the marker in their args too.
+        expect(processesWith(marker).filter((line) => line.trim().split(/\s+/)[1]!.startsWith(marker))).toHaveLength(2);
+        expect(advisoryLocks()).toBe('1');
+        action!.kill(signal);
+        const { main, post } = await running;
+        if (signal === 'SIGKILL') {
+          expect(main.signal).toBe('SIGKILL');
+        } else {
+          // The action cleaned up and failed, saying so.
+          expect(main.exitCode).toBe(1);
+          expect(errorsOf(main)).toMatch(new RegExp(`^bastion-migrate: cancelled \\(${signal}\\): command was stopped: its whole process group was killed`));
+          expect(main.stdout).toContain('tunnel closed, lock released');
+        }
+        expect(post?.exitCode ?? 0).toBe(0);
+        // The command and its child die with the action; the port and the lock are free.
+        const goneMs = await until('the run\'s processes gone', () => processesWith(marker).length === 0, 5_000);
+        expect(await listening(port)).toBe(false);
+        const freeMs = await until('the lock released', () => advisoryLocks() === '0', 15_000);
+        console.log(`[migrate cancel] ${signal}: processes gone after ${goneMs} ms, lock free after ${freeMs} ms`);
+      } finally {
+        rmSync(flag, { force: true });
+        for (const line of processesWith(marker)) process.kill(Number(line.trim().split(' ')[0]), 'SIGKILL');
+      }
+    });
+  }
+
+  it("an orphan of a killed run cannot use a later run's tunnel on the same fixed local-port", async () => {
+    const port = await freePort();
+    const marker = `gp-migrate-orphan-${process.pid}`;
+    const flag = `/tmp/${marker}.started`;
+    sql(`DROP TABLE IF EXISTS ${TABLE}_order; CREATE TABLE ${TABLE}_order (n serial, who text); GRANT ALL ON ${TABLE}_order, ${TABLE}_order_n_seq TO ${lab.LAB_DB_USER}`);
+    // The killed run's command leaves a process that escaped its group (setsid): for 12 s it keeps trying to
+    // write through whatever listens on the port.
+    const orphan = `for i in $(seq 1 40); do psql -Atc "INSERT INTO ${TABLE}_order (who) VALUES (\\$\\$orphan\\$\\$)" && break; sleep 0.3; done # ${marker}`;
+    const escaped = `setsid bash -c '${orphan}' </dev/null >/dev/null 2>&1 & touch ${flag}; exec -a ${marker} sleep 120`;
+    const first = runAction(ACTION, { inputs: inputs({ 'local-port': String(port), command: escaped }), timeoutMs: 120_000, onSpawn: (child) => {
+      void until('the command started', () => existsSync(flag), 30_000).then(() => child.kill('SIGKILL'));
+    } });
+    try {
+      await first;
+      await until('the first run\'s port free', async () => !(await listening(port)), 10_000);
+      const row = (who: string) => `psql -Atc "INSERT INTO ${TABLE}_order (who) VALUES ('${who}')"`;
+      const second = (await runAction(ACTION, { inputs: inputs({ 'local-port': String(port), command: `${row('next run: start')}; sleep 5; ${row('next run: end')}` }), timeoutMs: 120_000 })).main;
+      expect(errorsOf(second)).toBe('');
+      expect(sql(`SELECT string_agg(who, ', ' ORDER BY n) FROM ${TABLE}_order`)).toBe('next run: start, next run: end');
+      expect(second.stdout).toMatch(/tunnel: refused a connection from (process \d+: it is not this run's|127\.0\.0\.1:\d+: its process cannot be seen)/);
+      expect(processesWith(`# ${marker}`).length).toBeGreaterThan(0); // the orphan was still trying throughout
+    } finally {
+      rmSync(flag, { force: true });
+      for (const line of processesWith(marker)) process.kill(Number(line.trim().split(' ')[0]), 'SIGKILL');
+      sql(`DROP TABLE IF EXISTS ${TABLE}_order`);
+    }
+  });
+
+  it('the keep-open helper ends when its job is killed: the tunnel closes and the lock is released', async () => {
+    const job = spawn(process.execPath, ['test/support/job.ts', ACTION], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      job.stdin.end(JSON.stringify(inputs({ command: '' })));
+      const [line] = await createInterface({ input: job.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+      const main = JSON.parse(line!) as { exitCode: number; outputs: Record<string, string>; state: Record<string, string>; log: string };
+      expect(main.exitCode, main.log).toBe(0);
+      const port = Number(main.outputs['local-port']);
+      const helper = Number(main.state['tunnel-helper-pid']);
+      expect(await listening(port)).toBe(true);
+      expect(advisoryLocks()).toBe('1');
+      job.kill('SIGKILL');
+      const goneMs = await until('the helper gone', () => !existsSync(`/proc/${helper}`) || readFileSync(`/proc/${helper}/stat`, 'utf8').split(') ')[1]!.startsWith('Z'), 5_000);
+      expect(await listening(port)).toBe(false);
+      await until('the lock released', () => advisoryLocks() === '0', 10_000);
+      console.log(`[migrate cancel] keep-open helper ended ${goneMs} ms after its job was killed`);
+    } finally {
+      job.kill('SIGKILL');
+    }
   });
 });

@@ -99,11 +99,12 @@ export interface AdvisoryLock {
  * blocks inside PostgreSQL. The lock lives as long as the session: if the runner dies, it goes too.
  */
 export async function acquireAdvisoryLock(
-  client: pg.Client, key: string, timeoutMs: number, onWait: (waitedMs: number) => void, pollMs = 500,
+  client: pg.Client, key: string, timeoutMs: number, onWait: (waitedMs: number) => void, pollMs = 500, signal?: AbortSignal,
 ): Promise<AdvisoryLock> {
   const started = performance.now();
   let announced = false;
   for (;;) {
+    signal?.throwIfAborted();
     const granted = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key])).rows[0]!.ok;
     const waited = performance.now() - started;
     if (granted) {

@@ -3,7 +3,7 @@
  * with action.yml defaults filled in; GITHUB_OUTPUT/ENV/STATE/STEP_SUMMARY as files; workflow
  * commands read from stdout; the post step run with STATE_* from the main step.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,6 +42,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** The node binary; defaults to the one running the tests (Node 24 under npm scripts). */
   node?: string;
+  /** Called with the step's process once it is spawned: for tests that signal it, as a cancelling runner does. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 interface ActionManifest {
@@ -147,6 +149,7 @@ export async function runStep(
     const child = spawn(options.node ?? process.execPath, [join(dir, entry)], {
       cwd: options.cwd ?? process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });

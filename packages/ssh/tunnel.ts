@@ -17,12 +17,30 @@ export class TunnelError extends Error {
   }
 }
 
+export interface TunnelOptions {
+  /** The input that named the port, for errors. */
+  input?: string;
+  /**
+   * Asked for each accepted connection before anything is forwarded: `true` lets it through; a string
+   * refuses it (the connection is closed) and is the reason, passed to `onRefused`.
+   */
+  admit?: (peerPort: number, listenPort: number) => true | string;
+  onRefused?: (reason: string) => void;
+}
+
 /** Listens on 127.0.0.1:localPort and forwards each connection through `host` to target:targetPort. */
-export async function openTunnel(host: RemoteHost, target: string, targetPort: number, localPort: number, input = 'local-port'): Promise<Tunnel> {
+export async function openTunnel(host: RemoteHost, target: string, targetPort: number, localPort: number, options: TunnelOptions = {}): Promise<Tunnel> {
+  const input = options.input ?? 'local-port';
   const sockets = new Set<net.Socket>();
   let lastError: string | undefined;
   // No Nagle on the local side either: a query round trip is a few small packets each way.
   const server = net.createServer({ noDelay: true }, (local) => {
+    const verdict = options.admit?.(local.remotePort!, (server.address() as net.AddressInfo).port) ?? true;
+    if (verdict !== true) {
+      options.onRefused?.(verdict);
+      local.destroy();
+      return;
+    }
     sockets.add(local);
     local.on('close', () => sockets.delete(local));
     local.on('error', () => local.destroy());

@@ -8,10 +8,12 @@ import { type ActionReporter, stepFailure } from '../../../packages/log/reporter
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import { databaseUrl, type DbSettings, libpqEnvironment } from '../../../packages/postgres/index.ts';
 import { connectSsh } from '../../../packages/ssh/index.ts';
-import { runCommand, runProcess } from './commands.ts';
+import { identify } from '../../../packages/process/index.ts';
+import { type Cancellation, listenForCancel } from './cancel.ts';
+import { type CommandResult, runCommand, runProcess } from './commands.ts';
 import { type MigrateInputs, readMigrateInputs } from './inputs.ts';
 import { type Connect, openSession } from './session.ts';
-import { HELPER_PID_STATE } from './state.ts';
+import { HELPER_PID_STATE, type HelperRequest } from './state.ts';
 
 export interface MigrateDependencies {
   inputs: RawInputSource;
@@ -20,6 +22,8 @@ export interface MigrateDependencies {
   connect: Connect;
   /** dist/tunnel.cjs, the keep-open helper. */
   helperPath: string;
+  /** The job's cancel signals; by default this process's SIGINT, SIGTERM and SIGHUP. */
+  cancel?: Cancellation;
 }
 
 
@@ -33,16 +37,20 @@ export function run(): Promise<boolean> {
 export async function runMigrate(deps: MigrateDependencies): Promise<boolean> {
   const { logger, reporter } = deps;
   const started = performance.now();
+  // A cancelled job must not leave its command running, its tunnel open or its lock held.
+  const cancel = deps.cancel ?? listenForCancel();
   try {
     const inputs = readMigrateInputs(new InputReader(deps.inputs));
     for (const secret of inputs.secrets) logger.mask(secret);
-    if (!inputs.command) await keepOpen(inputs, deps);
-    else await migrate(inputs, deps);
+    if (!inputs.command) await keepOpen(inputs, deps, cancel);
+    else await migrate(inputs, deps, cancel);
     return true;
   } catch (error) {
-    reporter.setFailed(stepFailure('bastion-migrate', error));
+    const cause = cancel.cause();
+    reporter.setFailed(cause ? `bastion-migrate: cancelled (${cause}): ${(error as Error).message}` : stepFailure('bastion-migrate', error));
     return false;
   } finally {
+    cancel.dispose();
     reporter.setOutput('duration-ms', String(Math.round(performance.now() - started)));
   }
 }
@@ -55,26 +63,33 @@ function reportConnection(local: DbSettings, lockWaitMs: number, deps: MigrateDe
   deps.reporter.setOutput('lock-wait-ms', String(lockWaitMs));
 }
 
-async function migrate(inputs: MigrateInputs, deps: MigrateDependencies): Promise<void> {
+async function migrate(inputs: MigrateInputs, deps: MigrateDependencies, cancel: Cancellation): Promise<void> {
   const { logger } = deps;
-  const session = await openSession(inputs, logger, deps.connect);
+  const session = await openSession(inputs, logger, deps.connect, { signal: cancel.signal, runRoot: process.pid });
   let lost: Error | undefined;
-  session.lost.catch((error: Error) => { lost = error; });
+  // Either ends the running step's process group: a lost bastion connection, or a cancelled job.
+  const stop = new AbortController();
+  session.lost.catch((error: Error) => { lost = error; stop.abort(); });
+  const onCancel = () => stop.abort();
+  cancel.signal.addEventListener('abort', onCancel, { once: true });
   try {
     reportConnection(session.local, session.lockWaitMs, deps);
     const env = libpqEnvironment(session.local);
-    const steps: Array<[string, () => Promise<{ code: number; timedOut: boolean }>, string]> = [];
+    const steps: Array<[string, () => Promise<CommandResult>, string]> = [];
+    const signal = stop.signal;
     if (inputs.backupFile) {
       const file = inputs.backupFile;
-      steps.push(['backup', () => runProcess('pg_dump', ['--format=custom', '--no-password', '--file', file], env, logger, { abort: session.lost }),
+      steps.push(['backup', () => runProcess('pg_dump', ['--format=custom', '--no-password', '--file', file], env, logger, { signal }),
         `pg_dump to ${file} failed`]);
     }
     if (inputs.checkCommand) {
-      steps.push(['check-command', () => runCommand(inputs.checkCommand, env, logger, { abort: session.lost }), 'check-command failed; nothing was migrated']);
+      steps.push(['check-command', () => runCommand(inputs.checkCommand, env, logger, { signal }), 'check-command failed; nothing was migrated']);
     }
-    steps.push(['command', () => runCommand(inputs.command, env, logger, { timeoutMs: inputs.commandTimeoutMs, abort: session.lost }), 'the migration command failed']);
+    steps.push(['command', () => runCommand(inputs.command, env, logger, { timeoutMs: inputs.commandTimeoutMs, signal }), 'the migration command failed']);
     for (const [name, step, failure] of steps) {
+      if (cancel.signal.aborted) throw new Error(`stopped before ${name}`);
       const result = await inGroup(logger, name, step);
+      if (cancel.signal.aborted) throw new Error(`${name} was stopped: its whole process group was killed; the lock was released and the tunnel closed`);
       if (lost) throw new Error(`${lost.message} during ${name}; the step stopped it`);
       if (result.timedOut) throw new Error(`${name} timed out after ${Math.round(inputs.commandTimeoutMs! / 1000)} s and was killed`);
       if (result.code !== 0) throw new Error(`${failure} (exit ${result.code})`);
@@ -82,16 +97,24 @@ async function migrate(inputs: MigrateInputs, deps: MigrateDependencies): Promis
     await deps.reporter.writeSummary(`## ✅ Migration through ${inputs.bastion.host} done\n\nLock waited ${session.lockWaitMs} ms; ` +
       `database ${inputs.db.database} on ${inputs.db.host}:${inputs.db.port} as the bastion sees it.\n`);
   } finally {
+    cancel.signal.removeEventListener('abort', onCancel);
     await session.close();
     logger.info('tunnel closed, lock released');
   }
 }
 
-/** No command: a detached helper holds the tunnel (and lock) for later steps; the post step ends it. */
-async function keepOpen(inputs: MigrateInputs, deps: MigrateDependencies): Promise<void> {
+/**
+ * No command: a detached helper holds the tunnel (and lock) for later steps; the post step ends it, and it
+ * ends itself when the job's runner process (this step's parent) is gone, as when the job is cancelled.
+ */
+async function keepOpen(inputs: MigrateInputs, deps: MigrateDependencies, cancel: Cancellation): Promise<void> {
+  const job = identify(process.ppid);
+  if (!job) throw new Error(`cannot read this step's parent process ${process.ppid}, which the tunnel helper lives no longer than`);
   const helper = spawn(process.execPath, [deps.helperPath], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
+  const onCancel = () => helper.kill('SIGTERM');
+  cancel.signal.addEventListener('abort', onCancel, { once: true });
   // Secrets travel on stdin only: never in argv or the environment of a long-lived process.
-  helper.stdin.end(JSON.stringify(inputs));
+  helper.stdin.end(JSON.stringify({ inputs, job } satisfies HelperRequest));
   const exited = new Promise<number>((resolve) => helper.on('exit', (code) => resolve(code ?? 1)));
   const lines = createInterface({ input: helper.stdout });
   for await (const line of lines) {
@@ -107,8 +130,10 @@ async function keepOpen(inputs: MigrateInputs, deps: MigrateDependencies): Promi
       lines.close();
       helper.stdout.destroy();
       helper.unref();
+      cancel.signal.removeEventListener('abort', onCancel);
       return;
     }
   }
+  cancel.signal.removeEventListener('abort', onCancel);
   throw new Error(`the tunnel helper exited (${await exited}) before the tunnel was ready`);
 }

@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../../packages/log/index.ts';
 import { acquireAdvisoryLock, connectDb, type DbSettings, describeDbError, serverVersion } from '../../../packages/postgres/index.ts';
+import { descendsFrom, loopbackPeer } from '../../../packages/process/index.ts';
 import { openTunnel, type RemoteHost, type SshTarget, type Tunnel } from '../../../packages/ssh/index.ts';
 import type { MigrateInputs } from './inputs.ts';
 
@@ -20,7 +21,29 @@ export interface DbSession {
 
 export type Connect = (target: SshTarget) => Promise<RemoteHost>;
 
-export async function openSession(inputs: MigrateInputs, logger: Logger, connect: Connect): Promise<DbSession> {
+/**
+ * Who may use the tunnel. A fixed `local-port` is a port a process of an earlier, killed run may still be
+ * aiming at; so each connection to it must come from a process descended from `root` (the action for a
+ * migration, the job's runner process for the keep-open tunnel). The default, a free port chosen per run,
+ * is known only to this run. A process whose owner cannot be seen (another user's, a container's) is refused.
+ */
+export function runOnlyAdmission(root: number): (peerPort: number, listenPort: number) => true | string {
+  return (peerPort, listenPort) => {
+    const pid = loopbackPeer(peerPort, listenPort);
+    if (pid === undefined) return `refused a connection from 127.0.0.1:${peerPort}: its process cannot be seen, so it may not be this run's`;
+    if (!descendsFrom(pid, root)) return `refused a connection from process ${pid}: it is not this run's (with a fixed local-port only this run's processes may connect)`;
+    return true;
+  };
+}
+
+export interface SessionOptions {
+  /** Aborts the wait for the lock (the job was cancelled). */
+  signal?: AbortSignal;
+  /** With a fixed local-port, the process every connection must descend from (see runOnlyAdmission). */
+  runRoot: number;
+}
+
+export async function openSession(inputs: MigrateInputs, logger: Logger, connect: Connect, options: SessionOptions): Promise<DbSession> {
   let host: RemoteHost | undefined;
   let tunnel: Tunnel | undefined;
   let client: pg.Client | undefined;
@@ -37,7 +60,9 @@ export async function openSession(inputs: MigrateInputs, logger: Logger, connect
     const bastion = `${inputs.bastion.username}@${inputs.bastion.host}:${inputs.bastion.port}`;
     host = await connect(inputs.bastion);
     logger.info(`connected to the bastion ${bastion}`);
-    tunnel = await openTunnel(host, inputs.db.host, inputs.db.port, inputs.localPort);
+    tunnel = await openTunnel(host, inputs.db.host, inputs.db.port, inputs.localPort, inputs.localPort === 0 ? {} : {
+      admit: runOnlyAdmission(options.runRoot), onRefused: (reason) => logger.warning(`tunnel: ${reason}`),
+    });
     logger.info(`tunnel: 127.0.0.1:${tunnel.port} → ${inputs.db.host}:${inputs.db.port} via the bastion`);
     const local: DbSettings = { ...inputs.db, host: '127.0.0.1', port: tunnel.port };
     try {
@@ -49,7 +74,7 @@ export async function openSession(inputs: MigrateInputs, logger: Logger, connect
     let lockWaitMs = 0;
     if (inputs.lock) {
       const lock = await acquireAdvisoryLock(client, inputs.lockKey, inputs.lockTimeoutMs,
-        () => logger.info(`waiting up to ${Math.round(inputs.lockTimeoutMs / 1000)} s for the migration lock (key ${inputs.lockKey})`));
+        () => logger.info(`waiting up to ${Math.round(inputs.lockTimeoutMs / 1000)} s for the migration lock (key ${inputs.lockKey})`), 500, options.signal);
       release = lock.release;
       lockWaitMs = lock.waitedMs;
       logger.info(`migration lock taken (key ${inputs.lockKey}) after ${lockWaitMs} ms`);
