@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../../packages/log/index.ts';
+import { readStat } from '../../../packages/process/index.ts';
 import { runCommand } from './commands.ts';
 
 // Each case spawns bash twice (watchdog and command); about 20 ms idle.
 const TIMEOUT_MS = 20_000;
-const gone = (pid: number) => !existsSync(`/proc/${pid}`);
+// A killed process may stay a zombie for a moment until whoever adopted it reaps it: it has exited.
+const gone = (pid: number) => readStat(pid) === undefined;
 
 describe('runCommand under its watchdog', () => {
   it('streams output, keeps stderr, and exits with the command status', async () => {
@@ -30,7 +32,7 @@ describe('runCommand under its watchdog', () => {
       expect(result.code).toBe(137);
       for (const file of ['child', 'self']) {
         const pid = Number(readFileSync(`${dir}/${file}`, 'utf8'));
-        for (let i = 0; i < 50 && !gone(pid); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+        for (let i = 0; i < 100 && !gone(pid); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
         expect(gone(pid), file).toBe(true);
       }
     } finally {
