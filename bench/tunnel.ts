@@ -96,12 +96,27 @@ function tunnelCpuUs(route: Route): number {
   return 0;
 }
 
-async function pgbench(route: Route, clients: number): Promise<{ tps: number; cpuUsPerTx: number }> {
+/** TCP data segments the route's SSH connection to the bastion sent and received so far (tcp_info, via `ss -i`). */
+async function sshSegments(route: Route): Promise<{ out: number; in: number }> {
+  if (route === 'direct') return { out: 0, in: 0 };
+  const pid = route === 'ours' ? process.pid : ssh.pid;
+  const text = (await execFileAsync('ss', ['-tinpH', 'state', 'established', 'dst', `${lab.LAB_BASTION_HOST}:${lab.LAB_BASTION_PORT}`], { encoding: 'utf8' })).stdout;
+  const blocks = text.split(/\n(?=\S)/).filter((block) => block.includes(`pid=${pid},`));
+  const sum = (field: string) => blocks.reduce((total, block) => total + Number(new RegExp(`${field}:(\\d+)`).exec(block)?.[1] ?? 0), 0);
+  return { out: sum('data_segs_out'), in: sum('data_segs_in') };
+}
+
+async function pgbench(route: Route, clients: number): Promise<{ tps: number; cpuUsPerTx: number; segmentsPerTx: { out: number; in: number } }> {
   const cpuBefore = tunnelCpuUs(route);
+  const segmentsBefore = await sshSegments(route);
   const out = await run(route, 'pgbench', ['-S', '-n', '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS)]);
   const cpu = tunnelCpuUs(route) - cpuBefore;
+  const segmentsAfter = await sshSegments(route);
   const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out)![1]);
-  return { tps: Number(/tps = ([\d.]+)/.exec(out)![1]), cpuUsPerTx: cpu / transactions };
+  return {
+    tps: Number(/tps = ([\d.]+)/.exec(out)![1]), cpuUsPerTx: cpu / transactions,
+    segmentsPerTx: { out: (segmentsAfter.out - segmentsBefore.out) / transactions, in: (segmentsAfter.in - segmentsBefore.in) / transactions },
+  };
 }
 async function copyMs(route: Route): Promise<number> {
   const started = performance.now();
@@ -110,8 +125,8 @@ async function copyMs(route: Route): Promise<number> {
 }
 
 const routes: Route[] = ['ours', 'openssh', 'direct'];
-interface Samples { tps: Record<number, number[]>; cpu: Record<number, number[]>; copy: number[]; firstQuery: number[] }
-const samples = Object.fromEntries(routes.map((r) => [r, { tps: { 1: [], 8: [] }, cpu: { 1: [], 8: [] }, copy: [], firstQuery: [] }])) as unknown as Record<Route, Samples>;
+interface Samples { tps: Record<number, number[]>; cpu: Record<number, number[]>; segmentsOut: number[]; segmentsIn: number[]; copy: number[]; firstQuery: number[] }
+const samples = Object.fromEntries(routes.map((r) => [r, { tps: { 1: [], 8: [] }, cpu: { 1: [], 8: [] }, segmentsOut: [], segmentsIn: [], copy: [], firstQuery: [] }])) as unknown as Record<Route, Samples>;
 samples.ours.firstQuery.push(ours.ms);
 samples.openssh.firstQuery.push(openssh.ms);
 try {
@@ -119,9 +134,10 @@ try {
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const clients of CLIENTS) {
       for (const route of routes) {
-        const { tps, cpuUsPerTx } = await pgbench(route, clients);
+        const { tps, cpuUsPerTx, segmentsPerTx } = await pgbench(route, clients);
         samples[route].tps[clients]!.push(tps);
         samples[route].cpu[clients]!.push(cpuUsPerTx);
+        if (clients === 1) { samples[route].segmentsOut.push(segmentsPerTx.out); samples[route].segmentsIn.push(segmentsPerTx.in); }
       }
     }
     for (const route of routes) samples[route].copy.push(await copyMs(route));
@@ -147,6 +163,7 @@ const figures = (route: Route) => ({
   tps: Object.fromEntries(CLIENTS.map((c) => [c, med(samples[route].tps[c]!)])),
   tunnel_cpu_us_per_transaction: Object.fromEntries(CLIENTS.map((c) => [c, med(samples[route].cpu[c]!)])),
   copy_ms: med(samples[route].copy),
+  ...(route === 'direct' ? {} : { ssh_segments_per_transaction_1_client: { out: Number(median(samples[route].segmentsOut).toFixed(2)), in: Number(median(samples[route].segmentsIn).toFixed(2)) } }),
   ...(route === 'direct' ? {} : { first_query_ms: med(samples[route].firstQuery) }),
 });
 const result = {
@@ -175,6 +192,9 @@ const table = [
   '',
   ...CLIENTS.map((c) => `- TPS ours/OpenSSH, ${c} client${c > 1 ? 's' : ''}: **${result.ratio_tps_ours_to_openssh[c]}×** (goal ≥ ${GOALS[c]}×: ${verdict(result.ratio_tps_ours_to_openssh[c]! >= GOALS[c])}).`),
   ...CLIENTS.map((c) => `- Tunnel CPU per transaction ours/OpenSSH, ${c} client${c > 1 ? 's' : ''}: **${result.ratio_cpu_ours_to_openssh[c]}×** (goal ≤ 2×: ${verdict(result.ratio_cpu_ours_to_openssh[c]! <= 2)}).`),
+  `- TCP data segments per transaction on the SSH connection, 1 client (tcp_info via \`ss -i\`; TCP_NODELAY on both): ours ` +
+  `${result.ours.ssh_segments_per_transaction_1_client!.out} out / ${result.ours.ssh_segments_per_transaction_1_client!.in} in, OpenSSH ` +
+  `${result.openssh.ssh_segments_per_transaction_1_client!.out} out / ${result.openssh.ssh_segments_per_transaction_1_client!.in} in.`,
   `- Time to first query: ${result.ours.first_query_ms} ms against ${result.openssh.first_query_ms} ms (goal: below OpenSSH: ${verdict(result.ours.first_query_ms! < result.openssh.first_query_ms!)}).`,
   '',
 ].join('\n');
