@@ -17,7 +17,7 @@ const TOKEN = 'github_pat_11AUDIT0token0for0tests';
 
 interface Report {
   ok: boolean;
-  environments: { environment: string; checked: number; present: number; missing: string[]; unused: string[]; exceptions: string[] }[];
+  environments: { environment: string; checked: number; present: number; missing: string[]; optionalMissing: string[]; unused: string[]; exceptions: string[] }[];
   findings: { level: string; kind: string; environment: string; name: string; message: string; file: string; position: { line: number } }[];
 }
 const reportOf = (run: StepRun) => JSON.parse(run.outputs.report!) as Report;
@@ -207,8 +207,19 @@ describe('env mode (bundle)', () => {
   it('passes when every variable is set, and never prints a value anywhere', async () => {
     const { main } = await runAction(ACTION, { cwd: workspace, inputs: { mode: 'env', environment: 'dev-backend' }, env: VALUES });
     expect(main.exitCode).toBe(0);
-    expect(reportOf(main).environments).toEqual([{ environment: 'dev-backend', checked: 14, present: 14, missing: [], unused: [], exceptions: [] }]);
+    // 13 set; the 14th is optional and unset, so it is neither present nor missing.
+    expect(reportOf(main).environments).toEqual([{ environment: 'dev-backend', checked: 14, present: 13, missing: [], optionalMissing: ['SSH_PASSWORD'], unused: [], exceptions: [] }]);
+    expect(main.stdout).toContain('dev-backend: 13/14 present');
     assertNoValueLeaks(main);
+  });
+
+  it('with nothing set, counts nothing as present', async () => {
+    const { main } = await runAction(ACTION, { cwd: workspace, inputs: { mode: 'env', environment: 'dev-backend' }, env: {} });
+    expect(main.exitCode).toBe(1);
+    const [summary] = reportOf(main).environments;
+    expect(summary).toMatchObject({ checked: 14, present: 0, optionalMissing: ['SSH_PASSWORD'] });
+    expect(summary!.missing).toHaveLength(13);
+    expect(main.stdout).toContain('dev-backend: 0/14 present');
   });
 
   it('fails naming each missing or empty variable, still without printing any value', async () => {

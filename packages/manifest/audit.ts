@@ -27,8 +27,11 @@ export interface AuditFinding {
 export interface EnvironmentSummary {
   environment: string;
   checked: number;
+  /** Checked and set: checked minus missing minus optionalMissing. */
   present: number;
   missing: string[];
+  /** Optional variables and secrets that are not set: not an error, and not present either. */
+  optionalMissing: string[];
   unused: string[];
   exceptions: string[];
 }
@@ -245,8 +248,9 @@ export function buildReport(manifest: Manifest, modes: Mode[], environments: rea
     const mine = findings.filter((f) => f.environment === environment);
     const checked = all.filter((r) => r.environment === environment).length;
     const missing = [...new Set(mine.filter((f) => f.kind === 'missing' || f.kind === 'empty').map((f) => f.name))];
+    const optionalMissing = [...new Set(mine.filter((f) => f.kind === 'optional-missing').map((f) => f.name))];
     return {
-      environment, checked, present: checked - missing.length, missing,
+      environment, checked, present: checked - missing.length - optionalMissing.length, missing, optionalMissing,
       unused: [...new Set(mine.filter((f) => f.kind === 'unused').map((f) => f.name))],
       exceptions: [...new Set(mine.filter((f) => f.kind === 'exception').map((f) => f.name))],
     };

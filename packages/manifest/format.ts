@@ -11,8 +11,10 @@ export function renderText(report: AuditReport): string {
   // Presence is what github and env modes check; workflows mode only reads names.
   const presence = report.modes.some((mode) => mode !== 'workflows');
   for (const summary of presence ? report.environments : []) {
-    const state = summary.missing.length > 0 ? `${summary.missing.length} missing` : 'all present';
-    lines.push(`${summary.environment}: ${summary.present}/${summary.checked} present, ${state}${summary.unused.length ? `, ${summary.unused.length} unused` : ''}`);
+    const state = summary.missing.length > 0 ? `${summary.missing.length} missing`
+      : summary.optionalMissing.length > 0 ? 'all required present' : 'all present';
+    const optional = summary.optionalMissing.length ? `, ${summary.optionalMissing.length} optional not set` : '';
+    lines.push(`${summary.environment}: ${summary.present}/${summary.checked} present, ${state}${optional}${summary.unused.length ? `, ${summary.unused.length} unused` : ''}`);
   }
   for (const finding of report.findings) {
     lines.push(`${finding.file}:${finding.position.line}:${finding.position.column} ${MARK[finding.level]} ${finding.level} [${finding.mode}] ${finding.message}`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auditEnv, auditGithub, auditWorkflows, buildReport, type Inventory } from './audit.ts';
 import { type Manifest, ManifestError, parseManifest } from './load.ts';
+import { renderText } from './format.ts';
 import { requirements, requirementsOf } from './resolve.ts';
 import { parseWorkflow } from './workflows.ts';
 
@@ -138,6 +139,16 @@ describe('env mode', () => {
     ]);
     expect(JSON.stringify(findings.concat(bySecret, web))).not.toContain('db.internal');
   });
+
+  it('counts an unset optional name as not present (and not missing)', () => {
+    const nothing = buildReport(manifest, ['env'], ['web'], auditEnv(manifest, 'web', {}, 'variable')).environments[0]!;
+    expect(nothing.present).toBe(0);
+    expect(nothing.present + nothing.missing.length + nothing.optionalMissing.length).toBe(nothing.checked);
+    expect(nothing.optionalMissing).toEqual(['SSH_PASSWORD']);
+    const required = buildReport(manifest, ['env'], ['dev'], auditEnv(manifest, 'dev', { DB_HOST: 'db.internal' }, 'variable'));
+    expect(required.environments[0]).toMatchObject({ checked: 2, present: 1, missing: [], optionalMissing: ['SSH_PASSWORD'] });
+    expect(renderText(required)).toContain('dev: 1/2 present, all required present, 1 optional not set');
+  });
 });
 
 describe('github mode', () => {
@@ -161,8 +172,8 @@ describe('github mode', () => {
     const report = buildReport(manifest, ['github'], ['dev', 'web'], findings);
     expect(report.ok).toBe(true);
     expect(report.environments).toEqual([
-      { environment: 'dev', checked: 2, present: 2, missing: [], unused: ['OLD_TOKEN'], exceptions: ['SSH_PASSWORD'] },
-      { environment: 'web', checked: 3, present: 3, missing: [], unused: [], exceptions: ['SSH_PASSWORD', 'PRODUCTION_HOST'] },
+      { environment: 'dev', checked: 2, present: 2, missing: [], optionalMissing: [], unused: ['OLD_TOKEN'], exceptions: ['SSH_PASSWORD'] },
+      { environment: 'web', checked: 3, present: 3, missing: [], optionalMissing: [], unused: [], exceptions: ['SSH_PASSWORD', 'PRODUCTION_HOST'] },
     ]);
   });
 
