@@ -111,6 +111,25 @@ describe('heredoc-lint command (package bin)', () => {
     expect(missing.stderr).toContain('cannot read missing.sh: no such file or directory');
   });
 
+  it("runs on the machine's own Node 20 as on Node 24: globs, excluded folders, exit codes", () => {
+    // A consumer's pre-commit hook runs the bin on whatever Node it has; this machine's system Node is 20.
+    const node20 = '/usr/bin/node';
+    expect(spawnSync(node20, ['--version'], { encoding: 'utf8' }).stdout).toMatch(/^v20\./);
+    write('scripts/ok.sh', CLEAN_SCRIPT);
+    mkdirSync(join(workspace, 'node_modules/dep'), { recursive: true });
+    write('node_modules/dep/broken.sh', 'cat <<EOF\nnever closed\n');
+    write('.github/workflows/deploy.yml', BROKEN_WORKFLOW);
+    for (const node of [node20, process.execPath]) {
+      const run = (...args: string[]) => spawnSync(node, [BIN, ...args], { cwd: workspace, encoding: 'utf8' });
+      expect(run('scripts/*.sh').status, node).toBe(0);
+      const all = run('**/*.sh', '.github/workflows/*.yml');
+      expect(all.status, `${node}: ${all.stderr}`).toBe(1);
+      expect(all.stdout).toContain('.github/workflows/deploy.yml:9:17 HD004');
+      expect(all.stdout).not.toContain('node_modules');
+      expect(run('--bogus').status).toBe(2);
+    }
+  });
+
   it('gives an unreadable file a clear error and exit 2', () => {
     if (process.getuid?.() === 0) {
       // root reads any file it can open; /proc/self/mem is a file whose read fails for everyone.

@@ -1,6 +1,10 @@
 // Turns paths, directories and globs into the list of files to lint.
-import { existsSync, globSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, matchesGlob, relative, resolve } from 'node:path';
+// Globs use tinyglobby and picomatch (bundled), not node:fs globSync and path.matchesGlob, which need Node 22:
+// the command runs on whatever Node a consumer's pre-commit hook has, from 20 on.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import picomatch from 'picomatch';
+import { globSync } from 'tinyglobby';
 
 export const DEFAULT_PATTERNS = ['.github/workflows/*.yml', '.github/workflows/*.yaml', '**/action.yml', '**/action.yaml', '**/*.sh'];
 const EXCLUDED_DIRECTORIES = new Set(['node_modules', '.git']);
@@ -23,10 +27,13 @@ export function readIgnoreFile(cwd: string): string[] {
  */
 export function expandPaths(patterns: readonly string[], cwd: string, ignore: readonly string[] = readIgnoreFile(cwd)): string[] {
   const files = new Set<string>();
-  const ignored = (file: string) => ignore.some((glob) => matchesGlob(relative(cwd, resolve(cwd, file)), glob));
+  const ignoreMatchers = ignore.map((glob) => picomatch(glob, { dot: true }));
+  const ignored = (file: string) => ignoreMatchers.some((matches) => matches(relative(cwd, resolve(cwd, file))));
   for (const pattern of patterns) {
     if (GLOB_CHARS.test(pattern)) {
-      const matches = globSync(pattern, { cwd, exclude: (name: string) => EXCLUDED_DIRECTORIES.has(name.split(/[\\/]/).pop()!) });
+      const matches = globSync(pattern, {
+        cwd, dot: true, onlyFiles: true, expandDirectories: false, ignore: [...EXCLUDED_DIRECTORIES].map((name) => `**/${name}/**`),
+      });
       for (const match of matches.sort()) {
         if (statSync(join(cwd, match), { throwIfNoEntry: false })?.isFile() && !ignored(match)) files.add(match);
       }
