@@ -126,6 +126,19 @@ describe('health-check bundle against real servers', () => {
     expect(results(regex.main)[0]!.error).toMatch(/does not match \/\^version 3\//);
   });
 
+  it('bounds a body-regex that would backtrack catastrophically: the attempt ends within its timeout', async () => {
+    // ^(a+)+$ against 28 a and a !: 14.5 s per attempt with a backtracking engine; a 1 MiB body as well.
+    for (const body of ['a'.repeat(28) + '!', 'a'.repeat(1024 * 1024 - 1) + '!']) {
+      const server = await serve(httpServer((_req, res) => reply(200, body)(res)));
+      const started = performance.now();
+      const step = await runAction(ACTION, { inputs: { urls: server.url, 'body-regex': '^(a+)+$', 'max-attempts': '1', timeout: '1s', deadline: '2s' } });
+      expect(step.main.exitCode).toBe(1);
+      expect(results(step.main)[0]!.error).toMatch(/body does not match \/\^\(a\+\)\+\$\//);
+      // The step's own start-up included; the match itself takes well under a second.
+      expect(performance.now() - started).toBeLessThan(10_000);
+    }
+  });
+
   it('waits initial-delay before the first request', async () => {
     const app = await serve(httpServer((_req, res) => reply(200)(res)));
     const { main } = await runAction(ACTION, { inputs: { urls: app.url, 'initial-delay': '600ms', ...FAST } });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  compileBodyPattern,
   evaluateResponse, nextWaitMs, parseJsonPath, probeUrl, readJsonPath, redactUrl, TransportError,
   type ProbeRequest, type ProbeSchedule, type ResponseChecks,
 } from './index.ts';
@@ -100,7 +101,14 @@ describe('evaluateResponse', () => {
   it('checks body-contains and body-regex and shows the start of the body', () => {
     expect(evaluateResponse(answer(200, 'starting'), { ...checks, bodyContains: 'ready' })).toMatchObject({
       failure: 'body', detail: 'body does not contain "ready"; body starts "starting"' });
-    expect(evaluateResponse(answer(200, 'v1.2'), { ...checks, bodyRegex: /^v\d+\.\d+$/ })).toEqual({ ok: true });
+    expect(evaluateResponse(answer(200, 'v1.2'), { ...checks, bodyRegex: compileBodyPattern('^v\\d+\\.\\d+$') })).toEqual({ ok: true });
+    // Catastrophic for a backtracking engine (14.5 s with RegExp at 28 characters); linear here, even at the 1 MiB body cap.
+    for (const body of ['a'.repeat(28) + '!', 'a'.repeat(1024 * 1024 - 1) + '!']) {
+      const started = performance.now();
+      const outcome = evaluateResponse(answer(200, body), { ...checks, bodyRegex: compileBodyPattern('^(a+)+$') });
+      expect(outcome).toMatchObject({ ok: false, failure: 'body' });
+      expect(performance.now() - started).toBeLessThan(5_000);
+    }
   });
   it('compares JSON fields by path, strings as written and other values as JSON', () => {
     const body = JSON.stringify({ status: 'ok', checks: { db: [{ up: true }] }, count: 3, note: null });

@@ -1,3 +1,4 @@
+import type { BodyPattern } from './pattern.ts';
 import type { StatusRange } from '../inputs/index.ts';
 
 export interface ProbeRequest {
@@ -56,7 +57,7 @@ export interface JsonFieldCheck {
 export interface ResponseChecks {
   expectedStatus: StatusRange[];
   bodyContains?: string;
-  bodyRegex?: RegExp;
+  bodyRegex?: BodyPattern;
   jsonFields: JsonFieldCheck[];
   maxLatencyMs?: number;
 }

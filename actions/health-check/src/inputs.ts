@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InputError, type InputReader, parseDuration, parseHttpUrl, parseStatusRanges } from '../../../packages/inputs/index.ts';
-import type { JsonFieldCheck, ProbeRequest, ProbeSchedule, ResponseChecks } from '../../../packages/probe/index.ts';
+import { type BodyPattern, compileBodyPattern, type JsonFieldCheck, type ProbeRequest, type ProbeSchedule, type ResponseChecks } from '../../../packages/probe/index.ts';
 
 export interface HealthCheckInputs {
   /** One request per URL, headers and TLS settings included. */
@@ -105,12 +105,12 @@ function readCaCert(raw: string): string | undefined {
 function readChecks(inputs: InputReader): ResponseChecks {
   const expectedStatus = parseStatusRanges('expected-status', inputs.string('expected-status', DEFAULTS.expectedStatus));
   const regexSource = inputs.string('body-regex');
-  let bodyRegex: RegExp | undefined;
+  let bodyRegex: BodyPattern | undefined;
   if (regexSource) {
     try {
-      bodyRegex = new RegExp(regexSource);
+      bodyRegex = compileBodyPattern(regexSource);
     } catch (error) {
-      throw new InputError('body-regex', `is not a valid regular expression: ${(error as Error).message}`);
+      throw new InputError('body-regex', `is not a valid RE2 regular expression (linear-time: no lookaround or backreferences): ${(error as Error).message}`);
     }
   }
   const jsonFields = inputs.lines('json-field').map((line): JsonFieldCheck => {
