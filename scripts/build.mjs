@@ -8,6 +8,7 @@ import ncc from '@vercel/ncc';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mergeLicenses } from './licenses.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -25,8 +26,11 @@ const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
   .filter((name) => wanted.size === 0 || wanted.has(name))
   .sort();
 
-/** Bundles one action's entry points into `outDir`. */
+const isPackage = (name) => /^(@[\w.-]+\/)?[\w.-]+$/.test(name) && existsSync(join(root, 'node_modules', name, 'package.json'));
+
+/** Bundles one action's entry points into `outDir`, with one licenses.txt for all of them. */
 async function bundleAction(action, outDir) {
+  const licenses = [];
   for (const [source, bundle] of ENTRIES) {
     const entry = join(root, 'actions', action, 'src', source);
     if (!existsSync(entry)) continue;
@@ -44,6 +48,7 @@ async function bundleAction(action, outDir) {
     writeFileSync(join(outDir, bundle), code);
     for (const [name, asset] of Object.entries(assets ?? {})) {
       if (name.endsWith('.node')) throw new Error(`a native addon (${name}) reached the bundle; install with scripts off`);
+      if (name === 'licenses.txt') { licenses.push(String(asset.source)); continue; }
       const target = join(outDir, name);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, asset.source);
@@ -51,6 +56,7 @@ async function bundleAction(action, outDir) {
     const kb = Math.round(Buffer.byteLength(code) / 1024);
     console.log(`built actions/${action}/dist/${bundle} (${kb} KiB) in ${Math.round(performance.now() - started)} ms`);
   }
+  if (licenses.length > 0) writeFileSync(join(outDir, 'licenses.txt'), mergeLicenses(licenses, isPackage));
 }
 
 let failed = false;
