@@ -7,6 +7,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { runAction } from '../packages/runner/index.ts';
 
 const ACTION = resolve('actions/heredoc-lint');
@@ -127,6 +128,25 @@ describe('heredoc-lint command (package bin)', () => {
       expect(all.stdout).toContain('.github/workflows/deploy.yml:9:17 HD004');
       expect(all.stdout).not.toContain('node_modules');
       expect(run('--bogus').status).toBe(2);
+    }
+  });
+
+  it('.pre-commit-hooks.yaml: each hook runs its entry as pre-commit does (language: script, from the repository)', () => {
+    const hooks = parseYaml(readFileSync('.pre-commit-hooks.yaml', 'utf8')) as Array<{ id: string; entry: string; language: string; pass_filenames?: boolean }>;
+    expect(hooks.map((hook) => hook.id)).toEqual(['heredoc-lint', 'audit-secrets']);
+    write('.github/workflows/deploy.yml', BROKEN_WORKFLOW);
+    for (const hook of hooks) {
+      expect(hook.language).toBe('script');
+      const [file, ...args] = hook.entry.split(' ');
+      // pre-commit runs the entry from the hook repository's clone, in the user's repository, with the files after it.
+      const run = spawnSync(resolve(file!), [...args, ...(hook.pass_filenames === false ? [] : ['.github/workflows/deploy.yml'])], { cwd: workspace, encoding: 'utf8' });
+      if (hook.id === 'heredoc-lint') {
+        expect(run.status, run.stderr).toBe(1);
+        expect(run.stdout).toContain('deploy.yml:9:17 HD004');
+      } else {
+        expect(run.status, run.stderr).toBe(2); // no manifest in this workspace: a usage error, said so
+        expect(run.stderr).toMatch(/manifest/);
+      }
     }
   });
 
