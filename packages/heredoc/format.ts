@@ -1,5 +1,5 @@
 // Renders findings as text, GitHub annotations, JSON or SARIF 2.1.0.
-import { type AnnotationLevel, annotationCommand } from '../log/annotation.ts';
+import { type Annotation, type AnnotationLevel, annotationCommand } from '../log/annotation.ts';
 import type { Finding } from './lint.ts';
 import { RULES, ruleById, type Severity } from './rules.ts';
 
@@ -33,11 +33,17 @@ export function toJson(findings: readonly Finding[]): { findings: Finding[] } {
 
 const ANNOTATION: Record<Severity, AnnotationLevel> = { error: 'error', warning: 'warning', info: 'notice' };
 
-export function renderGithub(findings: readonly Finding[]): string {
-  return findings.map((f) => `${annotationCommand({
+/** Each finding as an annotation on its file, line and column. */
+export function annotationsOf(findings: readonly Finding[]): Annotation[] {
+  return findings.map((f) => ({
     level: ANNOTATION[f.severity], file: f.file, line: f.line, column: f.column,
     title: `${TOOL_NAME} ${f.rule} ${ruleById(f.rule).name}`, message: `${f.message}. Fix: ${f.fix}`,
-  })}\n`).join('');
+  }));
+}
+
+/** The annotations as workflow commands, for the command line's `--format github`. */
+export function renderGithub(findings: readonly Finding[]): string {
+  return annotationsOf(findings).map((annotation) => `${annotationCommand(annotation)}\n`).join('');
 }
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };

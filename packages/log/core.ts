@@ -12,4 +12,7 @@ export const coreLogger: Logger = {
   mask: (secret) => {
     for (const piece of maskablePieces(secret)) core.setSecret(piece);
   },
+  // Through the toolkit's annotation API, so every runner (and @github/local-action) shows it as one.
+  annotate: ({ level, message, file, line, column, title }) =>
+    core[level](message, { title, file, startLine: line, startColumn: column }),
 };

@@ -1,3 +1,5 @@
+import { type Annotation, annotationCommand } from './annotation.ts';
+
 /**
  * The Logger every action and package writes through, so logic never imports @actions/core
  * directly and tests can capture what a user would see.
@@ -11,6 +13,8 @@ export interface Logger {
   endGroup(): void;
   /** Registers a secret so the runner masks it everywhere, including each line of a multi-line value. */
   mask(secret: string): void;
+  /** An annotation on a file and line (error, warning or notice), shown on the run and the pull request. */
+  annotate(annotation: Annotation): void;
 }
 
 /** Every piece of a secret the runner must mask: the whole value and, for multi-line values, each line. */
@@ -51,5 +55,6 @@ export class MemoryLogger implements Logger {
   startGroup(title: string): void { this.lines.push(`group: ${title}`); }
   endGroup(): void { this.lines.push('endgroup'); }
   mask(secret: string): void { this.masked.push(...maskablePieces(secret)); }
+  annotate(annotation: Annotation): void { this.lines.push(annotationCommand(annotation)); }
   text(): string { return this.lines.join('\n'); }
 }

@@ -1,5 +1,5 @@
 // The audit report as text, Markdown (job summary) and annotations. Names only: values never reach here.
-import { type AnnotationLevel, annotationCommand } from '../log/annotation.ts';
+import type { Annotation, AnnotationLevel } from '../log/annotation.ts';
 import type { AuditFinding, AuditReport, Level } from './audit.ts';
 import type { ManifestProblem } from './load.ts';
 
@@ -24,14 +24,14 @@ export function renderText(report: AuditReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function annotations(findings: readonly AuditFinding[]): string[] {
-  return findings.map((f) => annotationCommand({
+export function annotations(findings: readonly AuditFinding[]): Annotation[] {
+  return findings.map((f) => ({
     level: ANNOTATION[f.level], file: f.file, line: f.position.line, column: f.position.column, title: `audit-secrets ${f.kind}`, message: f.message,
   }));
 }
 
-export function problemAnnotations(file: string, problems: readonly ManifestProblem[]): string[] {
-  return problems.map((p) => annotationCommand({
+export function problemAnnotations(file: string, problems: readonly ManifestProblem[]): Annotation[] {
+  return problems.map((p) => ({
     level: 'error', file, line: p.position.line, column: p.position.column, title: 'audit-secrets invalid manifest', message: `${p.path || '(root)'}: ${p.message}`,
   }));
 }

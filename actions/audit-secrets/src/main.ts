@@ -61,7 +61,7 @@ export async function runAuditSecrets(deps: AuditSecretsDependencies): Promise<b
   try {
     const options = readAuditInputs(new InputReader(deps.inputs), logger);
     const { manifest, report } = await runAudit(options, { ...deps.io, log: (message) => logger.info(message) });
-    for (const line of annotations(report.findings)) logger.info(line);
+    for (const annotation of annotations(report.findings)) logger.annotate(annotation);
     for (const summary of report.environments) {
       logger.info(`${summary.environment}: ${summary.present}/${summary.checked} present${summary.missing.length ? `; missing ${summary.missing.join(', ')}` : ''}`);
     }
@@ -82,7 +82,7 @@ export async function runAuditSecrets(deps: AuditSecretsDependencies): Promise<b
     return report.ok;
   } catch (error) {
     if (error instanceof ManifestError) {
-      for (const line of problemAnnotations(error.file, error.problems)) logger.info(line);
+      for (const annotation of problemAnnotations(error.file, error.problems)) logger.annotate(annotation);
       reporter.setFailed(stepFailure('audit-secrets', new InputError('manifest', `${error.file} is not a valid manifest: ${error.problems.length} problem(s), the first at line ${error.problems[0]!.position.line}:${error.problems[0]!.position.column}: ${error.problems[0]!.path || '(root)'}: ${error.problems[0]!.message}`)));
     } else if (error instanceof AuditUsageError) {
       reporter.setFailed(stepFailure('audit-secrets', new InputError(error.input, error.message)));

@@ -20,7 +20,7 @@ let ready = false;
 const say = (line: string) => { if (!ready) process.stdout.write(`${line.replace(/\n/g, ' ')}\n`); };
 const logger: Logger = {
   debug: () => {}, info: (m) => say(`log ${m}`), warning: (m) => say(`log warning: ${m}`), error: (m) => say(`log error: ${m}`),
-  startGroup: () => {}, endGroup: () => {}, mask: () => {},
+  startGroup: () => {}, endGroup: () => {}, mask: () => {}, annotate: () => {},
 };
 
 const { inputs, job } = JSON.parse(await text(process.stdin)) as HelperRequest;

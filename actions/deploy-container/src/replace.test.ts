@@ -10,7 +10,7 @@ import { RecordingHost } from '../../../packages/ssh/testing.ts';
 import { deployToHost } from './deploy.ts';
 import { readDeployInputs } from './inputs.ts';
 
-const quiet: Logger = { debug() {}, info() {}, warning() {}, error() {}, startGroup() {}, endGroup() {}, mask() {} };
+const quiet: Logger = { debug() {}, info() {}, warning() {}, error() {}, startGroup() {}, endGroup() {}, mask() {}, annotate() {} };
 const read = (values: Record<string, string>) => readDeployInputs(new InputReader((name) => ({
   host: 'deploy.example.com', username: 'deploy', password: 'pw', 'insecure-ignore-host-key': 'true',
   image: 'registry.example.com/web:v2', name: 'web', ports: '127.0.0.1:8000:80',

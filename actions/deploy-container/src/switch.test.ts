@@ -111,7 +111,7 @@ const read = (values: Record<string, string>) => readDeployInputs(new InputReade
   ports: '127.0.0.1:8000:80', 'health-url': 'http://127.0.0.1:8000/health', 'health-interval': '10ms', 'health-attempts': '2',
   'drain-timeout': '1s', 'docker-args': '--init', ...values,
 })[name] ?? ''));
-const quiet: Logger = { debug() {}, info() {}, warning() {}, error() {}, startGroup() {}, endGroup() {}, mask() {} };
+const quiet: Logger = { debug() {}, info() {}, warning() {}, error() {}, startGroup() {}, endGroup() {}, mask() {}, annotate() {} };
 const context = { actor: 'tester', runId: '1', logger: quiet };
 
 let fake: FakeDocker;

@@ -6,7 +6,7 @@ import { coreLogger } from '../../../packages/log/core.ts';
 import { type ActionReporter, stepFailure } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import { DEFAULT_PATTERNS, expandPaths, PathError } from '../../../packages/heredoc/files.ts';
-import { type Format, FORMATS, render } from '../../../packages/heredoc/format.ts';
+import { annotationsOf, type Format, FORMATS, render } from '../../../packages/heredoc/format.ts';
 import { type FileAccess, failing, lintFiles, nodeFileAccess } from '../../../packages/heredoc/run.ts';
 import type { Severity } from '../../../packages/heredoc/rules.ts';
 import { summaryMarkdown } from './report.ts';
@@ -58,8 +58,12 @@ export async function runHeredocLint(deps: HeredocLintDependencies): Promise<boo
     const lint = lintFiles(files, deps.files, { fix: false });
     const linted = lint.results.filter((r) => r.kind !== 'skipped');
     logger.info(`Linted ${linted.length} file(s) (${lint.results.reduce((n, r) => n + r.scripts, 0)} script(s)); ${lint.findings.length} finding(s)`);
-    const rendered = render(config.format, lint.findings);
-    for (const line of rendered.replace(/\n$/, '').split('\n')) if (line !== '') logger.info(line);
+    if (config.format === 'github') {
+      for (const annotation of annotationsOf(lint.findings)) logger.annotate(annotation);
+    } else {
+      const rendered = render(config.format, lint.findings);
+      for (const line of rendered.replace(/\n$/, '').split('\n')) if (line !== '') logger.info(line);
+    }
 
     if (config.sarifFile) {
       const target = resolve(deps.cwd, config.sarifFile);
