@@ -139,9 +139,18 @@ async function connectClient(target: SshTarget, tunnel?: Duplex): Promise<Client
   });
 }
 
-function channelExec(client: Client, name: string, command: string): Promise<ClientChannel> {
+/**
+ * What a failed SSH request (exec, SFTP, forward) means to a user. ssh2 fails every request still pending
+ * when the connection ends with "No response from server": that is a lost connection, and is said so.
+ */
+function requestError(name: string, what: string, error: Error, closed: boolean): SshConnectError {
+  if (closed || error.message === 'No response from server') return new SshConnectError(`the SSH connection to ${name} was lost while ${what}`);
+  return new SshConnectError(`${name}: the SSH connection failed while ${what}: ${error.message}`);
+}
+
+function channelExec(client: Client, name: string, command: string, isClosed: () => boolean): Promise<ClientChannel> {
   return new Promise((resolve, reject) => client.exec(command, (error, channel) => (error
-    ? reject(new SshConnectError(`${name}: the SSH connection failed while starting \`${command}\`: ${error.message}`))
+    ? reject(requestError(name, `starting \`${command}\``, error, isClosed()))
     : resolve(channel))));
 }
 
@@ -175,7 +184,7 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
 
   const exec: RemoteHost['exec'] = async (argv, options = {}) => {
     if (closed) throw new SshConnectError(`the connection to ${name} is closed`);
-    const channel = await channelExec(client, name, shellJoin(argv));
+    const channel = await channelExec(client, name, shellJoin(argv), () => closed);
     return new Promise<ExecResult>((resolve, reject) => {
       let stdout = '';
       let stderr = '';
@@ -198,7 +207,7 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
 
   let sftpSession: Promise<SFTPWrapper> | undefined;
   const sftp = () => (sftpSession ??= new Promise((resolve, reject) =>
-    client.sftp((error, session) => (error ? reject(error) : resolve(session)))));
+    client.sftp((error, session) => (error ? reject(requestError(name, 'opening SFTP', error, closed)) : resolve(session)))));
 
   return {
     name,
@@ -210,7 +219,7 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
       return result.stdout;
     },
     async start(argv) {
-      const channel = await channelExec(client, name, shellJoin(argv));
+      const channel = await channelExec(client, name, shellJoin(argv), () => closed);
       let buffered = '';
       let stderr = '';
       channel.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
@@ -230,7 +239,9 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
       const session = await sftp();
       const call = <T>(what: string, fn: (done: (error: Error | null | undefined, value?: T) => void) => void) =>
         new Promise<T>((resolve, reject) => fn((error, value) =>
-          (error ? reject(new Error(`${name}: ${what} ${path} over SFTP failed: ${error.message}`)) : resolve(value as T))));
+          (error ? reject(closed || error.message === 'No response from server'
+            ? requestError(name, `${what} ${path} over SFTP`, error, true)
+            : new Error(`${name}: ${what} ${path} over SFTP failed: ${error.message}`)) : resolve(value as T))));
       const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
       // Created with the mode from the first byte; fchmod too, for a file that already existed looser.
       const handle = await call<Buffer>('opening', (done) => session.open(path, 'w', { mode }, done));
@@ -243,7 +254,9 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
     },
     forwardOut(host, port) {
       return new Promise((resolve, reject) =>
-        client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => (error ? reject(error) : resolve(stream))));
+        client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => (error
+          ? reject(closed || error.message === 'No response from server' ? requestError(name, `forwarding to ${host}:${port}`, error, true) : error)
+          : resolve(stream))));
     },
     close() {
       closedOnPurpose = true;
