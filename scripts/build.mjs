@@ -8,7 +8,7 @@ import ncc from '@vercel/ncc';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mergeLicenses } from './licenses.mjs';
+import { bundledPackages, licenseBlockFromPackage, mergeLicenses } from './licenses.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -31,11 +31,12 @@ const isPackage = (name) => /^(@[\w.-]+\/)?[\w.-]+$/.test(name) && existsSync(jo
 /** Bundles one action's entry points into `outDir`, with one licenses.txt for all of them. */
 async function bundleAction(action, outDir) {
   const licenses = [];
+  const packages = new Map();
   for (const [source, bundle] of ENTRIES) {
     const entry = join(root, 'actions', action, 'src', source);
     if (!existsSync(entry)) continue;
     const started = performance.now();
-    const { code, assets } = await ncc(entry, {
+    const { code, assets, stats } = await ncc(entry, {
       esm: false,
       minify: true,
       sourceMap: false,
@@ -44,8 +45,11 @@ async function bundleAction(action, outDir) {
       // Type-checking is tsc's job (npm test runs it first); ncc would check the whole project, tests included.
       transpileOnly: true,
       license: 'licenses.txt',
+      // No module cache across entries: its stats would leave out modules another entry built first.
+      cache: false,
     });
     writeFileSync(join(outDir, bundle), code);
+    for (const [name, folder] of bundledPackages(stats)) packages.set(name, folder);
     for (const [name, asset] of Object.entries(assets ?? {})) {
       if (name.endsWith('.node')) throw new Error(`a native addon (${name}) reached the bundle; install with scripts off`);
       if (name === 'licenses.txt') { licenses.push(String(asset.source)); continue; }
@@ -56,7 +60,9 @@ async function bundleAction(action, outDir) {
     const kb = Math.round(Buffer.byteLength(code) / 1024);
     console.log(`built actions/${action}/dist/${bundle} (${kb} KiB) in ${Math.round(performance.now() - started)} ms`);
   }
-  if (licenses.length > 0) writeFileSync(join(outDir, 'licenses.txt'), mergeLicenses(licenses, isPackage));
+  const listed = new Set(licenses.flatMap((text) => text.split('\n')).filter(isPackage));
+  const missing = new Map([...packages].filter(([name]) => !listed.has(name)).map(([name, folder]) => [name, licenseBlockFromPackage(name, folder)]));
+  if (licenses.length > 0 || missing.size > 0) writeFileSync(join(outDir, 'licenses.txt'), mergeLicenses(licenses, isPackage, missing));
 }
 
 let failed = false;
