@@ -251,7 +251,8 @@ describe('deploy-container connection and safety', () => {
   });
 
   it('keeps every secret out of the argv of remote processes during a deploy', async () => {
-    const secrets = [...Object.values(ENV_VALUES).map((v) => v.trim()), lab.LAB_REGISTRY_PASSWORD!];
+    const secrets = [...Object.values(ENV_VALUES).map((v) => v.trim()), lab.LAB_REGISTRY_PASSWORD!,
+      Buffer.from(`${lab.LAB_REGISTRY_USER}:${lab.LAB_REGISTRY_PASSWORD}`).toString('base64')];
     const seen = new Set<string>();
     let sampling = true;
     const sampler = (async () => {
@@ -268,7 +269,7 @@ describe('deploy-container connection and safety', () => {
     expect(step.exitCode).toBe(0);
     const commandLines = [...seen];
     // The sampler must have seen the deploy's remote commands, or the check proves nothing.
-    expect(commandLines.some((c) => c.includes('docker') && c.includes('login') && c.includes('--password-stdin'))).toBe(true);
+    expect(commandLines.some((c) => /docker --config \S*golden-deploy\.\d+ pull --quiet/.test(c))).toBe(true);
     for (const secret of secrets) expect(commandLines.filter((c) => c.includes(secret)), secret).toEqual([]);
   });
 });

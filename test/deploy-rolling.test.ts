@@ -6,12 +6,13 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
-import { buildFixtureVersions, descendants, killDescendants } from './support/docker.ts';
-import { servesWithin } from './support/faults.ts';
+import { buildFixtureVersions, killDescendants } from './support/docker.ts';
+import { servesWithin, sessionStarted } from './support/faults.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { appHosts, type AppHost, balancerAnswers } from './support/app-hosts.ts';
 import { type LoadReport, withLoad } from './support/load.ts';
@@ -51,10 +52,18 @@ async function engineContainers(host: AppHost): Promise<string[]> {
   return stdout.trim().split('\n').filter(Boolean).sort();
 }
 
-/** What a host serves on its lab address, as the load balancer sees it. */
-async function servedBy(host: AppHost): Promise<string> {
-  const response = await fetch(`http://${host.ip}:${lab.LAB_LB_UPSTREAM_PORT}/version`, { signal: AbortSignal.timeout(5000) });
-  return (await response.text()).trim();
+/**
+ * What a host serves to a new connection on its lab address. A new one each time: a kept-alive connection
+ * may still reach a retired nginx worker, which rightly finishes with the version it had.
+ */
+function servedBy(host: AppHost): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(`http://${host.ip}:${lab.LAB_LB_UPSTREAM_PORT}/version`, { agent: false, timeout: 5000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => resolve(body.trim()));
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout'))).on('error', reject);
+  });
 }
 
 const underLoad = <T>(work: () => Promise<T>) => withLoad(`${lab.LAB_LB_URL}/version`, work);
@@ -142,14 +151,16 @@ describe('deploy-container rolling across separate hosts behind a load balancer'
     const [firstHost, victim, ...later] = direct as [AppHost, AppHost, ...AppHost[]];
     const laterBefore = await Promise.all(later.map(engineContainers));
     const master = Number(readFileSync(`${lab.LAB_DIR}/run/${victim.name}-sshd.pid`, 'utf8').split(' ')[0]);
+    const victimLogins = () => (readFileSync(`${lab.LAB_DIR}/logs/${victim.name}-sshd.log`, 'utf8').match(/Accepted publickey for /g) ?? []).length;
+    const loginsBefore = victimLogins();
     let killedAtMs = -1;
     const { result: step, fresh, kept } = await underLoad(async () => {
       const running = deploy({ image: images.v1! });
-      // The victim's first session marks its turn in the roll; the kill lands at a random moment of its deploy
-      // (a switch deploy of the fixture on one host takes about 3 s here).
-      while ((await descendants(master)).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      // The victim's next login marks its turn in the roll (a session left from an earlier test would not);
+      // the kill lands at a random moment of its deploy (a switch deploy of the cached fixture takes 1.2–1.5 s here).
+      await sessionStarted(victimLogins, loginsBefore, ROLL_TIMEOUT_MS);
       const at = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2500));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 1000));
       await killDescendants(master);
       killedAtMs = Math.round(performance.now() - at);
       return running;
@@ -158,13 +169,13 @@ describe('deploy-container rolling across separate hosts behind a load balancer'
     expectNoFailure(fresh, kept);
     if (step.exitCode === 0) {
       // The kill landed after the victim's deploy had finished: the roll went on, and every host serves v1.
-      for (const host of direct) expect(await servedBy(host)).toBe('v1');
+      for (const host of direct) expect(await servedBy(host), `${host.ip} after a roll that finished`).toBe('v1');
       return;
     }
     expect(step.exitCode).toBe(1);
     expect(errorsOf(step)).toMatch(new RegExp(`^${victim.ip.replace(/\./g, '\\.')}: `));
     expect(errorsOf(step)).toContain(`${later.length} later host(s) left untouched`);
-    expect(await servedBy(firstHost)).toBe('v1');
+    expect(await servedBy(firstHost), 'the first host, deployed before the victim').toBe('v1');
     // The victim serves one of the two versions, whichever its host-side switch unit settled on.
     expect((await servesWithin(`http://${victim.ip}:${lab.LAB_LB_UPSTREAM_PORT}/version`, 15_000, (body) => body === 'v1' || body === 'v2')).body).toMatch(/^v[12]$/);
     for (const [index, host] of later.entries()) {

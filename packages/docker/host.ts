@@ -26,23 +26,40 @@ export const appendLine = (path: string, line: string): Argv => ['sh', '-c', 'pr
 /** Prefix of the folders that hold registry credentials for the length of one login and pull. */
 export const CREDENTIALS_PREFIX = 'golden-deploy.';
 
+/** Docker Hub's names, which the docker CLI looks credentials up under as its index server. */
+const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/']);
+
+/** The key under which the docker CLI looks up a registry's credentials in its config's `auths`. */
+export function registryAuthKey(server: string): string {
+  return DOCKER_HUB.has(server) ? 'https://index.docker.io/v1/' : server;
+}
+
 /**
- * Logs in and pulls as one remote unit: the credentials (password on stdin) go into a private folder
- * named after the unit's pid, which is removed when the unit ends, however it ends, even if the runner or
- * the SSH session died meanwhile. Before the folder exists, a watcher is detached (double fork) that removes
- * it once the unit's pid is gone: so even a unit killed outright, with its whole process tree, leaves
- * nothing behind for more than a second.
+ * Pulls with registry credentials as one remote unit, and the credentials never reach the host's disk:
+ * the unit reads the password from stdin and hands docker a config whose `config.json` is a named pipe
+ * (mode 600, in a private folder named after the unit's pid), written once from memory while `docker pull`
+ * reads it. A kill at any moment, of the unit or of the whole session's process tree, leaves at most an
+ * empty pipe, which the EXIT trap, a watcher detached before the folder exists, or the next deploy's sweep
+ * removes; the watcher also ends a writer still waiting for a reader.
  */
 export const loginAndPull = (registry: string, username: string, image: string): Argv => ['sh', '-c', [
   'set -e',
   `dir="\${TMPDIR:-/tmp}/${CREDENTIALS_PREFIX}$$"`,
-  '( ( while kill -0 "$$" 2>/dev/null; do sleep 1; done; rm -rf "$dir" ) </dev/null >/dev/null 2>&1 & )',
+  '( ( while kill -0 "$$" 2>/dev/null; do sleep 1; done',
+  '    [ -s "$dir/writer" ] && kill "$(cat "$dir/writer")" 2>/dev/null; rm -rf "$dir" ) </dev/null >/dev/null 2>&1 & )',
+  'IFS= read -r password || [ -n "$password" ]',
   'mkdir -m 700 "$dir"',
-  'trap \'rm -rf "$dir"\' EXIT',
+  'trap \'[ -s "$dir/writer" ] && kill "$(cat "$dir/writer")" 2>/dev/null; rm -rf "$dir"\' EXIT',
   "trap 'exit 129' HUP INT TERM PIPE",
-  'docker --config "$dir" login --username "$1" --password-stdin "$2" >/dev/null',
+  'mkfifo -m 600 "$dir/config.json"',
+  'auth=$(printf "%s:%s" "$1" "$password" | base64 | tr -d "\\n")',
+  // The writer names itself in $dir/writer only while it may block, so nothing ever kills a reused pid.
+  '( until [ -s "$dir/writer" ]; do sleep 0.01; done',
+  '  printf \'{"auths":{"%s":{"auth":"%s"}}}\' "$2" "$auth" > "$dir/config.json"; rm -f "$dir/writer" ) &',
+  'echo $! > "$dir/writer"',
+  'unset password auth',
   'docker --config "$dir" pull --quiet "$3"',
-].join('\n'), 'login-and-pull', username, registry, image];
+].join('\n'), 'login-and-pull', username, registryAuthKey(registry), image];
 
 /**
  * Removes credential folders whose unit is gone (the pid in the name is not alive): left by a host that

@@ -16,3 +16,17 @@ export const coreLogger: Logger = {
   annotate: ({ level, message, file, line, column, title }) =>
     core[level](message, { title, file, startLine: line, startColumn: column }),
 };
+
+/**
+ * Runs an action's entry point so that it never ends with status 0 without having finished: if the event
+ * loop empties while `run` has not settled (a promise nothing will ever settle), the step fails saying so.
+ */
+export function runToCompletion(action: string, run: () => Promise<unknown>): void {
+  let settled = false;
+  process.on('beforeExit', () => {
+    if (settled) return;
+    settled = true;
+    core.setFailed(`${action} stopped before it finished: it was waiting for something that can no longer happen (a lost connection?)`);
+  });
+  run().then(() => { settled = true; }, (error: unknown) => { settled = true; core.setFailed(`${action} failed: ${(error as Error)?.message ?? error}`); });
+}

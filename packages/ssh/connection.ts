@@ -181,11 +181,17 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
     if (!closedOnPurpose) reject(new SshConnectError(`the SSH connection to ${name} was lost`));
   }));
   lost.catch(() => {});
+  // Rejects when the connection closes for any reason. ssh2 does not answer some requests made as the
+  // connection goes down; raced against this, every request settles, and nothing awaits forever (a process
+  // whose last promise never settles simply exits, with status 0).
+  const ended = new Promise<never>((_resolve, reject) => client.on('close', () => reject(new SshConnectError(`the SSH connection to ${name} was lost`))));
+  ended.catch(() => {});
+  const untilClosed = <T>(request: Promise<T>): Promise<T> => Promise.race([request, ended]);
 
   const exec: RemoteHost['exec'] = async (argv, options = {}) => {
     if (closed) throw new SshConnectError(`the connection to ${name} is closed`);
-    const channel = await channelExec(client, name, shellJoin(argv), () => closed);
-    return new Promise<ExecResult>((resolve, reject) => {
+    const channel = await untilClosed(channelExec(client, name, shellJoin(argv), () => closed));
+    return untilClosed(new Promise<ExecResult>((resolve, reject) => {
       let stdout = '';
       let stderr = '';
       const timer = options.timeoutMs
@@ -202,12 +208,12 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
         }
       });
       channel.end(options.stdin ?? '');
-    });
+    }));
   };
 
   let sftpSession: Promise<SFTPWrapper> | undefined;
-  const sftp = () => (sftpSession ??= new Promise((resolve, reject) =>
-    client.sftp((error, session) => (error ? reject(requestError(name, 'opening SFTP', error, closed)) : resolve(session)))));
+  const sftp = () => (sftpSession ??= untilClosed(new Promise((resolve, reject) =>
+    client.sftp((error, session) => (error ? reject(requestError(name, 'opening SFTP', error, closed)) : resolve(session))))));
 
   return {
     name,
@@ -219,29 +225,30 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
       return result.stdout;
     },
     async start(argv) {
-      const channel = await channelExec(client, name, shellJoin(argv), () => closed);
+      if (closed) throw new SshConnectError(`the connection to ${name} is closed`);
+      const channel = await untilClosed(channelExec(client, name, shellJoin(argv), () => closed));
       let buffered = '';
       let stderr = '';
       channel.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-      const firstLine = new Promise<string>((resolve, reject) => {
+      const firstLine = untilClosed(new Promise<string>((resolve, reject) => {
         channel.on('data', (chunk: Buffer) => {
           buffered += chunk.toString('utf8');
           const newline = buffered.indexOf('\n');
           if (newline >= 0) resolve(buffered.slice(0, newline));
         });
         channel.on('close', (code: number | null) => reject(new RemoteError(name, argv, code ?? 255, `${stderr}\nended before printing a line`)));
-      });
+      }));
       firstLine.catch(() => {});
-      const exit = new Promise<number>((resolve) => channel.on('close', (code: number | null) => resolve(code ?? 255)));
+      const exit = Promise.race([new Promise<number>((resolve) => channel.on('close', (code: number | null) => resolve(code ?? 255))), ended.catch(() => 255)]);
       return { firstLine, exit, end: (input?: string) => channel.end(input ?? '') };
     },
     async writeFile(path, content, mode) {
       const session = await sftp();
       const call = <T>(what: string, fn: (done: (error: Error | null | undefined, value?: T) => void) => void) =>
-        new Promise<T>((resolve, reject) => fn((error, value) =>
+        untilClosed(new Promise<T>((resolve, reject) => fn((error, value) =>
           (error ? reject(closed || error.message === 'No response from server'
             ? requestError(name, `${what} ${path} over SFTP`, error, true)
-            : new Error(`${name}: ${what} ${path} over SFTP failed: ${error.message}`)) : resolve(value as T))));
+            : new Error(`${name}: ${what} ${path} over SFTP failed: ${error.message}`)) : resolve(value as T)))));
       const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
       // Created with the mode from the first byte; fchmod too, for a file that already existed looser.
       const handle = await call<Buffer>('opening', (done) => session.open(path, 'w', { mode }, done));
@@ -253,10 +260,10 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
       }
     },
     forwardOut(host, port) {
-      return new Promise((resolve, reject) =>
+      return untilClosed(new Promise((resolve, reject) =>
         client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => (error
           ? reject(closed || error.message === 'No response from server' ? requestError(name, `forwarding to ${host}:${port}`, error, true) : error)
-          : resolve(stream))));
+          : resolve(stream)))));
     },
     close() {
       closedOnPurpose = true;

@@ -1,3 +1,4 @@
+import { runToCompletion } from '../../../packages/log/core.ts';
 import { run } from './close.ts';
 
-void run();
+runToCompletion('bastion-migrate post', run);

@@ -47,6 +47,10 @@ export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
         try {
           logger.info(`${host.name}: deploying ${inputs.image.reference} as ${inputs.name}`);
           return await deployToHost(host, inputs, context);
+        } catch (error) {
+          // A host that fails outside the deploy's own bookkeeping (say, its connection drops while the lock is
+          // being taken) is still this host's failure: it stops the roll and is reported on its row.
+          return { host: label(target), outcome: 'failed', error: (error as Error).message, phases: [], durationMs: Math.round(performance.now() - at) };
         } finally {
           host.close();
         }

@@ -1,3 +1,4 @@
+import { runToCompletion } from '../../../packages/log/core.ts';
 import { run } from './main.ts';
 
-void run();
+runToCompletion('health-check', run);
