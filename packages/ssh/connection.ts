@@ -143,8 +143,10 @@ async function connectClient(target: SshTarget, tunnel?: Duplex): Promise<Client
  * What a failed SSH request (exec, SFTP, forward) means to a user. ssh2 fails every request still pending
  * when the connection ends with "No response from server": that is a lost connection, and is said so.
  */
+const isLost = (error: Error, closed: boolean) => closed || error.message === 'No response from server';
+
 function requestError(name: string, what: string, error: Error, closed: boolean): SshConnectError {
-  if (closed || error.message === 'No response from server') return new SshConnectError(`the SSH connection to ${name} was lost while ${what}`);
+  if (isLost(error, closed)) return new SshConnectError(`the SSH connection to ${name} was lost while ${what}`);
   return new SshConnectError(`${name}: the SSH connection failed while ${what}: ${error.message}`);
 }
 
@@ -246,7 +248,7 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
       const session = await sftp();
       const call = <T>(what: string, fn: (done: (error: Error | null | undefined, value?: T) => void) => void) =>
         untilClosed(new Promise<T>((resolve, reject) => fn((error, value) =>
-          (error ? reject(closed || error.message === 'No response from server'
+          (error ? reject(isLost(error, closed)
             ? requestError(name, `${what} ${path} over SFTP`, error, true)
             : new Error(`${name}: ${what} ${path} over SFTP failed: ${error.message}`)) : resolve(value as T)))));
       const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
@@ -262,7 +264,7 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
     forwardOut(host, port) {
       return untilClosed(new Promise((resolve, reject) =>
         client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => (error
-          ? reject(closed || error.message === 'No response from server' ? requestError(name, `forwarding to ${host}:${port}`, error, true) : error)
+          ? reject(isLost(error, closed) ? requestError(name, `forwarding to ${host}:${port}`, error, true) : error)
           : resolve(stream)))));
     },
     close() {
