@@ -17,6 +17,8 @@ export default defineConfig({
           hookTimeout: 300_000,
           // Lab-backed tests share one docker engine and sshd; run files one after another.
           fileParallelism: false,
+          // GitHub's workflow parser imports its JSON schemas without import attributes, which Node refuses.
+          server: { deps: { inline: [/@actions\/workflow-parser/, /@actions\/expressions/] } },
         },
       },
     ],

@@ -40,7 +40,7 @@ const SHELLCHECK_HEREDOC_CODES = new Set([1039, 1040, 1041, 1042, 1043, 1044, 11
 const root = join(import.meta.dirname, '..');
 const CORPUS = join(root, 'packages/heredoc/corpus');
 const REALWORLD = join(root, 'packages/heredoc/realworld/.github/workflows');
-const BIN = join(root, 'bin/heredoc-lint.cjs');
+const BIN = join(root, 'packages/cli/bin/heredoc-lint.cjs');
 
 if (spawnSync('shellcheck', ['--version']).status !== 0) {
   console.log('[bench] installing shellcheck from Debian packages');

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// Bundles every action's entry points with the @vercel/ncc API into CommonJS dist/*.cjs.
-// esm: false because ssh2 reads __dirname, which an ESM bundle does not have.
+// Bundles every action's entry points, and the command-line package's commands, with the @vercel/ncc API into
+// CommonJS dist/*.cjs. esm: false because ssh2 reads __dirname, which an ESM bundle does not have.
 //
-//   node scripts/build.mjs [--out-root DIR] [action ...]
-// --out-root writes bundles under DIR/actions/<name>/dist instead of in place (used by check-dist).
+//   node scripts/build.mjs [--out-root DIR] [target ...]      (a target: an action's name, or cli)
+// --out-root writes bundles under DIR/<same path> instead of in place (used by check-dist).
 import ncc from '@vercel/ncc';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundledPackages, licenseBlockFromPackage, mergeLicenses } from './licenses.mjs';
+import { bundledPackages, hasLicenseText, licenseBlockFromPackage, licenseBlocks, mergeLicenses } from './licenses.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -16,24 +16,26 @@ const outRootIndex = args.indexOf('--out-root');
 const outRoot = outRootIndex >= 0 ? resolve(args.splice(outRootIndex, 2)[1]) : root;
 const wanted = new Set(args);
 
-// src/index.ts → dist/index.cjs, src/post.ts → dist/post.cjs, src/tunnel.ts → dist/tunnel.cjs (a helper process),
-// src/cli.ts → dist/cli.cjs (a command-line tool, linked from bin/)
-const ENTRIES = [['index.ts', 'index.cjs'], ['post.ts', 'post.cjs'], ['tunnel.ts', 'tunnel.cjs'], ['cli.ts', 'cli.cjs']];
+// An action: src/index.ts → dist/index.cjs, src/post.ts → dist/post.cjs, src/tunnel.ts → dist/tunnel.cjs (a helper
+// process). The package @golden-pipeline/cli (packages/cli): one bundle per command, run by its bin/ wrapper.
+const ACTION_ENTRIES = [['index.ts', 'index.cjs'], ['post.ts', 'post.cjs'], ['tunnel.ts', 'tunnel.cjs']];
+const CLI_ENTRIES = [['heredoc-lint.ts', 'heredoc-lint.cjs'], ['audit-secrets.ts', 'audit-secrets.cjs']];
 
-const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
+const actionTargets = readdirSync(join(root, 'actions'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(root, 'actions', entry.name, 'action.yml')))
-  .map((entry) => entry.name)
-  .filter((name) => wanted.size === 0 || wanted.has(name))
-  .sort();
+  .map((entry) => ({ name: entry.name, folder: join('actions', entry.name), entries: ACTION_ENTRIES }));
+const TARGETS = [...actionTargets, { name: 'cli', folder: join('packages', 'cli'), entries: CLI_ENTRIES }]
+  .filter((target) => wanted.size === 0 || wanted.has(target.name))
+  .sort((a, b) => a.folder.localeCompare(b.folder));
 
 const isPackage = (name) => /^(@[\w.-]+\/)?[\w.-]+$/.test(name) && existsSync(join(root, 'node_modules', name, 'package.json'));
 
-/** Bundles one action's entry points into `outDir`, with one licenses.txt for all of them. */
-async function bundleAction(action, outDir) {
+/** Bundles one target's entry points into `outDir`, with one licenses.txt for all of them. */
+async function bundleTarget({ folder, entries }, outDir) {
   const licenses = [];
   const packages = new Map();
-  for (const [source, bundle] of ENTRIES) {
-    const entry = join(root, 'actions', action, 'src', source);
+  for (const [source, bundle] of entries) {
+    const entry = join(root, folder, 'src', source);
     if (!existsSync(entry)) continue;
     const started = performance.now();
     const { code, assets, stats } = await ncc(entry, {
@@ -54,33 +56,40 @@ async function bundleAction(action, outDir) {
       if (name.endsWith('.node')) throw new Error(`a native addon (${name}) reached the bundle; install with scripts off`);
       if (name === 'licenses.txt') { licenses.push(String(asset.source)); continue; }
       const target = join(outDir, name);
+      // Two entries of one folder must not write different files under one name (a code-split chunk, an asset).
+      if (existsSync(target) && !readFileSync(target).equals(Buffer.from(asset.source))) throw new Error(`${bundle} and an earlier entry both emit ${name}, with different contents`);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, asset.source);
+      // A dynamic import() becomes a chunk NNN.index.js, CommonJS like the bundle; inside the repository's
+      // "type": "module" Node would read a .js file as ESM, so the folder says it is CommonJS.
+      if (/^\d+\.index\.js$/.test(name)) writeFileSync(join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
     }
     const kb = Math.round(Buffer.byteLength(code) / 1024);
-    console.log(`built actions/${action}/dist/${bundle} (${kb} KiB) in ${Math.round(performance.now() - started)} ms`);
+    console.log(`built ${folder}/dist/${bundle} (${kb} KiB) in ${Math.round(performance.now() - started)} ms`);
   }
-  const listed = new Set(licenses.flatMap((text) => text.split('\n')).filter(isPackage));
-  const missing = new Map([...packages].filter(([name]) => !listed.has(name)).map(([name, folder]) => [name, licenseBlockFromPackage(name, folder)]));
+  // Packages ncc left out, or listed without a text, get their block from their own files.
+  const listed = licenses.map((text) => licenseBlocks(text, isPackage));
+  const covered = (name) => listed.some((blocks) => blocks.has(name) && hasLicenseText(blocks.get(name)));
+  const missing = new Map([...packages].filter(([name]) => !covered(name)).map(([name, folder]) => [name, licenseBlockFromPackage(name, folder)]));
   if (licenses.length > 0 || missing.size > 0) writeFileSync(join(outDir, 'licenses.txt'), mergeLicenses(licenses, isPackage, missing));
 }
 
 let failed = false;
-for (const action of actions) {
-  const dist = join(outRoot, 'actions', action, 'dist');
+for (const target of TARGETS) {
+  const dist = join(outRoot, target.folder, 'dist');
   // Build beside dist and swap only on success, so a failed build never leaves an action without a bundle.
   const staging = `${dist}.building`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    await bundleAction(action, staging);
+    await bundleTarget(target, staging);
     rmSync(dist, { recursive: true, force: true });
     renameSync(staging, dist);
   } catch (error) {
     failed = true;
     rmSync(staging, { recursive: true, force: true });
     // ncc's own stack is one minified line of megabytes; the message is what matters.
-    console.error(`build of actions/${action} failed: ${String(error?.message ?? error).split('\n').slice(0, 12).join('\n')}`);
+    console.error(`build of ${target.folder} failed: ${String(error?.message ?? error).split('\n').slice(0, 12).join('\n')}`);
   }
 }
 if (failed) process.exit(1);

@@ -23,19 +23,21 @@ function files(dir) {
 try {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--out-root', scratch], { stdio: 'inherit' });
   const problems = [];
-  for (const action of readdirSync(join(scratch, 'actions'))) {
-    const fresh = join(scratch, 'actions', action, 'dist');
-    const committed = join(root, 'actions', action, 'dist');
+  // Every folder the build wrote: actions/<name>/dist and packages/cli/dist.
+  const built = files(scratch).map((file) => relative(scratch, file)).map((file) => file.slice(0, file.indexOf('/dist/') + '/dist'.length));
+  for (const folder of new Set(built)) {
+    const fresh = join(scratch, folder);
+    const committed = join(root, folder);
     const freshFiles = files(fresh).map((f) => relative(fresh, f));
     const committedFiles = new Set(files(committed).map((f) => relative(committed, f)));
     for (const file of freshFiles) {
-      if (!committedFiles.has(file)) problems.push(`actions/${action}/dist/${file} is missing`);
+      if (!committedFiles.has(file)) problems.push(`${folder}/${file} is missing`);
       else if (!readFileSync(join(fresh, file)).equals(readFileSync(join(committed, file)))) {
-        problems.push(`actions/${action}/dist/${file} differs from a fresh build`);
+        problems.push(`${folder}/${file} differs from a fresh build`);
       }
       committedFiles.delete(file);
     }
-    for (const file of committedFiles) problems.push(`actions/${action}/dist/${file} is stale (no longer built)`);
+    for (const file of committedFiles) problems.push(`${folder}/${file} is stale (no longer built)`);
   }
   if (problems.length > 0) {
     console.error(problems.join('\n'));

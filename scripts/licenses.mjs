@@ -24,11 +24,19 @@ export function licenseBlocks(text, isPackage) {
   return blocks;
 }
 
-/** The blocks of every text, plus `extra` ({ name → block }), each package once (the first block wins), sorted by name. */
+/** Whether a block has a licence text after its name and identifier (ncc writes just those two lines when a package has no licence file). */
+export const hasLicenseText = (block) => block.split('\n').slice(2).some((line) => line.trim() !== '');
+
+/**
+ * The blocks of every text, each package once (the first block with a text wins), sorted by name; `extra`
+ * ({ name → block }) adds packages and replaces blocks without a text.
+ */
 export function mergeLicenses(texts, isPackage, extra = new Map()) {
   const merged = new Map();
-  for (const text of texts) for (const [name, block] of licenseBlocks(text, isPackage)) if (!merged.has(name)) merged.set(name, block);
-  for (const [name, block] of extra) if (!merged.has(name)) merged.set(name, block);
+  for (const text of texts) {
+    for (const [name, block] of licenseBlocks(text, isPackage)) if (!merged.has(name) || !hasLicenseText(merged.get(name))) merged.set(name, block);
+  }
+  for (const [name, block] of extra) if (!merged.has(name) || !hasLicenseText(merged.get(name))) merged.set(name, block);
   return [...merged.keys()].sort().map((name) => merged.get(name)).join('\n\n\n') + '\n';
 }
 
@@ -46,10 +54,26 @@ export function bundledPackages(stats) {
   return packages;
 }
 
-/** A licence block made from a package's own licence file; throws when it has none. */
+/**
+ * A licence block made from a package's own licence file or, failing that, the licence section of its README
+ * (pg-types has only that); throws when it has neither.
+ */
 export function licenseBlockFromPackage(name, folder) {
-  const file = readdirSync(folder).find((entry) => /^licen[cs]e(\.(md|txt))?$/i.test(entry));
-  if (!file) throw new Error(`${name} (${folder}) is bundled but ships no licence file; add its licence text before bundling it`);
+  const entries = readdirSync(folder);
+  const file = entries.find((entry) => /^licen[cs]e(\.(md|txt))?$/i.test(entry));
+  const readme = entries.find((entry) => /^readme(\.md)?$/i.test(entry));
+  const text = file ? readFileSync(join(folder, file), 'utf8') : readme ? readmeLicenseSection(readFileSync(join(folder, readme), 'utf8')) : undefined;
+  if (!text) throw new Error(`${name} (${folder}) is bundled but ships no licence text (no licence file, no licence section in its README); add it before bundling`);
   const { license } = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
-  return `${name}\n${license ?? 'UNKNOWN'}\n${readFileSync(join(folder, file), 'utf8').replace(/\r\n/g, '\n').trimEnd()}`;
+  return `${name}\n${license ?? 'UNKNOWN'}\n${text.replace(/\r\n/g, '\n').trim()}`;
+}
+
+/** The body of a README's "## License" section (any heading level), or undefined. */
+export function readmeLicenseSection(readme) {
+  const lines = readme.replace(/\r\n/g, '\n').split('\n');
+  const start = lines.findIndex((line) => /^#{1,6}\s+licen[cs]e\s*$/i.test(line));
+  if (start < 0) return undefined;
+  const end = lines.findIndex((line, i) => i > start && /^#{1,6}\s/.test(line));
+  const body = lines.slice(start + 1, end < 0 ? undefined : end).join('\n').trim();
+  return body === '' ? undefined : body;
 }

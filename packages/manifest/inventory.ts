@@ -1,5 +1,6 @@
 // Lists what GitHub holds for the audited environments: names only, at every scope, every page.
-import { GitHubApiError, type GitHubClient } from '../github/index.ts';
+import type { GitHubClient } from '../github/client.ts';
+import { GitHubApiError } from '../github/errors.ts';
 import type { Inventory } from './audit.ts';
 
 export interface Repository {

@@ -1,5 +1,4 @@
 // One audit run, shared by the audit-secrets action and command: load the manifest, run each mode, report.
-import { GitHubClient } from '../github/index.ts';
 import { type AuditFinding, type AuditReport, auditEnv, auditGithub, auditWorkflows, buildReport, type Mode, type NameKind } from './audit.ts';
 import { fetchInventory, type Repository } from './inventory.ts';
 import { type Manifest, parseManifest } from './load.ts';
@@ -72,6 +71,8 @@ export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{ ma
     } else {
       if (!options.github) throw new AuditUsageError('token', 'github mode needs a token that can read secrets (GITHUB_TOKEN cannot): a fine-grained token with Secrets: read and Environments: read');
       const { token, apiUrl, repository, maxRateLimitWaitMs } = options.github;
+      // Loaded here, not at start-up: only this mode needs Octokit (the bundles keep it in a chunk of its own).
+      const { GitHubClient } = await import('../github/client.ts');
       const client = new GitHubClient({ token, apiUrl, maxRateLimitWaitMs, fetch: io.fetch, onWait: io.log });
       const withVariables = requirements(manifest).some((r) => !r.secret);
       const inventory = await fetchInventory(client, repository, environments, withVariables);

@@ -112,7 +112,8 @@ export async function startGitHubStub(initial: Partial<GitHubState> = {}): Promi
     const error = (status: number, message: string, headers: Record<string, string> = {}) =>
       send(status, { message, documentation_url: 'https://docs.github.com/rest', status: String(status) }, headers);
 
-    if (request.headers.authorization !== `Bearer ${state.token}`) return error(401, 'Bad credentials');
+    // GitHub takes a token in either scheme; Octokit sends `token`.
+    if (![`Bearer ${state.token}`, `token ${state.token}`].includes(request.headers.authorization ?? '')) return error(401, 'Bad credentials');
     if (state.rateLimit && rateLimited < state.rateLimit.requests) {
       rateLimited++;
       if (state.rateLimit.style === '429') return error(429, 'Too Many Requests', { 'retry-after': String(state.rateLimit.seconds) });

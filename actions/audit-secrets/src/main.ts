@@ -1,4 +1,4 @@
-import { GitHubApiError } from '../../../packages/github/index.ts';
+import { GitHubApiError } from '../../../packages/github/errors.ts';
 import { InputError, InputReader, envInputSource, type RawInputSource } from '../../../packages/inputs/index.ts';
 import type { Logger } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';

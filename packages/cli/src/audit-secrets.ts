@@ -1,8 +1,6 @@
-// The audit-secrets command (package bin): the same audit as the action, for local and pre-commit use.
-import { exitOnUnsupportedNode } from '../../../packages/runtime/index.ts';
-import { nodeIo, runCli } from '../../../packages/manifest/cli.ts';
+// The audit-secrets command, bundled to dist/audit-secrets.cjs; bin/audit-secrets.cjs checks the Node version first.
+import { nodeIo, runCli } from '../../manifest/cli.ts';
 
-exitOnUnsupportedNode('audit-secrets');
 const cwd = process.cwd();
 void runCli(process.argv.slice(2), {
   cwd,
