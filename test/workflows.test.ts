@@ -60,6 +60,13 @@ describe('reusable-deploy.yml', () => {
     ]));
   });
 
+  it('describes every input, secret and output a caller sees', () => {
+    const call = workflow.on.workflow_call;
+    const described = Object.entries<any>({ ...call.inputs, ...call.secrets, ...call.outputs });
+    expect(described.length).toBeGreaterThan(10);
+    for (const [name, spec] of described) expect(spec?.description, name).toMatch(/\S{3}/);
+  });
+
   it('has exactly the local pipeline’s jobs, with the same order between them', () => {
     expect(Object.keys(jobs).sort()).toEqual(PIPELINE_GRAPH.map((j) => j.id).sort());
     // Workflow jobs also list jobs whose outputs they read; the order is the same when those are ancestors anyway.
