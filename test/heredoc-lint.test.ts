@@ -93,6 +93,45 @@ describe('heredoc-lint action bundle', () => {
     const badSarif = await runAction(ACTION, { cwd: workspace, inputs: { 'sarif-file': 'blocker/heredoc.sarif' } });
     expect(badSarif.main.exitCode).toBe(1);
     expect(badSarif.main.stdout).toMatch(/::error::Input 'sarif-file': cannot write blocker\/heredoc\.sarif: /);
+    const badScriptInput = await runAction(ACTION, { cwd: workspace, inputs: { 'script-inputs': 'acme/remote-run' } });
+    expect(badScriptInput.main.exitCode).toBe(1);
+    expect(badScriptInput.main.stdout).toMatch(/::error::Input 'script-inputs': "acme\/remote-run" is not ACTION:INPUT/);
+  });
+
+  it('lints the with: inputs of actions that run shell, ssh-action by default, others when named, at their YAML line:column', async () => {
+    write('.github/workflows/remote.yml', [
+      'on: push',
+      'jobs:',
+      '  a:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: appleboy/ssh-action@v1',
+      '        with:',
+      '          script: |',
+      '            cat > app.env <<EOF',
+      '            A=1',
+      '             EOF',
+      '      - uses: acme/remote-run@v2',
+      '        with:',
+      '          command: |',
+      '            my-remote-shell prod <<EOF',
+      '            cat > x <<EOF',
+      '            y',
+      '            EOF',
+      '            EOF',
+      '',
+    ].join('\n'));
+    const defaults = await runAction(ACTION, { cwd: workspace });
+    const annotations = (run: typeof defaults) => run.main.commands.filter((c) => c.command === 'error' && c.properties.line).map((c) => `${c.properties.line}:${c.properties.col} ${c.properties.title}`);
+    expect(annotations(defaults)).toEqual(['11:13 heredoc-lint HD001 indented-terminator']);
+    const named = await runAction(ACTION, { cwd: workspace, inputs: { 'script-inputs': 'acme/remote-run:command', 'script-commands': 'my-remote-shell' } });
+    expect(annotations(named)).toEqual(['11:13 heredoc-lint HD001 indented-terminator', '16:21 heredoc-lint HD015 nested-script-delimiter-reuse']);
+    // The same from the command line, with the flags.
+    expect(cli('.github/workflows/remote.yml').stdout).not.toContain('HD015');
+    const flagged = cli('--script-input', 'acme/remote-run:command', '--script-command', 'my-remote-shell', '.github/workflows/remote.yml');
+    expect(flagged.stdout).toContain('.github/workflows/remote.yml:16:21 HD015 error: the inner <<EOF reuses the delimiter of the outer <<EOF at 15:34');
+    expect(flagged.status).toBe(1);
+    expect(cli('--script-input', 'nocolon').status).toBe(2);
   });
 });
 

@@ -1,5 +1,6 @@
 // Judges each heredoc the scanner found and explains, in bash's terms, what goes wrong.
-import { type BodyLine, type Heredoc, scanScript, type Shell } from './scan.ts';
+import { type BodyLine, type Heredoc, type LoneCommandWord, scanScript, scanScriptDetailed, type Shell } from './scan.ts';
+import { commandAround, scriptReader } from './feeds.ts';
 import { LineIndex } from '../text/lines.ts';
 import { type RuleId, ruleById, type Severity } from './rules.ts';
 
@@ -17,7 +18,8 @@ export interface ScriptFinding {
   offset: number;
   message: string;
   fix: string;
-  edit?: Edit;
+  /** Applied together or not at all. */
+  edits?: Edit[];
 }
 
 export interface AnalyzeOptions {
@@ -28,7 +30,14 @@ export interface AnalyzeOptions {
   folded: boolean;
   /** Maps a script offset to the line number the user sees (in the file). */
   lineOf: (offset: number) => number;
+  /** Maps a script offset to its line and column in the file, where a message names a second place exactly. */
+  positionOf?: (offset: number) => { line: number; column: number };
+  /** More commands whose standard input is a script, beside shells, ssh and docker/kubectl exec. */
+  scriptCommands?: ReadonlySet<string>;
 }
+
+/** Reserved words: alone on a line they are syntax, not a command that could fail. */
+const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'case', 'esac', 'for', 'select', 'while', 'until', 'do', 'done', 'in', 'function', 'time', '{', '}', '!', '[[', ']]']);
 
 /** Delimiters common enough that a value line may equal them. */
 const COMMON_DELIMITERS = new Set(['EOF', 'EOL', 'END', 'EOT', 'EOM', 'EOS', 'HEREDOC', 'DELIM', 'DONE', 'STOP', 'TEXT', 'DATA', 'ENV', 'EOFF', '_EOF_', 'END_OF_FILE']);
@@ -37,13 +46,18 @@ const HAZARDOUS_EXPRESSION = /\$\{\{\s*[^}]*?\b(secrets\.[\w-]+|inputs\.[\w-]+|g
 const SUPPRESSION = /#[ \t]*heredoc-lint[ \t]+disable(?:=([\w \t,-]+))?/g;
 
 export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFinding[] {
-  const heredocs = scanScript(text, { shell: options.shell, expressions: options.expressions });
+  const { heredocs, loneCommandWords } = scanScriptDetailed(text, { shell: options.shell, expressions: options.expressions });
   const findings: ScriptFinding[] = [];
+  /** Heredocs whose early end a finding already explains; the stray terminator after them is not reported again. */
+  const explained = new Set<Heredoc>();
+  const loneByWord = new Map<string, LoneCommandWord[]>();
+  for (const lone of loneCommandWords) loneByWord.set(lone.word, [...(loneByWord.get(lone.word) ?? []), lone]);
   const suppressed = suppressionsOf(text);
   const misplaced = wrongOrderLines(heredocs);
-  const add = (heredoc: Heredoc, rule: RuleId, offset: number, message: string, fix: string, edit?: Edit) => {
+  const add = (heredoc: Heredoc, rule: RuleId, offset: number, message: string, fix: string, edit?: Edit | Edit[]) => {
     const severity: Severity = rule === 'HD014' && options.shell === 'sh' ? 'error' : ruleById(rule).severity;
-    if (!isSuppressed(suppressed, rule, [heredoc.opStart, offset])) findings.push({ rule, severity, offset, message, fix, edit });
+    const edits = edit === undefined ? undefined : Array.isArray(edit) ? edit : [edit];
+    if (!isSuppressed(suppressed, rule, [heredoc.opStart, offset])) findings.push({ rule, severity, offset, message, fix, edits });
   };
 
   for (const heredoc of heredocs) {
@@ -67,11 +81,92 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
       reportSwallowedNeighbour(heredoc, op);
     }
     reportNestedReuse(heredoc, op);
+    if (!explained.has(heredoc)) reportNestedScriptReuse(heredoc, op);
     if (options.expressions) reportExpressions(heredoc, op);
   }
+  reportStrayTerminators();
   return findings;
 
+  /**
+   * A heredoc whose body is a script (fed to a shell, ssh, docker exec …) holding a heredoc with the same
+   * delimiter: the outer one ends at the inner terminator, the rest of the inner script runs in the outer shell,
+   * and the real outer terminator runs as a command.
+   */
+  function reportNestedScriptReuse(heredoc: Heredoc, op: string): void {
+    if (!heredoc.terminator) return;
+    const reader = scriptReader(commandAround(text, heredoc.opStart, heredoc.delimEnd), options.scriptCommands);
+    if (!reader) return;
+    const body = text.slice(heredoc.bodyStart, heredoc.terminator.start);
+    const inner = scanScript(body, { shell: 'bash', expressions: options.expressions }).find((h) => h.delimiter === heredoc.delimiter && !h.terminator);
+    if (!inner) return;
+    explained.add(heredoc);
+    const innerOp = operatorText(body, inner);
+    const endLine = options.lineOf(heredoc.terminator.start);
+    const stray = strayAfter(heredoc);
+    const strayLine = stray && options.lineOf(stray.start);
+    const between = stray && strayLine! - 1 > endLine ? (strayLine! - 1 === endLine + 1 ? `line ${endLine + 1} runs` : `lines ${endLine + 1}–${strayLine! - 1} run`) : undefined;
+    const runs = stray
+      ? `${between ? `${between} in this shell instead of ${reader}, and ` : ''}line ${strayLine}'s "${heredoc.delimiter}" runs as a command (command not found)`
+      : `the lines after it run in this shell instead of ${reader}`;
+    const outerAt = options.positionOf ? `${options.positionOf(heredoc.opStart).line}:${options.positionOf(heredoc.opStart).column}` : String(options.lineOf(heredoc.opStart));
+    const renamed = freshDelimiter(text, heredoc.delimiter);
+    const innerDelimStart = heredoc.bodyStart + inner.delimStart;
+    const rawInner = text.slice(innerDelimStart, heredoc.bodyStart + inner.delimEnd);
+    const at = rawInner.indexOf(heredoc.delimiter);
+    const terminatorLine = text.slice(heredoc.terminator.start, heredoc.terminator.end);
+    const tabs = terminatorLine.length - terminatorLine.replace(/^\t+/, '').length;
+    const edits: Edit[] | undefined = at < 0 ? undefined : [
+      { start: innerDelimStart + at, end: innerDelimStart + at + heredoc.delimiter.length, text: renamed },
+      { start: heredoc.terminator.start + tabs, end: heredoc.terminator.start + tabs + heredoc.delimiter.length, text: renamed },
+    ];
+    add(heredoc, 'HD015', heredoc.bodyStart + inner.opStart,
+      `the inner ${innerOp} reuses the delimiter of the outer ${op} at ${outerAt}, whose body is a script for ${reader}: ` +
+      `the outer heredoc ends at line ${endLine}, the line meant to end the inner one, so ${runs}`,
+      `give the inner heredoc its own delimiter: ${innerOp.replace(heredoc.delimiter, renamed)} here and ${renamed} on line ${endLine}`,
+      edits);
+  }
+
+  /** The first lone word after a heredoc's end that repeats its delimiter (a binary search: scripts can be huge). */
+  function strayAfter(heredoc: Heredoc): LoneCommandWord | undefined {
+    const candidates = loneByWord.get(heredoc.delimiter);
+    if (!candidates || !heredoc.terminator) return undefined;
+    let low = 0;
+    let high = candidates.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (candidates[middle]!.start < heredoc.terminator.end) low = middle + 1; else high = middle;
+    }
+    return candidates[low];
+  }
+
+  /**
+   * A line that is exactly a closed heredoc's delimiter, in command position: it runs as a command. Judged for the
+   * last heredoc with that delimiter closed before the line.
+   */
+  function reportStrayTerminators(): void {
+    const closed = heredocs.filter((h) => h.terminator && !RESERVED.has(h.delimiter) && loneByWord.has(h.delimiter));
+    const next = new Map<Heredoc, Heredoc>();
+    const lastOf = new Map<string, Heredoc>();
+    for (const heredoc of closed) {
+      const previous = lastOf.get(heredoc.delimiter);
+      if (previous) next.set(previous, heredoc);
+      lastOf.set(heredoc.delimiter, heredoc);
+    }
+    closed.forEach((heredoc) => {
+      const stray = strayAfter(heredoc);
+      if (!stray || explained.has(heredoc)) return;
+      const later = next.get(heredoc);
+      if (later && later.terminator!.end <= stray.start) return;
+      const op = operatorText(text, heredoc);
+      add(heredoc, 'HD016', stray.start,
+        `this line "${stray.word}" runs as a command ("${stray.word}: command not found", which fails the step): it looks like the end of ${op} (line ${options.lineOf(heredoc.opStart)}), ` +
+        `but that heredoc already ended at line ${options.lineOf(heredoc.terminator!.start)}, so the lines between ran as commands too`,
+        `if the body of ${op} holds a heredoc with the same delimiter, give that inner heredoc its own delimiter; otherwise remove this line`);
+    });
+  }
+
   function reportUnterminated(heredoc: Heredoc, op: string): void {
+    if (reportMistakenOperator(heredoc, op)) return;
     const consequence = swallowed(text, heredoc, options);
     if (options.folded) {
       add(heredoc, 'HD011', heredoc.opStart,
@@ -89,9 +184,39 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
       }
       return;
     }
+    const last = heredoc.lines.at(-1);
     add(heredoc, 'HD009', heredoc.opStart,
       `${op} is never terminated: no line is exactly "${heredoc.delimiter}"; ${consequence}`,
-      `add a line "${heredoc.delimiter}" where the body should end`);
+      `add a line "${heredoc.delimiter}" where the body should end${last ? ` (after line ${options.lineOf(last.start)} if all of it is the body)` : ''}`);
+  }
+
+  /**
+   * Two operators that were never meant as heredocs: CircleCI's `<< parameters.name >>` (bash: a heredoc, then a
+   * `>>` without a file, a syntax error) and `<< $GITHUB_OUTPUT` (meant `>>`: the delimiter is that literal text).
+   */
+  function reportMistakenOperator(heredoc: Heredoc, op: string): boolean {
+    // Only the few characters after the delimiter matter; a bounded window keeps a one-line megabyte script linear.
+    const window = text.slice(heredoc.delimEnd, heredoc.delimEnd + 16);
+    const restOfLine = window.split('\n')[0]!;
+    const lineEnds = window.includes('\n') || heredoc.delimEnd + window.length >= text.length;
+    if (lineEnds && /^[ \t]*(>>?|<)[ \t]*\r?$/.test(restOfLine)) {
+      const template = /^(parameters|pipeline)\./.test(heredoc.delimiter);
+      add(heredoc, 'HD009', heredoc.opStart,
+        `${op}${restOfLine.trimEnd()} is a heredoc followed by a redirection without a file name, so bash stops there with a syntax error and the step fails` +
+        (template ? ` (this is CircleCI's << ${heredoc.delimiter} >> parameter syntax, which GitHub Actions does not expand)` : ''),
+        template ? `write the value itself, or \${{ inputs.${heredoc.delimiter.split('.').pop()} }} in a workflow` : `give the ${restOfLine.trim()} a file name, or remove it`);
+      return true;
+    }
+    const raw = text.slice(heredoc.delimStart, heredoc.delimEnd);
+    if (!heredoc.stripTabs && /^"?\$(\{\w+\}|\w+)"?$/.test(raw)) {
+      add(heredoc, 'HD009', heredoc.opStart,
+        `${op} opens a heredoc ended by a line that is literally "${heredoc.delimiter}" (a delimiter is never expanded), so nothing is written to ${raw} and ` +
+        swallowed(text, heredoc, options),
+        `append to the file with >>: >> ${raw.startsWith('"') ? raw : `"${raw}"`}`,
+        { start: heredoc.opStart, end: heredoc.opStart + 2, text: '>>' });
+      return true;
+    }
+    return false;
   }
 
   function reportEatenTerminator(heredoc: Heredoc, op: string, consequence: string): boolean {
@@ -133,6 +258,7 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     inner.lastIndex = substitution;
     const match = inner.exec(body);
     if (!match) return;
+    explained.add(heredoc);
     add(heredoc, 'HD013', heredoc.bodyStart + match.index,
       `this nested heredoc reuses the delimiter of ${op} (line ${options.lineOf(heredoc.opStart)}); bash ends the outer heredoc at the first ${heredoc.delimiter} line, ` +
       'leaving the $( ) unclosed (dash reads it as intended)',
@@ -312,7 +438,9 @@ function swallowed(text: string, heredoc: Heredoc, options: AnalyzeOptions): str
     const where = closer ? `, including the "${word}" on line ${options.lineOf(closer.start)}` : '';
     return `it swallows ${range} to the end of the script${where}, so ${shell} stops with a syntax error`;
   }
-  return `it swallows ${range} to the end of the script, so those commands never run and ${shell} ${options.shell === 'bash' ? 'only warns' : 'does not even warn'}: the step still succeeds`;
+  // The lines may be the body the author meant (only the terminator is missing) or commands it swallowed.
+  return `it reads ${range}, to the end of the script, as its body; ${shell} ${options.shell === 'bash' ? 'only warns ("delimited by end-of-file")' : 'does not even warn'} and the step still succeeds, ` +
+    'so any of those lines meant as commands never run';
 }
 
 function operatorText(text: string, heredoc: Heredoc): string {
@@ -348,6 +476,14 @@ function isSuppressed(suppressions: Suppressions, rule: RuleId, offsets: readonl
 
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** DELIM_INNER, or DELIM_INNER2… when the script already uses that word. */
+function freshDelimiter(text: string, delimiter: string): string {
+  for (let n = 1; ; n++) {
+    const candidate = `${delimiter}_INNER${n === 1 ? '' : n}`;
+    if (!text.includes(candidate)) return candidate;
+  }
 }
 
 /** A stable suggestion, so that the same finding prints the same fix on every run. */

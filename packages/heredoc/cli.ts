@@ -3,6 +3,7 @@ import { expandPaths, DEFAULT_PATTERNS, PathError } from './files.ts';
 import { type Format, FORMATS, render, TOOL_VERSION } from './format.ts';
 import { type FileAccess, failing, lintFiles, ReadError } from './run.ts';
 import type { Severity } from './rules.ts';
+import { DEFAULT_SCRIPT_INPUTS, parseScriptInput, type ScriptInput, ScriptInputError } from './sources.ts';
 
 export interface CliIo {
   cwd: string;
@@ -13,11 +14,16 @@ export interface CliIo {
 
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
-export const USAGE = `usage: heredoc-lint [--format text|json|sarif|github] [--fix] [--fail-on error|warning|info] [PATHS...]
+export const USAGE = `usage: heredoc-lint [--format text|json|sarif|github] [--fix] [--fail-on error|warning|info]
+                    [--script-input ACTION:INPUT]... [--script-command NAME]... [PATHS...]
 
 Finds heredocs whose terminator bash will not see where the author meant it, in workflow
 run: blocks, composite actions and shell scripts. PATHS are files, directories or globs;
 without them: ${DEFAULT_PATTERNS.join(' ')}
+
+Also linted: the with: inputs that actions run as shell (${DEFAULT_SCRIPT_INPUTS.map((s) => `${s.action}:${s.input}`).join(', ')};
+add more with --script-input), and the bodies fed to a shell, ssh or docker/kubectl exec (add
+commands whose standard input is a script with --script-command).
 
 Exit status: 0 clean, 1 a finding at or above --fail-on (default warning), 2 usage or I/O error.
 Suppress one heredoc's findings with a comment on its line: # heredoc-lint disable=HD004
@@ -28,12 +34,14 @@ interface CliOptions {
   fix: boolean;
   failOn: Severity;
   paths: string[];
+  scriptInputs: ScriptInput[];
+  scriptCommands: string[];
 }
 
 class UsageError extends Error {}
 
 function parseArguments(argv: readonly string[]): CliOptions | 'help' | 'version' {
-  const options: CliOptions = { format: 'text', fix: false, failOn: 'warning', paths: [] };
+  const options: CliOptions = { format: 'text', fix: false, failOn: 'warning', paths: [], scriptInputs: [], scriptCommands: [] };
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i]!;
     const [flag, inline] = argument.startsWith('--') && argument.includes('=') ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)] : [argument, undefined];
@@ -53,6 +61,17 @@ function parseArguments(argv: readonly string[]): CliOptions | 'help' | 'version
       const severity = value();
       if (!(SEVERITIES as readonly string[]).includes(severity)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${severity}"`);
       options.failOn = severity as Severity;
+    } else if (flag === '--script-input') {
+      try {
+        options.scriptInputs.push(parseScriptInput(value()));
+      } catch (error) {
+        if (error instanceof ScriptInputError) throw new UsageError(`--script-input: ${error.message}`);
+        throw error;
+      }
+    } else if (flag === '--script-command') {
+      const name = value();
+      if (!/^[\w.+-]+$/.test(name)) throw new UsageError(`--script-command takes a command name, not "${name}"`);
+      options.scriptCommands.push(name);
     } else if (flag === '--') {
       options.paths.push(...argv.slice(i + 1));
       break;
@@ -75,7 +94,11 @@ export function runCli(argv: readonly string[], io: CliIo): number {
 
   try {
     const files = expandPaths(options.paths.length > 0 ? options.paths : DEFAULT_PATTERNS, io.cwd);
-    const run = lintFiles(files, io.files, { fix: options.fix });
+    const run = lintFiles(files, io.files, {
+      fix: options.fix,
+      scriptInputs: [...DEFAULT_SCRIPT_INPUTS, ...options.scriptInputs],
+      scriptCommands: new Set(options.scriptCommands),
+    });
     io.stdout(render(options.format, run.findings));
     const skipped = run.results.filter((r) => r.kind === 'skipped' && options.paths.includes(r.file));
     for (const result of skipped) io.stderr(`heredoc-lint: skipped ${result.file}: ${result.reason}\n`);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { lintText } from './lint.ts';
+import { applyEdits, lintText } from './lint.ts';
 
 const CORPUS = join(import.meta.dirname, 'corpus');
 /** What a secret, input or event value could hold: a command substitution, and lines equal to common delimiters. */
@@ -54,6 +54,11 @@ function scriptsOf(file: string, content: string): Script[] {
   for (const job of jobs) {
     for (const step of job.steps ?? []) {
       if (typeof step.run === 'string') steps.push({ text: step.run, shell: shellOf(step.shell, job.defaults?.run?.shell, document.defaults?.run?.shell) });
+      // with: inputs run as shell, here by the local shell: ssh-action's script by bash, post-deploy line by line by sh.
+      if (/(^|\/)appleboy\/ssh-action@/.test(step.uses ?? '') && typeof step.with?.script === 'string') steps.push({ text: step.with.script, shell: 'bash' });
+      if (/\/deploy-container@/.test(step.uses ?? '') && typeof step.with?.['post-deploy'] === 'string') {
+        for (const line of step.with['post-deploy'].split('\n').filter((l: string) => l.trim() !== '')) steps.push({ text: line, shell: 'sh' });
+      }
     }
   }
   return steps;
@@ -114,6 +119,23 @@ describe('heredoc corpus', () => {
       else if (!label.valid) tally.falseNegative++;
       else tally.trueNegative++;
     });
+  });
+
+  // Where every finding of an invalid case has a mechanical fix, applying the fixes must give a script the shell runs cleanly.
+  const fixable = files.map((f) => relative(CORPUS, f)).filter((name) => {
+    const content = readFileSync(join(CORPUS, name), 'utf8');
+    const result = lintText(name, content);
+    return !readLabel(content, name).valid && result.findings.length > 0 && result.edits.every(Boolean);
+  });
+  it.each(fixable)('%s: --fix gives a script the shell runs cleanly', (name) => {
+    const content = readFileSync(join(CORPUS, name), 'utf8');
+    const fixed = applyEdits(content, lintText(name, content).edits).content;
+    expect(shellVerdict(scriptsOf(name, fixed))).toBe(true);
+    expect(lintText(name, fixed).findings).toEqual([]);
+  });
+
+  it('has fixes that work for at least ten invalid cases', () => {
+    expect(fixable.length).toBeGreaterThanOrEqual(10);
   });
 
   it('has precision and recall of 100% over the whole corpus', () => {

@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyEdits, type Finding, lintText } from './lint.ts';
@@ -17,7 +19,7 @@ function charAt(content: string, finding: Finding): string {
 /** What each rule's position must point at, read from the file at line:column. */
 const POINTS_AT: Record<string, RegExp> = {
   HD001: /^[ \t]+\S/, HD002: /^[ \t]+\S/, HD003: /^[ \t]+\r?$/, HD004: /^#/, HD005: /^[;|&)a-z]/i, HD006: /^['"]/,
-  HD007: /^\r$/, HD008: /^[a-z]/i, HD009: /^<</, HD010: /^\S/, HD011: /^<</, HD012: /^\\$/, HD013: /^<</, HD014: /^\)/,
+  HD007: /^\r$/, HD008: /^[a-z]/i, HD009: /^<</, HD010: /^\S/, HD011: /^<</, HD012: /^\\$/, HD013: /^<</, HD014: /^\)/, HD015: /^<</, HD016: /^\S/,
   HD020: /^\$\{\{/, HD021: /^['"\\]?[A-Za-z_]/,
 };
 
@@ -72,7 +74,7 @@ describe('--fix', () => {
     const fixed = access.files[name]!;
     expect(lintText(name, fixed).edits.filter(Boolean)).toEqual([]);
     const lines = new LineIndex(content);
-    const touched = new Set(before.edits.filter((e) => e !== undefined).map((e) => lines.position(e.start).line));
+    const touched = new Set(before.edits.flatMap((group) => group ?? []).map((e) => lines.position(e.start).line));
     const oldLines = content.split('\n');
     const newLines = fixed.split('\n');
     expect(newLines.length).toBe(oldLines.length);
@@ -86,6 +88,10 @@ describe('--fix', () => {
       ['blanks.sh', 'cat <<EOF\nx\nEOF \t\n', 'cat <<EOF\nx\nEOF\n'],
       ['comment.sh', 'cat <<EOF\nx\nEOF  # end\n', 'cat <<EOF\nx\nEOF\n'],
       ['quoted.sh', "cat <<'EOF'\nx\n'EOF'\n", "cat <<'EOF'\nx\nEOF\n"],
+      ['nested.sh', "ssh deploy@host bash <<EOF\ncat > app.env <<'EOF'\nA=1\nEOF\nsystemctl restart app\nEOF\n",
+        "ssh deploy@host bash <<EOF\ncat > app.env <<'EOF_INNER'\nA=1\nEOF_INNER\nsystemctl restart app\nEOF\n"],
+      ['nested.yml', 'jobs:\n  a:\n    steps:\n      - run: |\n          docker exec -i web sh <<EOF\n          cat > /x <<EOF\n          y\n          EOF\n          EOF\n',
+        'jobs:\n  a:\n    steps:\n      - run: |\n          docker exec -i web sh <<EOF\n          cat > /x <<EOF_INNER\n          y\n          EOF_INNER\n          EOF\n'],
       ['w.yml', 'jobs:\n  a:\n    steps:\n      - run: |\n          cat <<ENV_Q > a\n          T=${{ secrets.T }}\n          ENV_Q\n',
         "jobs:\n  a:\n    steps:\n      - run: |\n          cat <<'ENV_Q' > a\n          T=${{ secrets.T }}\n          ENV_Q\n"],
     ];
@@ -169,3 +175,49 @@ describe('what is read', () => {
     expect(lintText('line.sh', oneLine).findings.length).toBe(1_800_000);
   }, 60_000);
 });
+
+describe('advice that bash agrees with', () => {
+  const work = mkdtempSync(join(tmpdir(), 'heredoc-advice-'));
+  const bash = (script: string, env: Record<string, string> = {}) => {
+    writeFileSync(join(work, 'step.sh'), script);
+    return spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', 'step.sh'], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 10_000 });
+  };
+
+  it('CircleCI\'s << parameters.x >>: a syntax error that fails the step, not a warning; the value itself works', () => {
+    const script = 'cat << parameters.filename >>\necho DONE\n';
+    const [finding] = lintText('step.sh', script).findings;
+    expect(finding!.message).toMatch(/syntax error and the step fails .*CircleCI/);
+    expect(finding!.message).not.toMatch(/only warns|still succeeds/);
+    expect(bash(script).status).toBe(2);
+    writeFileSync(join(work, 'app.env'), 'A=1\n');
+    // GitHub substitutes ${{ inputs.filename }} before bash runs; here, its value.
+    const advised = bash(script.replace('<< parameters.filename >>', finding!.fix.includes('inputs.filename') ? 'app.env' : 'MISSING'));
+    expect([advised.status, advised.stdout]).toEqual([0, 'A=1\nDONE\n']);
+  });
+
+  it('<< $GITHUB_OUTPUT: the advice is >>, and its edit writes the output', () => {
+    const script = 'echo "x=1" << $GITHUB_OUTPUT\necho DONE\n';
+    const result = lintText('step.sh', script);
+    expect(result.findings[0]!.fix).toContain('>> "$GITHUB_OUTPUT"');
+    expect(result.findings[0]!.message).not.toMatch(/add a line/);
+    const fixed = applyEdits(script, result.edits).content;
+    expect(fixed).toBe('echo "x=1" >> $GITHUB_OUTPUT\necho DONE\n');
+    const output = join(work, 'output');
+    writeFileSync(output, '');
+    expect(bash(fixed, { GITHUB_OUTPUT: output })).toMatchObject({ status: 0, stdout: 'DONE\n', stderr: '' });
+    expect(readFileSync(output, 'utf8')).toBe('x=1\n');
+  });
+
+  it('a heredoc that lacks only its last line: its lines are the body, and the advice names where the terminator goes', () => {
+    const script = 'cat <<EOF > app.env\nA=1\nB=2\n';
+    const [finding] = lintText('step.sh', script).findings;
+    expect(finding!.message).toContain('reads lines 2–3, to the end of the script, as its body');
+    expect(finding!.message).not.toMatch(/those commands never run/);
+    expect(finding!.fix).toContain('after line 3');
+    expect(bash(script).stderr).toMatch(/here-document at line 1 delimited by end-of-file/);
+    const advised = bash(`${script}EOF\necho DONE\n`);
+    expect([advised.status, advised.stdout, advised.stderr]).toEqual([0, 'DONE\n', '']);
+    expect(readFileSync(join(work, 'app.env'), 'utf8')).toBe('A=1\nB=2\n');
+  });
+});
+

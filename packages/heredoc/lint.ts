@@ -1,7 +1,12 @@
 // One file in, findings with file positions out; plus the mechanical fixes.
 import { analyzeScript } from './analyze.ts';
 import { type RuleId, ruleById, SEVERITY_RANK, type Severity } from './rules.ts';
-import { classify, type FileKind } from './sources.ts';
+import { classify, type FileKind, type SourceOptions } from './sources.ts';
+
+export interface LintOptions extends SourceOptions {
+  /** More commands whose standard input is a script (see feeds.ts). */
+  scriptCommands?: ReadonlySet<string>;
+}
 
 export interface Finding {
   file: string;
@@ -27,12 +32,12 @@ export interface FileResult {
   reason?: string;
   scripts: number;
   findings: Finding[];
-  /** Mechanical fixes, one per fixable finding (same order as findings, undefined where none). */
-  edits: (FileEdit | undefined)[];
+  /** Mechanical fixes, one group per fixable finding (same order as findings, undefined where none); a group applies whole or not at all. */
+  edits: (FileEdit[] | undefined)[];
 }
 
-export function lintText(file: string, content: string): FileResult {
-  const classified = classify(file, content);
+export function lintText(file: string, content: string, options: LintOptions = {}): FileResult {
+  const classified = classify(file, content, options);
   if (classified.kind === 'skipped') return { file, kind: 'skipped', reason: classified.reason, scripts: 0, findings: [], edits: [] };
   if (classified.kind === 'yaml-error') {
     const { line, column } = classified.position;
@@ -42,14 +47,15 @@ export function lintText(file: string, content: string): FileResult {
     };
   }
   const findings: Finding[] = [];
-  const edits: (FileEdit | undefined)[] = [];
+  const edits: (FileEdit[] | undefined)[] = [];
   for (const script of classified.scripts) {
     const lineOf = (offset: number) => script.map(offset).line;
-    for (const finding of analyzeScript(script.text, { shell: script.shell, expressions: script.expressions, folded: script.folded, lineOf })) {
+    const positionOf = (offset: number) => script.map(offset);
+    for (const finding of analyzeScript(script.text, { shell: script.shell, expressions: script.expressions, folded: script.folded, lineOf, positionOf, scriptCommands: options.scriptCommands })) {
       const { line, column } = script.map(finding.offset);
       findings.push({ file, line, column, rule: finding.rule, severity: finding.severity, message: finding.message, fix: finding.fix });
-      edits.push(finding.edit && script.exact
-        ? { start: script.map(finding.edit.start).offset, end: script.map(finding.edit.end).offset, text: finding.edit.text }
+      edits.push(finding.edits && script.exact
+        ? finding.edits.map((edit) => ({ start: script.map(edit.start).offset, end: script.map(edit.end).offset, text: edit.text }))
         : undefined);
     }
   }
@@ -57,18 +63,21 @@ export function lintText(file: string, content: string): FileResult {
   return { file, kind: classified.kind, scripts: classified.scripts.length, findings: order.map((i) => findings[i]!), edits: order.map((i) => edits[i]) };
 }
 
-/** Applies non-overlapping edits; everything else stays byte for byte. */
-export function applyEdits(content: string, edits: readonly (FileEdit | undefined)[]): { content: string; applied: number } {
-  const sorted = edits.filter((e): e is FileEdit => e !== undefined).sort((a, b) => b.start - a.start || b.end - a.end);
-  let result = content;
+/**
+ * Applies each group of edits whole, skipping a group that overlaps one taken before it; everything else stays
+ * byte for byte. `applied` counts the groups applied.
+ */
+export function applyEdits(content: string, groups: readonly (readonly FileEdit[] | undefined)[]): { content: string; applied: number } {
+  const taken: FileEdit[] = [];
   let applied = 0;
-  let floor = Infinity;
-  for (const edit of sorted) {
-    if (edit.end > floor) continue;
-    result = result.slice(0, edit.start) + edit.text + result.slice(edit.end);
-    floor = edit.start;
+  for (const group of groups) {
+    if (!group || group.length === 0) continue;
+    if (group.some((edit) => taken.some((other) => edit.start < other.end && other.start < edit.end))) continue;
+    taken.push(...group);
     applied++;
   }
+  let result = content;
+  for (const edit of taken.sort((a, b) => b.start - a.start)) result = result.slice(0, edit.start) + edit.text + result.slice(edit.end);
   return { content: result, applied };
 }
 

@@ -25,6 +25,8 @@ const catalogue = [
   { id: 'HD011', name: 'folded-scalar', severity: 'error', summary: 'The script is a folded or flow YAML scalar; its lines are joined, so the heredoc can never end.' },
   { id: 'HD012', name: 'continuation-eats-terminator', severity: 'error', summary: 'A backslash-newline in an unquoted body joins the terminator onto the line before.' },
   { id: 'HD013', name: 'nested-delimiter-reuse', severity: 'error', summary: 'A nested heredoc reuses the outer delimiter; bash ends the outer heredoc at the inner terminator.' },
+  { id: 'HD015', name: 'nested-script-delimiter-reuse', severity: 'error', summary: 'A heredoc whose body is a script (for a shell, ssh, docker exec) holds a heredoc with the same delimiter; the outer one ends at the inner terminator.' },
+  { id: 'HD016', name: 'delimiter-run-as-command', severity: 'error', summary: 'A line equal to an already closed heredoc\'s delimiter stands where bash runs commands: it fails as "command not found".' },
   { id: 'HD014', name: 'substitution-paren-terminator', severity: 'warning', summary: 'A heredoc in $( ) ends with DELIM); bash 5.2 accepts it with a warning, dash fails.' },
   { id: 'HD020', name: 'expression-in-unquoted-body', severity: 'warning', summary: 'A secret, input or untrusted event value is substituted into an unquoted body, where $ and backticks run.' },
   { id: 'HD021', name: 'expression-with-common-delimiter', severity: 'warning', summary: 'A body expands a secret or input under a common delimiter; a value line equal to it ends the heredoc early.' },

@@ -1,7 +1,7 @@
 // Lints a list of files (and fixes them), shared by the CLI and the action.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { applyEdits, atOrAbove, type FileResult, type Finding, lintText } from './lint.ts';
+import { applyEdits, atOrAbove, type FileResult, type Finding, type LintOptions, lintText } from './lint.ts';
 import type { Severity } from './rules.ts';
 
 export interface FileAccess {
@@ -24,7 +24,7 @@ export interface LintRun {
   fixedFiles: string[];
 }
 
-export function lintFiles(files: readonly string[], access: FileAccess, options: { fix: boolean }): LintRun {
+export function lintFiles(files: readonly string[], access: FileAccess, options: LintOptions & { fix: boolean }): LintRun {
   const results: FileResult[] = [];
   let fixed = 0;
   const fixedFiles: string[] = [];
@@ -35,12 +35,12 @@ export function lintFiles(files: readonly string[], access: FileAccess, options:
     } catch (error) {
       throw new ReadError(`cannot read ${file}: ${(error as Error).message}`);
     }
-    let result = lintText(file, content);
+    let result = lintText(file, content, options);
     if (options.fix && result.edits.some(Boolean)) {
       const { content: repaired, applied } = applyEdits(content, result.edits);
       if (applied > 0) {
         access.write(file, repaired);
-        const after = lintText(file, repaired);
+        const after = lintText(file, repaired, options);
         fixed += result.findings.length - after.findings.length;
         fixedFiles.push(file);
         result = after;

@@ -57,8 +57,20 @@ const CLOSERS = new Set(['fi', 'done', 'esac', '}']);
 /** Words after which the next word is again in command position. */
 const LEADING_KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{', 'time']);
 
+/** A word alone on its line where bash expects a command: it runs as one. */
+export interface LoneCommandWord {
+  word: string;
+  start: number;
+}
+
 export function scanScript(text: string, options: ScanOptions): Heredoc[] {
+  return scanScriptDetailed(text, options).heredocs;
+}
+
+/** The heredocs, and every word that stands alone on its line in command position (a stray terminator runs as a command). */
+export function scanScriptDetailed(text: string, options: ScanOptions): { heredocs: Heredoc[]; loneCommandWords: LoneCommandWord[] } {
   const heredocs: Heredoc[] = [];
+  const loneCommandWords: LoneCommandWord[] = [];
   let pending: Heredoc[] = [];
   let batch = 0;
   const stack: Frame[] = [{ kind: 'command', depth: 0, caseDepth: 0 }];
@@ -166,11 +178,20 @@ export function scanScript(text: string, options: ScanOptions): Heredoc[] {
       commandStart = false;
       continue;
     }
-    if (commandStart) trackKeyword(word, frame);
+    if (commandStart) {
+      trackKeyword(word, frame);
+      if (word !== '' && aloneOnItsLine(start, i)) loneCommandWords.push({ word, start });
+    }
     commandStart = commandStart && LEADING_KEYWORDS.has(word);
   }
   if (pending.length > 0) readBodies(n);
-  return heredocs;
+  return { heredocs, loneCommandWords };
+
+  function aloneOnItsLine(start: number, end: number): boolean {
+    const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+    const lineEnd = text.indexOf('\n', end);
+    return /^[ \t]*$/.test(text.slice(lineStart, start)) && /^[ \t\r]*$/.test(text.slice(end, lineEnd < 0 ? n : lineEnd));
+  }
 
   function trackKeyword(word: string, frame: Frame): void {
     const closer = OPENERS[word];

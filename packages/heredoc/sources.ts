@@ -8,6 +8,37 @@ export type { FilePosition } from '../text/lines.ts';
 
 export type FileKind = 'workflow' | 'action' | 'script';
 
+/** A `with:` input of an action that runs it as shell: `uses` matches `action` (owner/repo[/path], any ref). */
+export interface ScriptInput {
+  action: string;
+  input: string;
+  /** Each line is its own `sh -c` command (deploy-container's post-deploy), rather than one bash script. */
+  perLine?: boolean;
+}
+
+/**
+ * Inputs linted by default: appleboy/ssh-action's `script` (its lines, joined, run by the host's bash) and this
+ * suite's own deploy-container `post-deploy` (each line run by the container's sh).
+ */
+export const DEFAULT_SCRIPT_INPUTS: readonly ScriptInput[] = [
+  { action: 'appleboy/ssh-action', input: 'script' },
+  { action: 'actions/deploy-container', input: 'post-deploy', perLine: true },
+];
+
+export class ScriptInputError extends Error {}
+
+/** `ACTION:INPUT`, e.g. `appleboy/ssh-action:script` or `acme/remote-run:command`. */
+export function parseScriptInput(spec: string): ScriptInput {
+  const match = /^([\w.-]+(?:\/[\w.-]+)*):([\w-]+)$/.exec(spec.trim());
+  if (!match) throw new ScriptInputError(`"${spec}" is not ACTION:INPUT (e.g. appleboy/ssh-action:script)`);
+  return { action: match[1]!, input: match[2]! };
+}
+
+export interface SourceOptions {
+  /** The `with:` inputs to lint beside `run:` (defaults: DEFAULT_SCRIPT_INPUTS). */
+  scriptInputs?: readonly ScriptInput[];
+}
+
 
 export interface ExtractedScript {
   text: string;
@@ -34,13 +65,13 @@ export function isBinary(content: string): boolean {
 }
 
 /** Classifies by content, as the CLI does for files named on the command line. */
-export function classify(path: string, content: string): Classified {
+export function classify(path: string, content: string, options: SourceOptions = {}): Classified {
   if (isBinary(content)) return { kind: 'skipped', reason: 'binary file' };
   const shebang = SHEBANG.exec(content);
   const isYamlName = /\.ya?ml$/i.test(path);
   if (shebang || (/\.(sh|bash)$/i.test(path) && !isYamlName)) return { kind: 'script', scripts: [wholeScript(content, shebang?.[1] === 'bash' || !shebang ? 'bash' : 'sh')] };
   if (!isYamlName && !/^\s*(jobs|runs|name|on)\s*:/m.test(content)) return { kind: 'skipped', reason: 'not a workflow, action or shell script' };
-  return classifyYaml(content, isYamlName);
+  return classifyYaml(content, isYamlName, options.scriptInputs ?? DEFAULT_SCRIPT_INPUTS);
 }
 
 function wholeScript(content: string, shell: Shell): ExtractedScript {
@@ -48,7 +79,7 @@ function wholeScript(content: string, shell: Shell): ExtractedScript {
   return { text: content, shell, expressions: false, folded: false, exact: true, map: (o) => index.position(o), origin: index.position(0) };
 }
 
-function classifyYaml(content: string, namedYaml: boolean): Classified {
+function classifyYaml(content: string, namedYaml: boolean, scriptInputs: readonly ScriptInput[]): Classified {
   const index = new LineIndex(content);
   const doc = parseDocument(content, { prettyErrors: false, strict: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
@@ -58,8 +89,8 @@ function classifyYaml(content: string, namedYaml: boolean): Classified {
   }
   const root = doc.contents;
   if (!isMap(root)) return { kind: 'skipped', reason: 'not a workflow or action (no mapping at the top)' };
-  if (root.has('jobs')) return { kind: 'workflow', scripts: workflowScripts(root, index) };
-  if (root.has('runs')) return { kind: 'action', scripts: actionScripts(root, index) };
+  if (root.has('jobs')) return { kind: 'workflow', scripts: workflowScripts(root, index, scriptInputs) };
+  if (root.has('runs')) return { kind: 'action', scripts: actionScripts(root, index, scriptInputs) };
   return { kind: 'skipped', reason: 'a YAML file that is neither a workflow (jobs:) nor an action (runs:)' };
 }
 
@@ -69,7 +100,7 @@ function defaultShell(node: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function workflowScripts(root: YAMLMap, index: LineIndex): ExtractedScript[] {
+function workflowScripts(root: YAMLMap, index: LineIndex, scriptInputs: readonly ScriptInput[]): ExtractedScript[] {
   const scripts: ExtractedScript[] = [];
   const workflowShell = defaultShell(root);
   const jobs = root.get('jobs');
@@ -78,21 +109,50 @@ function workflowScripts(root: YAMLMap, index: LineIndex): ExtractedScript[] {
     const job = pair.value;
     if (!isMap(job)) continue;
     const jobShell = defaultShell(job) ?? workflowShell;
-    scripts.push(...stepScripts(job.get('steps'), jobShell, index));
+    scripts.push(...stepScripts(job.get('steps'), jobShell, index, scriptInputs));
   }
   return scripts;
 }
 
-function actionScripts(root: YAMLMap, index: LineIndex): ExtractedScript[] {
+function actionScripts(root: YAMLMap, index: LineIndex, scriptInputs: readonly ScriptInput[]): ExtractedScript[] {
   const runs = root.get('runs');
-  return isMap(runs) ? stepScripts(runs.get('steps'), undefined, index) : [];
+  return isMap(runs) ? stepScripts(runs.get('steps'), undefined, index, scriptInputs) : [];
 }
 
-function stepScripts(steps: unknown, inherited: string | undefined, index: LineIndex): ExtractedScript[] {
+/** Whether `uses: owner/repo/path@ref` (or ./path, $/path) is the action a ScriptInput names. */
+function usesAction(uses: string, action: string): boolean {
+  const name = uses.replace(/@[^@]*$/, '');
+  return name === action || name.endsWith(`/${action}`);
+}
+
+/** The scripts an action runs from its `with:` inputs, rebuilt the way it runs them. */
+function inputScripts(step: YAMLMap, index: LineIndex, scriptInputs: readonly ScriptInput[]): ExtractedScript[] {
+  const uses = step.get('uses');
+  const inputs = step.get('with', true);
+  if (typeof uses !== 'string' || !isMap(inputs)) return [];
+  const scripts: ExtractedScript[] = [];
+  for (const spec of scriptInputs.filter((s) => usesAction(uses, s.action))) {
+    const node = inputs.get(spec.input, true);
+    if (!isScalar(node) || typeof node.value !== 'string') continue;
+    const whole = scalarScript(node, spec.perLine ? 'sh' : 'bash', index);
+    if (!spec.perLine) { scripts.push(whole); continue; }
+    let offset = 0;
+    for (const line of whole.text.split('\n')) {
+      const start = offset;
+      offset += line.length + 1;
+      if (line.trim() === '') continue;
+      scripts.push({ ...whole, text: line, folded: false, map: (o) => whole.map(start + o), origin: whole.map(start) });
+    }
+  }
+  return scripts;
+}
+
+function stepScripts(steps: unknown, inherited: string | undefined, index: LineIndex, scriptInputs: readonly ScriptInput[]): ExtractedScript[] {
   if (!isSeq(steps)) return [];
   const scripts: ExtractedScript[] = [];
   for (const step of steps.items) {
     if (!isMap(step)) continue;
+    scripts.push(...inputScripts(step, index, scriptInputs));
     const run = step.get('run', true);
     if (!isScalar(run) || run.value === null || run.value === undefined) continue;
     const declared = step.get('shell');

@@ -9,6 +9,7 @@ import { DEFAULT_PATTERNS, expandPaths, PathError } from '../../../packages/here
 import { annotationsOf, type Format, FORMATS, render } from '../../../packages/heredoc/format.ts';
 import { type FileAccess, failing, lintFiles, nodeFileAccess } from '../../../packages/heredoc/run.ts';
 import type { Severity } from '../../../packages/heredoc/rules.ts';
+import { DEFAULT_SCRIPT_INPUTS, parseScriptInput, type ScriptInput, ScriptInputError } from '../../../packages/heredoc/sources.ts';
 import { summaryMarkdown } from './report.ts';
 
 export interface HeredocLintDependencies {
@@ -25,6 +26,8 @@ export interface HeredocLintInputs {
   format: Format;
   sarifFile: string;
   failOn: Severity;
+  scriptInputs: ScriptInput[];
+  scriptCommands: string[];
 }
 
 export function readHeredocLintInputs(reader: InputReader): HeredocLintInputs {
@@ -34,6 +37,18 @@ export function readHeredocLintInputs(reader: InputReader): HeredocLintInputs {
     format: reader.oneOf('format', FORMATS, 'github'),
     sarifFile: reader.string('sarif-file'),
     failOn: reader.oneOf('fail-on', ['error', 'warning', 'info'] as const, 'warning'),
+    scriptInputs: reader.list('script-inputs').map((spec) => {
+      try {
+        return parseScriptInput(spec);
+      } catch (error) {
+        if (error instanceof ScriptInputError) throw new InputError('script-inputs', error.message);
+        throw error;
+      }
+    }),
+    scriptCommands: reader.list('script-commands').map((name) => {
+      if (!/^[\w.+-]+$/.test(name)) throw new InputError('script-commands', `"${name}" is not a command name`);
+      return name;
+    }),
   };
 }
 
@@ -55,7 +70,11 @@ export async function runHeredocLint(deps: HeredocLintDependencies): Promise<boo
       if (error instanceof PathError) throw new InputError('paths', error.message);
       throw error;
     }
-    const lint = lintFiles(files, deps.files, { fix: false });
+    const lint = lintFiles(files, deps.files, {
+      fix: false,
+      scriptInputs: [...DEFAULT_SCRIPT_INPUTS, ...config.scriptInputs],
+      scriptCommands: new Set(config.scriptCommands),
+    });
     const linted = lint.results.filter((r) => r.kind !== 'skipped');
     logger.info(`Linted ${linted.length} file(s) (${lint.results.reduce((n, r) => n + r.scripts, 0)} script(s)); ${lint.findings.length} finding(s)`);
     if (config.format === 'github') {
