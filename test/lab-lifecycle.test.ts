@@ -67,13 +67,21 @@ function assertUp(): void {
 
 const lines = (text: string, pattern: RegExp) => text.split('\n').filter((line) => pattern.test(line));
 
-/** A container the tests "forgot": one labelled as the lab's own, one not, and one on an app host that would restart. */
+/**
+ * Containers the tests "forgot": one labelled as the lab's own, one not, one that deploy-container left (its label,
+ * a restart policy and a network of its own), and one on an app host that would restart.
+ */
 function leaveContainersRunning(): void {
   for (const labels of [['--label', 'golden-lab'], []]) {
     const started = spawnSync('docker', ['run', '-d', ...labels, '--name', `lifecycle-leftover${labels.length ? '-labelled' : ''}-${Date.now()}`,
       'golden-lab/busybox:1', 'sleep', '600'], { encoding: 'utf8' });
     expect(started.status, started.stderr).toBe(0);
   }
+  const network = spawnSync('docker', ['network', 'create', '--label', 'golden.deploy.managed=true', 'lifecycle-leftover-net'], { encoding: 'utf8' });
+  expect(network.status, network.stderr).toBe(0);
+  const deployed = spawnSync('docker', ['run', '-d', '--restart', 'unless-stopped', '--label', 'golden.deploy.managed=true', '--network', 'lifecycle-leftover-net',
+    '--name', 'lifecycle-leftover-deployed', 'golden-lab/busybox:1', 'sleep', '600'], { encoding: 'utf8' });
+  expect(deployed.status, deployed.stderr).toBe(0);
   const onApp = spawnSync('docker', ['-H', appEngines()[0]!, 'run', '-d', '--restart', 'always', '--name', 'lifecycle-leftover-app',
     'golden-lab/nginx:bookworm', 'sleep', '600'], { encoding: 'utf8' });
   expect(onApp.status, onApp.stderr).toBe(0);
@@ -95,8 +103,11 @@ describe('scripts/lab lifecycle', () => {
     await mustSucceed('up');
     assertUp();
     // The unlabelled leftover container comes back with its engine only if it had a restart policy; it had none.
+    // The deployed one had one: down removed it, and its network, by deploy-container's label.
     const left = spawnSync('docker', ['ps', '-q', '--filter', 'name=lifecycle-leftover'], { encoding: 'utf8' }).stdout.trim();
     expect(left).toBe('');
+    expect(spawnSync('docker', ['ps', '-aq', '--filter', 'label=golden.deploy.managed'], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    expect(spawnSync('docker', ['network', 'ls', '-q', '--filter', 'name=lifecycle-leftover-net'], { encoding: 'utf8' }).stdout.trim()).toBe('');
     // An app host's engine exists for the lab alone: down removes its containers, restart policy or not.
     expect(spawnSync('docker', ['-H', appEngines()[0]!, 'ps', '-aq'], { encoding: 'utf8' }).stdout.trim()).toBe('');
     const leftovers = spawnSync('docker', ['ps', '-aq', '--filter', 'name=lifecycle-leftover'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);

@@ -81,11 +81,15 @@ function wholeScript(content: string, shell: Shell): ExtractedScript {
 
 function classifyYaml(content: string, namedYaml: boolean, scriptInputs: readonly ScriptInput[]): Classified {
   const index = new LineIndex(content);
-  const doc = parseDocument(content, { prettyErrors: false, strict: false, uniqueKeys: false });
+  // GitHub's own options (@actions/workflow-parser): strict YAML 1.2, duplicate keys left to later checks. A file
+  // GitHub cannot read is reported in its words and at its place; one it reads is read here too.
+  const doc = parseDocument(content, { uniqueKeys: false });
   if (doc.errors.length > 0) {
     if (!namedYaml) return { kind: 'skipped', reason: 'not YAML' };
     const error = doc.errors[0]!;
-    return { kind: 'yaml-error', position: index.position(error.pos[0]), message: error.message.split('\n')[0]! };
+    const [at] = error.linePos ?? [];
+    const position = at ? { line: at.line, column: at.col, offset: error.pos[0] } : index.position(error.pos[0]);
+    return { kind: 'yaml-error', position, message: error.message.split('\n')[0]!.replace(/:$/, '') };
   }
   const root = doc.contents;
   if (!isMap(root)) return { kind: 'skipped', reason: 'not a workflow or action (no mapping at the top)' };
