@@ -27,6 +27,7 @@ import { labEnv } from '../packages/lab/env.ts';
 import { PIPELINE_GRAPH } from '../packages/pipeline/graph.ts';
 import { type JobHandle, type JobRecord, type JobSpec, mermaidGantt, runSchedule, textTimeline } from '../packages/pipeline/schedule.ts';
 import { applyMasks, runAction, type StepRun } from '../packages/runner/index.ts';
+import { markdownCell } from '../packages/text/markdown.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -380,7 +381,7 @@ async function main(): Promise<number> {
   const jobTable = ['| job | lane | status | time | notes |', '| --- | --- | --- | --- | --- |',
     ...records.map((r) => `| ${r.id} | ${r.lane} | ${r.status}${r.continueOnError && r.status === 'failure' ? ' (non-blocking)' : ''} | ` +
       `${r.startMs !== undefined && r.endMs !== undefined ? `${((r.endMs - r.startMs) / 1000).toFixed(1)} s` : '–'} | ` +
-      `${[...Object.entries(r.notes).map(([k, v]) => `${k}: ${v}`), ...(r.error ? [r.error.replace(/\|/g, '\\|')] : [])].join('; ')} |`)];
+      `${[...Object.entries(r.notes).map(([k, v]) => `${k}: ${v}`), ...(r.error ? [markdownCell(r.error)] : [])].join('; ')} |`)];
   const markdown = [
     `## ${ok ? '✅' : '❌'} Golden pipeline: ${options.env} at \`${context.tag}\` in ${(totalMs / 1000).toFixed(1)} s`, '',
     ...table, '', `The backend answers as version \`${served?.version ?? 'nothing'}\`.`, '', ...jobTable, '',

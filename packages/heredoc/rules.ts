@@ -40,9 +40,3 @@ export const RULES: readonly Rule[] = catalogue;
 export function ruleById(id: RuleId): Rule {
   return RULES.find((rule) => rule.id === id)!;
 }
-
-/** Accepts a rule id (HD004) or name (terminator-trailing-comment). */
-export function findRule(idOrName: string): Rule | undefined {
-  const wanted = idOrName.trim().toLowerCase();
-  return RULES.find((rule) => rule.id.toLowerCase() === wanted || rule.name === wanted);
-}

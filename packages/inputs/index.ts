@@ -183,7 +183,10 @@ export class InputReader {
     return parseLines(this.raw(name));
   }
 
-  /** Keeps the value as written, multi-line included, for certificates and keys. */
+  /**
+   * The whole value with its inner newlines, for certificates, keys and scripts; trimmed at both ends like every
+   * other reader (verbatim() keeps the ends too).
+   */
   multiline(name: string): string {
     return this.raw(name);
   }

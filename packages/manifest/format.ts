@@ -2,6 +2,7 @@
 import type { Annotation, AnnotationLevel } from '../log/annotation.ts';
 import type { AuditFinding, AuditReport, Level } from './audit.ts';
 import type { ManifestProblem } from './load.ts';
+import { markdownCell } from '../text/markdown.ts';
 
 const MARK: Record<Level, string> = { error: '✗', warning: '!', info: 'i' };
 const ANNOTATION: Record<Level, AnnotationLevel> = { error: 'error', warning: 'warning', info: 'notice' };
@@ -36,7 +37,6 @@ export function problemAnnotations(file: string, problems: readonly ManifestProb
   }));
 }
 
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const list = (names: readonly string[]) => (names.length ? names.map((n) => `\`${n}\``).join(', ') : '—');
 
 export function summaryMarkdown(report: AuditReport): string {
@@ -44,7 +44,7 @@ export function summaryMarkdown(report: AuditReport): string {
   const rows = (presence ? report.environments : []).map((s) =>
     `| ${s.missing.length ? '❌' : '✅'} \`${s.environment}\` | ${s.present}/${s.checked} | ${list(s.missing)} | ${list(s.unused)} | ${list(s.exceptions)} |`);
   const details = report.findings.filter((f) => f.level !== 'info' || f.kind === 'exception').map((f) =>
-    `| ${f.level} | ${f.mode} | \`${cell(f.environment)}\` | \`${cell(f.name)}\` | ${cell(f.message)} | \`${cell(f.file)}:${f.position.line}\` |`);
+    `| ${f.level} | ${f.mode} | \`${markdownCell(f.environment)}\` | \`${markdownCell(f.name)}\` | ${markdownCell(f.message)} | \`${markdownCell(f.file)}:${f.position.line}\` |`);
   return [
     `### audit-secrets: ${report.ok ? (presence ? 'every environment has what it needs' : 'the workflows use only what the manifest defines') : 'problems found'}`,
     '',

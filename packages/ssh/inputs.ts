@@ -28,7 +28,7 @@ export function readSshCredentials(
   names: { key: string; passphrase: string; password: string },
   keep: (secret: string) => void,
 ): SshCredentials {
-  const privateKey = inputs.multiline(names.key).trim() || undefined;
+  const privateKey = inputs.multiline(names.key) || undefined;
   const passphrase = inputs.string(names.passphrase) || undefined;
   const password = inputs.string(names.password) || undefined;
   for (const secret of [privateKey, passphrase, password]) if (secret) keep(secret);

@@ -58,9 +58,9 @@ export function readMigrateInputs(inputs: InputReader): MigrateInputs {
   return {
     bastion, db,
     localPort: inputs.integer('local-port', 0, { min: 0, max: 65535 }),
-    command: inputs.multiline('command').trim(),
+    command: inputs.multiline('command'),
     commandTimeoutMs: timeout ? inputs.duration('command-timeout', 0, { minMs: 1 }) : undefined,
-    checkCommand: inputs.multiline('check-command').trim(),
+    checkCommand: inputs.multiline('check-command'),
     lock: inputs.boolean('lock', true),
     lockTimeoutMs: inputs.duration('lock-timeout', 300_000),
     lockKey: parseLockKey(inputs.string('lock-key'), db.database),

@@ -255,7 +255,7 @@ function readJump(inputs: InputReader, keep: (v: string | undefined) => string |
   const { host, port } = splitHostPort(entry, inputs.integer('jump-port', 22, { min: 1, max: 65535 }), 'jump-host');
   const insecure = inputs.boolean('insecure-ignore-host-key', false);
   const username = inputs.string('jump-username') || inputs.required('username');
-  const privateKey = keep(inputs.multiline('jump-private-key').trim()) ?? keep(inputs.multiline('private-key').trim());
+  const privateKey = keep(inputs.multiline('jump-private-key')) ?? keep(inputs.multiline('private-key'));
   const passphrase = keep(inputs.string('jump-passphrase')) ?? keep(inputs.string('passphrase'));
   if (privateKey) checkPrivateKey(inputs.string('jump-private-key') ? 'jump-private-key' : 'private-key', 'jump-passphrase', privateKey, passphrase);
   return {

@@ -1,7 +1,7 @@
 import type { HostResult } from './deploy.ts';
+import { markdownCell } from '../../../packages/text/markdown.ts';
 
 const OUTCOME = { deployed: '✅ deployed', 'rolled-back': '↩️ rolled back', failed: '❌ failed', 'rollback-failed': '🔥 rollback failed' } as const;
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 export function summaryMarkdown(image: string, results: readonly HostResult[], skipped: readonly string[], durationMs: number): string {
   const ok = results.length > 0 && results.every((r) => r.outcome === 'deployed') && skipped.length === 0;
@@ -10,9 +10,9 @@ export function summaryMarkdown(image: string, results: readonly HostResult[], s
     '',
     '| Host | Result | Digest | Previous image | Phases | Duration |',
     '| --- | --- | --- | --- | --- | --- |',
-    ...results.map((r) => `| ${cell(r.host)} | ${OUTCOME[r.outcome]}${r.error ? `: ${cell(r.error)}` : ''} | ${r.imageDigest ? `\`${r.imageDigest.split('@')[1] ?? r.imageDigest}\`` : '–'} | ` +
-      `${r.previousImage ? `\`${cell(r.previousImage)}\`` : '–'} | ${r.phases.map((p) => `${p.phase} ${p.ms} ms`).join(' · ')} | ${r.durationMs} ms |`),
-    ...skipped.map((host) => `| ${cell(host)} | ⏭️ not attempted (an earlier host failed) | – | – | – | – |`),
+    ...results.map((r) => `| ${markdownCell(r.host)} | ${OUTCOME[r.outcome]}${r.error ? `: ${markdownCell(r.error)}` : ''} | ${r.imageDigest ? `\`${r.imageDigest.split('@')[1] ?? r.imageDigest}\`` : '–'} | ` +
+      `${r.previousImage ? `\`${markdownCell(r.previousImage)}\`` : '–'} | ${r.phases.map((p) => `${p.phase} ${p.ms} ms`).join(' · ')} | ${r.durationMs} ms |`),
+    ...skipped.map((host) => `| ${markdownCell(host)} | ⏭️ not attempted (an earlier host failed) | – | – | – | – |`),
     '',
   ].join('\n');
 }

@@ -1,5 +1,6 @@
 import type { ProbeResult } from '../../../packages/probe/index.ts';
 import { median } from '../../../packages/stats/index.ts';
+import { markdownCell } from '../../../packages/text/markdown.ts';
 
 export interface UrlReport {
   url: string;
@@ -32,7 +33,6 @@ export function toReports(results: readonly ProbeResult[]): UrlReport[] {
   });
 }
 
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 export function summaryMarkdown(reports: readonly UrlReport[], durationMs: number): string {
   const healthy = reports.filter((r) => r.healthy).length;
@@ -43,7 +43,7 @@ export function summaryMarkdown(reports: readonly UrlReport[], durationMs: numbe
     '| --- | --- | --- | --- | --- | --- |',
     ...reports.map((r) => {
       const latency = r.latency_ms ? `${r.latency_ms.min} / ${r.latency_ms.median} / ${r.latency_ms.max} ms` : '–';
-      return `| ${cell(r.url)} | ${r.healthy ? '✅ healthy' : '❌ unhealthy'} | ${r.status ?? '–'} | ${r.attempts} | ${latency} | ${cell(r.diagnosis)} |`;
+      return `| ${markdownCell(r.url)} | ${r.healthy ? '✅ healthy' : '❌ unhealthy'} | ${r.status ?? '–'} | ${r.attempts} | ${latency} | ${markdownCell(r.diagnosis)} |`;
     }),
     '',
   ];
