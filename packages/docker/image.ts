@@ -27,7 +27,8 @@ export function parseImageRef(input: string, raw: string, allowLatest: boolean):
   }
   const match = REFERENCE.exec(reference);
   if (!match) throw new InputError(input, `'${raw}' is not a valid image reference such as registry.example.com/app:1.2.3`);
-  let [, registry, path, tag, digest] = match;
+  const [, , , tag, digest] = match;
+  let [, registry, path] = match;
   // `name:port/…` only counts as a registry when the first part looks like a host.
   if (registry && !/[.:]|^localhost$/.test(registry) && !registry.startsWith('[')) {
     path = `${registry}/${path}`;

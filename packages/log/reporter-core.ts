@@ -8,5 +8,4 @@ export const coreReporter: ActionReporter = {
     await core.summary.addRaw(markdown, true).write();
   },
   setFailed: (message) => core.setFailed(message),
-  saveState: (name, value) => core.saveState(name, value),
 };

@@ -13,8 +13,6 @@ export interface ActionReporter {
   writeSummary(markdown: string): Promise<void>;
   /** Marks the step failed (exit code 1) with one clear sentence. */
   setFailed(message: string): void;
-  /** Saves a value for this action's post step (GITHUB_STATE). */
-  saveState(name: string, value: string): void;
 }
 
 /** Records what an action reported; for tests. */
@@ -22,8 +20,6 @@ export class MemoryReporter implements ActionReporter {
   readonly outputs: Record<string, string> = {};
   summary = '';
   failure: string | undefined;
-  readonly state: Record<string, string> = {};
-  saveState(name: string, value: string): void { this.state[name] = value; }
   setOutput(name: string, value: string): void { this.outputs[name] = value; }
   async writeSummary(markdown: string): Promise<void> { this.summary += markdown; }
   setFailed(message: string): void { this.failure = message; }

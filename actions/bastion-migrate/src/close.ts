@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
-import * as core from '@actions/core';
+import type { Logger } from '../../../packages/log/index.ts';
+import { coreLogger } from '../../../packages/log/core.ts';
+import type { StateProvider } from '../../../packages/log/state.ts';
+import { coreState } from '../../../packages/log/state-core.ts';
 import { HELPER_PID_STATE } from './state.ts';
 
 /**
@@ -21,6 +24,7 @@ export async function closeTunnel(pidText: string, log: (message: string) => voi
   log(`tunnel helper ${pid} did not stop in 10 s and was killed`);
 }
 
-export function run(): Promise<void> {
-  return closeTunnel(core.getState(HELPER_PID_STATE), (message) => core.info(message));
+/** The post step: the pid comes from the main step's state. */
+export function run(state: StateProvider = coreState, logger: Logger = coreLogger): Promise<void> {
+  return closeTunnel(state.get(HELPER_PID_STATE), (message) => logger.info(message));
 }

@@ -6,6 +6,8 @@ import { inGroup, type Logger } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
 import { type ActionReporter, stepFailure } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
+import type { StateProvider } from '../../../packages/log/state.ts';
+import { coreState } from '../../../packages/log/state-core.ts';
 import { databaseUrl, type DbSettings, libpqEnvironment } from '../../../packages/postgres/index.ts';
 import { connectSsh } from '../../../packages/ssh/index.ts';
 import { identify } from '../../../packages/process/index.ts';
@@ -19,6 +21,8 @@ export interface MigrateDependencies {
   inputs: RawInputSource;
   logger: Logger;
   reporter: ActionReporter;
+  /** Where keep-open leaves the helper's pid for the post step. */
+  state: StateProvider;
   connect: Connect;
   /** dist/tunnel.cjs, the keep-open helper. */
   helperPath: string;
@@ -29,7 +33,7 @@ export interface MigrateDependencies {
 
 export function run(): Promise<boolean> {
   return runMigrate({
-    inputs: envInputSource(), logger: coreLogger, reporter: coreReporter, connect: (target) => connectSsh(target),
+    inputs: envInputSource(), logger: coreLogger, reporter: coreReporter, state: coreState, connect: (target) => connectSsh(target),
     helperPath: join(dirname(process.argv[1]!), 'tunnel.cjs'),
   });
 }
@@ -124,7 +128,7 @@ async function keepOpen(inputs: MigrateInputs, deps: MigrateDependencies, cancel
     else if (kind === 'error') throw new Error(text);
     else if (kind === 'ready') {
       const { port, lockWaitMs } = JSON.parse(text) as { port: number; lockWaitMs: number };
-      deps.reporter.saveState(HELPER_PID_STATE, String(helper.pid));
+      deps.state.save(HELPER_PID_STATE, String(helper.pid));
       reportConnection({ ...inputs.db, host: '127.0.0.1', port }, lockWaitMs, deps);
       deps.logger.info(`the tunnel stays open on 127.0.0.1:${port} (helper pid ${helper.pid}) until this job's post step`);
       lines.close();

@@ -1,0 +1,16 @@
+/**
+ * Values an action keeps for its own post step (the runner's GITHUB_STATE): saved by the main step, read back by
+ * the post step. Injected like the Logger, so that both steps can be tested without the runner.
+ */
+export interface StateProvider {
+  save(name: string, value: string): void;
+  /** The saved value, or '' when the main step saved none. */
+  get(name: string): string;
+}
+
+/** State in memory; for tests. */
+export class MemoryState implements StateProvider {
+  readonly values: Record<string, string> = {};
+  save(name: string, value: string): void { this.values[name] = value; }
+  get(name: string): string { return this.values[name] ?? ''; }
+}
