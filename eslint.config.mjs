@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/*.cjs', 'bench/results/**', 'test/fixtures/**', 'packages/heredoc/corpus/**', 'packages/heredoc/realworld/**', 'examples/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/*.cjs',
+      'bench/results/**',
+      'test/fixtures/**',
+      'packages/heredoc/corpus/**',
+      'packages/heredoc/realworld/**',
+      'examples/**',
+    ],
   },
   {
     files: ['**/*.ts', '**/*.mjs'],
@@ -13,7 +22,14 @@ export default tseslint.config(
       // A promise nobody awaits loses its error and its ordering; `void` says it is on purpose.
       '@typescript-eslint/no-floating-promises': 'error',
       // The toolkit sits behind the Logger, reporter and state seams of packages/log.
-      'no-restricted-imports': ['error', { paths: [{ name: '@actions/core', message: 'Import @actions/core only in packages/log; use the Logger, reporter or state provider.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@actions/core', message: 'Import @actions/core only in packages/log; use the Logger, reporter or state provider.' },
+          ],
+        },
+      ],
     },
   },
   { files: ['packages/log/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },

@@ -27,7 +27,17 @@ const ACTIONS: Record<string, { needs: Record<string, string>; read: (reader: In
     read: (reader) => readDeployInputs(reader),
   },
   'bastion-migrate': {
-    needs: { 'bastion-host': 'bastion.example', 'bastion-user': 'jump', 'bastion-key': KEY, 'bastion-host-key': PIN, 'db-host': '10.0.0.5', 'db-name': 'app', 'db-user': 'app', 'db-password': 'pw', command: 'true' },
+    needs: {
+      'bastion-host': 'bastion.example',
+      'bastion-user': 'jump',
+      'bastion-key': KEY,
+      'bastion-host-key': PIN,
+      'db-host': '10.0.0.5',
+      'db-name': 'app',
+      'db-user': 'app',
+      'db-password': 'pw',
+      command: 'true',
+    },
     read: readMigrateInputs,
   },
   'audit-secrets': { needs: {}, read: (reader) => readAuditInputs(reader, new MemoryLogger()) },
@@ -36,7 +46,11 @@ const ACTIONS: Record<string, { needs: Record<string, string>; read: (reader: In
 
 describe.each(Object.keys(ACTIONS))('%s', (action) => {
   const manifest = parse(readFileSync(join('actions', action, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: unknown }> };
-  const declared = Object.fromEntries(Object.entries(manifest.inputs).filter(([, spec]) => spec.default !== undefined && spec.default !== '').map(([name, spec]) => [name, String(spec.default)]));
+  const declared = Object.fromEntries(
+    Object.entries(manifest.inputs)
+      .filter(([, spec]) => spec.default !== undefined && spec.default !== '')
+      .map(([name, spec]) => [name, String(spec.default)]),
+  );
 
   it('declares defaults, and the code falls back to exactly them', () => {
     const { needs, read } = ACTIONS[action]!;
@@ -52,7 +66,9 @@ describe.each(Object.keys(ACTIONS))('%s', (action) => {
     const changed = alternativeTo(declared[name]!);
     let differs: boolean;
     try {
-      differs = JSON.stringify(read(new InputReader((n) => needs[n] ?? (n === name ? changed : declared[n]) ?? ''))) !== JSON.stringify(read(new InputReader((n) => needs[n] ?? '')));
+      differs =
+        JSON.stringify(read(new InputReader((n) => needs[n] ?? (n === name ? changed : declared[n]) ?? ''))) !==
+        JSON.stringify(read(new InputReader((n) => needs[n] ?? '')));
     } catch {
       differs = true; // a value the reader refuses differs too
     }

@@ -23,7 +23,10 @@ const GOAL_OVERHEAD_MS = 100;
 const GOAL_HEALTH_CHECK_BYTES = 1024 * 1024;
 
 // A local service every action can be pointed at.
-const server = http.createServer((_req, res) => { res.writeHead(200); res.end('ok'); });
+const server = http.createServer((_req, res) => {
+  res.writeHead(200);
+  res.end('ok');
+});
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
 
@@ -42,17 +45,36 @@ const MINIMAL_INPUTS: Record<string, { inputs: Record<string, string>; exit: num
   'health-check': { inputs: { urls: serviceUrl, 'max-attempts': '1' }, exit: 0 },
   'bastion-migrate': {
     inputs: {
-      'bastion-host': '127.0.0.1', 'bastion-port': closedPort, 'bastion-user': 'x', 'bastion-password': 'x', 'insecure-ignore-host-key': 'true',
-      'db-host': 'db', 'db-name': 'app', 'db-user': 'app', command: 'true',
+      'bastion-host': '127.0.0.1',
+      'bastion-port': closedPort,
+      'bastion-user': 'x',
+      'bastion-password': 'x',
+      'insecure-ignore-host-key': 'true',
+      'db-host': 'db',
+      'db-name': 'app',
+      'db-user': 'app',
+      command: 'true',
     },
     exit: 1,
   },
   // The project manifest in env mode for a frontend, with its variables unset: the full audit, then exit 1.
-  'audit-secrets': { inputs: { manifest: 'config/env.manifest.json', mode: 'env', environment: 'dev-frontend' }, exit: 1, stopAt: { mode: 'none' } },
+  'audit-secrets': {
+    inputs: { manifest: 'config/env.manifest.json', mode: 'env', environment: 'dev-frontend' },
+    exit: 1,
+    stopAt: { mode: 'none' },
+  },
   // A workspace with nothing to lint: the step reads its inputs, finds no files and passes.
   'heredoc-lint': { inputs: { paths: 'no-such-dir/*.yml' }, exit: 0, stopAt: { 'fail-on': 'none' } },
   'deploy-container': {
-    inputs: { host: '127.0.0.1', port: closedPort, username: 'deploy', password: 'x', 'insecure-ignore-host-key': 'true', image: 'app:v1', name: 'app' },
+    inputs: {
+      host: '127.0.0.1',
+      port: closedPort,
+      username: 'deploy',
+      password: 'x',
+      'insecure-ignore-host-key': 'true',
+      image: 'app:v1',
+      name: 'app',
+    },
     exit: 1,
   },
 };
@@ -70,7 +92,9 @@ function timeRun(args: string[], env: NodeJS.ProcessEnv, expectedCode = 0): Prom
   });
 }
 
-const actions = readdirSync('actions').filter((name) => existsSync(join('actions', name, 'action.yml'))).sort();
+const actions = readdirSync('actions')
+  .filter((name) => existsSync(join('actions', name, 'action.yml')))
+  .sort();
 const scratch = mkdtempSync(join(tmpdir(), 'bench-'));
 const rows = [];
 try {
@@ -84,7 +108,11 @@ try {
     const env = { PATH: process.env.PATH, GITHUB_OUTPUT: output, ...inputEnvironment(manifest, inputs) };
     // Load only: the action stops at its first input (exit 1) before any work: a required input left empty, or
     // for actions whose every input has a default, a value stopAt makes invalid.
-    const loadOnlyEnv = { PATH: process.env.PATH, GITHUB_OUTPUT: output, ...Object.fromEntries(Object.entries(stopAt).map(([k, v]) => [inputEnvName(k), v])) };
+    const loadOnlyEnv = {
+      PATH: process.env.PATH,
+      GITHUB_OUTPUT: output,
+      ...Object.fromEntries(Object.entries(stopAt).map(([k, v]) => [inputEnvName(k), v])),
+    };
     writeFileSync(output, '');
     // One unmeasured run of each warms the page cache.
     await timeRun(['-e', ''], {});
@@ -121,13 +149,15 @@ const result = { node: process.version, runs: RUNS, date: new Date().toISOString
 const table = [
   `# Cold start (Node ${process.version}, median of ${RUNS} interleaved runs, ${result.date.slice(0, 10)})`,
   '',
-  '| action | bundle | node -e \'\' | action | overhead | of which loading the bundle | ratio | goal |',
+  "| action | bundle | node -e '' | action | overhead | of which loading the bundle | ratio | goal |",
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map((r) => {
     const sizeOk = r.action !== 'health-check' || r.bundle_bytes <= GOAL_HEALTH_CHECK_BYTES;
     const ok = r.overhead_ms <= GOAL_OVERHEAD_MS && sizeOk;
-    return `| ${r.action} | ${(r.bundle_bytes / 1024).toFixed(0)} KiB | ${r.baseline_median_ms} ms | ${r.action_median_ms} ms | ` +
-      `${r.overhead_ms} ms | ${r.load_only_overhead_ms} ms | ${r.ratio}× | ${ok ? 'met' : 'MISSED'} (≤ ${GOAL_OVERHEAD_MS} ms${r.action === 'health-check' ? ', ≤ 1 MiB' : ''}) |`;
+    return (
+      `| ${r.action} | ${(r.bundle_bytes / 1024).toFixed(0)} KiB | ${r.baseline_median_ms} ms | ${r.action_median_ms} ms | ` +
+      `${r.overhead_ms} ms | ${r.load_only_overhead_ms} ms | ${r.ratio}× | ${ok ? 'met' : 'MISSED'} (≤ ${GOAL_OVERHEAD_MS} ms${r.action === 'health-check' ? ', ≤ 1 MiB' : ''}) |`
+    );
   }),
   '',
 ].join('\n');

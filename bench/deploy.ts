@@ -34,8 +34,21 @@ const env = 'DJANGO_SECRET_KEY=bench-$ecret\nDATABASE_URL=postgres://app:pw@db/a
 
 const images = [await buildAndPush(lab, 'bench-v1', { VERSION: 'v1' }), await buildAndPush(lab, 'bench-v2', { VERSION: 'v2' })];
 const healthUrl = `http://127.0.0.1:${port}/health/`;
-const runArgs = (image: string) => ['docker', 'run', '-d', '--name', name, '--init', '--restart', 'unless-stopped',
-  '--env-file', `.golden-deploy/env/${name}.env`, '-p', `127.0.0.1:${port}:80`, image];
+const runArgs = (image: string) => [
+  'docker',
+  'run',
+  '-d',
+  '--name',
+  name,
+  '--init',
+  '--restart',
+  'unless-stopped',
+  '--env-file',
+  `.golden-deploy/env/${name}.env`,
+  '-p',
+  `127.0.0.1:${port}:80`,
+  image,
+];
 
 function time(work: () => void): number {
   const started = performance.now();
@@ -46,9 +59,24 @@ function time(work: () => void): number {
 /** One ssh process per command, as the hand-written pipeline did (but with the host key checked). */
 function shellDeploy(image: string): void {
   const ssh = (command: string, input?: string) => {
-    const result = spawnSync('ssh', ['-i', lab.LAB_SSH_KEY_FILE!, '-p', String(sshd.port), '-o', 'BatchMode=yes',
-      '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', `${lab.LAB_SSH_USER}@127.0.0.1`, command],
-    { input, encoding: 'utf8' });
+    const result = spawnSync(
+      'ssh',
+      [
+        '-i',
+        lab.LAB_SSH_KEY_FILE!,
+        '-p',
+        String(sshd.port),
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        `UserKnownHostsFile=${knownHosts}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        `${lab.LAB_SSH_USER}@127.0.0.1`,
+        command,
+      ],
+      { input, encoding: 'utf8' },
+    );
     if (result.status !== 0) throw new Error(`shell deploy step failed: ${command}: ${result.stderr}`);
   };
   ssh(`docker login -u ${lab.LAB_REGISTRY_USER} --password-stdin ${lab.LAB_REGISTRY}`, lab.LAB_REGISTRY_PASSWORD);
@@ -63,10 +91,22 @@ function shellDeploy(image: string): void {
 async function actionDeploy(image: string): Promise<void> {
   const { main } = await runAction('actions/deploy-container', {
     inputs: {
-      host: '127.0.0.1', port: String(sshd.port), username: lab.LAB_SSH_USER!, 'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
-      'host-key': sshd.knownHosts, image, name, ports: `127.0.0.1:${port}:80`, env, 'docker-args': '--init',
-      'registry-username': lab.LAB_REGISTRY_USER!, 'registry-password': lab.LAB_REGISTRY_PASSWORD!,
-      'health-url': healthUrl, 'health-interval': '1s', 'health-attempts': '10', 'keep-images': '10',
+      host: '127.0.0.1',
+      port: String(sshd.port),
+      username: lab.LAB_SSH_USER!,
+      'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
+      'host-key': sshd.knownHosts,
+      image,
+      name,
+      ports: `127.0.0.1:${port}:80`,
+      env,
+      'docker-args': '--init',
+      'registry-username': lab.LAB_REGISTRY_USER!,
+      'registry-password': lab.LAB_REGISTRY_PASSWORD!,
+      'health-url': healthUrl,
+      'health-interval': '1s',
+      'health-attempts': '10',
+      'keep-images': '10',
     },
   });
   if (main.exitCode !== 0) throw new Error(`action deploy failed:\n${main.stdout}`);
@@ -108,7 +148,9 @@ try {
 const m = { action: median(samples.action), shell: median(samples.shell), bare: median(samples.bare) };
 const ratio = m.action / m.shell;
 const result = {
-  date: new Date().toISOString(), node: process.version, runs: RUNS,
+  date: new Date().toISOString(),
+  node: process.version,
+  runs: RUNS,
   median_ms: { action: Math.round(m.action), shell: Math.round(m.shell), bare: Math.round(m.bare) },
   ratio_action_to_shell: Number(ratio.toFixed(2)),
   ssh_logins_per_deploy: { action: median(logins.action), shell: median(logins.shell) },
@@ -125,8 +167,8 @@ const table = [
   `| bare docker pull + run + probe, no SSH | ${result.median_ms.bare} ms | 0 |`,
   '',
   `Ratio action/shell: **${result.ratio_action_to_shell}×** (goal ≤ ${GOAL_RATIO}×, one login per host: ` +
-  `${result.goal.met ? 'met' : 'MISSED'}). Action overhead over bare: ${result.action_overhead_over_bare_ms} ms ` +
-  '(the lock, registry login and logout, digest, env file over SFTP, audit line, and the Node start).',
+    `${result.goal.met ? 'met' : 'MISSED'}). Action overhead over bare: ${result.action_overhead_over_bare_ms} ms ` +
+    '(the lock, registry login and logout, digest, env file over SFTP, audit line, and the Node start).',
   '',
 ].join('\n');
 writeFileSync('bench/results/deploy.json', `${JSON.stringify(result, null, 2)}\n`);

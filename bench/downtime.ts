@@ -26,8 +26,8 @@ const roundsFlag = process.argv.indexOf('--rounds');
 const ROUNDS = roundsFlag > 0 ? Number(process.argv[roundsFlag + 1]) : 5;
 const STRATEGIES = ['replace', 'switch'] as const;
 const CASES = ['upgrade', 'broken', 'fault'] as const;
-type Strategy = typeof STRATEGIES[number];
-type Case = typeof CASES[number];
+type Strategy = (typeof STRATEGIES)[number];
+type Case = (typeof CASES)[number];
 
 const lab = labEnv();
 const sshd = await startExtraSshd(lab, await freePort());
@@ -39,18 +39,40 @@ async function deploy(strategy: Strategy, image: string): Promise<number | null>
   const port = ports[strategy];
   const { main } = await runAction('actions/deploy-container', {
     inputs: {
-      host: '127.0.0.1', port: String(sshd.port), username: lab.LAB_SSH_USER!, 'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
-      'host-key': sshd.knownHosts, image, name: names[strategy], ports: `127.0.0.1:${port}:80`, 'docker-args': '--init',
-      'registry-username': lab.LAB_REGISTRY_USER!, 'registry-password': lab.LAB_REGISTRY_PASSWORD!,
-      'health-url': `http://127.0.0.1:${port}/health/`, 'health-interval': '300ms', 'health-attempts': '10', 'keep-images': '10',
-      strategy, 'proxy-image': lab.LAB_NGINX_IMAGE!, 'drain-timeout': '5s', 'lock-timeout': '30s',
+      host: '127.0.0.1',
+      port: String(sshd.port),
+      username: lab.LAB_SSH_USER!,
+      'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
+      'host-key': sshd.knownHosts,
+      image,
+      name: names[strategy],
+      ports: `127.0.0.1:${port}:80`,
+      'docker-args': '--init',
+      'registry-username': lab.LAB_REGISTRY_USER!,
+      'registry-password': lab.LAB_REGISTRY_PASSWORD!,
+      'health-url': `http://127.0.0.1:${port}/health/`,
+      'health-interval': '300ms',
+      'health-attempts': '10',
+      'keep-images': '10',
+      strategy,
+      'proxy-image': lab.LAB_NGINX_IMAGE!,
+      'drain-timeout': '5s',
+      'lock-timeout': '30s',
     },
     timeoutMs: 120_000,
   });
   return main.exitCode;
 }
 
-interface Sample { failed: number; failedKept: number; retriedKept: number; gapMs: number; brokenAnswers: number; newServesMs?: number; deployMs: number }
+interface Sample {
+  failed: number;
+  failedKept: number;
+  retriedKept: number;
+  gapMs: number;
+  brokenAnswers: number;
+  newServesMs?: number;
+  deployMs: number;
+}
 
 /** One deploy with both clients running; the window runs on until the port serves `settle` again after a fault. */
 async function measure(strategy: Strategy, kind: Case): Promise<Sample> {
@@ -74,7 +96,9 @@ async function measure(strategy: Strategy, kind: Case): Promise<Sample> {
   const b: LoadReport = await kept.stop();
   const newVersion = kind === 'upgrade' ? 'v2' : undefined;
   return {
-    failed: a.failed, failedKept: b.failed, retriedKept: b.retried,
+    failed: a.failed,
+    failedKept: b.failed,
+    retriedKept: b.retried,
     gapMs: Math.max(a.longestGapMs, b.longestGapMs),
     brokenAnswers: (a.answers.broken ?? 0) + (b.answers.broken ?? 0),
     newServesMs: newVersion && a.firstSeenMs[newVersion] !== undefined ? Math.round(a.firstSeenMs[newVersion]! - 300) : undefined,
@@ -83,7 +107,8 @@ async function measure(strategy: Strategy, kind: Case): Promise<Sample> {
 }
 
 const samples: Record<Strategy, Record<Case, Sample[]>> = {
-  replace: { upgrade: [], broken: [], fault: [] }, switch: { upgrade: [], broken: [], fault: [] },
+  replace: { upgrade: [], broken: [], fault: [] },
+  switch: { upgrade: [], broken: [], fault: [] },
 };
 try {
   for (const strategy of STRATEGIES) await deploy(strategy, v1);
@@ -99,12 +124,23 @@ try {
   await sshd.stop();
   for (const strategy of STRATEGIES) {
     const listed = await dockerMaybe('container', 'ls', '--all', '--quiet', '--filter', `label=golden.deploy.service=${names[strategy]}`);
-    await dockerMaybe('container', 'rm', '--force', names[strategy], `${names[strategy]}.previous`, ...listed.stdout.trim().split('\n').filter(Boolean));
+    await dockerMaybe(
+      'container',
+      'rm',
+      '--force',
+      names[strategy],
+      `${names[strategy]}.previous`,
+      ...listed.stdout.trim().split('\n').filter(Boolean),
+    );
   }
   await dockerMaybe('network', 'rm', `${names.switch}-net`);
 }
 
-interface Stat { median: number; min: number; max: number }
+interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
 const stat = (values: number[]): Stat => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
 const summary = {} as Record<Strategy, Record<Case, Record<string, Stat>>>;
 for (const strategy of STRATEGIES) {
@@ -125,16 +161,26 @@ for (const strategy of STRATEGIES) {
 }
 
 const goalMet = CASES.every((kind) => samples.switch[kind].every((s) => s.failed === 0 && s.failedKept === 0 && s.brokenAnswers === 0));
-const result = { date: new Date().toISOString(), node: process.version, rounds: ROUNDS, request_rate_per_client: 100, summary, samples,
-  goal: { switch_failed_and_broken_answers_zero_every_round: goalMet } };
-const cell = (value: Stat | undefined, unit = '') =>
-  (value ? `${value.median}${unit} (${value.min}–${value.max})` : '–');
+const result = {
+  date: new Date().toISOString(),
+  node: process.version,
+  rounds: ROUNDS,
+  request_rate_per_client: 100,
+  summary,
+  samples,
+  goal: { switch_failed_and_broken_answers_zero_every_round: goalMet },
+};
+const cell = (value: Stat | undefined, unit = '') => (value ? `${value.median}${unit} (${value.min}–${value.max})` : '–');
 const rows = CASES.flatMap((kind) => [
   `| ${kind} | failed, new connections | ${cell(summary.replace[kind].failed_new_connections)} | ${cell(summary.switch[kind].failed_new_connections)} |`,
   `| | failed, kept-alive | ${cell(summary.replace[kind].failed_kept_alive)} | ${cell(summary.switch[kind].failed_kept_alive)} |`,
   `| | longest gap without a healthy answer | ${cell(summary.replace[kind].longest_gap_ms, ' ms')} | ${cell(summary.switch[kind].longest_gap_ms, ' ms')} |`,
   `| | requests the broken build answered | ${cell(summary.replace[kind].broken_answers)} | ${cell(summary.switch[kind].broken_answers)} |`,
-  ...(kind === 'upgrade' ? [`| | new version first answers after | ${cell(summary.replace[kind].new_version_serves_after_ms, ' ms')} | ${cell(summary.switch[kind].new_version_serves_after_ms, ' ms')} |`] : []),
+  ...(kind === 'upgrade'
+    ? [
+        `| | new version first answers after | ${cell(summary.replace[kind].new_version_serves_after_ms, ' ms')} | ${cell(summary.switch[kind].new_version_serves_after_ms, ' ms')} |`,
+      ]
+    : []),
   `| | deploy wall time | ${cell(summary.replace[kind].deploy_ms, ' ms')} | ${cell(summary.switch[kind].deploy_ms, ' ms')} |`,
 ]);
 const table = [

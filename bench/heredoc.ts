@@ -50,13 +50,25 @@ const BIN = join(root, 'packages/cli/bin/heredoc-lint.cjs');
 
 if (spawnSync('shellcheck', ['--version']).status !== 0) {
   console.log('[bench] installing shellcheck from Debian packages');
-  execFileSync('bash', ['-c', 'apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq shellcheck'], { stdio: 'inherit' });
+  execFileSync(
+    'bash',
+    [
+      '-c',
+      'apt-get -o DPkg::Lock::Timeout=300 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq shellcheck',
+    ],
+    { stdio: 'inherit' },
+  );
 }
 const shellcheckVersion = /version: (\S+)/.exec(execFileSync('shellcheck', ['--version'], { encoding: 'utf8' }))![1]!;
 
-interface Case { path: string; valid: boolean }
-const listFiles = (directory: string): string[] => readdirSync(directory, { withFileTypes: true })
-  .flatMap((e) => (e.isDirectory() ? listFiles(join(directory, e.name)) : [join(directory, e.name)])).sort();
+interface Case {
+  path: string;
+  valid: boolean;
+}
+const listFiles = (directory: string): string[] =>
+  readdirSync(directory, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? listFiles(join(directory, e.name)) : [join(directory, e.name)]))
+    .sort();
 const labelled: Case[] = [
   ...listFiles(CORPUS).map((path) => ({ path, valid: /^# corpus: valid/m.test(readFileSync(path, 'utf8')) })),
   ...listFiles(REALWORLD).map((path) => ({ path, valid: true })),
@@ -68,10 +80,15 @@ function extract(path: string): { text: string; shell: 'bash' | 'sh' }[] {
   if (!path.endsWith('.yml')) return [{ text: content, shell: content.startsWith('#!/bin/sh') ? 'sh' : 'bash' }];
   const document = parse(content) as Record<string, any>;
   const jobs: Record<string, any>[] = document.jobs ? Object.values(document.jobs) : [{ steps: document.runs?.steps ?? [] }];
-  return jobs.flatMap((job) => (job.steps ?? []).filter((s: any) => typeof s.run === 'string').map((s: any) => ({
-    text: (s.run as string).replace(/\$\{\{[\s\S]*?\}\}/g, (e) => '_'.repeat(e.length)),
-    shell: [s.shell, job.defaults?.run?.shell, document.defaults?.run?.shell].find(Boolean) === 'sh' ? 'sh' as const : 'bash' as const,
-  })));
+  return jobs.flatMap((job) =>
+    (job.steps ?? [])
+      .filter((s: any) => typeof s.run === 'string')
+      .map((s: any) => ({
+        text: (s.run as string).replace(/\$\{\{[\s\S]*?\}\}/g, (e) => '_'.repeat(e.length)),
+        shell:
+          [s.shell, job.defaults?.run?.shell, document.defaults?.run?.shell].find(Boolean) === 'sh' ? ('sh' as const) : ('bash' as const),
+      })),
+  );
 }
 
 const work = mkdtempSync(join(tmpdir(), 'heredoc-bench-'));
@@ -102,13 +119,28 @@ function prepareSet(label: string, name: string, goal: number, files: { name: st
       byShell[script.shell].push(path);
     });
   }
-  return { label, goal, dir, files: files.length, bytes: files.reduce((n, f) => n + f.content.length, 0), byShell, scripts: byShell.bash.length + byShell.sh.length };
+  return {
+    label,
+    goal,
+    dir,
+    files: files.length,
+    bytes: files.reduce((n, f) => n + f.content.length, 0),
+    byShell,
+    scripts: byShell.bash.length + byShell.sh.length,
+  };
 }
 
 // The labelled set: corpus and real-world pattern files repeated until there are FILES of them (small files).
 const sources = labelled.filter((c) => c.path.endsWith('.yml'));
-const corpusSet = prepareSet(`${FILES} corpus and pattern files, repeated`, 'corpus', GOAL_CORPUS,
-  Array.from({ length: FILES }, (_, i) => ({ name: `w${String(i).padStart(4, '0')}.yml`, content: readFileSync(sources[i % sources.length]!.path, 'utf8') })));
+const corpusSet = prepareSet(
+  `${FILES} corpus and pattern files, repeated`,
+  'corpus',
+  GOAL_CORPUS,
+  Array.from({ length: FILES }, (_, i) => ({
+    name: `w${String(i).padStart(4, '0')}.yml`,
+    content: readFileSync(sources[i % sources.length]!.path, 'utf8'),
+  })),
+);
 // Real-shaped: as many files as the survey of public repositories linted, with their sizes and structure.
 const realFiles = realShapedWorkflows(REAL_FILES);
 const realSet = prepareSet(`${REAL_FILES} real-shaped workflow files`, 'real', GOAL_REAL, realFiles);
@@ -130,7 +162,8 @@ async function timeHeredocLint(set: WorkflowSet): Promise<number> {
 async function timeShellCheck(set: WorkflowSet, size: number): Promise<number> {
   const batches: string[][] = [];
   for (const shell of ['bash', 'sh'] as const) {
-    for (let i = 0; i < set.byShell[shell].length; i += size) batches.push([`--shell=${shell}`, '--format=json1', ...set.byShell[shell].slice(i, i + size)]);
+    for (let i = 0; i < set.byShell[shell].length; i += size)
+      batches.push([`--shell=${shell}`, '--format=json1', ...set.byShell[shell].slice(i, i + size)]);
   }
   const started = performance.now();
   const workers = Array.from({ length: availableParallelism() }, async () => {
@@ -140,14 +173,23 @@ async function timeShellCheck(set: WorkflowSet, size: number): Promise<number> {
   return performance.now() - started;
 }
 
-interface Timing { ours: number[]; theirs: number[]; batched: number[] }
-const timings = new Map<WorkflowSet, Timing>([[corpusSet, { ours: [], theirs: [], batched: [] }], [realSet, { ours: [], theirs: [], batched: [] }]]);
+interface Timing {
+  ours: number[];
+  theirs: number[];
+  batched: number[];
+}
+const timings = new Map<WorkflowSet, Timing>([
+  [corpusSet, { ours: [], theirs: [], batched: [] }],
+  [realSet, { ours: [], theirs: [], batched: [] }],
+]);
 for (let run = 0; run < RUNS; run++) {
   for (const [set, timing] of timings) {
     timing.ours.push(await timeHeredocLint(set));
     timing.theirs.push(await timeShellCheck(set, PER_SCRIPT));
     timing.batched.push(await timeShellCheck(set, BATCHED));
-    console.log(`[bench] run ${run + 1}/${RUNS}, ${set.label}: heredoc-lint ${timing.ours.at(-1)!.toFixed(0)} ms, ShellCheck per script ${timing.theirs.at(-1)!.toFixed(0)} ms, batched ${timing.batched.at(-1)!.toFixed(0)} ms`);
+    console.log(
+      `[bench] run ${run + 1}/${RUNS}, ${set.label}: heredoc-lint ${timing.ours.at(-1)!.toFixed(0)} ms, ShellCheck per script ${timing.theirs.at(-1)!.toFixed(0)} ms, batched ${timing.batched.at(-1)!.toFixed(0)} ms`,
+    );
   }
 }
 
@@ -184,7 +226,13 @@ function score(flags: (path: string) => boolean) {
     const flagged = flags(c.path);
     const name = relative(root, c.path);
     if (flagged && !c.valid) tally.tp++;
-    else if (flagged) { tally.fp++; tally.falseAlarms.push(name); } else if (!c.valid) { tally.fn++; tally.missed.push(name); } else tally.tn++;
+    else if (flagged) {
+      tally.fp++;
+      tally.falseAlarms.push(name);
+    } else if (!c.valid) {
+      tally.fn++;
+      tally.missed.push(name);
+    } else tally.tn++;
   }
   return { ...tally, precision: tally.tp / (tally.tp + tally.fp || 1), recall: tally.tp / (tally.tp + tally.fn || 1) };
 }
@@ -196,24 +244,42 @@ const speed = [...timings].map(([set, t]) => {
   const theirs = median(t.theirs);
   const batched = median(t.batched);
   return {
-    label: set.label, files: set.files, kilobytes: Math.round(set.bytes / 1024), scripts: set.scripts,
-    heredocLintMs: { median: ours, runs: t.ours }, shellCheckMs: { median: theirs, runs: t.theirs }, shellCheckBatchedMs: { median: batched, runs: t.batched },
-    speedup: theirs / ours, speedupOverBatched: batched / ours, goal: set.goal, goalMet: theirs / ours >= set.goal,
+    label: set.label,
+    files: set.files,
+    kilobytes: Math.round(set.bytes / 1024),
+    scripts: set.scripts,
+    heredocLintMs: { median: ours, runs: t.ours },
+    shellCheckMs: { median: theirs, runs: t.theirs },
+    shellCheckBatchedMs: { median: batched, runs: t.batched },
+    speedup: theirs / ours,
+    speedupOverBatched: batched / ours,
+    goal: set.goal,
+    goalMet: theirs / ours >= set.goal,
   };
 });
-const strictlyBetter = accuracy.heredocLint.precision >= accuracy.shellCheck.precision && accuracy.heredocLint.recall >= accuracy.shellCheck.recall &&
+const strictlyBetter =
+  accuracy.heredocLint.precision >= accuracy.shellCheck.precision &&
+  accuracy.heredocLint.recall >= accuracy.shellCheck.recall &&
   (accuracy.heredocLint.precision > accuracy.shellCheck.precision || accuracy.heredocLint.recall > accuracy.shellCheck.recall);
 const share = { median: median(yamlShare), min: Math.min(...yamlShare), max: Math.max(...yamlShare) };
 const result = {
-  date: new Date().toISOString(), node: process.version, shellcheck: shellcheckVersion, cores: availableParallelism(), runs: RUNS,
-  labelledCases: labelled.length, speed, yamlParseShareOfLint: share, accuracyGoalMet: strictlyBetter, accuracy,
+  date: new Date().toISOString(),
+  node: process.version,
+  shellcheck: shellcheckVersion,
+  cores: availableParallelism(),
+  runs: RUNS,
+  labelledCases: labelled.length,
+  speed,
+  yamlParseShareOfLint: share,
+  accuracyGoalMet: strictlyBetter,
+  accuracy,
 };
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/heredoc.json'), `${JSON.stringify(result, null, 2)}\n`);
 const rows = speed.flatMap((s) => [
   `| ${s.label} (${s.kilobytes} KB, ${s.scripts} run: scripts) | ${s.heredocLintMs.median.toFixed(0)} ms (${Math.min(...s.heredocLintMs.runs).toFixed(0)}–${Math.max(...s.heredocLintMs.runs).toFixed(0)}) | ` +
-  `${s.shellCheckMs.median.toFixed(0)} ms (${Math.min(...s.shellCheckMs.runs).toFixed(0)}–${Math.max(...s.shellCheckMs.runs).toFixed(0)}) | ${s.shellCheckBatchedMs.median.toFixed(0)} ms | ` +
-  `**${s.speedup.toFixed(1)}×** (goal ≥ ${s.goal}×: ${s.goalMet ? 'met' : 'missed'}) | ${s.speedupOverBatched.toFixed(1)}× |`,
+    `${s.shellCheckMs.median.toFixed(0)} ms (${Math.min(...s.shellCheckMs.runs).toFixed(0)}–${Math.max(...s.shellCheckMs.runs).toFixed(0)}) | ${s.shellCheckBatchedMs.median.toFixed(0)} ms | ` +
+    `**${s.speedup.toFixed(1)}×** (goal ≥ ${s.goal}×: ${s.goalMet ? 'met' : 'missed'}) | ${s.speedupOverBatched.toFixed(1)}× |`,
 ]);
 const markdown = `# heredoc-lint vs the ShellCheck route
 

@@ -25,11 +25,22 @@ const TARGET = 0.6;
 const root = join(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'bench-pipeline-'));
 
-interface Run { totalMs: number; jobs: JobRecord[] }
+interface Run {
+  totalMs: number;
+  jobs: JobRecord[];
+}
 
 function pipeline(sequential: boolean, cold: boolean): Run {
   const result = join(scratch, 'result.json');
-  const args = ['scripts/pipeline.ts', '--sha', randomBytes(6).toString('hex'), '--result', result, ...(sequential ? ['--sequential'] : []), ...(cold ? ['--no-cache'] : [])];
+  const args = [
+    'scripts/pipeline.ts',
+    '--sha',
+    randomBytes(6).toString('hex'),
+    '--result',
+    result,
+    ...(sequential ? ['--sequential'] : []),
+    ...(cold ? ['--no-cache'] : []),
+  ];
   const child = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`pipeline ${args.slice(4).join(' ')} failed:\n${child.stdout.slice(-2000)}`);
   return JSON.parse(readFileSync(result, 'utf8')) as Run;
@@ -50,15 +61,21 @@ function measure(cold: boolean) {
   for (let i = 0; i < RUNS; i++) {
     sequential.push(pipeline(true, cold));
     swimlanes.push(pipeline(false, cold));
-    console.log(`[bench] ${cold ? 'cold' : 'warm'} run ${i + 1}/${RUNS}: sequential ${(sequential.at(-1)!.totalMs / 1000).toFixed(1)} s, swimlanes ${(swimlanes.at(-1)!.totalMs / 1000).toFixed(1)} s`);
+    console.log(
+      `[bench] ${cold ? 'cold' : 'warm'} run ${i + 1}/${RUNS}: sequential ${(sequential.at(-1)!.totalMs / 1000).toFixed(1)} s, swimlanes ${(swimlanes.at(-1)!.totalMs / 1000).toFixed(1)} s`,
+    );
   }
   const seqMs = median(sequential.map((r) => r.totalMs));
   const laneMs = median(swimlanes.map((r) => r.totalMs));
-  const jobMs = Object.fromEntries(PIPELINE_GRAPH.map(({ id }) => [id, Math.round(median(sequential.map((r) => duration(r.jobs.find((j) => j.id === id)!))))]));
+  const jobMs = Object.fromEntries(
+    PIPELINE_GRAPH.map(({ id }) => [id, Math.round(median(sequential.map((r) => duration(r.jobs.find((j) => j.id === id)!))))]),
+  );
   return {
     sequentialMs: { median: seqMs, runs: sequential.map((r) => r.totalMs) },
     swimlanesMs: { median: laneMs, runs: swimlanes.map((r) => r.totalMs) },
-    ratio: laneMs / seqMs, floor: median(sequential.map(floor)), jobMs,
+    ratio: laneMs / seqMs,
+    floor: median(sequential.map(floor)),
+    jobMs,
   };
 }
 
@@ -68,11 +85,20 @@ const cold = measure(true);
 const warm = measure(false);
 rmSync(scratch, { recursive: true, force: true });
 
-const result = { date: new Date().toISOString(), node: process.version, runs: RUNS, target: TARGET, targetMet: cold.ratio <= TARGET, cold, warm };
+const result = {
+  date: new Date().toISOString(),
+  node: process.version,
+  runs: RUNS,
+  target: TARGET,
+  targetMet: cold.ratio <= TARGET,
+  cold,
+  warm,
+};
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/pipeline.json'), `${JSON.stringify(result, null, 2)}\n`);
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const row = (name: string, m: typeof cold) => `| ${name} | ${s1(m.sequentialMs.median)} | ${s1(m.swimlanesMs.median)} | **${m.ratio.toFixed(2)}×** | ${m.floor.toFixed(2)}× |`;
+const row = (name: string, m: typeof cold) =>
+  `| ${name} | ${s1(m.sequentialMs.median)} | ${s1(m.swimlanesMs.median)} | **${m.ratio.toFixed(2)}×** | ${m.floor.toFixed(2)}× |`;
 const markdown = `# Swimlanes vs one job at a time
 
 The local pipeline (\`npm run pipeline\`) on the lab: ${RUNS} alternating runs of each mode per workload, a new SHA every run,
@@ -86,8 +112,12 @@ ${row('warm builds (layer cache)', warm)}
 
 Target ≤ ${TARGET} on the CI-like cold workload: **${cold.ratio <= TARGET ? 'met' : 'missed'}**.
 
-Median time per job, run alone (ms), cold: ${Object.entries(cold.jobMs).map(([id, ms]) => `${id} ${ms}`).join(', ')}.
-Warm: ${Object.entries(warm.jobMs).map(([id, ms]) => `${id} ${ms}`).join(', ')}.
+Median time per job, run alone (ms), cold: ${Object.entries(cold.jobMs)
+  .map(([id, ms]) => `${id} ${ms}`)
+  .join(', ')}.
+Warm: ${Object.entries(warm.jobMs)
+  .map(([id, ms]) => `${id} ${ms}`)
+  .join(', ')}.
 `;
 writeFileSync(join(root, 'bench/results/pipeline.md'), markdown);
 console.log(markdown);

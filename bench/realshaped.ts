@@ -18,14 +18,38 @@ function random(seed: number): () => number {
 }
 
 const COMMANDS = [
-  'npm ci', 'npm run build --if-present', 'npm test -- --coverage', 'pip install -r requirements.txt', 'python -m pytest -q',
-  'go build ./...', 'go test -race ./...', 'cargo build --release', 'docker build -t "$IMAGE:${{ github.sha }}" .',
-  'echo "version=$(git describe --tags --always)" >> "$GITHUB_OUTPUT"', 'echo "::group::Environment"', 'env | sort', 'echo "::endgroup::"',
-  'mkdir -p dist/reports', 'tar czf dist/app.tgz -C build .', 'ls -la dist', 'curl -fsSL "$HEALTH_URL" -o /dev/null',
+  'npm ci',
+  'npm run build --if-present',
+  'npm test -- --coverage',
+  'pip install -r requirements.txt',
+  'python -m pytest -q',
+  'go build ./...',
+  'go test -race ./...',
+  'cargo build --release',
+  'docker build -t "$IMAGE:${{ github.sha }}" .',
+  'echo "version=$(git describe --tags --always)" >> "$GITHUB_OUTPUT"',
+  'echo "::group::Environment"',
+  'env | sort',
+  'echo "::endgroup::"',
+  'mkdir -p dist/reports',
+  'tar czf dist/app.tgz -C build .',
+  'ls -la dist',
+  'curl -fsSL "$HEALTH_URL" -o /dev/null',
   'for f in dist/*.tgz; do sha256sum "$f"; done',
-  'git config user.name "github-actions[bot]"', 'git diff --exit-code', './scripts/check-migrations.sh', 'make lint',
+  'git config user.name "github-actions[bot]"',
+  'git diff --exit-code',
+  './scripts/check-migrations.sh',
+  'make lint',
 ];
-const ACTIONS = ['actions/checkout@v5', 'actions/setup-node@v5', 'actions/setup-python@v6', 'actions/cache@v4', 'actions/upload-artifact@v4', 'docker/login-action@v3', 'docker/build-push-action@v6'];
+const ACTIONS = [
+  'actions/checkout@v5',
+  'actions/setup-node@v5',
+  'actions/setup-python@v6',
+  'actions/cache@v4',
+  'actions/upload-artifact@v4',
+  'docker/login-action@v3',
+  'docker/build-push-action@v6',
+];
 
 function heredocScript(pick: () => number, n: number): string[] {
   const delimiter = ['EOF', 'ENV', 'CONFIG', 'SQL'][Math.floor(pick() * 4)]!;
@@ -42,7 +66,8 @@ function runScript(pick: () => number, n: number): string[] {
   if (length > 3 && pick() < 0.06) lines.push(...heredocScript(pick, n));
   while (lines.length < length) {
     if (pick() < 0.08) lines.push('if [ "${{ github.event_name }}" = "push" ]; then', '  echo "pushing ${{ github.ref_name }}"', 'fi');
-    else if (pick() < 0.1) lines.push(`# ${['build the image', 'run the checks', 'publish the report', 'prepare the cache'][Math.floor(pick() * 4)]}`);
+    else if (pick() < 0.1)
+      lines.push(`# ${['build the image', 'run the checks', 'publish the report', 'prepare the cache'][Math.floor(pick() * 4)]}`);
     else lines.push(COMMANDS[Math.floor(pick() * COMMANDS.length)]!);
   }
   return lines;
@@ -64,7 +89,8 @@ function step(pick: () => number, n: number): string[] {
     for (let k = 0; k < 1 + Math.floor(pick() * 4); k++) out.push(`          VAR_${k}: \${{ secrets.TOKEN_${k} }}`);
   }
   const script = runScript(pick, n);
-  if (script.length === 1) out.push(`        run: ${script[0]!.startsWith('#') || script[0]!.includes(': ') ? `'${script[0]!.replace(/'/g, "''")}'` : script[0]}`);
+  if (script.length === 1)
+    out.push(`        run: ${script[0]!.startsWith('#') || script[0]!.includes(': ') ? `'${script[0]!.replace(/'/g, "''")}'` : script[0]}`);
   else out.push('        run: |', ...script.map((line) => `          ${line}`));
   return out;
 }
@@ -98,8 +124,10 @@ function workflow(pick: () => number, index: number): string {
   for (let j = 0; j < jobCount; j++) {
     lines.push(`  job-${j}:`, `    name: Job ${j}`, '    runs-on: ubuntu-latest', '    timeout-minutes: 20');
     if (j > 0 && pick() < 0.6) lines.push(`    needs: [job-${Math.floor(pick() * j)}]`);
-    if (pick() < 0.3) lines.push('    strategy:', '      fail-fast: false', '      matrix:', '        node: [20, 22, 24]', '        os: [ubuntu-latest]');
-    if (pick() < 0.2) lines.push('    # A comment about this job, the way people keep them.', '    defaults:', '      run:', '        shell: bash');
+    if (pick() < 0.3)
+      lines.push('    strategy:', '      fail-fast: false', '      matrix:', '        node: [20, 22, 24]', '        os: [ubuntu-latest]');
+    if (pick() < 0.2)
+      lines.push('    # A comment about this job, the way people keep them.', '    defaults:', '      run:', '        shell: bash');
     lines.push('    steps:', '      - uses: actions/checkout@v5');
     for (let s = 0; s < 3 + Math.floor(pick() * 12); s++) lines.push(...step(pick, stepNumber++));
     lines.push('');
@@ -110,5 +138,8 @@ function workflow(pick: () => number, index: number): string {
 /** `count` workflow files, the same for the same seed. */
 export function realShapedWorkflows(count: number, seed = 20261201): { name: string; content: string }[] {
   const pick = random(seed);
-  return Array.from({ length: count }, (_, index) => ({ name: `pipeline-${String(index).padStart(4, '0')}.yml`, content: workflow(pick, index) }));
+  return Array.from({ length: count }, (_, index) => ({
+    name: `pipeline-${String(index).padStart(4, '0')}.yml`,
+    content: workflow(pick, index),
+  }));
 }

@@ -32,25 +32,50 @@ const lab = labEnv();
 const hosts = appHosts(lab).filter((host) => !host.jumpOnly);
 const HOST_COUNTS = [1, 2, 3].filter((count) => count <= hosts.length);
 const built = await buildFixtureVersions(lab, 'rolling');
-const images = Object.fromEntries(Object.entries(built).map(([version, ref]) => [version, ref.replace(lab.LAB_REGISTRY!, lab.LAB_APP_REGISTRY!)]));
+const images = Object.fromEntries(
+  Object.entries(built).map(([version, ref]) => [version, ref.replace(lab.LAB_REGISTRY!, lab.LAB_APP_REGISTRY!)]),
+);
 const port = lab.LAB_LB_UPSTREAM_PORT!;
 
 async function roll(count: number, image: string): Promise<number | null> {
   const { main } = await runAction('actions/deploy-container', {
     inputs: {
-      hosts: hosts.slice(0, count).map((host) => host.address).join('\n'), username: lab.LAB_SSH_USER!,
-      'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'), 'host-key': lab.LAB_APP_KNOWN_HOSTS!,
-      image, name: NAME, ports: `0.0.0.0:${port}:80`, 'docker-args': '--init', 'max-parallel': '1',
-      'registry-username': lab.LAB_REGISTRY_USER!, 'registry-password': lab.LAB_REGISTRY_PASSWORD!,
-      'health-url': `http://127.0.0.1:${port}/health/`, 'health-interval': '300ms', 'health-attempts': '10', 'keep-images': '10',
-      strategy: 'switch', 'proxy-image': lab.LAB_NGINX_IMAGE!, 'drain-timeout': '5s', 'lock-timeout': '30s',
+      hosts: hosts
+        .slice(0, count)
+        .map((host) => host.address)
+        .join('\n'),
+      username: lab.LAB_SSH_USER!,
+      'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
+      'host-key': lab.LAB_APP_KNOWN_HOSTS!,
+      image,
+      name: NAME,
+      ports: `0.0.0.0:${port}:80`,
+      'docker-args': '--init',
+      'max-parallel': '1',
+      'registry-username': lab.LAB_REGISTRY_USER!,
+      'registry-password': lab.LAB_REGISTRY_PASSWORD!,
+      'health-url': `http://127.0.0.1:${port}/health/`,
+      'health-interval': '300ms',
+      'health-attempts': '10',
+      'keep-images': '10',
+      strategy: 'switch',
+      'proxy-image': lab.LAB_NGINX_IMAGE!,
+      'drain-timeout': '5s',
+      'lock-timeout': '30s',
     },
     timeoutMs: 300_000,
   });
   return main.exitCode;
 }
 
-interface Sample { failed: number; failedKept: number; gapMs: number; brokenAnswers: number; rollMs: number; exitCode: number | null }
+interface Sample {
+  failed: number;
+  failedKept: number;
+  gapMs: number;
+  brokenAnswers: number;
+  rollMs: number;
+  exitCode: number | null;
+}
 
 async function measure(count: number, image: string): Promise<Sample> {
   const url = `${lab.LAB_LB_URL}/version`;
@@ -64,8 +89,12 @@ async function measure(count: number, image: string): Promise<Sample> {
   const a = await fresh.stop();
   const b = await kept.stop();
   return {
-    failed: a.failed, failedKept: b.failed, gapMs: Math.max(a.longestGapMs, b.longestGapMs),
-    brokenAnswers: (a.answers.broken ?? 0) + (b.answers.broken ?? 0), rollMs, exitCode,
+    failed: a.failed,
+    failedKept: b.failed,
+    gapMs: Math.max(a.longestGapMs, b.longestGapMs),
+    brokenAnswers: (a.answers.broken ?? 0) + (b.answers.broken ?? 0),
+    rollMs,
+    exitCode,
   };
 }
 
@@ -84,14 +113,27 @@ try {
   }
 } finally {
   for (const host of hosts) {
-    const { stdout } = await execFileAsync('docker', ['-H', host.engine, 'container', 'ls', '--all', '--quiet', '--filter', `label=golden.deploy.service=${NAME}`]);
+    const { stdout } = await execFileAsync('docker', [
+      '-H',
+      host.engine,
+      'container',
+      'ls',
+      '--all',
+      '--quiet',
+      '--filter',
+      `label=golden.deploy.service=${NAME}`,
+    ]);
     const ids = stdout.trim().split('\n').filter(Boolean);
     if (ids.length > 0) await execFileAsync('docker', ['-H', host.engine, 'container', 'rm', '--force', ...ids]);
     await execFileAsync('docker', ['-H', host.engine, 'network', 'rm', `${NAME}-net`]).catch(() => undefined);
   }
 }
 
-interface Stat { median: number; min: number; max: number }
+interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
 const stat = (values: number[]): Stat => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
 const describe = (list: Sample[]) => ({
   failed_new_connections: stat(list.map((s) => s.failed)),
@@ -108,9 +150,16 @@ const baselineMs = summary.upgrade[1]!.roll_ms.median;
 const all = [...Object.values(upgrades).flat(), ...brokenRolls];
 const goalMet = all.every((s) => s.failed === 0 && s.failedKept === 0 && s.brokenAnswers === 0);
 const stoppedAtFirst = brokenRolls.every((s) => s.exitCode === 1);
-const result = { date: new Date().toISOString(), node: process.version, rounds: ROUNDS, hosts_behind_balancer: hosts.length,
-  request_rate_per_client: 100, summary, samples: { upgrades, broken: brokenRolls },
-  goal: { zero_failed_and_zero_broken_answers_every_roll: goalMet, broken_roll_failed_every_round: stoppedAtFirst } };
+const result = {
+  date: new Date().toISOString(),
+  node: process.version,
+  rounds: ROUNDS,
+  hosts_behind_balancer: hosts.length,
+  request_rate_per_client: 100,
+  summary,
+  samples: { upgrades, broken: brokenRolls },
+  goal: { zero_failed_and_zero_broken_answers_every_roll: goalMet, broken_roll_failed_every_round: stoppedAtFirst },
+};
 
 const cell = (value: Stat, unit = '') => `${value.median}${unit} (${value.min}–${value.max})`;
 const columns = [...HOST_COUNTS.map((count) => summary.upgrade[count]!), summary.broken];

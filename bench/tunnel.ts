@@ -21,7 +21,8 @@ import { median } from '../packages/stats/index.ts';
 import { labEnv } from '../test/support/lab.ts';
 import { freePort } from '../test/support/servers.ts';
 
-const arg = (flag: string, fallback: number) => (process.argv.includes(flag) ? Number(process.argv[process.argv.indexOf(flag) + 1]) : fallback);
+const arg = (flag: string, fallback: number) =>
+  process.argv.includes(flag) ? Number(process.argv[process.argv.indexOf(flag) + 1]) : fallback;
 const ROUNDS = arg('--rounds', 3);
 const SECONDS = arg('--seconds', 5);
 const CLIENTS = [1, 8] as const;
@@ -33,17 +34,32 @@ writeFileSync(join(scratch, 'known_hosts'), `${lab.LAB_BASTION_KNOWN_HOSTS}\n`);
 const TICKS_PER_SECOND = 100;
 
 async function firstQuery(port: number): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: lab.LAB_DB_USER, password: lab.LAB_DB_PASSWORD, database: lab.LAB_DB_NAME });
-  try { await client.connect(); await client.query('SELECT 1'); } finally { await client.end().catch(() => undefined); }
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: lab.LAB_DB_USER,
+    password: lab.LAB_DB_PASSWORD,
+    database: lab.LAB_DB_NAME,
+  });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** ours: connect to the bastion, listen, and answer a first query, in this process (as the action does). */
 async function openOurs(): Promise<{ bastion: RemoteHost; tunnel: Tunnel; ms: number }> {
   const started = performance.now();
   const bastion = await connectSsh({
-    host: lab.LAB_BASTION_HOST!, port: Number(lab.LAB_BASTION_PORT), username: lab.LAB_BASTION_USER!,
-    privateKey: readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8'), hostKeys: parseHostKeyPins('bench', lab.LAB_BASTION_KNOWN_HOSTS!),
-    insecureIgnoreHostKey: false, connectTimeoutMs: 10_000,
+    host: lab.LAB_BASTION_HOST!,
+    port: Number(lab.LAB_BASTION_PORT),
+    username: lab.LAB_BASTION_USER!,
+    privateKey: readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8'),
+    hostKeys: parseHostKeyPins('bench', lab.LAB_BASTION_KNOWN_HOSTS!),
+    insecureIgnoreHostKey: false,
+    connectTimeoutMs: 10_000,
   });
   const tunnel = await openTunnel(bastion, lab.LAB_DB_HOST!, Number(lab.LAB_DB_PORT), 0);
   await firstQuery(tunnel.port);
@@ -54,11 +70,33 @@ async function openOurs(): Promise<{ bastion: RemoteHost; tunnel: Tunnel; ms: nu
 async function openOpenSsh(): Promise<{ ssh: ChildProcess; port: number; ms: number }> {
   const port = await freePort();
   const started = performance.now();
-  const ssh = spawn('ssh', ['-N', '-o', 'BatchMode=yes', '-o', 'ExitOnForwardFailure=yes', '-o', `UserKnownHostsFile=${join(scratch, 'known_hosts')}`,
-    '-o', 'StrictHostKeyChecking=yes', '-i', lab.LAB_BASTION_KEY_FILE!, '-L', `127.0.0.1:${port}:${lab.LAB_DB_HOST}:${lab.LAB_DB_PORT}`,
-    `${lab.LAB_BASTION_USER}@${lab.LAB_BASTION_HOST}`], { stdio: 'ignore' });
+  const ssh = spawn(
+    'ssh',
+    [
+      '-N',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ExitOnForwardFailure=yes',
+      '-o',
+      `UserKnownHostsFile=${join(scratch, 'known_hosts')}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-i',
+      lab.LAB_BASTION_KEY_FILE!,
+      '-L',
+      `127.0.0.1:${port}:${lab.LAB_DB_HOST}:${lab.LAB_DB_PORT}`,
+      `${lab.LAB_BASTION_USER}@${lab.LAB_BASTION_HOST}`,
+    ],
+    { stdio: 'ignore' },
+  );
   for (;;) {
-    try { await firstQuery(port); break; } catch { /* not listening yet */ }
+    try {
+      await firstQuery(port);
+      break;
+    } catch {
+      /* not listening yet */
+    }
     if (performance.now() - started > 10_000) throw new Error('ssh -L did not answer within 10 s');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -72,11 +110,12 @@ const sshPort = openssh.port;
 const ssh = openssh.ssh;
 
 type Route = 'ours' | 'openssh' | 'direct';
-const target = (route: Route) => ({
-  ours: { prefix: [], host: '127.0.0.1', port: tunnel.port },
-  openssh: { prefix: [], host: '127.0.0.1', port: sshPort },
-  direct: { prefix: ['ip', 'netns', 'exec', 'gp-bastion'], host: lab.LAB_DB_HOST!, port: Number(lab.LAB_DB_PORT) },
-}[route]);
+const target = (route: Route) =>
+  ({
+    ours: { prefix: [], host: '127.0.0.1', port: tunnel.port },
+    openssh: { prefix: [], host: '127.0.0.1', port: sshPort },
+    direct: { prefix: ['ip', 'netns', 'exec', 'gp-bastion'], host: lab.LAB_DB_HOST!, port: Number(lab.LAB_DB_PORT) },
+  })[route];
 
 // Asynchronous on purpose: our tunnel runs in this process, and a blocking spawn would stall it.
 const execFileAsync = promisify(execFile);
@@ -88,7 +127,10 @@ async function run(route: Route, program: string, args: string[]): Promise<strin
 
 /** CPU the route's tunnel process used, in µs: this process for ours, the ssh process for OpenSSH. */
 function tunnelCpuUs(route: Route): number {
-  if (route === 'ours') { const usage = process.cpuUsage(); return usage.user + usage.system; }
+  if (route === 'ours') {
+    const usage = process.cpuUsage();
+    return usage.user + usage.system;
+  }
   if (route === 'openssh') {
     const fields = readFileSync(`/proc/${ssh.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
@@ -100,13 +142,20 @@ function tunnelCpuUs(route: Route): number {
 async function sshSegments(route: Route): Promise<{ out: number; in: number }> {
   if (route === 'direct') return { out: 0, in: 0 };
   const pid = route === 'ours' ? process.pid : ssh.pid;
-  const text = (await execFileAsync('ss', ['-tinpH', 'state', 'established', 'dst', `${lab.LAB_BASTION_HOST}:${lab.LAB_BASTION_PORT}`], { encoding: 'utf8' })).stdout;
+  const text = (
+    await execFileAsync('ss', ['-tinpH', 'state', 'established', 'dst', `${lab.LAB_BASTION_HOST}:${lab.LAB_BASTION_PORT}`], {
+      encoding: 'utf8',
+    })
+  ).stdout;
   const blocks = text.split(/\n(?=\S)/).filter((block) => block.includes(`pid=${pid},`));
   const sum = (field: string) => blocks.reduce((total, block) => total + Number(new RegExp(`${field}:(\\d+)`).exec(block)?.[1] ?? 0), 0);
   return { out: sum('data_segs_out'), in: sum('data_segs_in') };
 }
 
-async function pgbench(route: Route, clients: number): Promise<{ tps: number; cpuUsPerTx: number; segmentsPerTx: { out: number; in: number } }> {
+async function pgbench(
+  route: Route,
+  clients: number,
+): Promise<{ tps: number; cpuUsPerTx: number; segmentsPerTx: { out: number; in: number } }> {
   const cpuBefore = tunnelCpuUs(route);
   const segmentsBefore = await sshSegments(route);
   const out = await run(route, 'pgbench', ['-S', '-n', '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(SECONDS)]);
@@ -114,19 +163,32 @@ async function pgbench(route: Route, clients: number): Promise<{ tps: number; cp
   const segmentsAfter = await sshSegments(route);
   const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out)![1]);
   return {
-    tps: Number(/tps = ([\d.]+)/.exec(out)![1]), cpuUsPerTx: cpu / transactions,
-    segmentsPerTx: { out: (segmentsAfter.out - segmentsBefore.out) / transactions, in: (segmentsAfter.in - segmentsBefore.in) / transactions },
+    tps: Number(/tps = ([\d.]+)/.exec(out)![1]),
+    cpuUsPerTx: cpu / transactions,
+    segmentsPerTx: {
+      out: (segmentsAfter.out - segmentsBefore.out) / transactions,
+      in: (segmentsAfter.in - segmentsBefore.in) / transactions,
+    },
   };
 }
 async function copyMs(route: Route): Promise<number> {
   const started = performance.now();
-  await run(route, 'psql', ['-Atc', "COPY (SELECT g, md5(g::text) FROM generate_series(1, 1000000) g) TO STDOUT"]);
+  await run(route, 'psql', ['-Atc', 'COPY (SELECT g, md5(g::text) FROM generate_series(1, 1000000) g) TO STDOUT']);
   return performance.now() - started;
 }
 
 const routes: Route[] = ['ours', 'openssh', 'direct'];
-interface Samples { tps: Record<number, number[]>; cpu: Record<number, number[]>; segmentsOut: number[]; segmentsIn: number[]; copy: number[]; firstQuery: number[] }
-const samples = Object.fromEntries(routes.map((r) => [r, { tps: { 1: [], 8: [] }, cpu: { 1: [], 8: [] }, segmentsOut: [], segmentsIn: [], copy: [], firstQuery: [] }])) as unknown as Record<Route, Samples>;
+interface Samples {
+  tps: Record<number, number[]>;
+  cpu: Record<number, number[]>;
+  segmentsOut: number[];
+  segmentsIn: number[];
+  copy: number[];
+  firstQuery: number[];
+}
+const samples = Object.fromEntries(
+  routes.map((r) => [r, { tps: { 1: [], 8: [] }, cpu: { 1: [], 8: [] }, segmentsOut: [], segmentsIn: [], copy: [], firstQuery: [] }]),
+) as unknown as Record<Route, Samples>;
 samples.ours.firstQuery.push(ours.ms);
 samples.openssh.firstQuery.push(openssh.ms);
 try {
@@ -137,7 +199,10 @@ try {
         const { tps, cpuUsPerTx, segmentsPerTx } = await pgbench(route, clients);
         samples[route].tps[clients]!.push(tps);
         samples[route].cpu[clients]!.push(cpuUsPerTx);
-        if (clients === 1) { samples[route].segmentsOut.push(segmentsPerTx.out); samples[route].segmentsIn.push(segmentsPerTx.in); }
+        if (clients === 1) {
+          samples[route].segmentsOut.push(segmentsPerTx.out);
+          samples[route].segmentsIn.push(segmentsPerTx.in);
+        }
       }
     }
     for (const route of routes) samples[route].copy.push(await copyMs(route));
@@ -163,14 +228,31 @@ const figures = (route: Route) => ({
   tps: Object.fromEntries(CLIENTS.map((c) => [c, med(samples[route].tps[c]!)])),
   tunnel_cpu_us_per_transaction: Object.fromEntries(CLIENTS.map((c) => [c, med(samples[route].cpu[c]!)])),
   copy_ms: med(samples[route].copy),
-  ...(route === 'direct' ? {} : { ssh_segments_per_transaction_1_client: { out: Number(median(samples[route].segmentsOut).toFixed(2)), in: Number(median(samples[route].segmentsIn).toFixed(2)) } }),
+  ...(route === 'direct'
+    ? {}
+    : {
+        ssh_segments_per_transaction_1_client: {
+          out: Number(median(samples[route].segmentsOut).toFixed(2)),
+          in: Number(median(samples[route].segmentsIn).toFixed(2)),
+        },
+      }),
   ...(route === 'direct' ? {} : { first_query_ms: med(samples[route].firstQuery) }),
 });
 const result = {
-  date: new Date().toISOString(), node: process.version, rounds: ROUNDS, seconds_per_pgbench: SECONDS,
-  ours: figures('ours'), openssh: figures('openssh'), direct: figures('direct'), samples,
-  ratio_tps_ours_to_openssh: Object.fromEntries(CLIENTS.map((c) => [c, Number((median(samples.ours.tps[c]!) / median(samples.openssh.tps[c]!)).toFixed(2))])),
-  ratio_cpu_ours_to_openssh: Object.fromEntries(CLIENTS.map((c) => [c, Number((median(samples.ours.cpu[c]!) / median(samples.openssh.cpu[c]!)).toFixed(2))])),
+  date: new Date().toISOString(),
+  node: process.version,
+  rounds: ROUNDS,
+  seconds_per_pgbench: SECONDS,
+  ours: figures('ours'),
+  openssh: figures('openssh'),
+  direct: figures('direct'),
+  samples,
+  ratio_tps_ours_to_openssh: Object.fromEntries(
+    CLIENTS.map((c) => [c, Number((median(samples.ours.tps[c]!) / median(samples.openssh.tps[c]!)).toFixed(2))]),
+  ),
+  ratio_cpu_ours_to_openssh: Object.fromEntries(
+    CLIENTS.map((c) => [c, Number((median(samples.ours.cpu[c]!) / median(samples.openssh.cpu[c]!)).toFixed(2))]),
+  ),
   goals: { tps_ratio_at_least: GOALS, cpu_ratio_at_most: 2, first_query_below_openssh: true },
 };
 const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
@@ -185,16 +267,28 @@ const table = [
   '| --- | --- | --- | --- | --- | --- | --- |',
   ...(['ours', 'openssh', 'direct'] as const).map((route) => {
     const f = figures(route);
-    const name = { ours: 'bastion-migrate tunnel (patched ssh2)', openssh: 'OpenSSH `ssh -L`', direct: 'direct, inside the bastion namespace (ceiling)' }[route];
-    return `| ${name} | ${f.tps[1]} | ${f.tps[8]} | ${route === 'direct' ? '–' : `${f.tunnel_cpu_us_per_transaction[1]} µs`} | ` +
-      `${route === 'direct' ? '–' : `${f.tunnel_cpu_us_per_transaction[8]} µs`} | ${'first_query_ms' in f ? `${f.first_query_ms} ms` : '–'} | ${f.copy_ms} ms |`;
+    const name = {
+      ours: 'bastion-migrate tunnel (patched ssh2)',
+      openssh: 'OpenSSH `ssh -L`',
+      direct: 'direct, inside the bastion namespace (ceiling)',
+    }[route];
+    return (
+      `| ${name} | ${f.tps[1]} | ${f.tps[8]} | ${route === 'direct' ? '–' : `${f.tunnel_cpu_us_per_transaction[1]} µs`} | ` +
+      `${route === 'direct' ? '–' : `${f.tunnel_cpu_us_per_transaction[8]} µs`} | ${'first_query_ms' in f ? `${f.first_query_ms} ms` : '–'} | ${f.copy_ms} ms |`
+    );
   }),
   '',
-  ...CLIENTS.map((c) => `- TPS ours/OpenSSH, ${c} client${c > 1 ? 's' : ''}: **${result.ratio_tps_ours_to_openssh[c]}×** (goal ≥ ${GOALS[c]}×: ${verdict(result.ratio_tps_ours_to_openssh[c]! >= GOALS[c])}).`),
-  ...CLIENTS.map((c) => `- Tunnel CPU per transaction ours/OpenSSH, ${c} client${c > 1 ? 's' : ''}: **${result.ratio_cpu_ours_to_openssh[c]}×** (goal ≤ 2×: ${verdict(result.ratio_cpu_ours_to_openssh[c]! <= 2)}).`),
+  ...CLIENTS.map(
+    (c) =>
+      `- TPS ours/OpenSSH, ${c} client${c > 1 ? 's' : ''}: **${result.ratio_tps_ours_to_openssh[c]}×** (goal ≥ ${GOALS[c]}×: ${verdict(result.ratio_tps_ours_to_openssh[c]! >= GOALS[c])}).`,
+  ),
+  ...CLIENTS.map(
+    (c) =>
+      `- Tunnel CPU per transaction ours/OpenSSH, ${c} client${c > 1 ? 's' : ''}: **${result.ratio_cpu_ours_to_openssh[c]}×** (goal ≤ 2×: ${verdict(result.ratio_cpu_ours_to_openssh[c]! <= 2)}).`,
+  ),
   `- TCP data segments per transaction on the SSH connection, 1 client (tcp_info via \`ss -i\`; TCP_NODELAY on both): ours ` +
-  `${result.ours.ssh_segments_per_transaction_1_client!.out} out / ${result.ours.ssh_segments_per_transaction_1_client!.in} in, OpenSSH ` +
-  `${result.openssh.ssh_segments_per_transaction_1_client!.out} out / ${result.openssh.ssh_segments_per_transaction_1_client!.in} in.`,
+    `${result.ours.ssh_segments_per_transaction_1_client!.out} out / ${result.ours.ssh_segments_per_transaction_1_client!.in} in, OpenSSH ` +
+    `${result.openssh.ssh_segments_per_transaction_1_client!.out} out / ${result.openssh.ssh_segments_per_transaction_1_client!.in} in.`,
   `- Time to first query: ${result.ours.first_query_ms} ms against ${result.openssh.first_query_ms} ms (goal: below OpenSSH: ${verdict(result.ours.first_query_ms! < result.openssh.first_query_ms!)}).`,
   '',
 ].join('\n');

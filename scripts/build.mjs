@@ -18,8 +18,15 @@ const wanted = new Set(args);
 
 // An action: src/index.ts → dist/index.cjs, src/post.ts → dist/post.cjs, src/tunnel.ts → dist/tunnel.cjs (a helper
 // process). The package @golden-pipeline/cli (packages/cli): one bundle per command, run by its bin/ wrapper.
-const ACTION_ENTRIES = [['index.ts', 'index.cjs'], ['post.ts', 'post.cjs'], ['tunnel.ts', 'tunnel.cjs']];
-const CLI_ENTRIES = [['heredoc-lint.ts', 'heredoc-lint.cjs'], ['audit-secrets.ts', 'audit-secrets.cjs']];
+const ACTION_ENTRIES = [
+  ['index.ts', 'index.cjs'],
+  ['post.ts', 'post.cjs'],
+  ['tunnel.ts', 'tunnel.cjs'],
+];
+const CLI_ENTRIES = [
+  ['heredoc-lint.ts', 'heredoc-lint.cjs'],
+  ['audit-secrets.ts', 'audit-secrets.cjs'],
+];
 
 const actionTargets = readdirSync(join(root, 'actions'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(root, 'actions', entry.name, 'action.yml')))
@@ -54,10 +61,14 @@ async function bundleTarget({ folder, entries }, outDir) {
     for (const [name, folder] of bundledPackages(stats)) packages.set(name, folder);
     for (const [name, asset] of Object.entries(assets ?? {})) {
       if (name.endsWith('.node')) throw new Error(`a native addon (${name}) reached the bundle; install with scripts off`);
-      if (name === 'licenses.txt') { licenses.push(String(asset.source)); continue; }
+      if (name === 'licenses.txt') {
+        licenses.push(String(asset.source));
+        continue;
+      }
       const target = join(outDir, name);
       // Two entries of one folder must not write different files under one name (a code-split chunk, an asset).
-      if (existsSync(target) && !readFileSync(target).equals(Buffer.from(asset.source))) throw new Error(`${bundle} and an earlier entry both emit ${name}, with different contents`);
+      if (existsSync(target) && !readFileSync(target).equals(Buffer.from(asset.source)))
+        throw new Error(`${bundle} and an earlier entry both emit ${name}, with different contents`);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, asset.source);
       // A dynamic import() becomes a chunk NNN.index.js, CommonJS like the bundle; inside the repository's
@@ -70,7 +81,9 @@ async function bundleTarget({ folder, entries }, outDir) {
   // Packages ncc left out, or listed without a text, get their block from their own files.
   const listed = licenses.map((text) => licenseBlocks(text, isPackage));
   const covered = (name) => listed.some((blocks) => blocks.has(name) && hasLicenseText(blocks.get(name)));
-  const missing = new Map([...packages].filter(([name]) => !covered(name)).map(([name, folder]) => [name, licenseBlockFromPackage(name, folder)]));
+  const missing = new Map(
+    [...packages].filter(([name]) => !covered(name)).map(([name, folder]) => [name, licenseBlockFromPackage(name, folder)]),
+  );
   if (licenses.length > 0 || missing.size > 0) writeFileSync(join(outDir, 'licenses.txt'), mergeLicenses(licenses, isPackage, missing));
 }
 
@@ -89,7 +102,12 @@ for (const target of TARGETS) {
     failed = true;
     rmSync(staging, { recursive: true, force: true });
     // ncc's own stack is one minified line of megabytes; the message is what matters.
-    console.error(`build of ${target.folder} failed: ${String(error?.message ?? error).split('\n').slice(0, 12).join('\n')}`);
+    console.error(
+      `build of ${target.folder} failed: ${String(error?.message ?? error)
+        .split('\n')
+        .slice(0, 12)
+        .join('\n')}`,
+    );
   }
 }
 if (failed) process.exit(1);

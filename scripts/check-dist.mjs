@@ -24,7 +24,9 @@ try {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--out-root', scratch], { stdio: 'inherit' });
   const problems = [];
   // Every folder the build wrote: actions/<name>/dist and packages/cli/dist.
-  const built = files(scratch).map((file) => relative(scratch, file)).map((file) => file.slice(0, file.indexOf('/dist/') + '/dist'.length));
+  const built = files(scratch)
+    .map((file) => relative(scratch, file))
+    .map((file) => file.slice(0, file.indexOf('/dist/') + '/dist'.length));
   for (const folder of new Set(built)) {
     const fresh = join(scratch, folder);
     const committed = join(root, folder);

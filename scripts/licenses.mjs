@@ -13,19 +13,29 @@ export function licenseBlocks(text, isPackage) {
   const blocks = new Map();
   let name;
   let lines = [];
-  const flush = () => { if (name) blocks.set(name, lines.join('\n').replace(/\n+$/, '')); };
+  const flush = () => {
+    if (name) blocks.set(name, lines.join('\n').replace(/\n+$/, ''));
+  };
   const rows = text.split('\n');
   rows.forEach((line, index) => {
     // A package name after a blank line, followed by its licence identifier (MIT, Apache-2.0, (MIT OR X), UNKNOWN).
     const startsBlock = (index === 0 || rows[index - 1] === '') && line !== '' && LICENSE_ID.test(rows[index + 1] ?? '') && isPackage(line);
-    if (startsBlock) { flush(); name = line; lines = [line]; } else if (name) lines.push(line);
+    if (startsBlock) {
+      flush();
+      name = line;
+      lines = [line];
+    } else if (name) lines.push(line);
   });
   flush();
   return blocks;
 }
 
 /** Whether a block has a licence text after its name and identifier (ncc writes just those two lines when a package has no licence file). */
-export const hasLicenseText = (block) => block.split('\n').slice(2).some((line) => line.trim() !== '');
+export const hasLicenseText = (block) =>
+  block
+    .split('\n')
+    .slice(2)
+    .some((line) => line.trim() !== '');
 
 /**
  * The blocks of every text, each package once (the first block with a text wins), sorted by name; `extra`
@@ -34,10 +44,16 @@ export const hasLicenseText = (block) => block.split('\n').slice(2).some((line) 
 export function mergeLicenses(texts, isPackage, extra = new Map()) {
   const merged = new Map();
   for (const text of texts) {
-    for (const [name, block] of licenseBlocks(text, isPackage)) if (!merged.has(name) || !hasLicenseText(merged.get(name))) merged.set(name, block);
+    for (const [name, block] of licenseBlocks(text, isPackage))
+      if (!merged.has(name) || !hasLicenseText(merged.get(name))) merged.set(name, block);
   }
   for (const [name, block] of extra) if (!merged.has(name) || !hasLicenseText(merged.get(name))) merged.set(name, block);
-  return [...merged.keys()].sort().map((name) => merged.get(name)).join('\n\n\n') + '\n';
+  return (
+    [...merged.keys()]
+      .sort()
+      .map((name) => merged.get(name))
+      .join('\n\n\n') + '\n'
+  );
 }
 
 /** { package name → its folder } for every module file webpack bundled (ncc's stats); the innermost node_modules wins. */
@@ -62,8 +78,15 @@ export function licenseBlockFromPackage(name, folder) {
   const entries = readdirSync(folder);
   const file = entries.find((entry) => /^licen[cs]e(\.(md|txt))?$/i.test(entry));
   const readme = entries.find((entry) => /^readme(\.md)?$/i.test(entry));
-  const text = file ? readFileSync(join(folder, file), 'utf8') : readme ? readmeLicenseSection(readFileSync(join(folder, readme), 'utf8')) : undefined;
-  if (!text) throw new Error(`${name} (${folder}) is bundled but ships no licence text (no licence file, no licence section in its README); add it before bundling`);
+  const text = file
+    ? readFileSync(join(folder, file), 'utf8')
+    : readme
+      ? readmeLicenseSection(readFileSync(join(folder, readme), 'utf8'))
+      : undefined;
+  if (!text)
+    throw new Error(
+      `${name} (${folder}) is bundled but ships no licence text (no licence file, no licence section in its README); add it before bundling`,
+    );
   const { license } = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
   return `${name}\n${license ?? 'UNKNOWN'}\n${text.replace(/\r\n/g, '\n').trim()}`;
 }
@@ -74,6 +97,9 @@ export function readmeLicenseSection(readme) {
   const start = lines.findIndex((line) => /^#{1,6}\s+licen[cs]e\s*$/i.test(line));
   if (start < 0) return undefined;
   const end = lines.findIndex((line, i) => i > start && /^#{1,6}\s/.test(line));
-  const body = lines.slice(start + 1, end < 0 ? undefined : end).join('\n').trim();
+  const body = lines
+    .slice(start + 1, end < 0 ? undefined : end)
+    .join('\n')
+    .trim();
   return body === '' ? undefined : body;
 }

@@ -40,13 +40,25 @@ const ENVIRONMENTS = {
 } as const;
 type PipelineEnv = keyof typeof ENVIRONMENTS;
 
-interface Options { env: PipelineEnv; sha: string; hosts: number; breakBackend: boolean; sequential: boolean; noCache: boolean; result?: string }
+interface Options {
+  env: PipelineEnv;
+  sha: string;
+  hosts: number;
+  breakBackend: boolean;
+  sequential: boolean;
+  noCache: boolean;
+  result?: string;
+}
 
 function parseOptions(argv: readonly string[]): Options {
   const options: Options = { env: 'dev', sha: '', hosts: 1, breakBackend: false, sequential: false, noCache: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
-    const value = () => { const v = argv[++i]; if (!v) fail(`${flag} needs a value`); return v; };
+    const value = () => {
+      const v = argv[++i];
+      if (!v) fail(`${flag} needs a value`);
+      return v;
+    };
     if (flag === '--env') {
       const env = value();
       if (!(env in ENVIRONMENTS)) fail(`--env must be one of ${Object.keys(ENVIRONMENTS).join(', ')}, not "${env}"`);
@@ -72,7 +84,9 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 function fail(message: string): never {
-  console.error(`pipeline: ${message}\nusage: npm run pipeline -- [--env dev|uat|prod] [--sha SHA] [--hosts N] [--break-backend] [--sequential] [--no-cache] [--result FILE]`);
+  console.error(
+    `pipeline: ${message}\nusage: npm run pipeline -- [--env dev|uat|prod] [--sha SHA] [--hosts N] [--break-backend] [--sequential] [--no-cache] [--result FILE]`,
+  );
   process.exit(2);
 }
 
@@ -107,27 +121,45 @@ function buildContext(options: Options): Context {
   }
   const environments = ENVIRONMENTS[options.env];
   const directHosts = (lab.LAB_APP_HOSTS ?? '').split('\n').filter((host) => host && host !== lab.LAB_APP_JUMP_HOST);
-  if (options.hosts > 1 && options.hosts > directHosts.length) fail(`--hosts ${options.hosts}: the lab has ${directHosts.length} app hosts behind its load balancer`);
+  if (options.hosts > 1 && options.hosts > directHosts.length)
+    fail(`--hosts ${options.hosts}: the lab has ${directHosts.length} app hosts behind its load balancer`);
   const tag = `${options.env}-${options.sha}`;
   const deployKey = readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8');
   const bastionKey = readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8');
-  const host = { HOST: lab.LAB_SSH_HOST!, SSH_USER: lab.LAB_SSH_USER!, SSH_PRIVATE_KEY: deployKey, SSH_HOST_KEY: lab.LAB_SSH_KNOWN_HOSTS!, REGISTRY_PASSWORD: lab.LAB_REGISTRY_PASSWORD! };
+  const host = {
+    HOST: lab.LAB_SSH_HOST!,
+    SSH_USER: lab.LAB_SSH_USER!,
+    SSH_PRIVATE_KEY: deployKey,
+    SSH_HOST_KEY: lab.LAB_SSH_KNOWN_HOSTS!,
+    REGISTRY_PASSWORD: lab.LAB_REGISTRY_PASSWORD!,
+  };
   const backend = {
-    ...host, BASTION_HOST: lab.LAB_BASTION_HOST!, BASTION_HOST_KEY: lab.LAB_BASTION_KNOWN_HOSTS!, BASTION_PRIVATE_KEY: bastionKey,
-    DJANGO_SECRET_KEY: lab.LAB_DJANGO_SECRET_KEY!, DB_HOST: lab.LAB_DB_HOST!, DB_NAME: lab.LAB_DB_NAME!, DB_USER: lab.LAB_DB_USER!, DB_PASSWORD: lab.LAB_DB_PASSWORD!,
+    ...host,
+    BASTION_HOST: lab.LAB_BASTION_HOST!,
+    BASTION_HOST_KEY: lab.LAB_BASTION_KNOWN_HOSTS!,
+    BASTION_PRIVATE_KEY: bastionKey,
+    DJANGO_SECRET_KEY: lab.LAB_DJANGO_SECRET_KEY!,
+    DB_HOST: lab.LAB_DB_HOST!,
+    DB_NAME: lab.LAB_DB_NAME!,
+    DB_USER: lab.LAB_DB_USER!,
+    DB_PASSWORD: lab.LAB_DB_PASSWORD!,
   };
   const frontend = { ...host, API_BASE_URL: lab.LAB_PROXY_URL! };
   const workdir = join(lab.LAB_DIR!, 'pipeline', `${new Date().toISOString().replace(/[:.]/g, '-')}-${tag}`);
   mkdirSync(join(workdir, 'logs'), { recursive: true });
   return {
-    options, lab, tag, environments,
+    options,
+    lab,
+    tag,
+    environments,
     backendImage: `${lab.LAB_REGISTRY}/golden/backend:${tag}`,
     frontendImage: `${lab.LAB_REGISTRY}/golden/frontend:${tag}`,
     backendHosts: options.hosts > 1 ? directHosts.slice(0, options.hosts) : [],
     backendUrl: options.hosts > 1 ? lab.LAB_LB_URL! : lab.LAB_PROXY_URL!,
     secrets: { backend, frontend },
     sensitive: [deployKey, bastionKey, lab.LAB_REGISTRY_PASSWORD!, lab.LAB_DJANGO_SECRET_KEY!, lab.LAB_DB_PASSWORD!, lab.LAB_SSH_PASSWORD!]
-      .map((secret) => secret.trim()).flatMap((secret) => [secret, ...secret.split('\n').filter((line) => line.length >= 8)]),
+      .map((secret) => secret.trim())
+      .flatMap((secret) => [secret, ...secret.split('\n').filter((line) => line.length >= 8)]),
     workdir,
     dockerConfig: mkdtempSync(join(tmpdir(), 'golden-pipeline-docker-')),
   };
@@ -144,7 +176,11 @@ function command(context: Context, job: string, argv: string[], options: { stdin
   return new Promise((done, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd ?? root, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
-    const collect = (chunk: Buffer) => { const text = redact(context, chunk.toString()); output += text; appendFileSync(logOf(context, job), text); };
+    const collect = (chunk: Buffer) => {
+      const text = redact(context, chunk.toString());
+      output += text;
+      appendFileSync(logOf(context, job), text);
+    };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.stdin.end(options.stdin ?? '');
@@ -157,26 +193,79 @@ function command(context: Context, job: string, argv: string[], options: { stdin
 }
 
 /** Runs an action's committed bundle through the runner harness; the masked log goes to the job's log. */
-async function action(context: Context, job: string, name: string, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<StepRun> {
+async function action(
+  context: Context,
+  job: string,
+  name: string,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<StepRun> {
   const { main, post } = await runAction(join(root, 'actions', name), {
-    inputs, cwd: context.workdir, timeoutMs: 300_000,
-    env: { GITHUB_ACTOR: process.env.USER || 'local', GITHUB_RUN_ID: `pipeline-${context.tag}`, GITHUB_REPOSITORY: 'local/golden-pipeline', ...env },
+    inputs,
+    cwd: context.workdir,
+    timeoutMs: 300_000,
+    env: {
+      GITHUB_ACTOR: process.env.USER || 'local',
+      GITHUB_RUN_ID: `pipeline-${context.tag}`,
+      GITHUB_REPOSITORY: 'local/golden-pipeline',
+      ...env,
+    },
   });
   for (const step of [main, post]) {
-    if (step) appendFileSync(logOf(context, job), `── ${name} ${step.step} step (exit ${step.exitCode})\n${redact(context, step.maskedLog)}${redact(context, step.stderr)}`);
+    if (step)
+      appendFileSync(
+        logOf(context, job),
+        `── ${name} ${step.step} step (exit ${step.exitCode})\n${redact(context, step.maskedLog)}${redact(context, step.stderr)}`,
+      );
   }
   if (main.exitCode !== 0) {
-    const reason = main.commands.filter((c) => c.command === 'error' && !c.properties.file).map((c) => c.message).pop() ?? `exit ${main.exitCode}`;
+    const reason =
+      main.commands
+        .filter((c) => c.command === 'error' && !c.properties.file)
+        .map((c) => c.message)
+        .pop() ?? `exit ${main.exitCode}`;
     throw Object.assign(new Error(`${name}: ${redact(context, reason)}`), { step: main });
   }
   return main;
 }
 
-async function buildAndPush(context: Context, job: string, handle: JobHandle, directory: string, image: string, buildArgs: string[]): Promise<void> {
+async function buildAndPush(
+  context: Context,
+  job: string,
+  handle: JobHandle,
+  directory: string,
+  image: string,
+  buildArgs: string[],
+): Promise<void> {
   handle.progress(`docker build ${directory}`);
-  await command(context, job, ['docker', 'build', '--network', 'host', '-q', ...(context.options.noCache ? ['--no-cache'] : []), ...buildArgs.flatMap((a) => ['--build-arg', a]), '-t', image, join(root, directory)]);
+  await command(context, job, [
+    'docker',
+    'build',
+    '--network',
+    'host',
+    '-q',
+    ...(context.options.noCache ? ['--no-cache'] : []),
+    ...buildArgs.flatMap((a) => ['--build-arg', a]),
+    '-t',
+    image,
+    join(root, directory),
+  ]);
   handle.progress(`push ${image}`);
-  await command(context, job, ['docker', '--config', context.dockerConfig, 'login', '-u', context.lab.LAB_REGISTRY_USER!, '--password-stdin', context.lab.LAB_REGISTRY!], { stdin: context.lab.LAB_REGISTRY_PASSWORD });
+  await command(
+    context,
+    job,
+    [
+      'docker',
+      '--config',
+      context.dockerConfig,
+      'login',
+      '-u',
+      context.lab.LAB_REGISTRY_USER!,
+      '--password-stdin',
+      context.lab.LAB_REGISTRY!,
+    ],
+    { stdin: context.lab.LAB_REGISTRY_PASSWORD },
+  );
   await command(context, job, ['docker', '--config', context.dockerConfig, 'push', '-q', image]);
   handle.note('image', image);
 }
@@ -194,7 +283,8 @@ async function scanImage(context: Context, job: string, handle: JobHandle, image
   const user = config!.Config.User ?? '';
   if (user === '' || user === 'root' || user === '0') problems.push('runs as root (set USER)');
   const everything = JSON.stringify(config) + layers;
-  if (context.sensitive.some((secret) => secret.length >= 8 && everything.includes(secret))) problems.push('a secret value is baked into its layers or config');
+  if (context.sensitive.some((secret) => secret.length >= 8 && everything.includes(secret)))
+    problems.push('a secret value is baked into its layers or config');
   const summary = `${layers.trim().split('\n').length} layers, user ${user || 'root'}, ${Math.round(config!.Size / 1e6)} MB: ${problems.length ? problems.join('; ') : 'clean'}`;
   appendFileSync(logOf(context, job), `${summary}\n`);
   handle.progress(summary);
@@ -204,12 +294,20 @@ async function scanImage(context: Context, job: string, handle: JobHandle, image
 
 function deployInputs(context: Context, secrets: Record<string, string>): Record<string, string> {
   return {
-    host: secrets.HOST!, port: context.lab.LAB_SSH_PORT!, username: secrets.SSH_USER!, 'private-key': secrets.SSH_PRIVATE_KEY!, 'host-key': secrets.SSH_HOST_KEY!,
-    'registry-username': context.lab.LAB_REGISTRY_USER!, 'registry-password': secrets.REGISTRY_PASSWORD!,
-    'health-interval': '1s', 'health-attempts': '10',
+    host: secrets.HOST!,
+    port: context.lab.LAB_SSH_PORT!,
+    username: secrets.SSH_USER!,
+    'private-key': secrets.SSH_PRIVATE_KEY!,
+    'host-key': secrets.SSH_HOST_KEY!,
+    'registry-username': context.lab.LAB_REGISTRY_USER!,
+    'registry-password': secrets.REGISTRY_PASSWORD!,
+    'health-interval': '1s',
+    'health-attempts': '10',
     // The new version starts beside the running one and takes traffic only once verified; the lab's
     // Debian nginx image is the proxy that owns each service's port.
-    strategy: 'switch', 'proxy-image': context.lab.LAB_NGINX_IMAGE!, 'drain-timeout': '10s',
+    strategy: 'switch',
+    'proxy-image': context.lab.LAB_NGINX_IMAGE!,
+    'drain-timeout': '10s',
   };
 }
 
@@ -220,9 +318,14 @@ function deployInputs(context: Context, secrets: Record<string, string>): Record
 function acrossAppHosts(context: Context): Record<string, string> {
   const { lab } = context;
   return {
-    host: '', port: '22', hosts: context.backendHosts.join('\n'), 'host-key': lab.LAB_APP_KNOWN_HOSTS!, 'max-parallel': '1',
+    host: '',
+    port: '22',
+    hosts: context.backendHosts.join('\n'),
+    'host-key': lab.LAB_APP_KNOWN_HOSTS!,
+    'max-parallel': '1',
     image: context.backendImage.replace(lab.LAB_REGISTRY!, lab.LAB_APP_REGISTRY!),
-    ports: `0.0.0.0:${lab.LAB_LB_UPSTREAM_PORT}:8000`, 'health-url': `http://127.0.0.1:${lab.LAB_LB_UPSTREAM_PORT}/api/v1/health/`,
+    ports: `0.0.0.0:${lab.LAB_LB_UPSTREAM_PORT}:8000`,
+    'health-url': `http://127.0.0.1:${lab.LAB_LB_UPSTREAM_PORT}/api/v1/health/`,
   };
 }
 
@@ -250,70 +353,167 @@ function jobs(context: Context): JobSpec<Context>[] {
   const frontendConfigRemote = `/home/${lab.LAB_SSH_USER}/golden/${environments.frontend}/env-config.js`;
   const runs: Record<string, JobSpec<Context>['run']> = {
     'audit-secrets': async (c, handle) => {
-      for (const [lane, environment] of [['backend', environments.backend], ['frontend', environments.frontend]] as const) {
+      for (const [lane, environment] of [
+        ['backend', environments.backend],
+        ['frontend', environments.frontend],
+      ] as const) {
         handle.progress(`env mode for ${environment}`);
-        await action(c, 'audit-secrets', 'audit-secrets', { manifest: join(root, 'config/env.manifest.json'), mode: 'env', environment }, secrets[lane]);
+        await action(
+          c,
+          'audit-secrets',
+          'audit-secrets',
+          { manifest: join(root, 'config/env.manifest.json'), mode: 'env', environment },
+          secrets[lane],
+        );
       }
       handle.note('audited', `${environments.backend}, ${environments.frontend}`);
     },
-    'build-backend': (c, handle) => buildAndPush(c, 'build-backend', handle, 'examples/backend', c.backendImage, [`VERSION=${tag}`, `BROKEN=${c.options.breakBackend ? 1 : 0}`]),
+    'build-backend': (c, handle) =>
+      buildAndPush(c, 'build-backend', handle, 'examples/backend', c.backendImage, [
+        `VERSION=${tag}`,
+        `BROKEN=${c.options.breakBackend ? 1 : 0}`,
+      ]),
     'test-backend': async (c, handle) => {
       handle.progress('manage.py test core');
-      await command(c, 'test-backend', ['docker', 'run', '--rm', '--network', 'none', c.backendImage, 'python3', 'manage.py', 'test', 'core']);
+      await command(c, 'test-backend', [
+        'docker',
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        c.backendImage,
+        'python3',
+        'manage.py',
+        'test',
+        'core',
+      ]);
     },
     'scan-backend': (c, handle) => scanImage(c, 'scan-backend', handle, c.backendImage),
     migrate: async (c, handle) => {
       handle.progress(`bastion-migrate through ${lab.LAB_BASTION_HOST}`);
       const django = ['docker', 'run', '--rm', '--network', 'host', '-e', 'DATABASE_URL', c.backendImage, 'python3', 'manage.py'].join(' ');
       const step = await action(c, 'migrate', 'bastion-migrate', {
-        'bastion-host': secrets.backend.BASTION_HOST!, 'bastion-user': lab.LAB_BASTION_USER!, 'bastion-key': secrets.backend.BASTION_PRIVATE_KEY!,
-        'bastion-host-key': secrets.backend.BASTION_HOST_KEY!, 'db-host': secrets.backend.DB_HOST!, 'db-name': secrets.backend.DB_NAME!,
-        'db-user': secrets.backend.DB_USER!, 'db-password': secrets.backend.DB_PASSWORD!,
-        'check-command': `${django} makemigrations --check --dry-run`, command: `${django} migrate --noinput`,
+        'bastion-host': secrets.backend.BASTION_HOST!,
+        'bastion-user': lab.LAB_BASTION_USER!,
+        'bastion-key': secrets.backend.BASTION_PRIVATE_KEY!,
+        'bastion-host-key': secrets.backend.BASTION_HOST_KEY!,
+        'db-host': secrets.backend.DB_HOST!,
+        'db-name': secrets.backend.DB_NAME!,
+        'db-user': secrets.backend.DB_USER!,
+        'db-password': secrets.backend.DB_PASSWORD!,
+        'check-command': `${django} makemigrations --check --dry-run`,
+        command: `${django} migrate --noinput`,
       });
-      handle.note('migrated', `${secrets.backend.DB_NAME} in ${step.outputs['duration-ms']} ms (lock wait ${step.outputs['lock-wait-ms']} ms)`);
+      handle.note(
+        'migrated',
+        `${secrets.backend.DB_NAME} in ${step.outputs['duration-ms']} ms (lock wait ${step.outputs['lock-wait-ms']} ms)`,
+      );
     },
-    'deploy-backend': (c, handle) => deploy(c, 'deploy-backend', handle, {
-      ...deployInputs(c, secrets.backend), image: c.backendImage, name: 'golden-backend', ports: `127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}:8000`,
-      env: [`DJANGO_SECRET_KEY=${secrets.backend.DJANGO_SECRET_KEY}`, `APP_ENV=${environments.backend}`, 'DJANGO_ALLOWED_HOSTS=*',
-        ...(['DB_HOST', 'DB_NAME', 'DB_USER', 'DB_PASSWORD'] as const).map((name) => `${name}=${secrets.backend[name]}`)].join('\n'),
-      'health-url': `http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`,
-      ...(c.backendHosts.length > 0 ? acrossAppHosts(c) : {}),
-    }),
+    'deploy-backend': (c, handle) =>
+      deploy(c, 'deploy-backend', handle, {
+        ...deployInputs(c, secrets.backend),
+        image: c.backendImage,
+        name: 'golden-backend',
+        ports: `127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}:8000`,
+        env: [
+          `DJANGO_SECRET_KEY=${secrets.backend.DJANGO_SECRET_KEY}`,
+          `APP_ENV=${environments.backend}`,
+          'DJANGO_ALLOWED_HOSTS=*',
+          ...(['DB_HOST', 'DB_NAME', 'DB_USER', 'DB_PASSWORD'] as const).map((name) => `${name}=${secrets.backend[name]}`),
+        ].join('\n'),
+        'health-url': `http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`,
+        ...(c.backendHosts.length > 0 ? acrossAppHosts(c) : {}),
+      }),
     'health-backend': async (c, handle) => {
       // Across app hosts: each host on its own lab address, and the load balancer in front of them.
-      const urls = c.backendHosts.length > 0
-        ? [...c.backendHosts.map((host) => `http://${host.replace(/:\d+$/, '')}:${lab.LAB_LB_UPSTREAM_PORT}/api/v1/health/`), `${c.backendUrl}/api/v1/health/`]
-        : [`http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`, `${c.backendUrl}/api/v1/health/`];
+      const urls =
+        c.backendHosts.length > 0
+          ? [
+              ...c.backendHosts.map((host) => `http://${host.replace(/:\d+$/, '')}:${lab.LAB_LB_UPSTREAM_PORT}/api/v1/health/`),
+              `${c.backendUrl}/api/v1/health/`,
+            ]
+          : [`http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`, `${c.backendUrl}/api/v1/health/`];
       handle.progress(urls.join(', '));
-      await action(c, 'health-backend', 'health-check', { urls: urls.join('\n'), 'json-field': `status=ok\nversion=${tag}`, interval: '1s', 'max-attempts': '10' });
-      await action(c, 'health-backend', 'health-check', { urls: `${c.backendUrl}/static/core/app.css\n${c.backendUrl}/admin/login/`, interval: '1s', 'max-attempts': '5' });
+      await action(c, 'health-backend', 'health-check', {
+        urls: urls.join('\n'),
+        'json-field': `status=ok\nversion=${tag}`,
+        interval: '1s',
+        'max-attempts': '10',
+      });
+      await action(c, 'health-backend', 'health-check', {
+        urls: `${c.backendUrl}/static/core/app.css\n${c.backendUrl}/admin/login/`,
+        interval: '1s',
+        'max-attempts': '5',
+      });
       handle.note('url', `${c.backendUrl}/api/v1/health/`);
     },
     'build-frontend': (c, handle) => buildAndPush(c, 'build-frontend', handle, 'examples/frontend', c.frontendImage, [`VERSION=${tag}`]),
     'test-frontend': async (c, handle) => {
       handle.progress('nginx -t, and the page loads env-config.js');
-      await command(c, 'test-frontend', ['docker', 'run', '--rm', '--network', 'none', c.frontendImage, 'nginx', '-t', '-c', '/etc/nginx/golden-frontend.conf']);
-      await command(c, 'test-frontend', ['docker', 'run', '--rm', '--network', 'none', c.frontendImage, 'grep', '-q', 'src="/env-config.js"', '/srv/www/index.html']);
+      await command(c, 'test-frontend', [
+        'docker',
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        c.frontendImage,
+        'nginx',
+        '-t',
+        '-c',
+        '/etc/nginx/golden-frontend.conf',
+      ]);
+      await command(c, 'test-frontend', [
+        'docker',
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        c.frontendImage,
+        'grep',
+        '-q',
+        'src="/env-config.js"',
+        '/srv/www/index.html',
+      ]);
     },
     'scan-frontend': (c, handle) => scanImage(c, 'scan-frontend', handle, c.frontendImage),
     'deploy-frontend': (c, handle) => {
       mkdirSync(join(c.workdir, 'frontend'), { recursive: true });
-      writeFileSync(join(c.workdir, 'frontend/env-config.js'),
-        `window.GOLDEN_ENV = ${JSON.stringify({ API_BASE_URL: secrets.frontend.API_BASE_URL, ENVIRONMENT: environments.frontend, VERSION: tag })};\n`);
+      writeFileSync(
+        join(c.workdir, 'frontend/env-config.js'),
+        `window.GOLDEN_ENV = ${JSON.stringify({ API_BASE_URL: secrets.frontend.API_BASE_URL, ENVIRONMENT: environments.frontend, VERSION: tag })};\n`,
+      );
       return deploy(c, 'deploy-frontend', handle, {
-        ...deployInputs(c, secrets.frontend), image: c.frontendImage, name: 'golden-frontend', ports: `127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}:8080`,
-        files: `frontend/env-config.js=${frontendConfigRemote}`, volumes: `${frontendConfigRemote}:/srv/www/env-config.js:ro`,
+        ...deployInputs(c, secrets.frontend),
+        image: c.frontendImage,
+        name: 'golden-frontend',
+        ports: `127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}:8080`,
+        files: `frontend/env-config.js=${frontendConfigRemote}`,
+        volumes: `${frontendConfigRemote}:/srv/www/env-config.js:ro`,
         'health-url': `http://127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}/healthz`,
       });
     },
     'health-frontend': async (c, handle) => {
       const direct = `http://127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}`;
       handle.progress(`the container directly: ${direct}`);
-      await action(c, 'health-frontend', 'health-check', { urls: `${direct}/healthz`, 'json-field': `status=ok\nversion=${tag}`, interval: '1s', 'max-attempts': '10' });
-      await action(c, 'health-frontend', 'health-check', { urls: `${direct}/env-config.js`, 'body-contains': `"ENVIRONMENT":"${environments.frontend}"`, interval: '1s', 'max-attempts': '5' });
+      await action(c, 'health-frontend', 'health-check', {
+        urls: `${direct}/healthz`,
+        'json-field': `status=ok\nversion=${tag}`,
+        interval: '1s',
+        'max-attempts': '10',
+      });
+      await action(c, 'health-frontend', 'health-check', {
+        urls: `${direct}/env-config.js`,
+        'body-contains': `"ENVIRONMENT":"${environments.frontend}"`,
+        interval: '1s',
+        'max-attempts': '5',
+      });
       handle.progress(`through the proxy: ${lab.LAB_PROXY_URL}`);
-      await action(c, 'health-frontend', 'health-check', { urls: `${lab.LAB_PROXY_URL}/\n${lab.LAB_PROXY_URL}/index.html`, 'body-contains': 'Golden Pipeline example', interval: '1s', 'max-attempts': '10' });
+      await action(c, 'health-frontend', 'health-check', {
+        urls: `${lab.LAB_PROXY_URL}/\n${lab.LAB_PROXY_URL}/index.html`,
+        'body-contains': 'Golden Pipeline example',
+        interval: '1s',
+        'max-attempts': '10',
+      });
       handle.note('url', `${lab.LAB_PROXY_URL}/`);
     },
   };
@@ -332,9 +532,11 @@ async function main(): Promise<number> {
   const started = performance.now();
   const since = () => performance.now() - started;
   const running = new Map<string, number>();
-  console.log(`golden pipeline: ${options.env} (${context.environments.backend} + ${context.environments.frontend}), tag ${context.tag}` +
-    `${context.backendHosts.length > 0 ? `, backend on ${context.backendHosts.length} app hosts behind ${context.lab.LAB_LB_URL}` : ''}` +
-    `${options.breakBackend ? ', BROKEN backend build' : ''}${options.sequential ? ', one job at a time' : ', swimlanes in parallel'}`);
+  console.log(
+    `golden pipeline: ${options.env} (${context.environments.backend} + ${context.environments.frontend}), tag ${context.tag}` +
+      `${context.backendHosts.length > 0 ? `, backend on ${context.backendHosts.length} app hosts behind ${context.lab.LAB_LB_URL}` : ''}` +
+      `${options.breakBackend ? ', BROKEN backend build' : ''}${options.sequential ? ', one job at a time' : ', swimlanes in parallel'}`,
+  );
   console.log(`logs: ${join(context.workdir, 'logs')}`);
 
   const heartbeat = setInterval(() => {
@@ -348,12 +550,18 @@ async function main(): Promise<number> {
       onEvent: (event) => {
         const { job } = event;
         const name = job.id.padEnd(width);
-        if (event.kind === 'start') { running.set(job.id, since()); console.log(`${clock(since())} ▶ ${name}  (${job.lane})`); }
-        else if (event.kind === 'progress') console.log(`${clock(since())}   ${name}  ${event.message}`);
-        else if (event.kind === 'success') { running.delete(job.id); console.log(`${clock(since())} ✔ ${name}  ${((job.endMs! - job.startMs!) / 1000).toFixed(1)} s`); }
-        else if (event.kind === 'failure') {
+        if (event.kind === 'start') {
+          running.set(job.id, since());
+          console.log(`${clock(since())} ▶ ${name}  (${job.lane})`);
+        } else if (event.kind === 'progress') console.log(`${clock(since())}   ${name}  ${event.message}`);
+        else if (event.kind === 'success') {
           running.delete(job.id);
-          console.log(`${clock(since())} ${job.continueOnError ? '⚠' : '✖'} ${name}  ${job.continueOnError ? '(non-blocking) ' : ''}${job.error}`);
+          console.log(`${clock(since())} ✔ ${name}  ${((job.endMs! - job.startMs!) / 1000).toFixed(1)} s`);
+        } else if (event.kind === 'failure') {
+          running.delete(job.id);
+          console.log(
+            `${clock(since())} ${job.continueOnError ? '⚠' : '✖'} ${name}  ${job.continueOnError ? '(non-blocking) ' : ''}${job.error}`,
+          );
         } else console.log(`${clock(since())} ⏭ ${name}  skipped: ${job.error}`);
       },
     });
@@ -366,38 +574,72 @@ async function main(): Promise<number> {
   const ok = failed.length === 0;
 
   // What runs where now: the rollback, if any, is verified against the live container.
-  const served = await fetch(`${context.backendUrl}/api/v1/health/`).then((r) => r.json() as Promise<{ version?: string }>).catch(() => undefined);
+  const served = await fetch(`${context.backendUrl}/api/v1/health/`)
+    .then((r) => r.json() as Promise<{ version?: string }>)
+    .catch(() => undefined);
   const backend = records.find((r) => r.id === 'deploy-backend')!;
   const frontend = records.find((r) => r.id === 'deploy-frontend')!;
   const rows = [
     ['backend', context.environments.backend, context.backendImage, backend, `${context.backendUrl}/api/v1/health/`],
     ['frontend', context.environments.frontend, context.frontendImage, frontend, `${context.lab.LAB_PROXY_URL}/`],
   ] as const;
-  const outcome = (r: JobRecord) => (r.status === 'success' ? 'deployed' : r.notes['rolled back to'] ? `rolled back to ${r.notes['rolled back to']}` : r.status);
+  const outcome = (r: JobRecord) =>
+    r.status === 'success' ? 'deployed' : r.notes['rolled back to'] ? `rolled back to ${r.notes['rolled back to']}` : r.status;
   const table = [
-    '| component | environment | image | result | url |', '| --- | --- | --- | --- | --- |',
-    ...rows.map(([component, environment, image, record, url]) => `| ${component} | \`${environment}\` | \`${image}\` | ${outcome(record)} | ${url} |`),
+    '| component | environment | image | result | url |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map(
+      ([component, environment, image, record, url]) =>
+        `| ${component} | \`${environment}\` | \`${image}\` | ${outcome(record)} | ${url} |`,
+    ),
   ];
-  const jobTable = ['| job | lane | status | time | notes |', '| --- | --- | --- | --- | --- |',
-    ...records.map((r) => `| ${r.id} | ${r.lane} | ${r.status}${r.continueOnError && r.status === 'failure' ? ' (non-blocking)' : ''} | ` +
-      `${r.startMs !== undefined && r.endMs !== undefined ? `${((r.endMs - r.startMs) / 1000).toFixed(1)} s` : '–'} | ` +
-      `${[...Object.entries(r.notes).map(([k, v]) => `${k}: ${v}`), ...(r.error ? [markdownCell(r.error)] : [])].join('; ')} |`)];
+  const jobTable = [
+    '| job | lane | status | time | notes |',
+    '| --- | --- | --- | --- | --- |',
+    ...records.map(
+      (r) =>
+        `| ${r.id} | ${r.lane} | ${r.status}${r.continueOnError && r.status === 'failure' ? ' (non-blocking)' : ''} | ` +
+        `${r.startMs !== undefined && r.endMs !== undefined ? `${((r.endMs - r.startMs) / 1000).toFixed(1)} s` : '–'} | ` +
+        `${[...Object.entries(r.notes).map(([k, v]) => `${k}: ${v}`), ...(r.error ? [markdownCell(r.error)] : [])].join('; ')} |`,
+    ),
+  ];
   const markdown = [
-    `## ${ok ? '✅' : '❌'} Golden pipeline: ${options.env} at \`${context.tag}\` in ${(totalMs / 1000).toFixed(1)} s`, '',
-    ...table, '', `The backend answers as version \`${served?.version ?? 'nothing'}\`.`, '', ...jobTable, '',
-    mermaidGantt(records, `${options.env} ${context.tag} (${options.sequential ? 'sequential' : 'swimlanes'})`), '',
+    `## ${ok ? '✅' : '❌'} Golden pipeline: ${options.env} at \`${context.tag}\` in ${(totalMs / 1000).toFixed(1)} s`,
+    '',
+    ...table,
+    '',
+    `The backend answers as version \`${served?.version ?? 'nothing'}\`.`,
+    '',
+    ...jobTable,
+    '',
+    mermaidGantt(records, `${options.env} ${context.tag} (${options.sequential ? 'sequential' : 'swimlanes'})`),
+    '',
   ].join('\n');
   writeFileSync(join(context.workdir, 'summary.md'), markdown);
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, markdown);
 
   console.log(`\n── deployed (${(totalMs / 1000).toFixed(1)} s)`);
-  for (const [component, environment, image, record, url] of rows) console.log(`${component.padEnd(9)} ${environment.padEnd(15)} ${image}  ${url}  ${outcome(record)}`);
+  for (const [component, environment, image, record, url] of rows)
+    console.log(`${component.padEnd(9)} ${environment.padEnd(15)} ${image}  ${url}  ${outcome(record)}`);
   console.log(`the backend answers as version ${served?.version ?? '(nothing answers)'}`);
-  if (backend.notes['rolled back to']) console.log(`rollback: the broken ${context.backendImage} failed its health gate before it took any traffic; ${backend.notes['rolled back to']} kept serving`);
+  if (backend.notes['rolled back to'])
+    console.log(
+      `rollback: the broken ${context.backendImage} failed its health gate before it took any traffic; ${backend.notes['rolled back to']} kept serving`,
+    );
   console.log(`\n── timeline\n${textTimeline(records)}`);
   console.log(`\nsummary with a Mermaid Gantt chart: ${join(context.workdir, 'summary.md')}`);
 
-  const result = { ok, env: options.env, tag: context.tag, sequential: options.sequential, breakBackend: options.breakBackend, totalMs, served: served?.version ?? null, workdir: context.workdir, jobs: records };
+  const result = {
+    ok,
+    env: options.env,
+    tag: context.tag,
+    sequential: options.sequential,
+    breakBackend: options.breakBackend,
+    totalMs,
+    served: served?.version ?? null,
+    workdir: context.workdir,
+    jobs: records,
+  };
   const resultFile = options.result ?? join(context.lab.LAB_DIR!, 'pipeline', 'last-result.json');
   writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
   console.log(ok ? `\npipeline passed: ${context.tag}` : `\npipeline FAILED: ${failed.map((r) => `${r.id} ${r.status}`).join(', ')}`);

@@ -5,7 +5,15 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ChangelogError, compareVersions, cutRelease, formatVersion, newestReleaseTag, parseVersion, releaseNotes } from '../packages/release/changelog.ts';
+import {
+  ChangelogError,
+  compareVersions,
+  cutRelease,
+  formatVersion,
+  newestReleaseTag,
+  parseVersion,
+  releaseNotes,
+} from '../packages/release/changelog.ts';
 
 const USAGE = `usage: scripts/release [--dry-run] [--skip-tests] [--notes FILE] VERSION
        scripts/release --verify-tag vX.Y.Z [--skip-tests] [--notes FILE]
@@ -29,7 +37,9 @@ function git(...args: string[]): string {
   try {
     return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   } catch (error) {
-    throw new ReleaseError(`git ${args.join(' ')} failed: ${String((error as { stderr?: string }).stderr ?? '').trim() || (error as Error).message}`);
+    throw new ReleaseError(
+      `git ${args.join(' ')} failed: ${String((error as { stderr?: string }).stderr ?? '').trim() || (error as Error).message}`,
+    );
   }
 }
 const step = (message: string) => process.stdout.write(`release: ${message}\n`);
@@ -71,18 +81,25 @@ function cut(versionText: string, options: { dryRun: boolean; skipTests: boolean
   const tag = `v${name}`;
   const major = `v${version.major}`;
   const newest = newestReleaseTag(git('tag', '--list').split('\n'));
-  if (newest && compareVersions(version, newest) <= 0) throw new ReleaseError(`${name} is not newer than the newest release, v${formatVersion(newest)}`);
+  if (newest && compareVersions(version, newest) <= 0)
+    throw new ReleaseError(`${name} is not newer than the newest release, v${formatVersion(newest)}`);
   for (const file of VERSION_FILES) {
     const current = parseVersion(readJson(file).version);
-    if (current && compareVersions(version, current) < 0) throw new ReleaseError(`${name} is older than ${file}'s version ${formatVersion(current)}`);
+    if (current && compareVersions(version, current) < 0)
+      throw new ReleaseError(`${name} is older than ${file}'s version ${formatVersion(current)}`);
   }
   const changelog = cutRelease(readFileSync('CHANGELOG.md', 'utf8'), name, new Date().toISOString().slice(0, 10));
   const notes = releaseNotes(changelog, name)!;
   checkTree(options.skipTests);
 
-  const plan = [`${tag}: new, on the commit "Release ${tag}" after ${git('rev-parse', '--short', 'HEAD')}`, `${majorTagMove(major)} that commit`];
+  const plan = [
+    `${tag}: new, on the commit "Release ${tag}" after ${git('rev-parse', '--short', 'HEAD')}`,
+    `${majorTagMove(major)} that commit`,
+  ];
   if (options.dryRun) {
-    step(`dry run: every check passed. It would change CHANGELOG.md, ${VERSION_FILES.join(', ')}, package-lock.json and the bundles, commit, and make these tags:`);
+    step(
+      `dry run: every check passed. It would change CHANGELOG.md, ${VERSION_FILES.join(', ')}, package-lock.json and the bundles, commit, and make these tags:`,
+    );
     for (const line of plan) process.stdout.write(`  ${line}\n`);
     writeNotes(options.notes, notes);
     step('dry run: nothing was changed');
@@ -114,7 +131,8 @@ function verifyTag(tag: string, options: { skipTests: boolean; notes?: string })
   if (git('tag', '--list', tag) === '') throw new ReleaseError(`there is no tag ${tag}`);
   if (git('rev-parse', `${tag}^{commit}`) !== git('rev-parse', 'HEAD')) throw new ReleaseError(`${tag} is not the commit checked out`);
   for (const file of VERSION_FILES) {
-    if (readJson(file).version !== name) throw new ReleaseError(`${file} says version ${readJson(file).version}, but the tag is ${tag}; cut releases with scripts/release`);
+    if (readJson(file).version !== name)
+      throw new ReleaseError(`${file} says version ${readJson(file).version}, but the tag is ${tag}; cut releases with scripts/release`);
   }
   const notes = releaseNotes(readFileSync('CHANGELOG.md', 'utf8'), name);
   if (!notes) throw new ReleaseError(`CHANGELOG.md has no section "## [${name}]" with notes`);
@@ -147,7 +165,8 @@ try {
     cut(positionals[0]!, { dryRun: values['dry-run'], skipTests: values['skip-tests'], notes: values.notes });
   }
 } catch (error) {
-  const known = error instanceof ReleaseError || error instanceof ChangelogError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const known =
+    error instanceof ReleaseError || error instanceof ChangelogError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   if (!known) throw error;
   process.stderr.write(`release: ${(error as Error).message}\n`);
   process.exitCode = 2;

@@ -11,7 +11,9 @@
 import { applyMasks, runAction, type StepRun } from '../packages/runner/index.ts';
 
 function usage(message: string): never {
-  console.error(`run-action: ${message}\nusage: node scripts/run-action.ts <action-dir> [--input name=value]... [--env NAME=value]... [--json]`);
+  console.error(
+    `run-action: ${message}\nusage: node scripts/run-action.ts <action-dir> [--input name=value]... [--env NAME=value]... [--json]`,
+  );
   process.exit(2);
 }
 
@@ -23,7 +25,10 @@ const env: Record<string, string> = {};
 let json = false;
 while (args.length > 0) {
   const flag = args.shift()!;
-  if (flag === '--json') { json = true; continue; }
+  if (flag === '--json') {
+    json = true;
+    continue;
+  }
   if (flag !== '--input' && flag !== '--env') usage(`unknown flag ${flag}`);
   const pair = args.shift();
   const equals = pair?.indexOf('=') ?? -1;
@@ -47,11 +52,20 @@ const run = await runAction(actionDir, { inputs, env });
 const steps = [run.main, ...(run.post ? [run.post] : [])];
 if (json) {
   const masked = (step: StepRun, value: string) => applyMasks(value, step.masks);
-  console.log(JSON.stringify(steps.map((step) => ({
-    step: step.step, exitCode: step.exitCode, log: step.maskedLog, summary: masked(step, step.summary),
-    outputs: Object.fromEntries(Object.entries(step.outputs).map(([k, v]) => [k, masked(step, v)])),
-    state: Object.fromEntries(Object.entries(step.state).map(([k, v]) => [k, masked(step, v)])),
-  })), null, 2));
+  console.log(
+    JSON.stringify(
+      steps.map((step) => ({
+        step: step.step,
+        exitCode: step.exitCode,
+        log: step.maskedLog,
+        summary: masked(step, step.summary),
+        outputs: Object.fromEntries(Object.entries(step.outputs).map(([k, v]) => [k, masked(step, v)])),
+        state: Object.fromEntries(Object.entries(step.state).map(([k, v]) => [k, masked(step, v)])),
+      })),
+      null,
+      2,
+    ),
+  );
 } else {
   steps.forEach(show);
 }

@@ -13,15 +13,32 @@ import { join, relative, resolve } from 'node:path';
 import { expandPaths } from '../packages/heredoc/files.ts';
 import { lintFiles, nodeFileAccess } from '../packages/heredoc/run.ts';
 import { ManifestError, parseManifest } from '../packages/manifest/load.ts';
-import { healthCheckAfterEveryDeploy, type Job, migrationsOnlyThroughBastion, noLatestInProduction, readJobs, type Violation } from '../packages/verify/rules.ts';
+import {
+  healthCheckAfterEveryDeploy,
+  type Job,
+  migrationsOnlyThroughBastion,
+  noLatestInProduction,
+  readJobs,
+  type Violation,
+} from '../packages/verify/rules.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => { const at = args.indexOf(name); return at >= 0 && args[at + 1] ? args[at + 1]! : fallback; };
+const option = (name: string, fallback: string) => {
+  const at = args.indexOf(name);
+  return at >= 0 && args[at + 1] ? args[at + 1]! : fallback;
+};
 const repo = resolve(option('--repo', process.cwd()));
 const manifestPath = option('--manifest', 'config/env.manifest.json');
-if (!existsSync(repo)) { console.error(`verify: no such directory ${repo}`); process.exit(2); }
+if (!existsSync(repo)) {
+  console.error(`verify: no such directory ${repo}`);
+  process.exit(2);
+}
 
-interface Outcome { rule: string; ok: string; violations: Violation[] }
+interface Outcome {
+  rule: string;
+  ok: string;
+  violations: Violation[];
+}
 const outcomes: Outcome[] = [];
 
 // The manifest.
@@ -32,39 +49,80 @@ if (!existsSync(manifestFile)) {
   try {
     const manifest = parseManifest(manifestPath, readFileSync(manifestFile, 'utf8'));
     const variables = Object.values(manifest.data.variables).reduce((n, group) => n + Object.keys(group).length, 0);
-    outcomes.push({ rule: 'manifest', ok: `${manifestPath} is valid (${Object.keys(manifest.data.environments).length} environments, ${variables} variables)`, violations: [] });
+    outcomes.push({
+      rule: 'manifest',
+      ok: `${manifestPath} is valid (${Object.keys(manifest.data.environments).length} environments, ${variables} variables)`,
+      violations: [],
+    });
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;
-    outcomes.push({ rule: 'manifest', ok: '', violations: error.problems.map((p) => ({ file: manifestPath, line: p.position.line, message: `${p.path || '(root)'}: ${p.message}` })) });
+    outcomes.push({
+      rule: 'manifest',
+      ok: '',
+      violations: error.problems.map((p) => ({
+        file: manifestPath,
+        line: p.position.line,
+        message: `${p.path || '(root)'}: ${p.message}`,
+      })),
+    });
   }
 }
 
 // The workflows.
 const workflowDir = join(repo, '.github/workflows');
-const workflowFiles = existsSync(workflowDir) ? readdirSync(workflowDir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join('.github/workflows', f)) : [];
+const workflowFiles = existsSync(workflowDir)
+  ? readdirSync(workflowDir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => join('.github/workflows', f))
+  : [];
 const jobs: Job[] = [];
 const parseErrors: Violation[] = [];
 for (const file of workflowFiles) {
   const read = readJobs(file, readFileSync(join(repo, file), 'utf8'));
-  if (Array.isArray(read)) jobs.push(...read); else parseErrors.push(read);
+  if (Array.isArray(read)) jobs.push(...read);
+  else parseErrors.push(read);
 }
 const deploys = jobs.flatMap((j) => j.steps).filter((s) => /(^|\/)deploy-container(@|$)/.test(s.uses ?? '')).length;
-outcomes.push({ rule: 'migrations', ok: `only through bastion-migrate (${workflowFiles.length} workflow files)`, violations: [...parseErrors, ...migrationsOnlyThroughBastion(jobs)] });
-outcomes.push({ rule: 'health checks', ok: `every deploy is followed by one (${deploys} deploys)`, violations: healthCheckAfterEveryDeploy(jobs) });
-outcomes.push({ rule: 'production images', ok: 'nothing that may reach production deploys latest', violations: noLatestInProduction(jobs) });
+outcomes.push({
+  rule: 'migrations',
+  ok: `only through bastion-migrate (${workflowFiles.length} workflow files)`,
+  violations: [...parseErrors, ...migrationsOnlyThroughBastion(jobs)],
+});
+outcomes.push({
+  rule: 'health checks',
+  ok: `every deploy is followed by one (${deploys} deploys)`,
+  violations: healthCheckAfterEveryDeploy(jobs),
+});
+outcomes.push({
+  rule: 'production images',
+  ok: 'nothing that may reach production deploys latest',
+  violations: noLatestInProduction(jobs),
+});
 
 // heredoc-lint on the deploy surface.
-const lintTargets = ['.github/workflows/*.yml', '.github/workflows/*.yaml', '**/action.yml', '**/action.yaml', 'scripts/**/*.sh', '.github/**/*.sh'];
+const lintTargets = [
+  '.github/workflows/*.yml',
+  '.github/workflows/*.yaml',
+  '**/action.yml',
+  '**/action.yaml',
+  'scripts/**/*.sh',
+  '.github/**/*.sh',
+];
 const files = expandPaths(lintTargets, repo);
 const lint = lintFiles(files, nodeFileAccess(repo), { fix: false });
 outcomes.push({
-  rule: 'heredoc-lint', ok: `clean (${lint.results.filter((r) => r.kind !== 'skipped').length} files)`,
+  rule: 'heredoc-lint',
+  ok: `clean (${lint.results.filter((r) => r.kind !== 'skipped').length} files)`,
   violations: lint.findings.map((f) => ({ file: f.file, line: f.line, message: `${f.rule} ${f.message}` })),
 });
 
 const width = Math.max(...outcomes.map((o) => o.rule.length));
 for (const outcome of outcomes) {
-  if (outcome.violations.length === 0) { console.log(`✔ ${outcome.rule.padEnd(width)}  ${outcome.ok}`); continue; }
+  if (outcome.violations.length === 0) {
+    console.log(`✔ ${outcome.rule.padEnd(width)}  ${outcome.ok}`);
+    continue;
+  }
   console.log(`✖ ${outcome.rule.padEnd(width)}  ${outcome.violations.length} violation(s)`);
   for (const v of outcome.violations) console.log(`    ${relative(repo, join(repo, v.file))}${v.line ? `:${v.line}` : ''}: ${v.message}`);
 }

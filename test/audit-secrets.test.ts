@@ -17,11 +17,23 @@ const TOKEN = 'github_pat_11AUDIT0token0for0tests';
 
 interface Report {
   ok: boolean;
-  environments: { environment: string; checked: number; present: number; missing: string[]; optionalMissing: string[]; unused: string[]; exceptions: string[] }[];
+  environments: {
+    environment: string;
+    checked: number;
+    present: number;
+    missing: string[];
+    optionalMissing: string[];
+    unused: string[];
+    exceptions: string[];
+  }[];
   findings: { level: string; kind: string; environment: string; name: string; message: string; file: string; position: { line: number } }[];
 }
 const reportOf = (run: StepRun) => JSON.parse(run.outputs.report!) as Report;
-const failure = (run: StepRun) => run.commands.filter((c) => c.command === 'error' && !c.properties.file).map((c) => c.message).join('\n');
+const failure = (run: StepRun) =>
+  run.commands
+    .filter((c) => c.command === 'error' && !c.properties.file)
+    .map((c) => c.message)
+    .join('\n');
 
 /** Every name the project manifest requires, per environment, as GitHub would hold them in environment scope. */
 function fullInventory(): Partial<GitHubState> {
@@ -31,7 +43,11 @@ function fullInventory(): Partial<GitHubState> {
     environments[name] = { secrets: [], variables: {} };
     for (const group of Object.values<Record<string, any>>(manifest.variables)) {
       for (const [variable, spec] of Object.entries<any>(group)) {
-        const applies = spec.applies_to ? spec.applies_to.includes(env.type) : spec.ci_secret_mapping ? name in spec.ci_secret_mapping : true;
+        const applies = spec.applies_to
+          ? spec.applies_to.includes(env.type)
+          : spec.ci_secret_mapping
+            ? name in spec.ci_secret_mapping
+            : true;
         if (!applies || spec.scope === 'repository') continue;
         const secretName: string = spec.ci_secret_mapping?.[name] ?? `${env.prefix}_${variable}`;
         if (spec.secret === false) environments[name]!.variables[secretName] = 'plain';
@@ -52,11 +68,13 @@ beforeEach(() => {
   cpSync(MANIFEST, join(workspace, 'config/env.manifest.json'));
 });
 afterEach(async () => {
-  if (stub) expect(stub.violations, 'every stub response matches GitHub\'s OpenAPI description').toEqual([]);
+  if (stub) expect(stub.violations, "every stub response matches GitHub's OpenAPI description").toEqual([]);
   await stub?.close();
   stub = undefined;
 });
-afterAll(() => { for (const root of roots) rmSync(root, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
 
 const github = async (state: Partial<GitHubState>, inputs: Record<string, string> = {}) => {
   stub = await startGitHubStub(state);
@@ -72,8 +90,12 @@ describe('the GitHub API contract', () => {
   it('accepts what GitHub documents and rejects what it does not (the check can fail)', () => {
     const ok = { total_count: 1, secrets: [{ name: 'A', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' }] };
     expect(conformance('/repos/o/r/actions/secrets', 200, ok)).toEqual([]);
-    expect(conformance('/repos/o/r/actions/secrets', 200, { total_count: 1, secrets: [{ name: 'A' }] }).join()).toMatch(/must have required property 'created_at'/);
-    expect(conformance('/repos/o/r/environments/e/variables', 200, { total_count: '1', variables: [] }).join()).toMatch(/total_count must be integer/);
+    expect(conformance('/repos/o/r/actions/secrets', 200, { total_count: 1, secrets: [{ name: 'A' }] }).join()).toMatch(
+      /must have required property 'created_at'/,
+    );
+    expect(conformance('/repos/o/r/environments/e/variables', 200, { total_count: '1', variables: [] }).join()).toMatch(
+      /total_count must be integer/,
+    );
     expect(conformance('/repos/o/r/actions/secrets', 403, { message: 'Forbidden' })).toEqual([]);
     expect(conformance('/repos/o/r/actions/secrets', 403, { message: 403 }).join()).toMatch(/\/message must be string/);
   });
@@ -88,8 +110,12 @@ describe('github mode (bundle against the OpenAPI-checked stub)', () => {
     const report = reportOf(main);
     expect(report.ok).toBe(true);
     expect(report.environments.map((e) => [e.environment, e.present, e.checked, e.missing])).toEqual([
-      ['dev-backend', 14, 14, []], ['dev-frontend', 7, 7, []], ['uat2-backend', 14, 14, []],
-      ['uat2', 7, 7, []], ['prod2-backend', 13, 13, []], ['prod2-frontend', 6, 6, []],
+      ['dev-backend', 14, 14, []],
+      ['dev-frontend', 7, 7, []],
+      ['uat2-backend', 14, 14, []],
+      ['uat2', 7, 7, []],
+      ['prod2-backend', 13, 13, []],
+      ['prod2-frontend', 6, 6, []],
     ]);
     expect(main.outputs).toMatchObject({ missing: '0', unused: '249' });
     const repoPages = stub!.requests.filter((r) => r.includes('/actions/secrets?'));
@@ -108,19 +134,29 @@ describe('github mode (bundle against the OpenAPI-checked stub)', () => {
     expect(main.exitCode).toBe(1);
     const manifestLines = readFileSync(MANIFEST, 'utf8').split('\n');
     const missing = main.commands.find((c) => c.command === 'error' && c.properties.title === 'audit-secrets missing')!;
-    expect(missing.message).toBe('secret UAT_DB_PASSWORD (DB_PASSWORD) is missing for uat2-backend: not in the environment, the repository or the organization');
+    expect(missing.message).toBe(
+      'secret UAT_DB_PASSWORD (DB_PASSWORD) is missing for uat2-backend: not in the environment, the repository or the organization',
+    );
     expect(manifestLines[Number(missing.properties.line) - 1]).toContain('"DB_PASSWORD"');
-    expect(main.commands.find((c) => c.command === 'warning')!.message).toContain('UAT_OLD_API_KEY is set in environment uat2-backend but the manifest does not use it');
+    expect(main.commands.find((c) => c.command === 'warning')!.message).toContain(
+      'UAT_OLD_API_KEY is set in environment uat2-backend but the manifest does not use it',
+    );
     expect(main.outputs).toMatchObject({ missing: '1', unused: '1' });
     expect(failure(main)).toMatch(/audit-secrets found 1 problem\(s\); the first: secret UAT_DB_PASSWORD/);
     const failOnUnused = await github(state, { 'fail-on-unused': 'true' });
-    expect(reportOf(failOnUnused).findings.filter((f) => f.level === 'error').map((f) => f.kind)).toEqual(['missing', 'unused']);
+    expect(
+      reportOf(failOnUnused)
+        .findings.filter((f) => f.level === 'error')
+        .map((f) => f.kind),
+    ).toEqual(['missing', 'unused']);
   });
 
   it('takes environment, then repository, then organization secrets; honours selected visibility', async () => {
     const state = fullInventory();
     const prodFrontend = state.environments!['prod2-frontend']!;
-    prodFrontend.secrets = prodFrontend.secrets.filter((s) => s !== 'PRODUCTION_HOST' && s !== 'PROD_REGISTRY_PASSWORD' && s !== 'PROD_SSH_PRIVATE_KEY');
+    prodFrontend.secrets = prodFrontend.secrets.filter(
+      (s) => s !== 'PRODUCTION_HOST' && s !== 'PROD_REGISTRY_PASSWORD' && s !== 'PROD_SSH_PRIVATE_KEY',
+    );
     state.orgSecrets = [
       { name: 'PRODUCTION_HOST', visibility: 'all' },
       { name: 'PROD_REGISTRY_PASSWORD', visibility: 'selected', selected: ['acme/meats', 'acme/other'] },
@@ -131,17 +167,26 @@ describe('github mode (bundle against the OpenAPI-checked stub)', () => {
     expect(report.environments.map((e) => e.environment)).toEqual(['prod2-frontend']);
     expect(report.environments[0]!.missing).toEqual(['PROD_SSH_PRIVATE_KEY']);
     expect(JSON.parse(main.outputs.names!)).toEqual({
-      HOST: 'PRODUCTION_HOST', SSH_USER: 'PROD_SSH_USER', SSH_PRIVATE_KEY: 'PROD_SSH_PRIVATE_KEY', SSH_HOST_KEY: 'PROD_SSH_HOST_KEY',
-      REGISTRY_PASSWORD: 'PROD_REGISTRY_PASSWORD', API_BASE_URL: 'PROD_API_BASE_URL',
+      HOST: 'PRODUCTION_HOST',
+      SSH_USER: 'PROD_SSH_USER',
+      SSH_PRIVATE_KEY: 'PROD_SSH_PRIVATE_KEY',
+      SSH_HOST_KEY: 'PROD_SSH_HOST_KEY',
+      REGISTRY_PASSWORD: 'PROD_REGISTRY_PASSWORD',
+      API_BASE_URL: 'PROD_API_BASE_URL',
     });
-    expect(report.findings.filter((f) => f.kind === 'broader-scope').map((f) => f.name)).toEqual(['PRODUCTION_HOST', 'PROD_REGISTRY_PASSWORD']);
+    expect(report.findings.filter((f) => f.kind === 'broader-scope').map((f) => f.name)).toEqual([
+      'PRODUCTION_HOST',
+      'PROD_REGISTRY_PASSWORD',
+    ]);
     expect(main.exitCode).toBe(1);
   });
 
   it('says which fine-grained permissions a 403 needs, and changes nothing', async () => {
     const main = await github({ ...fullInventory(), forbidden: ['/actions/secrets'] });
     expect(main.exitCode).toBe(1);
-    expect(failure(main)).toMatch(/GitHub refused \/repos\/acme\/meats\/actions\/secrets \(403\) \("Resource not accessible by personal access token"\)\. Reading secrets needs a token that can read them, which GITHUB_TOKEN cannot: use a fine-grained token with Secrets: read/);
+    expect(failure(main)).toMatch(
+      /GitHub refused \/repos\/acme\/meats\/actions\/secrets \(403\) \("Resource not accessible by personal access token"\)\. Reading secrets needs a token that can read them, which GITHUB_TOKEN cannot: use a fine-grained token with Secrets: read/,
+    );
     expect(stub!.requests.every((r) => r.startsWith('GET '))).toBe(true);
   });
 
@@ -150,8 +195,17 @@ describe('github mode (bundle against the OpenAPI-checked stub)', () => {
     delete state.environments!['dev-frontend'];
     const main = await github(state, { environment: 'dev-frontend' });
     const report = reportOf(main);
-    expect(report.findings.find((f) => f.kind === 'no-github-environment')!.message).toMatch(/GitHub has no environment dev-frontend .*Environments: read/);
-    expect(report.environments[0]!.missing).toEqual(['DEV_HOST', 'DEV_SSH_USER', 'DEV_SSH_PRIVATE_KEY', 'DEV_SSH_HOST_KEY', 'DEV_REGISTRY_PASSWORD', 'DEV_API_BASE_URL']);
+    expect(report.findings.find((f) => f.kind === 'no-github-environment')!.message).toMatch(
+      /GitHub has no environment dev-frontend .*Environments: read/,
+    );
+    expect(report.environments[0]!.missing).toEqual([
+      'DEV_HOST',
+      'DEV_SSH_USER',
+      'DEV_SSH_PRIVATE_KEY',
+      'DEV_SSH_HOST_KEY',
+      'DEV_REGISTRY_PASSWORD',
+      'DEV_API_BASE_URL',
+    ]);
     expect(main.exitCode).toBe(1);
   });
 
@@ -166,7 +220,10 @@ describe('github mode (bundle against the OpenAPI-checked stub)', () => {
     expect(after403.stdout).toMatch(/GitHub rate limit reached \(403\); waiting [1-3] s/);
     await stub!.close();
     stub = undefined;
-    const tooLong = await github({ ...fullInventory(), rateLimit: { style: '403', requests: 5, seconds: 3600 } }, { environment: 'uat2', 'rate-limit-wait': '10s' });
+    const tooLong = await github(
+      { ...fullInventory(), rateLimit: { style: '403', requests: 5, seconds: 3600 } },
+      { environment: 'uat2', 'rate-limit-wait': '10s' },
+    );
     expect(tooLong.exitCode).toBe(1);
     expect(failure(tooLong)).toMatch(/rate limit is exhausted for this token until \d{4}-\d\d-\d\dT.* more than the 10 s this step waits/);
   });
@@ -188,7 +245,10 @@ describe('github mode (bundle against the OpenAPI-checked stub)', () => {
       [{ 'rate-limit-wait': 'soon' }, /Input 'rate-limit-wait'/],
     ];
     for (const [inputs, message] of cases) {
-      const { main } = await runAction(ACTION, { cwd: workspace, inputs: { mode: 'github', token: TOKEN, repository: 'acme/meats', 'api-url': stub.url, ...inputs } });
+      const { main } = await runAction(ACTION, {
+        cwd: workspace,
+        inputs: { mode: 'github', token: TOKEN, repository: 'acme/meats', 'api-url': stub.url, ...inputs },
+      });
       expect(main.exitCode, JSON.stringify(inputs)).toBe(1);
       expect(failure(main)).toMatch(message);
     }
@@ -198,18 +258,28 @@ describe('github mode (bundle against the OpenAPI-checked stub)', () => {
 
 describe('env mode (bundle)', () => {
   const VALUES: Record<string, string> = {
-    HOST: '10.231.9.9', SSH_USER: 'deploy', SSH_PRIVATE_KEY: '-----BEGIN KEY-----\nc2VjcmV0LWtleS1saW5l\n-----END KEY-----',
-    SSH_HOST_KEY: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyValue', BASTION_HOST: 'bastion.internal.example',
-    BASTION_HOST_KEY: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBastionKey', BASTION_PRIVATE_KEY: 'bastion-private-key-value-7731',
-    REGISTRY_PASSWORD: 'registry-pw-55d1e', DJANGO_SECRET_KEY: 'django-insecure-9f8e7d6c5b4a', DB_HOST: 'db.internal.example', DB_NAME: 'meats',
-    DB_USER: 'meats_app', DB_PASSWORD: 'pg-pass-w0rd-31337',
+    HOST: '10.231.9.9',
+    SSH_USER: 'deploy',
+    SSH_PRIVATE_KEY: '-----BEGIN KEY-----\nc2VjcmV0LWtleS1saW5l\n-----END KEY-----',
+    SSH_HOST_KEY: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyValue',
+    BASTION_HOST: 'bastion.internal.example',
+    BASTION_HOST_KEY: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBastionKey',
+    BASTION_PRIVATE_KEY: 'bastion-private-key-value-7731',
+    REGISTRY_PASSWORD: 'registry-pw-55d1e',
+    DJANGO_SECRET_KEY: 'django-insecure-9f8e7d6c5b4a',
+    DB_HOST: 'db.internal.example',
+    DB_NAME: 'meats',
+    DB_USER: 'meats_app',
+    DB_PASSWORD: 'pg-pass-w0rd-31337',
   };
 
   it('passes when every variable is set, and never prints a value anywhere', async () => {
     const { main } = await runAction(ACTION, { cwd: workspace, inputs: { mode: 'env', environment: 'dev-backend' }, env: VALUES });
     expect(main.exitCode).toBe(0);
     // 13 set; the 14th is optional and unset, so it is neither present nor missing.
-    expect(reportOf(main).environments).toEqual([{ environment: 'dev-backend', checked: 14, present: 13, missing: [], optionalMissing: ['SSH_PASSWORD'], unused: [], exceptions: [] }]);
+    expect(reportOf(main).environments).toEqual([
+      { environment: 'dev-backend', checked: 14, present: 13, missing: [], optionalMissing: ['SSH_PASSWORD'], unused: [], exceptions: [] },
+    ]);
     expect(main.stdout).toContain('dev-backend: 13/14 present');
     assertNoValueLeaks(main);
   });
@@ -239,7 +309,11 @@ describe('env mode (bundle)', () => {
 
   it('checks secret names with names: secret', async () => {
     const bySecretName = Object.fromEntries(Object.entries(VALUES).map(([k, v]) => [k === 'HOST' ? 'PRODUCTION_HOST' : `PROD_${k}`, v]));
-    const { main } = await runAction(ACTION, { cwd: workspace, inputs: { mode: 'env', environment: 'prod2-frontend', names: 'secret' }, env: bySecretName });
+    const { main } = await runAction(ACTION, {
+      cwd: workspace,
+      inputs: { mode: 'env', environment: 'prod2-frontend', names: 'secret' },
+      env: bySecretName,
+    });
     expect(reportOf(main).environments[0]!.missing).toEqual(['PROD_API_BASE_URL']);
     assertNoValueLeaks(main);
   });
@@ -254,7 +328,12 @@ describe('env mode (bundle)', () => {
   function assertNoValueLeaks(run: StepRun): void {
     for (const value of Object.values(VALUES).flatMap((v) => v.split('\n'))) {
       if (value.length < 6) continue; // 'meats' and 'deploy' are words the report uses for other reasons.
-      for (const [where, text] of Object.entries({ stdout: run.stdout, stderr: run.stderr, summary: run.summary, outputs: JSON.stringify(run.outputs) })) {
+      for (const [where, text] of Object.entries({
+        stdout: run.stdout,
+        stderr: run.stderr,
+        summary: run.summary,
+        outputs: JSON.stringify(run.outputs),
+      })) {
         expect(text.includes(value), `${value} in ${where}`).toBe(false);
       }
     }
@@ -264,15 +343,28 @@ describe('env mode (bundle)', () => {
 describe('workflows mode and the manifest (bundle)', () => {
   it('annotates a secret a job uses that its environment does not define, at the workflow line', async () => {
     mkdirSync(join(workspace, '.github/workflows'), { recursive: true });
-    writeFileSync(join(workspace, '.github/workflows/deploy.yml'), [
-      'on: push', 'jobs:', '  deploy:', '    environment: uat2', '    runs-on: ubuntu-latest', '    steps:',
-      '      - run: ./deploy.sh', '        env:', '          HOST: ${{ secrets.UAT_HOST }}', '',
-    ].join('\n'));
+    writeFileSync(
+      join(workspace, '.github/workflows/deploy.yml'),
+      [
+        'on: push',
+        'jobs:',
+        '  deploy:',
+        '    environment: uat2',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - run: ./deploy.sh',
+        '        env:',
+        '          HOST: ${{ secrets.UAT_HOST }}',
+        '',
+      ].join('\n'),
+    );
     const { main } = await runAction(ACTION, { cwd: workspace });
     expect(main.exitCode).toBe(1);
     const error = main.commands.find((c) => c.command === 'error' && c.properties.file === '.github/workflows/deploy.yml')!;
     expect(error.properties).toMatchObject({ line: '9', col: '21' });
-    expect(error.message).toBe('job deploy uses secrets.UAT_HOST, which the manifest does not define for uat2 (it is defined for uat2-backend)');
+    expect(error.message).toBe(
+      'job deploy uses secrets.UAT_HOST, which the manifest does not define for uat2 (it is defined for uat2-backend)',
+    );
   });
 
   it('names workflows-dir when it cannot be read, and the workflow line when a workflow does not parse', async () => {
@@ -290,7 +382,11 @@ describe('workflows mode and the manifest (bundle)', () => {
     expect(main.exitCode).toBe(1);
     const problems = main.commands.filter((c) => c.properties.title === 'audit-secrets invalid manifest');
     expect(problems.length).toBe(6);
-    expect(problems.find((p) => p.message.startsWith('/version'))!.properties).toMatchObject({ file: 'config/env.manifest.json', line: '3', col: '3' });
+    expect(problems.find((p) => p.message.startsWith('/version'))!.properties).toMatchObject({
+      file: 'config/env.manifest.json',
+      line: '3',
+      col: '3',
+    });
     expect(failure(main)).toMatch(/^Input 'manifest': config\/env\.manifest\.json is not a valid manifest: 6 problem\(s\)/);
   });
 });
@@ -300,8 +396,21 @@ describe('audit-secrets command (package bin)', () => {
     spawnSync(process.execPath, [BIN, ...args], { cwd: workspace, encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
 
   it('exits 0 when all present, 1 when something is missing, 2 for a usage error or an invalid manifest', () => {
-    const env = { DB_HOST: 'a', DB_NAME: 'b', DB_USER: 'c', DB_PASSWORD: 'd', DJANGO_SECRET_KEY: 'e', HOST: 'f', SSH_USER: 'g', SSH_PRIVATE_KEY: 'h',
-      SSH_HOST_KEY: 'i', BASTION_HOST: 'j', BASTION_HOST_KEY: 'k', BASTION_PRIVATE_KEY: 'l', REGISTRY_PASSWORD: 'm' };
+    const env = {
+      DB_HOST: 'a',
+      DB_NAME: 'b',
+      DB_USER: 'c',
+      DB_PASSWORD: 'd',
+      DJANGO_SECRET_KEY: 'e',
+      HOST: 'f',
+      SSH_USER: 'g',
+      SSH_PRIVATE_KEY: 'h',
+      SSH_HOST_KEY: 'i',
+      BASTION_HOST: 'j',
+      BASTION_HOST_KEY: 'k',
+      BASTION_PRIVATE_KEY: 'l',
+      REGISTRY_PASSWORD: 'm',
+    };
     expect(cli(['--mode', 'env', '--environment', 'dev-backend'], env).status).toBe(0);
     const missing = cli(['--mode', 'env', '--environment', 'dev-backend', '--format', 'json'], { ...env, DB_PASSWORD: '' });
     expect(missing.status).toBe(1);
@@ -317,10 +426,15 @@ describe('audit-secrets command (package bin)', () => {
   it('runs github mode from the command line with the token from the environment', async () => {
     stub = await startGitHubStub(fullInventory());
     const result = await new Promise<{ status: number | null; stdout: string }>((done) => {
-      const child = spawn(process.execPath, [BIN, '--mode', 'github', '--repository', 'acme/meats', '--api-url', stub!.url, '--environment', 'uat2'],
-        { cwd: workspace, env: { PATH: process.env.PATH, GITHUB_TOKEN: TOKEN } });
+      const child = spawn(
+        process.execPath,
+        [BIN, '--mode', 'github', '--repository', 'acme/meats', '--api-url', stub!.url, '--environment', 'uat2'],
+        { cwd: workspace, env: { PATH: process.env.PATH, GITHUB_TOKEN: TOKEN } },
+      );
       let stdout = '';
-      child.stdout.on('data', (d: Buffer) => { stdout += d; });
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d;
+      });
       child.on('close', (status: number | null) => done({ status, stdout }));
     });
     expect(result.stdout).toContain('uat2: 7/7 present, all present');

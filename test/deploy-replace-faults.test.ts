@@ -24,18 +24,35 @@ let port: number;
 let sshd: ExtraSshd;
 const images: Record<string, string> = {};
 
-const deploy = async (overrides: Record<string, string> = {}, timeoutMs = DEPLOY_TIMEOUT_MS): Promise<StepRun> => (await runAction(ACTION, {
-  inputs: {
-    host: lab.LAB_SSH_HOST!, port: String(sshd.port), username: lab.LAB_SSH_USER!,
-    'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'), 'host-key': sshd.knownHosts,
-    image: images.good!, name: NAME, ports: `127.0.0.1:${port}:80`, 'docker-args': '--init',
-    'registry-username': lab.LAB_REGISTRY_USER!, 'registry-password': lab.LAB_REGISTRY_PASSWORD!,
-    'health-url': `http://127.0.0.1:${port}/health/`, 'health-interval': '300ms', 'health-attempts': '10',
-    ...overrides,
-  },
-  env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: 'replace-faults' }, timeoutMs,
-})).main;
-const errorsOf = (step: StepRun) => step.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n');
+const deploy = async (overrides: Record<string, string> = {}, timeoutMs = DEPLOY_TIMEOUT_MS): Promise<StepRun> =>
+  (
+    await runAction(ACTION, {
+      inputs: {
+        host: lab.LAB_SSH_HOST!,
+        port: String(sshd.port),
+        username: lab.LAB_SSH_USER!,
+        'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
+        'host-key': sshd.knownHosts,
+        image: images.good!,
+        name: NAME,
+        ports: `127.0.0.1:${port}:80`,
+        'docker-args': '--init',
+        'registry-username': lab.LAB_REGISTRY_USER!,
+        'registry-password': lab.LAB_REGISTRY_PASSWORD!,
+        'health-url': `http://127.0.0.1:${port}/health/`,
+        'health-interval': '300ms',
+        'health-attempts': '10',
+        ...overrides,
+      },
+      env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: 'replace-faults' },
+      timeoutMs,
+    })
+  ).main;
+const errorsOf = (step: StepRun) =>
+  step.commands
+    .filter((c) => c.command === 'error')
+    .map((c) => c.message)
+    .join('\n');
 const goodAgain = () => servesWithin(`http://127.0.0.1:${port}/version`, SERVE_WITHIN_MS, (body) => body === 'good');
 
 beforeAll(async () => {
@@ -70,38 +87,48 @@ describe('deploy-container strategy replace under faults', () => {
     expect(credentialsAtRest(lab), what).toEqual([]);
   }
 
-  it(`sshd's session processes killed at a random moment (${TRIALS} trials): the host restores the previous version`, async () => {
-    const restoredAfter: number[] = [];
-    for (let trial = 0; trial < TRIALS; trial += 1) {
-      const killAt = Math.round(Math.random() * window);
-      const logins = sshd.logins();
-      const running = deploy({ ...broken, image: images.broken! });
-      await sessionStarted(sshd.logins, logins);
-      await new Promise((resolve) => setTimeout(resolve, killAt));
-      await sshd.killSessions();
-      const killed = performance.now();
-      const step = await running;
-      // The action notices the lost connection at once and says the host restores by itself.
-      expect(performance.now() - killed, `trial ${trial}`).toBeLessThan(5000);
-      expect(errorsOf(step), `trial ${trial}`).toMatch(/was lost|could not connect|connection .*closed/);
-      expect(step.exitCode, `trial ${trial}`).toBe(1);
-      restoredAfter.push(await afterFault(`trial ${trial}, sessions killed ${killAt} ms after login`));
-    }
-    const next = await deploy({ 'lock-timeout': '2s' });
-    expect(errorsOf(next)).toBe('');
-    console.log(`[replace faults] sshd sessions killed: the previous version served again ${restoredAfter.join(', ')} ms after the action ended`);
-  }, TRIALS * 3 * DEPLOY_TIMEOUT_MS);
+  it(
+    `sshd's session processes killed at a random moment (${TRIALS} trials): the host restores the previous version`,
+    async () => {
+      const restoredAfter: number[] = [];
+      for (let trial = 0; trial < TRIALS; trial += 1) {
+        const killAt = Math.round(Math.random() * window);
+        const logins = sshd.logins();
+        const running = deploy({ ...broken, image: images.broken! });
+        await sessionStarted(sshd.logins, logins);
+        await new Promise((resolve) => setTimeout(resolve, killAt));
+        await sshd.killSessions();
+        const killed = performance.now();
+        const step = await running;
+        // The action notices the lost connection at once and says the host restores by itself.
+        expect(performance.now() - killed, `trial ${trial}`).toBeLessThan(5000);
+        expect(errorsOf(step), `trial ${trial}`).toMatch(/was lost|could not connect|connection .*closed/);
+        expect(step.exitCode, `trial ${trial}`).toBe(1);
+        restoredAfter.push(await afterFault(`trial ${trial}, sessions killed ${killAt} ms after login`));
+      }
+      const next = await deploy({ 'lock-timeout': '2s' });
+      expect(errorsOf(next)).toBe('');
+      console.log(
+        `[replace faults] sshd sessions killed: the previous version served again ${restoredAfter.join(', ')} ms after the action ended`,
+      );
+    },
+    TRIALS * 3 * DEPLOY_TIMEOUT_MS,
+  );
 
-  it(`the action SIGKILLed at a random moment (${TRIALS} trials): the host restores the previous version`, async () => {
-    const restoredAfter: number[] = [];
-    for (let trial = 0; trial < TRIALS; trial += 1) {
-      const killAt = 300 + Math.round(Math.random() * window);
-      const step = await deploy({ ...broken, image: images.broken! }, killAt);
-      restoredAfter.push(await afterFault(`trial ${trial}, SIGKILL at ${killAt} ms (${step.signal ?? `exit ${step.exitCode}`})`));
-    }
-    console.log(`[replace faults] action SIGKILLed: the previous version served again ${restoredAfter.join(', ')} ms after the kill`);
-    const next = await deploy({ 'lock-timeout': '2s' });
-    expect(errorsOf(next)).toBe('');
-    expect((await dockerMaybe('container', 'inspect', `${NAME}.previous`)).code).not.toBe(0);
-  }, TRIALS * 3 * DEPLOY_TIMEOUT_MS);
+  it(
+    `the action SIGKILLed at a random moment (${TRIALS} trials): the host restores the previous version`,
+    async () => {
+      const restoredAfter: number[] = [];
+      for (let trial = 0; trial < TRIALS; trial += 1) {
+        const killAt = 300 + Math.round(Math.random() * window);
+        const step = await deploy({ ...broken, image: images.broken! }, killAt);
+        restoredAfter.push(await afterFault(`trial ${trial}, SIGKILL at ${killAt} ms (${step.signal ?? `exit ${step.exitCode}`})`));
+      }
+      console.log(`[replace faults] action SIGKILLed: the previous version served again ${restoredAfter.join(', ')} ms after the kill`);
+      const next = await deploy({ 'lock-timeout': '2s' });
+      expect(errorsOf(next)).toBe('');
+      expect((await dockerMaybe('container', 'inspect', `${NAME}.previous`)).code).not.toBe(0);
+    },
+    TRIALS * 3 * DEPLOY_TIMEOUT_MS,
+  );
 });

@@ -31,24 +31,53 @@ const images: Record<string, string> = {};
 function inputs(overrides: Record<string, string> = {}): Record<string, string> {
   const port = lab.LAB_LB_UPSTREAM_PORT!;
   return {
-    hosts: direct.map((h) => h.address).join('\n'), username: lab.LAB_SSH_USER!,
-    'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'), 'host-key': lab.LAB_APP_KNOWN_HOSTS!,
-    image: images.v1!, name: NAME, ports: `0.0.0.0:${port}:80`, strategy: 'switch', 'proxy-image': lab.LAB_NGINX_IMAGE!,
-    'registry-username': lab.LAB_REGISTRY_USER!, 'registry-password': lab.LAB_REGISTRY_PASSWORD!,
-    'health-url': `http://127.0.0.1:${port}/health/`, 'health-interval': '300ms', 'health-attempts': '10',
-    'drain-timeout': '5s', 'max-parallel': '1',
+    hosts: direct.map((h) => h.address).join('\n'),
+    username: lab.LAB_SSH_USER!,
+    'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
+    'host-key': lab.LAB_APP_KNOWN_HOSTS!,
+    image: images.v1!,
+    name: NAME,
+    ports: `0.0.0.0:${port}:80`,
+    strategy: 'switch',
+    'proxy-image': lab.LAB_NGINX_IMAGE!,
+    'registry-username': lab.LAB_REGISTRY_USER!,
+    'registry-password': lab.LAB_REGISTRY_PASSWORD!,
+    'health-url': `http://127.0.0.1:${port}/health/`,
+    'health-interval': '300ms',
+    'health-attempts': '10',
+    'drain-timeout': '5s',
+    'max-parallel': '1',
     ...overrides,
   };
 }
 
 const deploy = async (overrides: Record<string, string> = {}) =>
-  (await runAction(ACTION, { inputs: inputs(overrides), env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: 'roll' }, timeoutMs: ROLL_TIMEOUT_MS })).main;
-const errorsOf = (step: StepRun) => step.commands.filter((c) => c.command === 'error').map((c) => c.message).join('\n');
+  (
+    await runAction(ACTION, {
+      inputs: inputs(overrides),
+      env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: 'roll' },
+      timeoutMs: ROLL_TIMEOUT_MS,
+    })
+  ).main;
+const errorsOf = (step: StepRun) =>
+  step.commands
+    .filter((c) => c.command === 'error')
+    .map((c) => c.message)
+    .join('\n');
 
 /** What one host's engine runs for the service: `name image role state` lines. */
 async function engineContainers(host: AppHost): Promise<string[]> {
-  const { stdout } = await execFileAsync('docker', ['-H', host.engine, 'container', 'ls', '--all', '--filter', `label=golden.deploy.service=${NAME}`,
-    '--format', '{{.Names}} {{.Image}} {{.Label "golden.deploy.role"}} {{.State}}']);
+  const { stdout } = await execFileAsync('docker', [
+    '-H',
+    host.engine,
+    'container',
+    'ls',
+    '--all',
+    '--filter',
+    `label=golden.deploy.service=${NAME}`,
+    '--format',
+    '{{.Names}} {{.Image}} {{.Label "golden.deploy.role"}} {{.State}}',
+  ]);
   return stdout.trim().split('\n').filter(Boolean).sort();
 }
 
@@ -60,7 +89,12 @@ function servedBy(host: AppHost): Promise<string> {
   return new Promise((resolve, reject) => {
     const request = http.get(`http://${host.ip}:${lab.LAB_LB_UPSTREAM_PORT}/version`, { agent: false, timeout: 5000 }, (response) => {
       let body = '';
-      response.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => resolve(body.trim()));
+      response
+        .setEncoding('utf8')
+        .on('data', (chunk: string) => {
+          body += chunk;
+        })
+        .on('end', () => resolve(body.trim()));
     });
     request.on('timeout', () => request.destroy(new Error('timeout'))).on('error', reject);
   });
@@ -104,18 +138,24 @@ describe('deploy-container rolling across separate hosts behind a load balancer'
     expect(step.exitCode).toBe(0);
     expectNoFailure(fresh, kept);
     expect(Object.keys(fresh.answers).sort()).toEqual(['v1', 'v2']);
-    console.log(`[rolling] ${direct.length} hosts: ${fresh.sent + kept.sent} requests, failed ${fresh.failed}+${kept.failed}, ` +
-      `longest gap ${Math.max(fresh.longestGapMs, kept.longestGapMs)} ms, keep-alive retried ${kept.retried}`);
+    console.log(
+      `[rolling] ${direct.length} hosts: ${fresh.sent + kept.sent} requests, failed ${fresh.failed}+${kept.failed}, ` +
+        `longest gap ${Math.max(fresh.longestGapMs, kept.longestGapMs)} ms, keep-alive retried ${kept.retried}`,
+    );
 
     // Each engine, over its own socket: its own proxy and one running app container of v2.
     const serving = step.outputs['serving-container']!.split('\n');
     for (const [index, host] of direct.entries()) {
       const containers = await engineContainers(host);
-      expect(containers.filter((c) => c.endsWith(' running'))).toEqual([
-        `${NAME}-proxy ${lab.LAB_NGINX_IMAGE} proxy running`,
-        expect.stringMatching(new RegExp(`^${NAME}-r\\S+ ${images.v2!.replace(/[.]/g, '\\.')} app running$`)),
-      ].sort((a, b) => String(a).localeCompare(String(b))));
-      expect(serving[index]).toBe(`${host.address.replace(/:22$/, '')}=${containers.find((c) => c.includes(' app running'))!.split(' ')[0]}`);
+      expect(containers.filter((c) => c.endsWith(' running'))).toEqual(
+        [
+          `${NAME}-proxy ${lab.LAB_NGINX_IMAGE} proxy running`,
+          expect.stringMatching(new RegExp(`^${NAME}-r\\S+ ${images.v2!.replace(/[.]/g, '\\.')} app running$`)),
+        ].sort((a, b) => String(a).localeCompare(String(b))),
+      );
+      expect(serving[index]).toBe(
+        `${host.address.replace(/:22$/, '')}=${containers.find((c) => c.includes(' app running'))!.split(' ')[0]}`,
+      );
       expect(await servedBy(host)).toBe('v2');
     }
     // The load balancer answers v2 from every host.
@@ -130,7 +170,9 @@ describe('deploy-container rolling across separate hosts behind a load balancer'
     const before = await Promise.all(direct.map(engineContainers));
     const { result: step, fresh, kept } = await underLoad(() => deploy({ image: images.broken! }));
     expect(step.exitCode).toBe(1);
-    expect(errorsOf(step)).toMatch(new RegExp(`^${direct[0]!.ip.replace(/\./g, '\\.')}: .*${direct.length - 1} later host\\(s\\) left untouched`, 's'));
+    expect(errorsOf(step)).toMatch(
+      new RegExp(`^${direct[0]!.ip.replace(/\./g, '\\.')}: .*${direct.length - 1} later host\\(s\\) left untouched`, 's'),
+    );
     expectNoFailure(fresh, kept);
     // The broken build never answered a user.
     expect(Object.keys(fresh.answers)).toEqual(['v2']);
@@ -151,10 +193,15 @@ describe('deploy-container rolling across separate hosts behind a load balancer'
     const [firstHost, victim, ...later] = direct as [AppHost, AppHost, ...AppHost[]];
     const laterBefore = await Promise.all(later.map(engineContainers));
     const master = Number(readFileSync(`${lab.LAB_DIR}/run/${victim.name}-sshd.pid`, 'utf8').split(' ')[0]);
-    const victimLogins = () => (readFileSync(`${lab.LAB_DIR}/logs/${victim.name}-sshd.log`, 'utf8').match(/Accepted publickey for /g) ?? []).length;
+    const victimLogins = () =>
+      (readFileSync(`${lab.LAB_DIR}/logs/${victim.name}-sshd.log`, 'utf8').match(/Accepted publickey for /g) ?? []).length;
     const loginsBefore = victimLogins();
     let killedAtMs = -1;
-    const { result: step, fresh, kept } = await underLoad(async () => {
+    const {
+      result: step,
+      fresh,
+      kept,
+    } = await underLoad(async () => {
       const running = deploy({ image: images.v1! });
       // The victim's next login marks its turn in the roll (a session left from an earlier test would not);
       // the kill lands at a random moment of its deploy (a switch deploy of the cached fixture takes 1.2–1.5 s here).
@@ -165,7 +212,9 @@ describe('deploy-container rolling across separate hosts behind a load balancer'
       killedAtMs = Math.round(performance.now() - at);
       return running;
     });
-    console.log(`[rolling] ${victim.ip}'s sessions killed ${killedAtMs} ms into its deploy: exit ${step.exitCode}, LB failed ${fresh.failed}+${kept.failed}`);
+    console.log(
+      `[rolling] ${victim.ip}'s sessions killed ${killedAtMs} ms into its deploy: exit ${step.exitCode}, LB failed ${fresh.failed}+${kept.failed}`,
+    );
     expectNoFailure(fresh, kept);
     if (step.exitCode === 0) {
       // The kill landed after the victim's deploy had finished: the roll went on, and every host serves v1.
@@ -177,7 +226,10 @@ describe('deploy-container rolling across separate hosts behind a load balancer'
     expect(errorsOf(step)).toContain(`${later.length} later host(s) left untouched`);
     expect(await servedBy(firstHost), 'the first host, deployed before the victim').toBe('v1');
     // The victim serves one of the two versions, whichever its host-side switch unit settled on.
-    expect((await servesWithin(`http://${victim.ip}:${lab.LAB_LB_UPSTREAM_PORT}/version`, 15_000, (body) => body === 'v1' || body === 'v2')).body).toMatch(/^v[12]$/);
+    expect(
+      (await servesWithin(`http://${victim.ip}:${lab.LAB_LB_UPSTREAM_PORT}/version`, 15_000, (body) => body === 'v1' || body === 'v2'))
+        .body,
+    ).toMatch(/^v[12]$/);
     for (const [index, host] of later.entries()) {
       expect(await engineContainers(host)).toEqual(laterBefore[index]);
       expect(await servedBy(host)).toBe('v2');
@@ -187,15 +239,27 @@ describe('deploy-container rolling across separate hosts behind a load balancer'
   it('deploys through the bastion to the host only it reaches, with both host keys pinned', async () => {
     const port = await freePort();
     const viaBastion = {
-      hosts: jump.address, ports: `127.0.0.1:${port}:80`, 'health-url': `http://127.0.0.1:${port}/health/`,
-      'jump-host': `${lab.LAB_BASTION_HOST}:${lab.LAB_BASTION_PORT}`, 'jump-username': lab.LAB_BASTION_USER!,
-      'jump-private-key': readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8'), 'jump-host-key': lab.LAB_BASTION_KNOWN_HOSTS!,
+      hosts: jump.address,
+      ports: `127.0.0.1:${port}:80`,
+      'health-url': `http://127.0.0.1:${port}/health/`,
+      'jump-host': `${lab.LAB_BASTION_HOST}:${lab.LAB_BASTION_PORT}`,
+      'jump-username': lab.LAB_BASTION_USER!,
+      'jump-private-key': readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8'),
+      'jump-host-key': lab.LAB_BASTION_KNOWN_HOSTS!,
     };
     // The direct route does not exist.
     const direct = await new Promise<string>((resolve) => {
       const socket = connect(22, jump.ip);
-      socket.on('connect', () => { socket.destroy(); resolve('connected'); }).on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
-      socket.setTimeout(5000, () => { socket.destroy(); resolve('timeout'); });
+      socket
+        .on('connect', () => {
+          socket.destroy();
+          resolve('connected');
+        })
+        .on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      socket.setTimeout(5000, () => {
+        socket.destroy();
+        resolve('timeout');
+      });
     });
     expect(direct).toMatch(/^(EHOSTUNREACH|ENETUNREACH)$/);
 
@@ -215,7 +279,17 @@ describe('deploy-container rolling across separate hosts behind a load balancer'
     const serving = step.outputs['serving-container']!;
     expect(await engineContainers(jump)).toContain(`${serving} ${images.v1} app running`);
     // Through the host's own proxy, from inside the service network.
-    const { stdout } = await execFileAsync('docker', ['-H', jump.engine, 'exec', serving, 'wget', '-q', '-O', '-', `http://${NAME}-proxy/version`]);
+    const { stdout } = await execFileAsync('docker', [
+      '-H',
+      jump.engine,
+      'exec',
+      serving,
+      'wget',
+      '-q',
+      '-O',
+      '-',
+      `http://${NAME}-proxy/version`,
+    ]);
     expect(stdout.trim()).toBe('v1');
   });
 });

@@ -3,15 +3,19 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
-import {
-  freePort, httpServer, httpsServer, makePki, reply, slowStartServer, type Pki, type TestServer,
-} from './support/servers.ts';
+import { freePort, httpServer, httpsServer, makePki, reply, slowStartServer, type Pki, type TestServer } from './support/servers.ts';
 
 const ACTION = 'actions/health-check';
 const FAST = { interval: '150ms', timeout: '1s' };
 const servers: TestServer[] = [];
-const serve = async (server: Promise<TestServer>) => { const s = await server; servers.push(s); return s; };
-afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
+const serve = async (server: Promise<TestServer>) => {
+  const s = await server;
+  servers.push(s);
+  return s;
+};
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
 
 const results = (step: StepRun) => JSON.parse(step.outputs.results!) as Array<Record<string, any>>;
 const errors = (step: StepRun) => step.commands.filter((c) => c.command === 'error').map((c) => c.message);
@@ -62,7 +66,11 @@ describe('health-check bundle against real servers', () => {
   });
 
   it('times out a service that accepts connections but never answers', async () => {
-    const app = await serve(httpServer(() => { /* hang */ }));
+    const app = await serve(
+      httpServer(() => {
+        /* hang */
+      }),
+    );
     const { main } = await runAction(ACTION, { inputs: { urls: app.url, timeout: '300ms', interval: '100ms', 'max-attempts': '2' } });
     expect(main.exitCode).toBe(1);
     expect(results(main)[0]).toMatchObject({ attempts: 2, error: 'no complete answer within 300 ms', status: null });
@@ -82,17 +90,22 @@ describe('health-check bundle against real servers', () => {
     const bad = await serve(httpServer((_req, res) => reply(404)(res)));
     const { main } = await runAction(ACTION, { inputs: { urls: `${good.url}/a\n${bad.url}/b`, 'max-attempts': '2', ...FAST } });
     expect(main.exitCode).toBe(1);
-    expect(results(main).map((r) => [r.healthy, r.status])).toEqual([[true, 200], [false, 404]]);
+    expect(results(main).map((r) => [r.healthy, r.status])).toEqual([
+      [true, 200],
+      [false, 404],
+    ]);
     expect(main.summary).toContain('1/2 healthy');
   });
 
   it('follows redirects by default and judges the final answer, or judges the 302 when told not to', async () => {
-    const app = await serve(httpServer((req, res) =>
-      (req.url === '/old' ? reply(302, '', { location: '/new' }) : reply(200, 'landed'))(res)));
+    const app = await serve(
+      httpServer((req, res) => (req.url === '/old' ? reply(302, '', { location: '/new' }) : reply(200, 'landed'))(res)),
+    );
     const followed = await runAction(ACTION, { inputs: { urls: `${app.url}/old`, 'body-contains': 'landed', ...FAST } });
     expect(followed.main.exitCode).toBe(0);
     const notFollowed = await runAction(ACTION, {
-      inputs: { urls: `${app.url}/old`, 'follow-redirects': 'false', 'expected-status': '302', ...FAST } });
+      inputs: { urls: `${app.url}/old`, 'follow-redirects': 'false', 'expected-status': '302', ...FAST },
+    });
     expect(notFollowed.main.exitCode).toBe(0);
     expect(results(notFollowed.main)[0]!.status).toBe(302);
   });
@@ -100,10 +113,14 @@ describe('health-check bundle against real servers', () => {
   it('sends method, headers and basic auth, and never shows the password', async () => {
     const password = 'hc-Pa55-word';
     const expected = `Basic ${Buffer.from(`probe:${password}`).toString('base64')}`;
-    const app = await serve(httpServer((req, res) =>
-      reply(req.method === 'HEAD' && req.headers.authorization === expected && req.headers['x-probe'] === 'gp' ? 204 : 401)(res)));
+    const app = await serve(
+      httpServer((req, res) =>
+        reply(req.method === 'HEAD' && req.headers.authorization === expected && req.headers['x-probe'] === 'gp' ? 204 : 401)(res),
+      ),
+    );
     const { main } = await runAction(ACTION, {
-      inputs: { urls: app.url, method: 'HEAD', headers: 'X-Probe: gp', 'basic-auth': `probe:${password}`, ...FAST } });
+      inputs: { urls: app.url, method: 'HEAD', headers: 'X-Probe: gp', 'basic-auth': `probe:${password}`, ...FAST },
+    });
     expect(main.exitCode).toBe(0);
     expect(main.masks).toContain(password);
     for (const secret of [password, expected.slice(6)]) expect(secretLeaks(main, secret)).toEqual([]);
@@ -131,7 +148,9 @@ describe('health-check bundle against real servers', () => {
     for (const body of ['a'.repeat(28) + '!', 'a'.repeat(1024 * 1024 - 1) + '!']) {
       const server = await serve(httpServer((_req, res) => reply(200, body)(res)));
       const started = performance.now();
-      const step = await runAction(ACTION, { inputs: { urls: server.url, 'body-regex': '^(a+)+$', 'max-attempts': '1', timeout: '1s', deadline: '2s' } });
+      const step = await runAction(ACTION, {
+        inputs: { urls: server.url, 'body-regex': '^(a+)+$', 'max-attempts': '1', timeout: '1s', deadline: '2s' },
+      });
       expect(step.main.exitCode).toBe(1);
       expect(results(step.main)[0]!.error).toMatch(/body does not match \/\^\(a\+\)\+\$\//);
       // The step's own start-up included; the match itself takes well under a second.
@@ -148,7 +167,12 @@ describe('health-check bundle against real servers', () => {
 
   it('backs off exponentially between failures', async () => {
     const times: number[] = [];
-    const app = await serve(httpServer((_req, res) => { times.push(Date.now()); reply(500)(res); }));
+    const app = await serve(
+      httpServer((_req, res) => {
+        times.push(Date.now());
+        reply(500)(res);
+      }),
+    );
     await runAction(ACTION, { inputs: { urls: app.url, interval: '100ms', backoff: 'exponential', 'max-attempts': '4' } });
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
     expect(gaps).toHaveLength(3);
@@ -170,12 +194,17 @@ describe('health-check bundle over TLS with a self-made CA', () => {
     pki = makePki();
     app = await httpsServer(pki, (_req, res) => reply(200, 'secure')(res));
   });
-  afterAll(async () => { await app.close(); pki.cleanup(); });
+  afterAll(async () => {
+    await app.close();
+    pki.cleanup();
+  });
 
   it('rejects the unknown CA with a TLS diagnosis', async () => {
     const { main } = await runAction(ACTION, { inputs: { urls: app.url, 'max-attempts': '2', ...FAST } });
     expect(main.exitCode).toBe(1);
-    expect(results(main)[0]!.error).toMatch(/^TLS error: .*\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)$/);
+    expect(results(main)[0]!.error).toMatch(
+      /^TLS error: .*\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)$/,
+    );
   });
 
   it('trusts the server when ca-cert names the CA, inline or as a file', async () => {

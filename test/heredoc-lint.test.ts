@@ -30,7 +30,9 @@ const CLEAN_SCRIPT = "#!/usr/bin/env bash\ncat <<'EOF'\nok\nEOF\n";
 
 let workspace: string;
 const roots: string[] = [];
-afterAll(() => { for (const root of roots) rmSync(root, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
 beforeEach(() => {
   workspace = mkdtempSync(join(tmpdir(), 'heredoc-ws-'));
   roots.push(workspace);
@@ -48,19 +50,22 @@ describe('heredoc-lint action bundle', () => {
     const { main } = await runAction(ACTION, { cwd: workspace });
     expect(main.exitCode).toBe(1);
     const annotations = main.commands.filter((c) => (c.command === 'error' || c.command === 'warning') && c.properties.file);
-    expect(annotations.map((a) => [a.properties.file, a.properties.line, a.properties.col, a.properties.title]))
-      .toEqual([
-        ['.github/workflows/deploy.yml', '7', '19', 'heredoc-lint HD021 expression-with-common-delimiter'],
-        ['.github/workflows/deploy.yml', '9', '17', 'heredoc-lint HD004 terminator-trailing-comment'],
-      ]);
+    expect(annotations.map((a) => [a.properties.file, a.properties.line, a.properties.col, a.properties.title])).toEqual([
+      ['.github/workflows/deploy.yml', '7', '19', 'heredoc-lint HD021 expression-with-common-delimiter'],
+      ['.github/workflows/deploy.yml', '9', '17', 'heredoc-lint HD004 terminator-trailing-comment'],
+    ]);
     expect(main.outputs).toEqual({ findings: '2', errors: '1', warnings: '1', files: '2' });
     expect(main.summary).toContain('| `.github/workflows/deploy.yml:9:17` | HD004 | error |');
-    expect(main.commands.find((c) => c.command === 'error' && !c.properties.file)?.message)
-      .toMatch(/heredoc-lint found 2 heredoc problem\(s\) at or above warning; the first: .*deploy\.yml:7:19 HD021/);
+    expect(main.commands.find((c) => c.command === 'error' && !c.properties.file)?.message).toMatch(
+      /heredoc-lint found 2 heredoc problem\(s\) at or above warning; the first: .*deploy\.yml:7:19 HD021/,
+    );
   });
 
   it('passes a clean repository and writes SARIF 2.1.0 when asked', async () => {
-    write('.github/workflows/ci.yml', 'on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: |\n          cat <<EOF\n          ok\n          EOF\n');
+    write(
+      '.github/workflows/ci.yml',
+      'on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: |\n          cat <<EOF\n          ok\n          EOF\n',
+    );
     write('scripts/ok.sh', CLEAN_SCRIPT);
     const { main } = await runAction(ACTION, { cwd: workspace, inputs: { 'sarif-file': 'reports/heredoc.sarif' } });
     expect(main.exitCode).toBe(0);
@@ -99,37 +104,51 @@ describe('heredoc-lint action bundle', () => {
   });
 
   it('lints the with: inputs of actions that run shell, ssh-action by default, others when named, at their YAML line:column', async () => {
-    write('.github/workflows/remote.yml', [
-      'on: push',
-      'jobs:',
-      '  a:',
-      '    runs-on: ubuntu-latest',
-      '    steps:',
-      '      - uses: appleboy/ssh-action@v1',
-      '        with:',
-      '          script: |',
-      '            cat > app.env <<EOF',
-      '            A=1',
-      '             EOF',
-      '      - uses: acme/remote-run@v2',
-      '        with:',
-      '          command: |',
-      '            my-remote-shell prod <<EOF',
-      '            cat > x <<EOF',
-      '            y',
-      '            EOF',
-      '            EOF',
-      '',
-    ].join('\n'));
+    write(
+      '.github/workflows/remote.yml',
+      [
+        'on: push',
+        'jobs:',
+        '  a:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - uses: appleboy/ssh-action@v1',
+        '        with:',
+        '          script: |',
+        '            cat > app.env <<EOF',
+        '            A=1',
+        '             EOF',
+        '      - uses: acme/remote-run@v2',
+        '        with:',
+        '          command: |',
+        '            my-remote-shell prod <<EOF',
+        '            cat > x <<EOF',
+        '            y',
+        '            EOF',
+        '            EOF',
+        '',
+      ].join('\n'),
+    );
     const defaults = await runAction(ACTION, { cwd: workspace });
-    const annotations = (run: typeof defaults) => run.main.commands.filter((c) => c.command === 'error' && c.properties.line).map((c) => `${c.properties.line}:${c.properties.col} ${c.properties.title}`);
+    const annotations = (run: typeof defaults) =>
+      run.main.commands
+        .filter((c) => c.command === 'error' && c.properties.line)
+        .map((c) => `${c.properties.line}:${c.properties.col} ${c.properties.title}`);
     expect(annotations(defaults)).toEqual(['11:13 heredoc-lint HD001 indented-terminator']);
-    const named = await runAction(ACTION, { cwd: workspace, inputs: { 'script-inputs': 'acme/remote-run:command', 'script-commands': 'my-remote-shell' } });
-    expect(annotations(named)).toEqual(['11:13 heredoc-lint HD001 indented-terminator', '16:21 heredoc-lint HD015 nested-script-delimiter-reuse']);
+    const named = await runAction(ACTION, {
+      cwd: workspace,
+      inputs: { 'script-inputs': 'acme/remote-run:command', 'script-commands': 'my-remote-shell' },
+    });
+    expect(annotations(named)).toEqual([
+      '11:13 heredoc-lint HD001 indented-terminator',
+      '16:21 heredoc-lint HD015 nested-script-delimiter-reuse',
+    ]);
     // The same from the command line, with the flags.
     expect(cli('.github/workflows/remote.yml').stdout).not.toContain('HD015');
     const flagged = cli('--script-input', 'acme/remote-run:command', '--script-command', 'my-remote-shell', '.github/workflows/remote.yml');
-    expect(flagged.stdout).toContain('.github/workflows/remote.yml:16:21 HD015 error: the inner <<EOF reuses the delimiter of the outer <<EOF at 15:34');
+    expect(flagged.stdout).toContain(
+      '.github/workflows/remote.yml:16:21 HD015 error: the inner <<EOF reuses the delimiter of the outer <<EOF at 15:34',
+    );
     expect(flagged.status).toBe(1);
     expect(cli('--script-input', 'nocolon').status).toBe(2);
   });
@@ -171,14 +190,22 @@ describe('heredoc-lint command (package bin)', () => {
   });
 
   it('.pre-commit-hooks.yaml: each hook runs its entry as pre-commit does (language: script, from the repository)', () => {
-    const hooks = parseYaml(readFileSync('.pre-commit-hooks.yaml', 'utf8')) as Array<{ id: string; entry: string; language: string; pass_filenames?: boolean }>;
+    const hooks = parseYaml(readFileSync('.pre-commit-hooks.yaml', 'utf8')) as Array<{
+      id: string;
+      entry: string;
+      language: string;
+      pass_filenames?: boolean;
+    }>;
     expect(hooks.map((hook) => hook.id)).toEqual(['heredoc-lint', 'audit-secrets']);
     write('.github/workflows/deploy.yml', BROKEN_WORKFLOW);
     for (const hook of hooks) {
       expect(hook.language).toBe('script');
       const [file, ...args] = hook.entry.split(' ');
       // pre-commit runs the entry from the hook repository's clone, in the user's repository, with the files after it.
-      const run = spawnSync(resolve(file!), [...args, ...(hook.pass_filenames === false ? [] : ['.github/workflows/deploy.yml'])], { cwd: workspace, encoding: 'utf8' });
+      const run = spawnSync(resolve(file!), [...args, ...(hook.pass_filenames === false ? [] : ['.github/workflows/deploy.yml'])], {
+        cwd: workspace,
+        encoding: 'utf8',
+      });
       if (hook.id === 'heredoc-lint') {
         expect(run.status, run.stderr).toBe(1);
         expect(run.stdout).toContain('deploy.yml:9:17 HD004');
@@ -209,11 +236,18 @@ describe('heredoc-lint command (package bin)', () => {
     const json = JSON.parse(cli('--format', 'json').stdout);
     expect(Object.keys(json)).toEqual(['findings']);
     expect(json.findings[1]).toEqual({
-      file: '.github/workflows/deploy.yml', line: 9, column: 17, rule: 'HD004', severity: 'error',
-      message: expect.stringContaining('comment after EOF'), fix: 'move the comment to its own line, or remove it',
+      file: '.github/workflows/deploy.yml',
+      line: 9,
+      column: 17,
+      rule: 'HD004',
+      severity: 'error',
+      message: expect.stringContaining('comment after EOF'),
+      fix: 'move the comment to its own line, or remove it',
     });
     const github = cli('--format=github').stdout.trim().split('\n');
-    expect(github[1]).toMatch(/^::error file=\.github\/workflows\/deploy\.yml,line=9,col=17,title=heredoc-lint HD004 terminator-trailing-comment::/);
+    expect(github[1]).toMatch(
+      /^::error file=\.github\/workflows\/deploy\.yml,line=9,col=17,title=heredoc-lint HD004 terminator-trailing-comment::/,
+    );
   });
 
   it('--fix repairs what is mechanical, byte for byte elsewhere, and a second lint finds nothing fixable', () => {
@@ -221,8 +255,12 @@ describe('heredoc-lint command (package bin)', () => {
     write('.github/workflows/deploy.yml', BROKEN_WORKFLOW);
     const fixed = cli('--fix', 'scripts/a.sh', '.github/workflows/deploy.yml');
     expect(fixed.stderr).toContain('fixed 2 finding(s) in 2 file(s)');
-    expect(readFileSync(join(workspace, 'scripts/a.sh'), 'utf8')).toBe(readFileSync(join(CORPUS, 'trailing-comment.sh'), 'utf8').replace('EOF # end', 'EOF'));
-    expect(readFileSync(join(workspace, '.github/workflows/deploy.yml'), 'utf8')).toBe(BROKEN_WORKFLOW.replace('\tEOF  # Tab-indented, allowed with <<-', '\tEOF'));
+    expect(readFileSync(join(workspace, 'scripts/a.sh'), 'utf8')).toBe(
+      readFileSync(join(CORPUS, 'trailing-comment.sh'), 'utf8').replace('EOF # end', 'EOF'),
+    );
+    expect(readFileSync(join(workspace, '.github/workflows/deploy.yml'), 'utf8')).toBe(
+      BROKEN_WORKFLOW.replace('\tEOF  # Tab-indented, allowed with <<-', '\tEOF'),
+    );
     // What is left is the common-delimiter warning, which needs a human to pick a delimiter.
     const again = JSON.parse(cli('--format', 'json', 'scripts/a.sh', '.github/workflows/deploy.yml').stdout);
     expect(again.findings.map((f: { rule: string }) => f.rule)).toEqual(['HD021']);

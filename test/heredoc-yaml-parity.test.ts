@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { lintText } from '../packages/heredoc/lint.ts';
 
 const CORPUS = 'test/fixtures/yaml-parity';
-const files = readdirSync(CORPUS).filter((f) => f.endsWith('.yml')).sort();
+const files = readdirSync(CORPUS)
+  .filter((f) => f.endsWith('.yml'))
+  .sort();
 
 /** GitHub's YAML errors for a file: parseWorkflow stops at them and returns no template. */
 function githubYamlErrors(name: string, content: string) {
@@ -41,6 +43,9 @@ describe('YAML parity with GitHub’s workflow parser', () => {
     expect(hd100).toHaveLength(1);
     const first = github[0]!;
     expect(hd100[0]!.message).toBe(`invalid YAML: ${first.rawMessage.split('\n')[0]!.replace(/:$/, '')}`);
-    expect({ line: hd100[0]!.line, column: hd100[0]!.column }).toEqual({ line: first.range!.start.line, column: first.range!.start.column });
+    expect({ line: hd100[0]!.line, column: hd100[0]!.column }).toEqual({
+      line: first.range!.start.line,
+      column: first.range!.start.column,
+    });
   });
 });

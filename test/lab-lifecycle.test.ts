@@ -15,7 +15,12 @@ import { labEnv } from './support/lab.ts';
 
 const STEP_TIMEOUT_MS = 90_000;
 
-interface LabRun { code: number | null; signal: NodeJS.Signals | null; output: string; ms: number }
+interface LabRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+  ms: number;
+}
 
 /** Runs `scripts/lab <command>`; with killAfterMs, SIGKILLs the script (its whole process group) then. */
 function lab(command: 'up' | 'down' | 'status', killAfterMs?: number): Promise<LabRun> {
@@ -23,9 +28,16 @@ function lab(command: 'up' | 'down' | 'status', killAfterMs?: number): Promise<L
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['scripts/lab', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk; });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk; });
-    const guard = setTimeout(() => { process.kill(-child.pid!, 'SIGKILL'); reject(new Error(`lab ${command} ran past ${STEP_TIMEOUT_MS} ms:\n${output}`)); }, STEP_TIMEOUT_MS);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk;
+    });
+    const guard = setTimeout(() => {
+      process.kill(-child.pid!, 'SIGKILL');
+      reject(new Error(`lab ${command} ran past ${STEP_TIMEOUT_MS} ms:\n${output}`));
+    }, STEP_TIMEOUT_MS);
     const killer = killAfterMs === undefined ? undefined : setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), killAfterMs);
     child.on('close', (code, signal) => {
       clearTimeout(guard);
@@ -73,65 +85,124 @@ const lines = (text: string, pattern: RegExp) => text.split('\n').filter((line) 
  */
 function leaveContainersRunning(): void {
   for (const labels of [['--label', 'golden-lab'], []]) {
-    const started = spawnSync('docker', ['run', '-d', ...labels, '--name', `lifecycle-leftover${labels.length ? '-labelled' : ''}-${Date.now()}`,
-      'golden-lab/busybox:1', 'sleep', '600'], { encoding: 'utf8' });
+    const started = spawnSync(
+      'docker',
+      [
+        'run',
+        '-d',
+        ...labels,
+        '--name',
+        `lifecycle-leftover${labels.length ? '-labelled' : ''}-${Date.now()}`,
+        'golden-lab/busybox:1',
+        'sleep',
+        '600',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(started.status, started.stderr).toBe(0);
   }
-  const network = spawnSync('docker', ['network', 'create', '--label', 'golden.deploy.managed=true', 'lifecycle-leftover-net'], { encoding: 'utf8' });
+  const network = spawnSync('docker', ['network', 'create', '--label', 'golden.deploy.managed=true', 'lifecycle-leftover-net'], {
+    encoding: 'utf8',
+  });
   expect(network.status, network.stderr).toBe(0);
-  const deployed = spawnSync('docker', ['run', '-d', '--restart', 'unless-stopped', '--label', 'golden.deploy.managed=true', '--network', 'lifecycle-leftover-net',
-    '--name', 'lifecycle-leftover-deployed', 'golden-lab/busybox:1', 'sleep', '600'], { encoding: 'utf8' });
+  const deployed = spawnSync(
+    'docker',
+    [
+      'run',
+      '-d',
+      '--restart',
+      'unless-stopped',
+      '--label',
+      'golden.deploy.managed=true',
+      '--network',
+      'lifecycle-leftover-net',
+      '--name',
+      'lifecycle-leftover-deployed',
+      'golden-lab/busybox:1',
+      'sleep',
+      '600',
+    ],
+    { encoding: 'utf8' },
+  );
   expect(deployed.status, deployed.stderr).toBe(0);
-  const onApp = spawnSync('docker', ['-H', appEngines()[0]!, 'run', '-d', '--restart', 'always', '--name', 'lifecycle-leftover-app',
-    'golden-lab/nginx:bookworm', 'sleep', '600'], { encoding: 'utf8' });
+  const onApp = spawnSync(
+    'docker',
+    [
+      '-H',
+      appEngines()[0]!,
+      'run',
+      '-d',
+      '--restart',
+      'always',
+      '--name',
+      'lifecycle-leftover-app',
+      'golden-lab/nginx:bookworm',
+      'sleep',
+      '600',
+    ],
+    { encoding: 'utf8' },
+  );
   expect(onApp.status, onApp.stderr).toBe(0);
 }
 
 describe('scripts/lab lifecycle', () => {
-  it('survives five up/down cycles, a second down, and a down with containers still running', async () => {
-    const timings: number[] = [];
-    for (let cycle = 1; cycle <= 5; cycle += 1) {
-      await mustSucceed('up');
-      assertUp();
-      if (cycle === 3) leaveContainersRunning();
-      timings.push((await mustSucceed('down')).ms);
+  it(
+    'survives five up/down cycles, a second down, and a down with containers still running',
+    async () => {
+      const timings: number[] = [];
+      for (let cycle = 1; cycle <= 5; cycle += 1) {
+        await mustSucceed('up');
+        assertUp();
+        if (cycle === 3) leaveContainersRunning();
+        timings.push((await mustSucceed('down')).ms);
+        assertDown();
+      }
+      // down on a lab that is already down changes nothing and still verifies.
+      await mustSucceed('down');
       assertDown();
-    }
-    // down on a lab that is already down changes nothing and still verifies.
-    await mustSucceed('down');
-    assertDown();
-    await mustSucceed('up');
-    assertUp();
-    // The unlabelled leftover container comes back with its engine only if it had a restart policy; it had none.
-    // The deployed one had one: down removed it, and its network, by deploy-container's label.
-    const left = spawnSync('docker', ['ps', '-q', '--filter', 'name=lifecycle-leftover'], { encoding: 'utf8' }).stdout.trim();
-    expect(left).toBe('');
-    expect(spawnSync('docker', ['ps', '-aq', '--filter', 'label=golden.deploy.managed'], { encoding: 'utf8' }).stdout.trim()).toBe('');
-    expect(spawnSync('docker', ['network', 'ls', '-q', '--filter', 'name=lifecycle-leftover-net'], { encoding: 'utf8' }).stdout.trim()).toBe('');
-    // An app host's engine exists for the lab alone: down removes its containers, restart policy or not.
-    expect(spawnSync('docker', ['-H', appEngines()[0]!, 'ps', '-aq'], { encoding: 'utf8' }).stdout.trim()).toBe('');
-    const leftovers = spawnSync('docker', ['ps', '-aq', '--filter', 'name=lifecycle-leftover'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
-    if (leftovers.length > 0) spawnSync('docker', ['rm', '-f', ...leftovers]);
-    console.log(`[lab lifecycle] down took ${timings.join(', ')} ms`);
-  }, 10 * STEP_TIMEOUT_MS);
-
-  it('comes up after a down or an up SIGKILLed at a random moment, and the next down verifies', async () => {
-    // Measure one down first, so the kill lands inside it and not after it.
-    await mustSucceed('up');
-    const downMs = (await mustSucceed('down')).ms;
-    const upMs = (await mustSucceed('up')).ms;
-    const trials = [...Array(3).fill(['down', downMs]), ...Array(2).fill(['up', upMs])] as Array<['up' | 'down', number]>;
-    for (const [command, span] of trials) {
-      if (command === 'up') await mustSucceed('down');
-      const killAt = Math.round(Math.random() * span);
-      const killed = await lab(command, killAt);
-      console.log(`[lab lifecycle] ${command} SIGKILLed at ${killAt} ms of ${span} (${killed.signal ?? `it had exited ${killed.code}`})`);
       await mustSucceed('up');
       assertUp();
-    }
-    await mustSucceed('down');
-    assertDown();
-    await mustSucceed('up');
-    assertUp();
-  }, 20 * STEP_TIMEOUT_MS);
+      // The unlabelled leftover container comes back with its engine only if it had a restart policy; it had none.
+      // The deployed one had one: down removed it, and its network, by deploy-container's label.
+      const left = spawnSync('docker', ['ps', '-q', '--filter', 'name=lifecycle-leftover'], { encoding: 'utf8' }).stdout.trim();
+      expect(left).toBe('');
+      expect(spawnSync('docker', ['ps', '-aq', '--filter', 'label=golden.deploy.managed'], { encoding: 'utf8' }).stdout.trim()).toBe('');
+      expect(
+        spawnSync('docker', ['network', 'ls', '-q', '--filter', 'name=lifecycle-leftover-net'], { encoding: 'utf8' }).stdout.trim(),
+      ).toBe('');
+      // An app host's engine exists for the lab alone: down removes its containers, restart policy or not.
+      expect(spawnSync('docker', ['-H', appEngines()[0]!, 'ps', '-aq'], { encoding: 'utf8' }).stdout.trim()).toBe('');
+      const leftovers = spawnSync('docker', ['ps', '-aq', '--filter', 'name=lifecycle-leftover'], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')
+        .filter(Boolean);
+      if (leftovers.length > 0) spawnSync('docker', ['rm', '-f', ...leftovers]);
+      console.log(`[lab lifecycle] down took ${timings.join(', ')} ms`);
+    },
+    10 * STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'comes up after a down or an up SIGKILLed at a random moment, and the next down verifies',
+    async () => {
+      // Measure one down first, so the kill lands inside it and not after it.
+      await mustSucceed('up');
+      const downMs = (await mustSucceed('down')).ms;
+      const upMs = (await mustSucceed('up')).ms;
+      const trials = [...Array(3).fill(['down', downMs]), ...Array(2).fill(['up', upMs])] as Array<['up' | 'down', number]>;
+      for (const [command, span] of trials) {
+        if (command === 'up') await mustSucceed('down');
+        const killAt = Math.round(Math.random() * span);
+        const killed = await lab(command, killAt);
+        console.log(`[lab lifecycle] ${command} SIGKILLed at ${killAt} ms of ${span} (${killed.signal ?? `it had exited ${killed.code}`})`);
+        await mustSucceed('up');
+        assertUp();
+      }
+      await mustSucceed('down');
+      assertDown();
+      await mustSucceed('up');
+      assertUp();
+    },
+    20 * STEP_TIMEOUT_MS,
+  );
 });

@@ -15,22 +15,30 @@ import { labEnv, parseLabEnv, readKey, type LabEnv } from './support/lab.ts';
 
 const run = promisify(execFile);
 let lab: LabEnv;
-beforeAll(() => { lab = labEnv(); });
+beforeAll(() => {
+  lab = labEnv();
+});
 
 /** The SHA256 fingerprint OpenSSH prints for a known_hosts line's key. */
 const fingerprintOf = (knownHostsLine: string) =>
-  createHash('sha256').update(Buffer.from(knownHostsLine.trim().split(/\s+/)[2]!, 'base64')).digest('base64').replace(/=+$/, '');
+  createHash('sha256')
+    .update(Buffer.from(knownHostsLine.trim().split(/\s+/)[2]!, 'base64'))
+    .digest('base64')
+    .replace(/=+$/, '');
 
 /** Connects with the host key pinned: the connection fails unless the server presents exactly that key. */
 function connect(config: ConnectConfig, knownHostsLine: string): Promise<Client> {
   const pinned = fingerprintOf(knownHostsLine);
   return new Promise((resolve, reject) => {
     const client = new Client();
-    client.on('ready', () => resolve(client)).on('error', reject).connect({
-      ...config,
-      readyTimeout: 10_000,
-      hostVerifier: (key: Buffer) => createHash('sha256').update(key).digest('base64').replace(/=+$/, '') === pinned,
-    });
+    client
+      .on('ready', () => resolve(client))
+      .on('error', reject)
+      .connect({
+        ...config,
+        readyTimeout: 10_000,
+        hostVerifier: (key: Buffer) => createHash('sha256').update(key).digest('base64').replace(/=+$/, '') === pinned,
+      });
   });
 }
 
@@ -39,7 +47,11 @@ function exec(client: Client, command: string): Promise<{ code: number; stdout: 
     client.exec(command, (error, stream) => {
       if (error) return reject(error);
       let stdout = '';
-      stream.on('data', (d: Buffer) => { stdout += d; }).stderr.on('data', () => {});
+      stream
+        .on('data', (d: Buffer) => {
+          stdout += d;
+        })
+        .stderr.on('data', () => {});
       stream.on('close', (code: number) => resolve({ code, stdout }));
     });
   });
@@ -50,13 +62,41 @@ const deployHost = () => ({ host: lab.LAB_SSH_HOST, port: Number(lab.LAB_SSH_POR
 describe('scripts/lab env', () => {
   it('describes every service with the documented variable names', () => {
     for (const key of [
-      'LAB_SSH_HOST', 'LAB_SSH_PORT', 'LAB_SSH_USER', 'LAB_SSH_KEY_FILE', 'LAB_SSH_PASSWORD', 'LAB_SSH_KNOWN_HOSTS',
-      'LAB_REGISTRY', 'LAB_REGISTRY_USER', 'LAB_REGISTRY_PASSWORD',
-      'LAB_BASTION_HOST', 'LAB_BASTION_PORT', 'LAB_BASTION_USER', 'LAB_BASTION_KEY_FILE', 'LAB_BASTION_KNOWN_HOSTS',
-      'LAB_DB_HOST', 'LAB_DB_PORT', 'LAB_DB_NAME', 'LAB_DB_USER', 'LAB_DB_PASSWORD', 'LAB_PROXY_URL',
-      'LAB_PROXY_UPSTREAM_PORT', 'LAB_PROXY_FRONTEND_PORT', 'LAB_BUSYBOX_IMAGE', 'LAB_PYTHON_IMAGE', 'LAB_NGINX_IMAGE', 'LAB_DJANGO_SECRET_KEY',
-      'LAB_APP_HOSTS', 'LAB_APP_KNOWN_HOSTS', 'LAB_APP_DOCKER_HOSTS', 'LAB_APP_REGISTRY', 'LAB_APP_JUMP_HOST', 'LAB_LB_URL', 'LAB_LB_UPSTREAM_PORT',
-    ]) expect(lab[key], key).toMatch(/\S/);
+      'LAB_SSH_HOST',
+      'LAB_SSH_PORT',
+      'LAB_SSH_USER',
+      'LAB_SSH_KEY_FILE',
+      'LAB_SSH_PASSWORD',
+      'LAB_SSH_KNOWN_HOSTS',
+      'LAB_REGISTRY',
+      'LAB_REGISTRY_USER',
+      'LAB_REGISTRY_PASSWORD',
+      'LAB_BASTION_HOST',
+      'LAB_BASTION_PORT',
+      'LAB_BASTION_USER',
+      'LAB_BASTION_KEY_FILE',
+      'LAB_BASTION_KNOWN_HOSTS',
+      'LAB_DB_HOST',
+      'LAB_DB_PORT',
+      'LAB_DB_NAME',
+      'LAB_DB_USER',
+      'LAB_DB_PASSWORD',
+      'LAB_PROXY_URL',
+      'LAB_PROXY_UPSTREAM_PORT',
+      'LAB_PROXY_FRONTEND_PORT',
+      'LAB_BUSYBOX_IMAGE',
+      'LAB_PYTHON_IMAGE',
+      'LAB_NGINX_IMAGE',
+      'LAB_DJANGO_SECRET_KEY',
+      'LAB_APP_HOSTS',
+      'LAB_APP_KNOWN_HOSTS',
+      'LAB_APP_DOCKER_HOSTS',
+      'LAB_APP_REGISTRY',
+      'LAB_APP_JUMP_HOST',
+      'LAB_LB_URL',
+      'LAB_LB_UPSTREAM_PORT',
+    ])
+      expect(lab[key], key).toMatch(/\S/);
     expect(lab.LAB_SSH_KNOWN_HOSTS).toMatch(/^\[127\.0\.0\.1\]:\d+ ssh-ed25519 \S+$/);
     // One app host per line, each with its own pinned key and engine; the jump host is one of them.
     const hosts = lab.LAB_APP_HOSTS!.split('\n');
@@ -97,13 +137,15 @@ describe('deploy host (sshd on loopback)', () => {
   });
 
   it('refuses a wrong password', async () => {
-    await expect(connect({ ...deployHost(), password: 'wrong-password' }, lab.LAB_SSH_KNOWN_HOSTS!))
-      .rejects.toThrow(/authentication methods failed/);
+    await expect(connect({ ...deployHost(), password: 'wrong-password' }, lab.LAB_SSH_KNOWN_HOSTS!)).rejects.toThrow(
+      /authentication methods failed/,
+    );
   });
 
   it('is refused when the presented host key is not the pinned one', async () => {
-    await expect(connect({ ...deployHost(), privateKey: readKey(lab.LAB_SSH_KEY_FILE!) }, lab.LAB_BASTION_KNOWN_HOSTS!))
-      .rejects.toThrow(/verification failed/i);
+    await expect(connect({ ...deployHost(), privateKey: readKey(lab.LAB_SSH_KEY_FILE!) }, lab.LAB_BASTION_KNOWN_HOSTS!)).rejects.toThrow(
+      /verification failed/i,
+    );
   });
 });
 
@@ -111,31 +153,57 @@ describe('bastion and private database', () => {
   it('gives no direct route from the runner to the database', async () => {
     const error = await new Promise<NodeJS.ErrnoException>((resolve) => {
       const socket = net.connect({ host: lab.LAB_DB_HOST, port: Number(lab.LAB_DB_PORT), timeout: 3000 });
-      socket.on('connect', () => { socket.destroy(); resolve(Object.assign(new Error('connected'), { code: 'CONNECTED' })); });
-      socket.on('timeout', () => { socket.destroy(); resolve(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })); });
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve(Object.assign(new Error('connected'), { code: 'CONNECTED' }));
+      });
+      socket.on('timeout', () => {
+        socket.destroy();
+        resolve(Object.assign(new Error('timeout'), { code: 'TIMEOUT' }));
+      });
       socket.on('error', resolve);
     });
     expect(error.code).toMatch(/^(EHOSTUNREACH|ENETUNREACH)$/);
   });
 
   it('reaches the database through an SSH tunnel via the bastion', async () => {
-    const bastion = await connect({
-      host: lab.LAB_BASTION_HOST, port: Number(lab.LAB_BASTION_PORT), username: lab.LAB_BASTION_USER,
-      privateKey: readKey(lab.LAB_BASTION_KEY_FILE!),
-    }, lab.LAB_BASTION_KNOWN_HOSTS!);
+    const bastion = await connect(
+      {
+        host: lab.LAB_BASTION_HOST,
+        port: Number(lab.LAB_BASTION_PORT),
+        username: lab.LAB_BASTION_USER,
+        privateKey: readKey(lab.LAB_BASTION_KEY_FILE!),
+      },
+      lab.LAB_BASTION_KNOWN_HOSTS!,
+    );
     const server = net.createServer((local) => {
       bastion.forwardOut('127.0.0.1', 0, lab.LAB_DB_HOST!, Number(lab.LAB_DB_PORT), (error, remote) => {
-        if (error) { local.destroy(); return; }
+        if (error) {
+          local.destroy();
+          return;
+        }
         local.pipe(remote).pipe(local);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as net.AddressInfo).port;
     try {
-      const { stdout } = await run('psql', [
-        '-h', '127.0.0.1', '-p', String(port), '-U', lab.LAB_DB_USER!, '-d', lab.LAB_DB_NAME!, '-Atc',
-        'SELECT current_user || \'@\' || current_database() || \' via \' || host(inet_client_addr())',
-      ], { env: { ...process.env, PGPASSWORD: lab.LAB_DB_PASSWORD, PGCONNECT_TIMEOUT: '10' } });
+      const { stdout } = await run(
+        'psql',
+        [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-U',
+          lab.LAB_DB_USER!,
+          '-d',
+          lab.LAB_DB_NAME!,
+          '-Atc',
+          "SELECT current_user || '@' || current_database() || ' via ' || host(inet_client_addr())",
+        ],
+        { env: { ...process.env, PGPASSWORD: lab.LAB_DB_PASSWORD, PGCONNECT_TIMEOUT: '10' } },
+      );
       // The database sees the bastion's address on the db link, not the runner's.
       expect(stdout.trim()).toMatch(new RegExp(`^${lab.LAB_DB_USER}@${lab.LAB_DB_NAME} via 10\\.231\\.2\\.1$`));
     } finally {
@@ -150,8 +218,10 @@ describe('registry', () => {
   const dockerConfig = mkdtempSync(join(tmpdir(), 'gp-lab-docker-'));
   afterAll(() => rmSync(dockerConfig, { recursive: true, force: true }));
   const dockerLogin = (password: string) =>
-    spawnSync('docker', ['--config', dockerConfig, 'login', '-u', lab.LAB_REGISTRY_USER!, '--password-stdin', lab.LAB_REGISTRY!],
-      { input: password, encoding: 'utf8' });
+    spawnSync('docker', ['--config', dockerConfig, 'login', '-u', lab.LAB_REGISTRY_USER!, '--password-stdin', lab.LAB_REGISTRY!], {
+      input: password,
+      encoding: 'utf8',
+    });
 
   it('requires the htpasswd user for docker login', () => {
     expect(dockerLogin('not-the-password').status).not.toBe(0);
@@ -179,8 +249,16 @@ describe('host proxy and images', () => {
   });
 
   it('has the Debian python base image with Django and psycopg2', async () => {
-    const { stdout } = await run('docker', ['run', '--rm', '--label', 'golden-lab', lab.LAB_PYTHON_IMAGE!,
-      'python3', '-c', 'import django, psycopg2, gunicorn; print("ok")']);
+    const { stdout } = await run('docker', [
+      'run',
+      '--rm',
+      '--label',
+      'golden-lab',
+      lab.LAB_PYTHON_IMAGE!,
+      'python3',
+      '-c',
+      'import django, psycopg2, gunicorn; print("ok")',
+    ]);
     expect(stdout.trim()).toBe('ok');
   });
 });
@@ -192,7 +270,10 @@ describe('app hosts (separate machines)', () => {
     const seen = new Set<string>();
     for (const host of appHostList()) {
       const pin = lab.LAB_APP_KNOWN_HOSTS!.split('\n').find((line) => line.startsWith(`${host.ip} `))!;
-      const client = await connect({ host: host.ip, port: 22, username: lab.LAB_SSH_USER, privateKey: readKey(lab.LAB_SSH_KEY_FILE!) }, pin);
+      const client = await connect(
+        { host: host.ip, port: 22, username: lab.LAB_SSH_USER, privateKey: readKey(lab.LAB_SSH_KEY_FILE!) },
+        pin,
+      );
       try {
         const root = await exec(client, "docker info --format '{{.DockerRootDir}}'");
         expect(root.code).toBe(0);
@@ -217,7 +298,9 @@ describe('app hosts (separate machines)', () => {
   it('refuses the host key of another app host', async () => {
     const [first, second] = appHostList() as [AppHost, AppHost];
     const wrongPin = lab.LAB_APP_KNOWN_HOSTS!.split('\n').find((line) => line.startsWith(`${second.ip} `))!;
-    await expect(connect({ host: first.ip, port: 22, username: lab.LAB_SSH_USER, privateKey: readKey(lab.LAB_SSH_KEY_FILE!) }, wrongPin)).rejects.toThrow();
+    await expect(
+      connect({ host: first.ip, port: 22, username: lab.LAB_SSH_USER, privateKey: readKey(lab.LAB_SSH_KEY_FILE!) }, wrongPin),
+    ).rejects.toThrow();
   });
 
   it('the load balancer forwards to the app hosts; each pulls from the registry where it sees it', async () => {

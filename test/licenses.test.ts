@@ -16,11 +16,16 @@ const isPackage = (name: string) => known.has(name);
 const namesIn = (file: string) => {
   const text = readFileSync(file, 'utf8');
   const blocks = licenseBlocks(text, (name: string) => existsSync(`node_modules/${name}/package.json`)) as Map<string, string>;
-  return [...blocks.keys()].flatMap((name) => Array(text.split('\n').filter((line, i, rows) => line === name && (i === 0 || rows[i - 1] === '') && /^\(?[\w.+-]+/.test(rows[i + 1] ?? '')).length).fill(name));
+  return [...blocks.keys()].flatMap((name) =>
+    Array(
+      text.split('\n').filter((line, i, rows) => line === name && (i === 0 || rows[i - 1] === '') && /^\(?[\w.+-]+/.test(rows[i + 1] ?? ''))
+        .length,
+    ).fill(name),
+  );
 };
 
 describe('licenses.txt', () => {
-  it('merges the entries\' files by package, once each, sorted, keeping texts with blank lines whole', () => {
+  it("merges the entries' files by package, once each, sorted, keeping texts with blank lines whole", () => {
     // ncc separates some blocks by one blank line, some by two; a package name line inside a text is not a block start.
     const index = 'beta\nMIT\nBeta text\n\nalpha\nISC\nAlpha text\n\n\nnot-a-package-line\nsecond paragraph\n\nbeta is great\n';
     const cli = '@scope/gamma\nMIT\nGamma text\n\n\nalpha\nISC\nAlpha text';
@@ -31,46 +36,78 @@ describe('licenses.txt', () => {
   });
 
   it('replaces a block without a text (ncc writes just name and identifier) by one from the package, README section included', () => {
-    const merged = mergeLicenses(['alpha\nMIT\n\n\nbeta\nISC\nBeta text\n'], isPackage, new Map([['alpha', 'alpha\nMIT\nAlpha text'], ['beta', 'beta\nISC\nOther']])) as string;
+    const merged = mergeLicenses(
+      ['alpha\nMIT\n\n\nbeta\nISC\nBeta text\n'],
+      isPackage,
+      new Map([
+        ['alpha', 'alpha\nMIT\nAlpha text'],
+        ['beta', 'beta\nISC\nOther'],
+      ]),
+    ) as string;
     expect(merged).toBe('alpha\nMIT\nAlpha text\n\n\nbeta\nISC\nBeta text\n');
-    expect(readmeLicenseSection('# x\n\nuse it\n\n## License\n\nThe MIT License\n\nCopyright\n\n## Other\nno')).toBe('The MIT License\n\nCopyright');
+    expect(readmeLicenseSection('# x\n\nuse it\n\n## License\n\nThe MIT License\n\nCopyright\n\n## Other\nno')).toBe(
+      'The MIT License\n\nCopyright',
+    );
     expect(readmeLicenseSection('# x\n## Licensing notes\ntext')).toBeUndefined();
   });
 
-  it('in the committed bundles, covers what every entry point carries, ncc\'s omissions included, each once', () => {
+  it("in the committed bundles, covers what every entry point carries, ncc's omissions included, each once", () => {
     // ncc leaves these out of its own file though it bundles them; the build adds them from the packages' licence files.
-    expect(namesIn('actions/health-check/dist/licenses.txt')).toEqual(expect.arrayContaining(['re2js', '@actions/exec', '@actions/http-client']));
+    expect(namesIn('actions/health-check/dist/licenses.txt')).toEqual(
+      expect.arrayContaining(['re2js', '@actions/exec', '@actions/http-client']),
+    );
     expect(namesIn('actions/bastion-migrate/dist/licenses.txt')).toEqual(expect.arrayContaining(['pg', 'pgpass', 'asn1']));
-    for (const folder of ['audit-secrets', 'bastion-migrate', 'deploy-container', 'health-check', 'heredoc-lint'].map((a) => `actions/${a}`).concat('packages/cli')) {
+    for (const folder of ['audit-secrets', 'bastion-migrate', 'deploy-container', 'health-check', 'heredoc-lint']
+      .map((a) => `actions/${a}`)
+      .concat('packages/cli')) {
       const names = namesIn(`${folder}/dist/licenses.txt`);
       expect(names.length, folder).toBe(new Set(names).size);
     }
     // The command-line package: both commands (yaml, tinyglobby, picomatch; ajv for the manifest), no toolkit.
     expect(namesIn('packages/cli/dist/licenses.txt')).toEqual(expect.arrayContaining(['yaml', 'tinyglobby', 'picomatch', 'fdir', 'ajv']));
     // heredoc-lint: the action (@actions/core, undici) and its reader (yaml, tinyglobby, picomatch).
-    expect(namesIn('actions/heredoc-lint/dist/licenses.txt')).toEqual(expect.arrayContaining(['@actions/core', 'undici', 'yaml', 'tinyglobby', 'picomatch', 'fdir']));
+    expect(namesIn('actions/heredoc-lint/dist/licenses.txt')).toEqual(
+      expect.arrayContaining(['@actions/core', 'undici', 'yaml', 'tinyglobby', 'picomatch', 'fdir']),
+    );
     // bastion-migrate: the main step (pg, ssh2) and the keep-open helper and post step.
-    expect(namesIn('actions/bastion-migrate/dist/licenses.txt')).toEqual(expect.arrayContaining(['@actions/core', 'undici', 'ssh2', 'pg-protocol', 'pg-pool']));
+    expect(namesIn('actions/bastion-migrate/dist/licenses.txt')).toEqual(
+      expect.arrayContaining(['@actions/core', 'undici', 'ssh2', 'pg-protocol', 'pg-pool']),
+    );
     expect(namesIn('actions/audit-secrets/dist/licenses.txt')).toEqual(expect.arrayContaining(['@actions/core', 'ajv', 'yaml']));
   });
 
   // Every entry point is bundled again here, and every package webpack took into it must have a block, with a
   // licence identifier and text, in its folder's committed licenses.txt.
-  const targets = readdirSync('actions').filter((a) => existsSync(`actions/${a}/action.yml`)).map((a) => `actions/${a}`).concat('packages/cli');
-  it.each(targets)('%s: every package bundled from every entry point has its licence text', async (folder) => {
-    const entries = readdirSync(`${folder}/src`).filter((f) => /^(index|post|tunnel|heredoc-lint|audit-secrets)\.ts$/.test(f));
-    expect(entries.length).toBeGreaterThan(0);
-    const blocks = licenseBlocks(readFileSync(`${folder}/dist/licenses.txt`, 'utf8'), (name: string) => existsSync(`node_modules/${name}/package.json`)) as Map<string, string>;
-    for (const entry of entries) {
-      const { stats } = await ncc(resolve(folder, 'src', entry), { esm: false, minify: false, quiet: true, transpileOnly: true, cache: false, target: 'es2023' });
-      const bundled = [...(bundledPackages(stats) as Map<string, string>).keys()];
-      expect(bundled.length, entry).toBeGreaterThan(0);
-      for (const name of bundled) {
-        const block = blocks.get(name);
-        expect(block, `${folder}/dist/licenses.txt lacks ${name}, bundled into ${entry}`).toBeDefined();
-        expect(block!.split('\n').length, `${name}'s licence text`).toBeGreaterThan(3);
+  const targets = readdirSync('actions')
+    .filter((a) => existsSync(`actions/${a}/action.yml`))
+    .map((a) => `actions/${a}`)
+    .concat('packages/cli');
+  it.each(targets)(
+    '%s: every package bundled from every entry point has its licence text',
+    async (folder) => {
+      const entries = readdirSync(`${folder}/src`).filter((f) => /^(index|post|tunnel|heredoc-lint|audit-secrets)\.ts$/.test(f));
+      expect(entries.length).toBeGreaterThan(0);
+      const blocks = licenseBlocks(readFileSync(`${folder}/dist/licenses.txt`, 'utf8'), (name: string) =>
+        existsSync(`node_modules/${name}/package.json`),
+      ) as Map<string, string>;
+      for (const entry of entries) {
+        const { stats } = await ncc(resolve(folder, 'src', entry), {
+          esm: false,
+          minify: false,
+          quiet: true,
+          transpileOnly: true,
+          cache: false,
+          target: 'es2023',
+        });
+        const bundled = [...(bundledPackages(stats) as Map<string, string>).keys()];
+        expect(bundled.length, entry).toBeGreaterThan(0);
+        for (const name of bundled) {
+          const block = blocks.get(name);
+          expect(block, `${folder}/dist/licenses.txt lacks ${name}, bundled into ${entry}`).toBeDefined();
+          expect(block!.split('\n').length, `${name}'s licence text`).toBeGreaterThan(3);
+        }
       }
-    }
-  }, 180_000);
+    },
+    180_000,
+  );
 });
-

@@ -18,7 +18,13 @@ import { startLoad } from './support/load.ts';
 
 const execFileAsync = promisify(execFile);
 
-interface Result { ok: boolean; tag: string; served: string | null; workdir: string; jobs: JobRecord[] }
+interface Result {
+  ok: boolean;
+  tag: string;
+  served: string | null;
+  workdir: string;
+  jobs: JobRecord[];
+}
 
 const scratch = mkdtempSync(join(tmpdir(), 'pipeline-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -28,8 +34,12 @@ function pipeline(...args: string[]): Promise<{ code: number | null; output: str
   return new Promise((done, reject) => {
     const child = spawn(process.execPath, ['scripts/pipeline.ts', ...args, '--result', resultFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk; });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk; });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk;
+    });
     child.on('error', reject);
     child.on('close', (code) => done({ code, output, result: JSON.parse(readFileSync(resultFile, 'utf8')) as Result }));
   });
@@ -40,7 +50,9 @@ const job = (result: Result, id: string) => result.jobs.find((j) => j.id === id)
 const json = async (url: string) => (await fetch(url)).json() as Promise<Record<string, string>>;
 
 let lab: LabEnv;
-beforeAll(() => { lab = labEnv(); });
+beforeAll(() => {
+  lab = labEnv();
+});
 
 describe('npm run pipeline against the lab', () => {
   const first = sha();
@@ -57,25 +69,39 @@ describe('npm run pipeline against the lab', () => {
     // The sync point: the frontend deploy starts only after migrate finished.
     expect(job(result, 'deploy-frontend').startMs!).toBeGreaterThanOrEqual(job(result, 'migrate').endMs!);
 
-    expect(await json(`${lab.LAB_PROXY_URL}/api/v1/health/`)).toEqual({ status: 'ok', version: `dev-${first}`, environment: 'dev-backend' });
+    expect(await json(`${lab.LAB_PROXY_URL}/api/v1/health/`)).toEqual({
+      status: 'ok',
+      version: `dev-${first}`,
+      environment: 'dev-backend',
+    });
     const page = await (await fetch(`${lab.LAB_PROXY_URL}/`)).text();
     expect(page).toContain('<script src="/env-config.js"></script>');
-    expect(await (await fetch(`${lab.LAB_PROXY_URL}/env-config.js`)).text()).toContain(`"ENVIRONMENT":"dev-frontend","VERSION":"dev-${first}"`);
+    expect(await (await fetch(`${lab.LAB_PROXY_URL}/env-config.js`)).text()).toContain(
+      `"ENVIRONMENT":"dev-frontend","VERSION":"dev-${first}"`,
+    );
     expect((await fetch(`${lab.LAB_PROXY_URL}/static/core/app.css`)).status).toBe(200);
     expect((await fetch(`${lab.LAB_PROXY_URL}/admin/login/`)).status).toBe(200);
 
     // The images are in the lab registry under {env}-{sha}.
     const auth = `Basic ${Buffer.from(`${lab.LAB_REGISTRY_USER}:${lab.LAB_REGISTRY_PASSWORD}`).toString('base64')}`;
-    const tags = await (await fetch(`http://${lab.LAB_REGISTRY}/v2/golden/backend/tags/list`, { headers: { authorization: auth } })).json() as { tags: string[] };
+    const tags = (await (
+      await fetch(`http://${lab.LAB_REGISTRY}/v2/golden/backend/tags/list`, { headers: { authorization: auth } })
+    ).json()) as { tags: string[] };
     expect(tags.tags).toContain(`dev-${first}`);
 
     // The migration ran through the bastion: the database behind it (reachable no other way) has core's tables.
     expect(job(result, 'migrate').notes.migrated).toMatch(/^app in \d+ ms/);
     const { main: query } = await runAction('actions/bastion-migrate', {
       inputs: {
-        'bastion-host': lab.LAB_BASTION_HOST!, 'bastion-user': lab.LAB_BASTION_USER!, 'bastion-key': readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8'),
-        'bastion-host-key': lab.LAB_BASTION_KNOWN_HOSTS!, 'db-host': lab.LAB_DB_HOST!, 'db-name': lab.LAB_DB_NAME!, 'db-user': lab.LAB_DB_USER!,
-        'db-password': lab.LAB_DB_PASSWORD!, lock: 'false',
+        'bastion-host': lab.LAB_BASTION_HOST!,
+        'bastion-user': lab.LAB_BASTION_USER!,
+        'bastion-key': readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8'),
+        'bastion-host-key': lab.LAB_BASTION_KNOWN_HOSTS!,
+        'db-host': lab.LAB_DB_HOST!,
+        'db-name': lab.LAB_DB_NAME!,
+        'db-user': lab.LAB_DB_USER!,
+        'db-password': lab.LAB_DB_PASSWORD!,
+        lock: 'false',
         command: `psql "$DATABASE_URL" -tAc "select 'applied:' || string_agg(name, ',') from django_migrations where app = 'core'; select 'table:' || to_regclass('core_item')"`,
       },
     });
@@ -89,7 +115,12 @@ describe('npm run pipeline against the lab', () => {
     const summary = readFileSync(join(result.workdir, 'summary.md'), 'utf8');
     expect(summary).toContain('```mermaid\ngantt');
     expect(summary).toContain('section frontend');
-    for (const secret of [lab.LAB_REGISTRY_PASSWORD, lab.LAB_DB_PASSWORD, lab.LAB_DJANGO_SECRET_KEY, readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8').split('\n')[1]!].map(String)) {
+    for (const secret of [
+      lab.LAB_REGISTRY_PASSWORD,
+      lab.LAB_DB_PASSWORD,
+      lab.LAB_DJANGO_SECRET_KEY,
+      readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8').split('\n')[1]!,
+    ].map(String)) {
       expect(output.includes(secret)).toBe(false);
       expect(summary.includes(secret)).toBe(false);
     }
@@ -124,13 +155,17 @@ describe('npm run pipeline against the lab', () => {
     expect(job(result, 'deploy-backend').status).toBe('failure');
     expect(job(result, 'deploy-backend').notes['rolled back to']).toBe(`${lab.LAB_REGISTRY}/golden/backend:dev-${second}`);
     expect(job(result, 'health-backend').status).toBe('skipped');
-    expect(output).toContain(`rollback: the broken ${lab.LAB_REGISTRY}/golden/backend:dev-${broken} failed its health gate before it took any traffic`);
+    expect(output).toContain(
+      `rollback: the broken ${lab.LAB_REGISTRY}/golden/backend:dev-${broken} failed its health gate before it took any traffic`,
+    );
     expect((await json(`${lab.LAB_PROXY_URL}/api/v1/health/`)).version).toBe(`dev-${second}`);
   }, 300_000);
 
   it('--hosts 2: the backend rolls across two app hosts behind the load balancer, which answers the new version from each', async () => {
     const run = sha();
-    const hosts = appHosts(lab).filter((host) => !host.jumpOnly).slice(0, 2);
+    const hosts = appHosts(lab)
+      .filter((host) => !host.jumpOnly)
+      .slice(0, 2);
     try {
       const { code, output, result } = await pipeline('--sha', run, '--hosts', '2');
       expect(code, output).toBe(0);
@@ -139,16 +174,38 @@ describe('npm run pipeline against the lab', () => {
       expect(result.served).toBe(`dev-${run}`);
       const answers = await balancerAnswers(lab, '/api/v1/health/', 20);
       for (const host of hosts) {
-        expect([...answers.get(host.ip) ?? []].map((body) => (JSON.parse(body) as { version: string }).version), host.ip).toEqual([`dev-${run}`]);
+        expect(
+          [...(answers.get(host.ip) ?? [])].map((body) => (JSON.parse(body) as { version: string }).version),
+          host.ip,
+        ).toEqual([`dev-${run}`]);
         // Each host's own engine runs the backend.
-        const { stdout } = await execFileAsync('docker', ['-H', host.engine, 'container', 'ls', '--filter', 'label=golden.deploy.service=golden-backend',
-          '--filter', 'label=golden.deploy.role=app', '--format', '{{.Image}}']);
+        const { stdout } = await execFileAsync('docker', [
+          '-H',
+          host.engine,
+          'container',
+          'ls',
+          '--filter',
+          'label=golden.deploy.service=golden-backend',
+          '--filter',
+          'label=golden.deploy.role=app',
+          '--format',
+          '{{.Image}}',
+        ]);
         expect(stdout.trim()).toBe(`${lab.LAB_APP_REGISTRY}/golden/backend:dev-${run}`);
       }
     } finally {
       // The load balancer's port on these hosts is the rolling test's too.
       for (const host of hosts) {
-        const { stdout } = await execFileAsync('docker', ['-H', host.engine, 'container', 'ls', '--all', '--quiet', '--filter', 'label=golden.deploy.service=golden-backend']);
+        const { stdout } = await execFileAsync('docker', [
+          '-H',
+          host.engine,
+          'container',
+          'ls',
+          '--all',
+          '--quiet',
+          '--filter',
+          'label=golden.deploy.service=golden-backend',
+        ]);
         const ids = stdout.trim().split('\n').filter(Boolean);
         if (ids.length > 0) await execFileAsync('docker', ['-H', host.engine, 'container', 'rm', '--force', ...ids]);
         await execFileAsync('docker', ['-H', host.engine, 'network', 'rm', 'golden-backend-net']).catch(() => undefined);
@@ -159,7 +216,9 @@ describe('npm run pipeline against the lab', () => {
   it('refuses bad arguments with exit 2', async () => {
     const child = spawn(process.execPath, ['scripts/pipeline.ts', '--env', 'staging'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk; });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
     const code = await new Promise((done) => child.on('close', done));
     expect(code).toBe(2);
     expect(stderr).toContain('--env must be one of dev, uat, prod, not "staging"');

@@ -25,7 +25,9 @@ beforeAll(() => {
 
 function release(...args: string[]) {
   const result = spawnSync(process.execPath, ['scripts/release.ts', '--skip-tests', ...args], {
-    cwd: clone, encoding: 'utf8', timeout: 420_000,
+    cwd: clone,
+    encoding: 'utf8',
+    timeout: 420_000,
     env: { ...process.env, PATH: `${join(clone, 'node_modules/.bin')}${delimiter}${process.env.PATH}` },
   });
   return { status: result.status, out: result.stdout + result.stderr };
@@ -33,7 +35,12 @@ function release(...args: string[]) {
 
 const unreleased = () => {
   const text = readFileSync(join(clone, 'CHANGELOG.md'), 'utf8');
-  return text.slice(text.indexOf('## [Unreleased]\n') + '## [Unreleased]\n'.length, text.search(/^## \[\d/m) === -1 ? undefined : text.search(/^## \[\d/m)).trim();
+  return text
+    .slice(
+      text.indexOf('## [Unreleased]\n') + '## [Unreleased]\n'.length,
+      text.search(/^## \[\d/m) === -1 ? undefined : text.search(/^## \[\d/m),
+    )
+    .trim();
 };
 
 describe('scripts/release', () => {
@@ -84,13 +91,19 @@ describe('scripts/release', () => {
     const changelog = readFileSync(join(clone, 'CHANGELOG.md'), 'utf8');
     expect(changelog).toMatch(/^## \[Unreleased\]\n\n## \[1\.1\.0\] - \d{4}-\d{2}-\d{2}\n/m);
     expect(unreleased()).toBe('');
-    for (const file of ['package.json', 'packages/cli/package.json']) expect(JSON.parse(readFileSync(join(clone, file), 'utf8')).version, file).toBe('1.1.0');
+    for (const file of ['package.json', 'packages/cli/package.json'])
+      expect(JSON.parse(readFileSync(join(clone, file), 'utf8')).version, file).toBe('1.1.0');
     const lock = JSON.parse(readFileSync(join(clone, 'package-lock.json'), 'utf8'));
     expect([lock.version, lock.packages[''].version]).toEqual(['1.1.0', '1.1.0']);
-    expect(execFileSync(process.execPath, ['packages/cli/bin/heredoc-lint.cjs', '--version'], { cwd: clone, encoding: 'utf8' })).toBe('heredoc-lint 1.1.0\n');
+    expect(execFileSync(process.execPath, ['packages/cli/bin/heredoc-lint.cjs', '--version'], { cwd: clone, encoding: 'utf8' })).toBe(
+      'heredoc-lint 1.1.0\n',
+    );
     expect(git('tag', '-l', '--format=%(contents)', 'v1.1.0')).toContain(notes.split('\n')[0]);
 
-    expect(release('1.1.0')).toMatchObject({ status: 2, out: expect.stringContaining('1.1.0 is not newer than the newest release, v1.1.0') });
+    expect(release('1.1.0')).toMatchObject({
+      status: 2,
+      out: expect.stringContaining('1.1.0 is not newer than the newest release, v1.1.0'),
+    });
   }, 480_000);
 
   it('--verify-tag accepts the tag it cut and refuses one that does not exist', () => {

@@ -10,12 +10,20 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { labEnv, type LabEnv } from './support/lab.ts';
 
 let lab: LabEnv;
-beforeAll(() => { lab = labEnv(); });
+beforeAll(() => {
+  lab = labEnv();
+});
 
 describe('the ssh2 patch', () => {
   it('is in every committed bundle that carries ssh2', () => {
     const bundles = readdirSync('actions').flatMap((action) => {
-      try { return readdirSync(`actions/${action}/dist`).filter((f) => f.endsWith('.cjs')).map((f) => `actions/${action}/dist/${f}`); } catch { return []; }
+      try {
+        return readdirSync(`actions/${action}/dist`)
+          .filter((f) => f.endsWith('.cjs'))
+          .map((f) => `actions/${action}/dist/${f}`);
+      } catch {
+        return [];
+      }
     });
     const withSsh2 = bundles.filter((file) => readFileSync(file, 'utf8').includes('SSH-2.0-ssh2js'));
     expect(withSsh2.length).toBeGreaterThanOrEqual(3);
@@ -33,19 +41,31 @@ describe('the ssh2 patch', () => {
       sock.setNoDelay(true);
       let writes = 0;
       const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
-      (sock as unknown as { write: (...args: unknown[]) => boolean }).write = (...args) => { writes += 1; return write(...args); };
+      (sock as unknown as { write: (...args: unknown[]) => boolean }).write = (...args) => {
+        writes += 1;
+        return write(...args);
+      };
       const client = new Client();
       await new Promise<void>((resolve, reject) => {
-        client.on('ready', resolve).on('error', reject).connect({
-          sock, username: lab.LAB_BASTION_USER!, privateKey: readFileSync(lab.LAB_BASTION_KEY_FILE!), algorithms, readyTimeout: 20_000,
-        });
+        client
+          .on('ready', resolve)
+          .on('error', reject)
+          .connect({
+            sock,
+            username: lab.LAB_BASTION_USER!,
+            privateKey: readFileSync(lab.LAB_BASTION_KEY_FILE!),
+            algorithms,
+            readyTimeout: 20_000,
+          });
       });
       try {
         const echoed = await new Promise<{ text: string; packets: number; writes: number }>((resolve, reject) => {
           client.exec('cat', (error, stream) => {
             if (error) return reject(error);
             let text = '';
-            stream.on('data', (chunk: Buffer) => { text += chunk; });
+            stream.on('data', (chunk: Buffer) => {
+              text += chunk;
+            });
             const before = writes;
             let sent = 0;
             // 50 small writes, each its own CHANNEL_DATA packet, spaced so that none coalesce.

@@ -15,9 +15,12 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe('scripts/verify', () => {
   it('passes this repository, one line per rule', () => {
     const result = verify();
-    expect(result.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/)[0])).toEqual([
-      '✔ manifest', '✔ migrations', '✔ health checks', '✔ production images', '✔ heredoc-lint',
-    ]);
+    expect(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s{2,}/)[0]),
+    ).toEqual(['✔ manifest', '✔ migrations', '✔ health checks', '✔ production images', '✔ heredoc-lint']);
     expect(result.status).toBe(0);
   });
 
@@ -25,23 +28,26 @@ describe('scripts/verify', () => {
     const repo = join(scratch, 'bad');
     mkdirSync(join(repo, '.github/workflows'), { recursive: true });
     mkdirSync(join(repo, 'scripts'));
-    writeFileSync(join(repo, '.github/workflows/deploy.yml'), [
-      'on: push',
-      'jobs:',
-      '  migrate:',
-      '    runs-on: ubuntu-latest',
-      '    steps:',
-      '      - run: ssh deploy@db "python manage.py migrate"',
-      '  deploy:',
-      '    runs-on: ubuntu-latest',
-      '    environment: production',
-      '    steps:',
-      '      - uses: golden-pipeline/actions/actions/deploy-container@v1',
-      '        with:',
-      '          image: ghcr.io/acme/app',
-      '          allow-latest: true',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(repo, '.github/workflows/deploy.yml'),
+      [
+        'on: push',
+        'jobs:',
+        '  migrate:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - run: ssh deploy@db "python manage.py migrate"',
+        '  deploy:',
+        '    runs-on: ubuntu-latest',
+        '    environment: production',
+        '    steps:',
+        '      - uses: golden-pipeline/actions/actions/deploy-container@v1',
+        '        with:',
+        '          image: ghcr.io/acme/app',
+        '          allow-latest: true',
+        '',
+      ].join('\n'),
+    );
     writeFileSync(join(repo, 'scripts/env.sh'), '#!/bin/bash\ncat <<EOF > .env\nA=1\n  EOF\n');
     const result = verify('--repo', repo);
     expect(result.status).toBe(1);
@@ -65,15 +71,34 @@ describe('scripts/verify', () => {
     const repo = join(scratch, 'good');
     mkdirSync(join(repo, '.github/workflows'), { recursive: true });
     mkdirSync(join(repo, 'config'));
-    writeFileSync(join(repo, 'config/env.manifest.json'), JSON.stringify({
-      project: 'p', version: '3.3', environments: { dev: { type: 'backend', prefix: 'DEV' } }, variables: { app: { HOST: { description: 'h' } } },
-    }));
-    writeFileSync(join(repo, '.github/workflows/deploy.yml'), [
-      'on: push', 'jobs:',
-      '  deploy:', '    runs-on: x', '    environment: dev', '    steps:',
-      '      - uses: ./actions/deploy-container', '        with: { image: "registry/app:latest", allow-latest: true }',
-      '  check:', '    needs: deploy', '    runs-on: x', '    steps:', '      - uses: ./actions/health-check', '',
-    ].join('\n'));
+    writeFileSync(
+      join(repo, 'config/env.manifest.json'),
+      JSON.stringify({
+        project: 'p',
+        version: '3.3',
+        environments: { dev: { type: 'backend', prefix: 'DEV' } },
+        variables: { app: { HOST: { description: 'h' } } },
+      }),
+    );
+    writeFileSync(
+      join(repo, '.github/workflows/deploy.yml'),
+      [
+        'on: push',
+        'jobs:',
+        '  deploy:',
+        '    runs-on: x',
+        '    environment: dev',
+        '    steps:',
+        '      - uses: ./actions/deploy-container',
+        '        with: { image: "registry/app:latest", allow-latest: true }',
+        '  check:',
+        '    needs: deploy',
+        '    runs-on: x',
+        '    steps:',
+        '      - uses: ./actions/health-check',
+        '',
+      ].join('\n'),
+    );
     const result = verify('--repo', repo);
     expect(result.stdout).not.toContain('✖');
     expect(result.status).toBe(0);

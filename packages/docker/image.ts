@@ -13,7 +13,8 @@ export interface ImageRef {
 
 // Docker's reference grammar (distribution/reference), reduced to what a deploy needs.
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const DOMAIN = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?';
+const DOMAIN =
+  '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?';
 const NAME_TOTAL_LENGTH_MAX = 255;
 const REFERENCE = new RegExp(`^(?:(${DOMAIN})/)?(${COMPONENT}(?:/${COMPONENT})*)(?::([\\w][\\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$`);
 
@@ -23,7 +24,10 @@ export function parseImageRef(input: string, raw: string, allowLatest: boolean):
   // distribution/reference: the name (registry and path, without tag or digest) is at most 255 characters.
   const name = reference.replace(/@.*$/, '').replace(/:[\w][\w.-]*$/, '');
   if (name.length > NAME_TOTAL_LENGTH_MAX) {
-    throw new InputError(input, `'${reference.slice(0, 40)}…' has a name of ${name.length} characters; image names are at most ${NAME_TOTAL_LENGTH_MAX}`);
+    throw new InputError(
+      input,
+      `'${reference.slice(0, 40)}…' has a name of ${name.length} characters; image names are at most ${NAME_TOTAL_LENGTH_MAX}`,
+    );
   }
   const match = REFERENCE.exec(reference);
   if (!match) throw new InputError(input, `'${raw}' is not a valid image reference such as registry.example.com/app:1.2.3`);
@@ -35,8 +39,11 @@ export function parseImageRef(input: string, raw: string, allowLatest: boolean):
     registry = undefined;
   }
   if (!digest && (!tag || tag === 'latest') && !allowLatest) {
-    throw new InputError(input, `'${raw}' ${tag ? 'uses the latest tag' : 'has no tag'}; deploy an immutable tag such as ` +
-      `<env>-<sha> or a @sha256 digest (or set allow-latest: true)`);
+    throw new InputError(
+      input,
+      `'${raw}' ${tag ? 'uses the latest tag' : 'has no tag'}; deploy an immutable tag such as ` +
+        `<env>-<sha> or a @sha256 digest (or set allow-latest: true)`,
+    );
   }
   return { reference, registry, repository: registry ? `${registry}/${path}` : path!, tag, digest };
 }

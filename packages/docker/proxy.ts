@@ -21,7 +21,8 @@ export interface ProxyConfigSpec {
 }
 
 export function renderProxyConfig(spec: ProxyConfigSpec): string {
-  const servers = spec.ports.map((port) => `  server {
+  const servers = spec.ports.map(
+    (port) => `  server {
     listen ${port};
     location = /.golden-proxy/${spec.token} {
       access_log off;
@@ -45,7 +46,8 @@ export function renderProxyConfig(spec: ProxyConfigSpec): string {
       client_max_body_size 0;
       proxy_buffering off;
     }
-  }`);
+  }`,
+  );
   return `${SERVING_MARK}${spec.upstream}
 # Written by deploy-container (strategy switch); replaced on every deploy.
 worker_processes 1;
@@ -77,5 +79,9 @@ export function servingUpstream(config: string): string | undefined {
  * are the workers the reload retires: the drain is over when none of them is left.
  */
 export function nginxWorkerPids(top: string): string[] {
-  return top.split('\n').filter((line) => /nginx: worker process/.test(line)).map((line) => line.trim().split(/\s+/)[1]!).filter(Boolean);
+  return top
+    .split('\n')
+    .filter((line) => /nginx: worker process/.test(line))
+    .map((line) => line.trim().split(/\s+/)[1]!)
+    .filter(Boolean);
 }

@@ -28,7 +28,8 @@ interface FailedRequest {
   message: string;
 }
 
-const isFailedRequest = (error: unknown): error is FailedRequest => error instanceof Error && typeof (error as { status?: unknown }).status === 'number';
+const isFailedRequest = (error: unknown): error is FailedRequest =>
+  error instanceof Error && typeof (error as { status?: unknown }).status === 'number';
 
 export class GitHubClient {
   private readonly octokit: ReturnType<typeof getOctokit>;
@@ -55,7 +56,7 @@ export class GitHubClient {
   /** Every item of a paginated list endpoint whose body is { total_count, [key]: [...] }. */
   async listAll<T>(path: string, key: string): Promise<T[]> {
     try {
-      const items = await this.octokit.paginate(`GET ${path}`, { per_page: PER_PAGE }) as unknown;
+      const items = (await this.octokit.paginate(`GET ${path}`, { per_page: PER_PAGE })) as unknown;
       if (!Array.isArray(items)) throw new GitHubApiError(200, path, `GitHub answered ${path} without a "${key}" list`);
       return items as T[];
     } catch (error) {
@@ -73,7 +74,11 @@ export class GitHubClient {
         if (wait === undefined || !isFailedRequest(error)) throw error;
         if (attempt >= MAX_RETRIES || wait > this.options.maxRateLimitWaitMs) {
           const resetAt = new Date(this.options.now() + wait).toISOString();
-          throw new GitHubApiError(error.status, path, `GitHub's rate limit is exhausted for this token until ${resetAt} (${Math.ceil(wait / 1000)} s, more than the ${Math.round(this.options.maxRateLimitWaitMs / 1000)} s this step waits); try again later or use a token with a higher limit`);
+          throw new GitHubApiError(
+            error.status,
+            path,
+            `GitHub's rate limit is exhausted for this token until ${resetAt} (${Math.ceil(wait / 1000)} s, more than the ${Math.round(this.options.maxRateLimitWaitMs / 1000)} s this step waits); try again later or use a token with a higher limit`,
+          );
         }
         this.options.onWait?.(`GitHub rate limit reached (${error.status}); waiting ${Math.ceil(wait / 1000)} s before retrying ${path}`);
         await this.options.sleep(wait);
@@ -84,7 +89,10 @@ export class GitHubClient {
   /** Milliseconds to wait for a 429, or a 403 that is a rate limit (primary or secondary); undefined otherwise. */
   private rateLimitWait(error: FailedRequest): number | undefined {
     if (error.status !== 429 && error.status !== 403) return undefined;
-    const header = (name: string) => { const value = error.response?.headers[name]; return value === undefined ? null : String(value); };
+    const header = (name: string) => {
+      const value = error.response?.headers[name];
+      return value === undefined ? null : String(value);
+    };
     const retryAfter = header('retry-after');
     if (retryAfter !== null && /^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000;
     if (header('x-ratelimit-remaining') === '0') {
@@ -97,20 +105,29 @@ export class GitHubClient {
   /** Octokit's errors as GitHubApiError, with the advice a user of this step needs. */
   private failure(error: unknown, path: string): GitHubApiError {
     if (error instanceof GitHubApiError) return error;
-    if (!isFailedRequest(error)) return new GitHubApiError(0, path, `cannot reach ${this.options.apiUrl}: ${String((error as Error)?.message ?? error)}`);
+    if (!isFailedRequest(error))
+      return new GitHubApiError(0, path, `cannot reach ${this.options.apiUrl}: ${String((error as Error)?.message ?? error)}`);
     if (error.status === 500 && !error.response) {
       // Octokit reports a fetch that never got an answer (refused, DNS, TLS) as status 500 without a response.
       const cause = (error as unknown as { cause?: Error & { cause?: Error } }).cause;
-      return new GitHubApiError(0, path, `cannot reach ${this.options.apiUrl}: ${cause?.cause?.message ?? cause?.message ?? error.message}`);
+      return new GitHubApiError(
+        0,
+        path,
+        `cannot reach ${this.options.apiUrl}: ${cause?.cause?.message ?? cause?.message ?? error.message}`,
+      );
     }
     const detail = (error.response?.data as { message?: string } | undefined)?.message ?? '';
     const said = detail ? ` ("${detail}")` : '';
-    if (error.status === 401) return new GitHubApiError(401, path, `GitHub rejected the token (401)${said}: it is missing, expired or revoked`);
+    if (error.status === 401)
+      return new GitHubApiError(401, path, `GitHub rejected the token (401)${said}: it is missing, expired or revoked`);
     if (error.status === 403 || error.status === 404) {
       const what = error.status === 403 ? 'refused' : 'did not find';
-      return new GitHubApiError(error.status, path,
+      return new GitHubApiError(
+        error.status,
+        path,
         `GitHub ${what} ${path} (${error.status})${said}. Reading secrets needs a token that can read them, which GITHUB_TOKEN cannot: ` +
-        `use a fine-grained token with ${permissionFor(path)} on this repository${error.status === 404 ? ', and check that the repository and environment exist' : ''}`);
+          `use a fine-grained token with ${permissionFor(path)} on this repository${error.status === 404 ? ', and check that the repository and environment exist' : ''}`,
+      );
     }
     return new GitHubApiError(error.status, path, `GitHub answered ${path} with ${error.status}${said}`);
   }

@@ -37,12 +37,52 @@ export interface AnalyzeOptions {
 }
 
 /** Reserved words: alone on a line they are syntax, not a command that could fail. */
-const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'case', 'esac', 'for', 'select', 'while', 'until', 'do', 'done', 'in', 'function', 'time', '{', '}', '!', '[[', ']]']);
+const RESERVED = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'case',
+  'esac',
+  'for',
+  'select',
+  'while',
+  'until',
+  'do',
+  'done',
+  'in',
+  'function',
+  'time',
+  '{',
+  '}',
+  '!',
+  '[[',
+  ']]',
+]);
 
 /** Delimiters common enough that a value line may equal them. */
-const COMMON_DELIMITERS = new Set(['EOF', 'EOL', 'END', 'EOT', 'EOM', 'EOS', 'HEREDOC', 'DELIM', 'DONE', 'STOP', 'TEXT', 'DATA', 'ENV', 'EOFF', '_EOF_', 'END_OF_FILE']);
+const COMMON_DELIMITERS = new Set([
+  'EOF',
+  'EOL',
+  'END',
+  'EOT',
+  'EOM',
+  'EOS',
+  'HEREDOC',
+  'DELIM',
+  'DONE',
+  'STOP',
+  'TEXT',
+  'DATA',
+  'ENV',
+  'EOFF',
+  '_EOF_',
+  'END_OF_FILE',
+]);
 /** Expressions whose value the author does not control (GitHub's script-injection list), plus secrets and inputs. */
-const HAZARDOUS_EXPRESSION = /\$\{\{\s*[^}]*?\b(secrets\.[\w-]+|inputs\.[\w-]+|github\.event\.[\w.*[\]-]*\b(?:title|body|message|name|email|label|ref|page_name|default_branch)\b|github\.head_ref)[^}]*\}\}/g;
+const HAZARDOUS_EXPRESSION =
+  /\$\{\{\s*[^}]*?\b(secrets\.[\w-]+|inputs\.[\w-]+|github\.event\.[\w.*[\]-]*\b(?:title|body|message|name|email|label|ref|page_name|default_branch)\b|github\.head_ref)[^}]*\}\}/g;
 const SUPPRESSION = /#[ \t]*heredoc-lint[ \t]+disable(?:=([\w \t,-]+))?/g;
 
 export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFinding[] {
@@ -63,21 +103,35 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
   for (const heredoc of heredocs) {
     const op = operatorText(text, heredoc);
     if (heredoc.closedByParen !== undefined) {
-      add(heredoc, 'HD014', heredoc.closedByParen,
+      add(
+        heredoc,
+        'HD014',
+        heredoc.closedByParen,
         `${op} ends at "${heredoc.delimiter})": bash 5.2 accepts this with a "delimited by end-of-file" warning; dash and older bash fail with a syntax error`,
-        `put ${heredoc.delimiter} alone on its line and the ) on the next`);
+        `put ${heredoc.delimiter} alone on its line and the ) on the next`,
+      );
     }
     const reorderedAt = misplaced.get(heredoc);
     if (reorderedAt) {
       const first = heredocs.find((h) => h.batch === heredoc.batch && h.lines.includes(reorderedAt))!;
-      add(heredoc, 'HD010', reorderedAt.start,
+      add(
+        heredoc,
+        'HD010',
+        reorderedAt.start,
         `heredocs on one line are read in order: this ${heredoc.delimiter} line is read as part of ${operatorText(text, first)}'s body (line ${options.lineOf(first.opStart)}), not as the end of ${op}`,
-        `put the body of ${operatorText(text, first)} first, then the body of ${op}`);
+        `put the body of ${operatorText(text, first)} first, then the body of ${op}`,
+      );
       continue;
     }
     if (!heredoc.terminator) {
       reportUnterminated(heredoc, op);
-    } else if (!reportEatenTerminator(heredoc, op, `the heredoc runs on to line ${options.lineOf(heredoc.terminator.start)} and silently swallows the lines between`)) {
+    } else if (
+      !reportEatenTerminator(
+        heredoc,
+        op,
+        `the heredoc runs on to line ${options.lineOf(heredoc.terminator.start)} and silently swallows the lines between`,
+      )
+    ) {
       reportSwallowedNeighbour(heredoc, op);
     }
     reportNestedReuse(heredoc, op);
@@ -97,33 +151,49 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     const reader = scriptReader(commandAround(text, heredoc.opStart, heredoc.delimEnd), options.scriptCommands);
     if (!reader) return;
     const body = text.slice(heredoc.bodyStart, heredoc.terminator.start);
-    const inner = scanScript(body, { shell: 'bash', expressions: options.expressions }).find((h) => h.delimiter === heredoc.delimiter && !h.terminator);
+    const inner = scanScript(body, { shell: 'bash', expressions: options.expressions }).find(
+      (h) => h.delimiter === heredoc.delimiter && !h.terminator,
+    );
     if (!inner) return;
     explained.add(heredoc);
     const innerOp = operatorText(body, inner);
     const endLine = options.lineOf(heredoc.terminator.start);
     const stray = strayAfter(heredoc);
     const strayLine = stray && options.lineOf(stray.start);
-    const between = stray && strayLine! - 1 > endLine ? (strayLine! - 1 === endLine + 1 ? `line ${endLine + 1} runs` : `lines ${endLine + 1}–${strayLine! - 1} run`) : undefined;
+    const between =
+      stray && strayLine! - 1 > endLine
+        ? strayLine! - 1 === endLine + 1
+          ? `line ${endLine + 1} runs`
+          : `lines ${endLine + 1}–${strayLine! - 1} run`
+        : undefined;
     const runs = stray
       ? `${between ? `${between} in this shell instead of ${reader}, and ` : ''}line ${strayLine}'s "${heredoc.delimiter}" runs as a command (command not found)`
       : `the lines after it run in this shell instead of ${reader}`;
-    const outerAt = options.positionOf ? `${options.positionOf(heredoc.opStart).line}:${options.positionOf(heredoc.opStart).column}` : String(options.lineOf(heredoc.opStart));
+    const outerAt = options.positionOf
+      ? `${options.positionOf(heredoc.opStart).line}:${options.positionOf(heredoc.opStart).column}`
+      : String(options.lineOf(heredoc.opStart));
     const renamed = freshDelimiter(text, heredoc.delimiter);
     const innerDelimStart = heredoc.bodyStart + inner.delimStart;
     const rawInner = text.slice(innerDelimStart, heredoc.bodyStart + inner.delimEnd);
     const at = rawInner.indexOf(heredoc.delimiter);
     const terminatorLine = text.slice(heredoc.terminator.start, heredoc.terminator.end);
     const tabs = terminatorLine.length - terminatorLine.replace(/^\t+/, '').length;
-    const edits: Edit[] | undefined = at < 0 ? undefined : [
-      { start: innerDelimStart + at, end: innerDelimStart + at + heredoc.delimiter.length, text: renamed },
-      { start: heredoc.terminator.start + tabs, end: heredoc.terminator.start + tabs + heredoc.delimiter.length, text: renamed },
-    ];
-    add(heredoc, 'HD015', heredoc.bodyStart + inner.opStart,
+    const edits: Edit[] | undefined =
+      at < 0
+        ? undefined
+        : [
+            { start: innerDelimStart + at, end: innerDelimStart + at + heredoc.delimiter.length, text: renamed },
+            { start: heredoc.terminator.start + tabs, end: heredoc.terminator.start + tabs + heredoc.delimiter.length, text: renamed },
+          ];
+    add(
+      heredoc,
+      'HD015',
+      heredoc.bodyStart + inner.opStart,
       `the inner ${innerOp} reuses the delimiter of the outer ${op} at ${outerAt}, whose body is a script for ${reader}: ` +
-      `the outer heredoc ends at line ${endLine}, the line meant to end the inner one, so ${runs}`,
+        `the outer heredoc ends at line ${endLine}, the line meant to end the inner one, so ${runs}`,
       `give the inner heredoc its own delimiter: ${innerOp.replace(heredoc.delimiter, renamed)} here and ${renamed} on line ${endLine}`,
-      edits);
+      edits,
+    );
   }
 
   /** The first lone word after a heredoc's end that repeats its delimiter (a binary search: scripts can be huge). */
@@ -134,7 +204,8 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     let high = candidates.length;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if (candidates[middle]!.start < heredoc.terminator.end) low = middle + 1; else high = middle;
+      if (candidates[middle]!.start < heredoc.terminator.end) low = middle + 1;
+      else high = middle;
     }
     return candidates[low];
   }
@@ -158,10 +229,14 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
       const later = next.get(heredoc);
       if (later && later.terminator!.end <= stray.start) return;
       const op = operatorText(text, heredoc);
-      add(heredoc, 'HD016', stray.start,
+      add(
+        heredoc,
+        'HD016',
+        stray.start,
         `this line "${stray.word}" runs as a command ("${stray.word}: command not found", which fails the step): it looks like the end of ${op} (line ${options.lineOf(heredoc.opStart)}), ` +
-        `but that heredoc already ended at line ${options.lineOf(heredoc.terminator!.start)}, so the lines between ran as commands too`,
-        `if the body of ${op} holds a heredoc with the same delimiter, give that inner heredoc its own delimiter; otherwise remove this line`);
+          `but that heredoc already ended at line ${options.lineOf(heredoc.terminator!.start)}, so the lines between ran as commands too`,
+        `if the body of ${op} holds a heredoc with the same delimiter, give that inner heredoc its own delimiter; otherwise remove this line`,
+      );
     });
   }
 
@@ -169,9 +244,13 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     if (reportMistakenOperator(heredoc, op)) return;
     const consequence = swallowed(text, heredoc, options);
     if (options.folded) {
-      add(heredoc, 'HD011', heredoc.opStart,
+      add(
+        heredoc,
+        'HD011',
+        heredoc.opStart,
         `${op} is in a folded or flow YAML scalar, which joins its lines, so the heredoc can never end; ${consequence}`,
-        'use a literal block scalar (run: |)');
+        'use a literal block scalar (run: |)',
+      );
       return;
     }
     if (reportEatenTerminator(heredoc, op, consequence)) return;
@@ -179,15 +258,18 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
       const defects = nearMiss(text, line, heredoc);
       if (defects.length === 0) continue;
       for (const defect of defects) {
-        add(heredoc, defect.rule, defect.offset,
-          `${defect.problem}, so it does not end ${op}; ${consequence}`, defect.fix, defect.edit);
+        add(heredoc, defect.rule, defect.offset, `${defect.problem}, so it does not end ${op}; ${consequence}`, defect.fix, defect.edit);
       }
       return;
     }
     const last = heredoc.lines.at(-1);
-    add(heredoc, 'HD009', heredoc.opStart,
+    add(
+      heredoc,
+      'HD009',
+      heredoc.opStart,
       `${op} is never terminated: no line is exactly "${heredoc.delimiter}"; ${consequence}`,
-      `add a line "${heredoc.delimiter}" where the body should end${last ? ` (after line ${options.lineOf(last.start)} if all of it is the body)` : ''}`);
+      `add a line "${heredoc.delimiter}" where the body should end${last ? ` (after line ${options.lineOf(last.start)} if all of it is the body)` : ''}`,
+    );
   }
 
   /**
@@ -201,19 +283,29 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     const lineEnds = window.includes('\n') || heredoc.delimEnd + window.length >= text.length;
     if (lineEnds && /^[ \t]*(>>?|<)[ \t]*\r?$/.test(restOfLine)) {
       const template = /^(parameters|pipeline)\./.test(heredoc.delimiter);
-      add(heredoc, 'HD009', heredoc.opStart,
+      add(
+        heredoc,
+        'HD009',
+        heredoc.opStart,
         `${op}${restOfLine.trimEnd()} is a heredoc followed by a redirection without a file name, so bash stops there with a syntax error and the step fails` +
-        (template ? ` (this is CircleCI's << ${heredoc.delimiter} >> parameter syntax, which GitHub Actions does not expand)` : ''),
-        template ? `write the value itself, or \${{ inputs.${heredoc.delimiter.split('.').pop()} }} in a workflow` : `give the ${restOfLine.trim()} a file name, or remove it`);
+          (template ? ` (this is CircleCI's << ${heredoc.delimiter} >> parameter syntax, which GitHub Actions does not expand)` : ''),
+        template
+          ? `write the value itself, or \${{ inputs.${heredoc.delimiter.split('.').pop()} }} in a workflow`
+          : `give the ${restOfLine.trim()} a file name, or remove it`,
+      );
       return true;
     }
     const raw = text.slice(heredoc.delimStart, heredoc.delimEnd);
     if (!heredoc.stripTabs && /^"?\$(\{\w+\}|\w+)"?$/.test(raw)) {
-      add(heredoc, 'HD009', heredoc.opStart,
+      add(
+        heredoc,
+        'HD009',
+        heredoc.opStart,
         `${op} opens a heredoc ended by a line that is literally "${heredoc.delimiter}" (a delimiter is never expanded), so nothing is written to ${raw} and ` +
-        swallowed(text, heredoc, options),
+          swallowed(text, heredoc, options),
         `append to the file with >>: >> ${raw.startsWith('"') ? raw : `"${raw}"`}`,
-        { start: heredoc.opStart, end: heredoc.opStart + 2, text: '>>' });
+        { start: heredoc.opStart, end: heredoc.opStart + 2, text: '>>' },
+      );
       return true;
     }
     return false;
@@ -222,9 +314,13 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
   function reportEatenTerminator(heredoc: Heredoc, op: string, consequence: string): boolean {
     const eaten = heredoc.lines.find((line) => eatenTerminator(line, heredoc, text) !== undefined);
     if (!eaten) return false;
-    add(heredoc, 'HD012', eatenTerminator(eaten, heredoc, text)!,
+    add(
+      heredoc,
+      'HD012',
+      eatenTerminator(eaten, heredoc, text)!,
       `this backslash-newline joins the ${heredoc.delimiter} line onto it (the body of ${op} is unquoted), so that line does not end the heredoc; ${consequence}`,
-      `remove the trailing backslash, or quote the delimiter (<<'${heredoc.delimiter}') so the body is taken literally`);
+      `remove the trailing backslash, or quote the delimiter (<<'${heredoc.delimiter}') so the body is taken literally`,
+    );
     return true;
   }
 
@@ -240,10 +336,15 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
       const reopened = heredoc.lines.slice(index + 1).find((later) => opener.test(later.text))!;
       const end = options.lineOf(heredoc.terminator!.start);
       for (const defect of defects) {
-        add(heredoc, defect.rule, defect.offset,
+        add(
+          heredoc,
+          defect.rule,
+          defect.offset,
           `${defect.problem}, so it does not end ${op}: the heredoc runs on to line ${end} and silently swallows the commands between, ` +
-          `including the heredoc opened on line ${options.lineOf(reopened.start)}`,
-          defect.fix, defect.edit);
+            `including the heredoc opened on line ${options.lineOf(reopened.start)}`,
+          defect.fix,
+          defect.edit,
+        );
       }
       return;
     }
@@ -259,10 +360,14 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     const match = inner.exec(body);
     if (!match) return;
     explained.add(heredoc);
-    add(heredoc, 'HD013', heredoc.bodyStart + match.index,
+    add(
+      heredoc,
+      'HD013',
+      heredoc.bodyStart + match.index,
       `this nested heredoc reuses the delimiter of ${op} (line ${options.lineOf(heredoc.opStart)}); bash ends the outer heredoc at the first ${heredoc.delimiter} line, ` +
-      'leaving the $( ) unclosed (dash reads it as intended)',
-      'give the nested heredoc its own delimiter');
+        'leaving the $( ) unclosed (dash reads it as intended)',
+      'give the nested heredoc its own delimiter',
+    );
   }
 
   function reportExpressions(heredoc: Heredoc, op: string): void {
@@ -276,15 +381,23 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
       // Quoting the delimiter is a safe mechanical fix only when nothing else in the body relies on expansion.
       const rest = body.replace(HAZARDOUS_EXPRESSION, '');
       const safeToQuote = !/[$`\\]/.test(rest) && /^[\w.-]+$/.test(heredoc.delimiter);
-      add(heredoc, 'HD020', heredoc.bodyStart + first.index!,
+      add(
+        heredoc,
+        'HD020',
+        heredoc.bodyStart + first.index!,
         `\${{ ${what} }} is pasted into the unquoted body of ${op} before bash runs; a $, backtick or $( in the value is expanded or executed`,
         `quote the delimiter (<<'${heredoc.delimiter}'), or pass the value through env: and use "$NAME"`,
-        safeToQuote ? { start: heredoc.delimStart, end: heredoc.delimEnd, text: `'${heredoc.delimiter}'` } : undefined);
+        safeToQuote ? { start: heredoc.delimStart, end: heredoc.delimEnd, text: `'${heredoc.delimiter}'` } : undefined,
+      );
     }
     if (COMMON_DELIMITERS.has(heredoc.delimiter.toUpperCase())) {
-      add(heredoc, 'HD021', heredoc.delimStart,
+      add(
+        heredoc,
+        'HD021',
+        heredoc.delimStart,
         `the body of ${op} expands \${{ ${what} }} under the common delimiter ${heredoc.delimiter}; a value with a line "${heredoc.delimiter}" ends the heredoc early and the rest runs as commands`,
-        `use a delimiter the value cannot contain, e.g. ${heredoc.delimiter}_${randomSuffix(heredoc)}`);
+        `use a delimiter the value cannot contain, e.g. ${heredoc.delimiter}_${randomSuffix(heredoc)}`,
+      );
     }
   }
 }
@@ -315,15 +428,20 @@ function nearMiss(text: string, line: BodyLine, heredoc: Heredoc): Defect[] {
   if ((quote === "'" || quote === '"') && rest.startsWith(`${quote}${delimiter}${quote}`)) {
     core = rest.slice(0, delimiter.length + 2);
     defects.push({
-      rule: 'HD006', offset: at, problem: `${lineDelimiter} is quoted (${core})`,
-      fix: `write the terminator bare: ${delimiter}`, edit: { start: at, end: at + core.length, text: delimiter },
+      rule: 'HD006',
+      offset: at,
+      problem: `${lineDelimiter} is quoted (${core})`,
+      fix: `write the terminator bare: ${delimiter}`,
+      edit: { start: at, end: at + core.length, text: delimiter },
     });
   } else if (rest.startsWith(delimiter)) {
     core = delimiter;
   } else if (rest.slice(0, delimiter.length).toLowerCase() === delimiter.toLowerCase() && /^[^\w]?$/.test(rest[delimiter.length] ?? '')) {
     core = rest.slice(0, delimiter.length);
     defects.push({
-      rule: 'HD008', offset: at, problem: `${lineDelimiter} "${core}" differs from the delimiter "${delimiter}" in case`,
+      rule: 'HD008',
+      offset: at,
+      problem: `${lineDelimiter} "${core}" differs from the delimiter "${delimiter}" in case`,
       fix: `write the terminator exactly as ${delimiter}`,
     });
   } else {
@@ -335,19 +453,29 @@ function nearMiss(text: string, line: BodyLine, heredoc: Heredoc): Defect[] {
   if (rest.length > 0) {
     const trailing = classifyTrailing(rest, heredoc);
     if (!trailing) return [];
-    defects.push({ ...trailing, offset: at + trailing.offset, edit: trailing.edit && { start: at + trailing.edit.start, end: at + trailing.edit.end, text: '' } });
+    defects.push({
+      ...trailing,
+      offset: at + trailing.offset,
+      edit: trailing.edit && { start: at + trailing.edit.start, end: at + trailing.edit.end, text: '' },
+    });
   }
   if (indentLength > 0) {
     const onlyTabs = /^\t+$/.test(indent);
     if (heredoc.stripTabs && !onlyTabs) {
       defects.push({
-        rule: 'HD002', offset: line.start, problem: `${lineDelimiter} is indented with spaces, but <<- strips only leading tabs`,
-        fix: 'indent the terminator with tabs only, or not at all', edit: { start: line.start, end: line.start + indentLength, text: '' },
+        rule: 'HD002',
+        offset: line.start,
+        problem: `${lineDelimiter} is indented with spaces, but <<- strips only leading tabs`,
+        fix: 'indent the terminator with tabs only, or not at all',
+        edit: { start: line.start, end: line.start + indentLength, text: '' },
       });
     } else if (!heredoc.stripTabs) {
       defects.push({
-        rule: 'HD001', offset: line.start, problem: `${lineDelimiter} is indented, and << (without -) requires it at the start of the line`,
-        fix: `remove the indentation before ${delimiter}`, edit: { start: line.start, end: line.start + indentLength, text: '' },
+        rule: 'HD001',
+        offset: line.start,
+        problem: `${lineDelimiter} is indented, and << (without -) requires it at the start of the line`,
+        fix: `remove the indentation before ${delimiter}`,
+        edit: { start: line.start, end: line.start + indentLength, text: '' },
       });
     }
   }
@@ -359,29 +487,44 @@ function classifyTrailing(rest: string, heredoc: Heredoc): (Omit<Defect, 'edit'>
   const blanks = rest.length - rest.replace(/^[ \t]+/, '').length;
   const after = rest.slice(blanks);
   if (rest === '\r') {
-    return { rule: 'HD007', offset: 0, problem: 'the terminator line ends in CR LF, and bash keeps the CR as part of the line', fix: 'save the script with LF line endings' };
+    return {
+      rule: 'HD007',
+      offset: 0,
+      problem: 'the terminator line ends in CR LF, and bash keeps the CR as part of the line',
+      fix: 'save the script with LF line endings',
+    };
   }
   if (after === '' || after === '\r') {
     return {
-      rule: 'HD003', offset: 0, problem: `the terminator line has trailing blanks after ${heredoc.delimiter}`,
-      fix: 'remove the trailing blanks', edit: { start: 0, end: rest.length },
+      rule: 'HD003',
+      offset: 0,
+      problem: `the terminator line has trailing blanks after ${heredoc.delimiter}`,
+      fix: 'remove the trailing blanks',
+      edit: { start: 0, end: rest.length },
     };
   }
   if (after.startsWith('#')) {
     return {
-      rule: 'HD004', offset: blanks, problem: `the terminator line has a comment after ${heredoc.delimiter}`,
-      fix: 'move the comment to its own line, or remove it', edit: { start: 0, end: rest.length },
+      rule: 'HD004',
+      offset: blanks,
+      problem: `the terminator line has a comment after ${heredoc.delimiter}`,
+      fix: 'move the comment to its own line, or remove it',
+      edit: { start: 0, end: rest.length },
     };
   }
   if (after.startsWith(')') && heredoc.inCommandSubstitution) {
     return {
-      rule: 'HD014', offset: blanks, problem: `the terminator line continues with ")" after ${heredoc.delimiter}, which dash and bash before 5.2 do not accept`,
+      rule: 'HD014',
+      offset: blanks,
+      problem: `the terminator line continues with ")" after ${heredoc.delimiter}, which dash and bash before 5.2 do not accept`,
       fix: `put ${heredoc.delimiter} alone on its line and the ) on the next`,
     };
   }
   if (blanks === 0 && /^[\w-]/.test(after)) return undefined; // A different word, e.g. EOFX: not a near miss.
   return {
-    rule: 'HD005', offset: blanks, problem: `the terminator line continues with "${after.trim().slice(0, 20)}" after ${heredoc.delimiter}`,
+    rule: 'HD005',
+    offset: blanks,
+    problem: `the terminator line continues with "${after.trim().slice(0, 20)}" after ${heredoc.delimiter}`,
     fix: `put ${heredoc.delimiter} alone on its line and move the rest to the command line (cmd <<${heredoc.delimiter} ${after.trim()})`,
   };
 }
@@ -439,8 +582,10 @@ function swallowed(text: string, heredoc: Heredoc, options: AnalyzeOptions): str
     return `it swallows ${range} to the end of the script${where}, so ${shell} stops with a syntax error`;
   }
   // The lines may be the body the author meant (only the terminator is missing) or commands it swallowed.
-  return `it reads ${range}, to the end of the script, as its body; ${shell} ${options.shell === 'bash' ? 'only warns ("delimited by end-of-file")' : 'does not even warn'} and the step still succeeds, ` +
-    'so any of those lines meant as commands never run';
+  return (
+    `it reads ${range}, to the end of the script, as its body; ${shell} ${options.shell === 'bash' ? 'only warns ("delimited by end-of-file")' : 'does not even warn'} and the step still succeeds, ` +
+    'so any of those lines meant as commands never run'
+  );
 }
 
 function operatorText(text: string, heredoc: Heredoc): string {
@@ -459,7 +604,14 @@ function suppressionsOf(text: string): Suppressions {
   if (!text.includes('heredoc-lint')) return { byLine };
   const lines = new LineIndex(text);
   for (const match of text.matchAll(SUPPRESSION)) {
-    const rules = match[1] ? new Set(match[1].split(/[\s,]+/).filter(Boolean).map((r) => r.toLowerCase())) : 'all';
+    const rules = match[1]
+      ? new Set(
+          match[1]
+            .split(/[\s,]+/)
+            .filter(Boolean)
+            .map((r) => r.toLowerCase()),
+        )
+      : 'all';
     byLine.set(lines.position(match.index).line, rules);
   }
   return { lines, byLine };

@@ -44,7 +44,10 @@ function parseArguments(argv: readonly string[]): CliOptions | 'help' | 'version
   const options: CliOptions = { format: 'text', fix: false, failOn: 'warning', paths: [], scriptInputs: [], scriptCommands: [] };
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i]!;
-    const [flag, inline] = argument.startsWith('--') && argument.includes('=') ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)] : [argument, undefined];
+    const [flag, inline] =
+      argument.startsWith('--') && argument.includes('=')
+        ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)]
+        : [argument, undefined];
     const value = () => {
       const given = inline ?? argv[++i];
       if (given === undefined) throw new UsageError(`${flag} needs a value`);
@@ -55,11 +58,13 @@ function parseArguments(argv: readonly string[]): CliOptions | 'help' | 'version
     if (flag === '--fix') options.fix = true;
     else if (flag === '--format' || flag === '-f') {
       const format = value();
-      if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
+      if (!(FORMATS as readonly string[]).includes(format))
+        throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
       options.format = format as Format;
     } else if (flag === '--fail-on') {
       const severity = value();
-      if (!(SEVERITIES as readonly string[]).includes(severity)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${severity}"`);
+      if (!(SEVERITIES as readonly string[]).includes(severity))
+        throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${severity}"`);
       options.failOn = severity as Severity;
     } else if (flag === '--script-input') {
       try {
@@ -89,8 +94,14 @@ export function runCli(argv: readonly string[], io: CliIo): number {
     io.stderr(`heredoc-lint: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  if (options === 'help') { io.stdout(USAGE); return 0; }
-  if (options === 'version') { io.stdout(`heredoc-lint ${TOOL_VERSION}\n`); return 0; }
+  if (options === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (options === 'version') {
+    io.stdout(`heredoc-lint ${TOOL_VERSION}\n`);
+    return 0;
+  }
 
   try {
     const files = expandPaths(options.paths.length > 0 ? options.paths : DEFAULT_PATTERNS, io.cwd);

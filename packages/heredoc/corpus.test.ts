@@ -32,8 +32,9 @@ interface Script {
 }
 
 function corpusFiles(directory = CORPUS): string[] {
-  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? corpusFiles(join(directory, entry.name)) : [join(directory, entry.name)]).sort();
+  return readdirSync(directory, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? corpusFiles(join(directory, entry.name)) : [join(directory, entry.name)]))
+    .sort();
 }
 
 function readLabel(content: string, file: string): Label {
@@ -41,7 +42,11 @@ function readLabel(content: string, file: string): Label {
   if (!match) throw new Error(`${file} has no "# corpus:" label`);
   const words = match[2]!.trim().split(' ').filter(Boolean);
   const dash = words.find((w) => w.startsWith('dash='));
-  return { valid: match[1] === 'valid', rules: words.filter((w) => /^HD\d+$/.test(w)).sort(), dash: dash ? dash === 'dash=valid' : undefined };
+  return {
+    valid: match[1] === 'valid',
+    rules: words.filter((w) => /^HD\d+$/.test(w)).sort(),
+    dash: dash ? dash === 'dash=valid' : undefined,
+  };
 }
 
 /** The scripts GitHub would run, read with a plain YAML parse (independent of the linter's own reconstruction). */
@@ -53,11 +58,14 @@ function scriptsOf(file: string, content: string): Script[] {
   const jobs: Record<string, any>[] = document.jobs ? Object.values(document.jobs) : [{ steps: document.runs.steps }];
   for (const job of jobs) {
     for (const step of job.steps ?? []) {
-      if (typeof step.run === 'string') steps.push({ text: step.run, shell: shellOf(step.shell, job.defaults?.run?.shell, document.defaults?.run?.shell) });
+      if (typeof step.run === 'string')
+        steps.push({ text: step.run, shell: shellOf(step.shell, job.defaults?.run?.shell, document.defaults?.run?.shell) });
       // with: inputs run as shell, here by the local shell: ssh-action's script by bash, post-deploy line by line by sh.
-      if (/(^|\/)appleboy\/ssh-action@/.test(step.uses ?? '') && typeof step.with?.script === 'string') steps.push({ text: step.with.script, shell: 'bash' });
+      if (/(^|\/)appleboy\/ssh-action@/.test(step.uses ?? '') && typeof step.with?.script === 'string')
+        steps.push({ text: step.with.script, shell: 'bash' });
       if (/\/deploy-container@/.test(step.uses ?? '') && typeof step.with?.['post-deploy'] === 'string') {
-        for (const line of step.with['post-deploy'].split('\n').filter((l: string) => l.trim() !== '')) steps.push({ text: line, shell: 'sh' });
+        for (const line of step.with['post-deploy'].split('\n').filter((l: string) => l.trim() !== ''))
+          steps.push({ text: line, shell: 'sh' });
       }
     }
   }
@@ -66,7 +74,9 @@ function scriptsOf(file: string, content: string): Script[] {
 
 /** GitHub substitutes expressions as text before the shell starts. */
 function substitute(script: string, hostile: boolean): string {
-  return script.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expression: string) => (hostile && HAZARDOUS.test(expression) ? HOSTILE_VALUE : 'v1'));
+  return script.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expression: string) =>
+    hostile && HAZARDOUS.test(expression) ? HOSTILE_VALUE : 'v1',
+  );
 }
 
 const work = mkdtempSync(join(tmpdir(), 'heredoc-corpus-'));
@@ -77,15 +87,22 @@ function runsCleanly(script: string, shell: 'bash' | 'sh'): boolean {
   const path = join(work, 'step.sh');
   writeFileSync(path, script);
   for (const canary of CANARIES) rmSync(join(work, canary), { force: true });
-  const argv = shell === 'bash' ? ['bash', ['--noprofile', '--norc', '-eo', 'pipefail', path]] as const : ['dash', ['-e', path]] as const;
+  const argv =
+    shell === 'bash' ? (['bash', ['--noprofile', '--norc', '-eo', 'pipefail', path]] as const) : (['dash', ['-e', path]] as const);
   const result = spawnSync(argv[0], argv[1], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work }, timeout: 10_000 });
   const lines = result.stdout.trimEnd().split('\n');
-  return result.status === 0 && lines[lines.length - 1] === 'DONE' && !/here-document/.test(result.stderr) &&
-    !CANARIES.some((canary) => existsSync(join(work, canary)));
+  return (
+    result.status === 0 &&
+    lines[lines.length - 1] === 'DONE' &&
+    !/here-document/.test(result.stderr) &&
+    !CANARIES.some((canary) => existsSync(join(work, canary)))
+  );
 }
 
 function shellVerdict(scripts: readonly Script[], override?: 'sh'): boolean {
-  return scripts.every((s) => runsCleanly(substitute(s.text, false), override ?? s.shell) && runsCleanly(substitute(s.text, true), override ?? s.shell));
+  return scripts.every(
+    (s) => runsCleanly(substitute(s.text, false), override ?? s.shell) && runsCleanly(substitute(s.text, true), override ?? s.shell),
+  );
 }
 
 const files = corpusFiles();
@@ -122,11 +139,13 @@ describe('heredoc corpus', () => {
   });
 
   // Where every finding of an invalid case has a mechanical fix, applying the fixes must give a script the shell runs cleanly.
-  const fixable = files.map((f) => relative(CORPUS, f)).filter((name) => {
-    const content = readFileSync(join(CORPUS, name), 'utf8');
-    const result = lintText(name, content);
-    return !readLabel(content, name).valid && result.findings.length > 0 && result.edits.every(Boolean);
-  });
+  const fixable = files
+    .map((f) => relative(CORPUS, f))
+    .filter((name) => {
+      const content = readFileSync(join(CORPUS, name), 'utf8');
+      const result = lintText(name, content);
+      return !readLabel(content, name).valid && result.findings.length > 0 && result.edits.every(Boolean);
+    });
   it.each(fixable)('%s: --fix gives a script the shell runs cleanly', (name) => {
     const content = readFileSync(join(CORPUS, name), 'utf8');
     const fixed = applyEdits(content, lintText(name, content).edits).content;
@@ -141,7 +160,9 @@ describe('heredoc corpus', () => {
   it('has precision and recall of 100% over the whole corpus', () => {
     const { truePositive, falsePositive, falseNegative } = tally;
     expect(truePositive + falsePositive + falseNegative + tally.trueNegative).toBe(files.length);
-    expect({ precision: truePositive / (truePositive + falsePositive), recall: truePositive / (truePositive + falseNegative) })
-      .toEqual({ precision: 1, recall: 1 });
+    expect({ precision: truePositive / (truePositive + falsePositive), recall: truePositive / (truePositive + falseNegative) }).toEqual({
+      precision: 1,
+      recall: 1,
+    });
   });
 });

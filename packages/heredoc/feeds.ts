@@ -6,8 +6,47 @@ const SHELLS = new Set(['bash', 'sh', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'busy
 const WRAPPERS = new Set(['sudo', 'doas', 'env', 'nohup', 'exec', 'command', 'time', 'nice', 'stdbuf', 'setsid', 'timeout', 'xargs']);
 /** Options of the wrappers and of ssh, docker and kubectl exec that take a value in the next word. */
 const WRAPPER_VALUE_OPTIONS = new Set(['-u', '-g', '-h', '-p', '-C', '-n', '-s', '-k', '--signal', '--kill-after', '--user', '--group']);
-const SSH_VALUE_OPTIONS = new Set(['-b', '-c', '-D', '-E', '-e', '-F', '-I', '-i', '-J', '-L', '-l', '-m', '-O', '-o', '-p', '-Q', '-R', '-S', '-W', '-w', '-B', '-P']);
-const EXEC_VALUE_OPTIONS = new Set(['-u', '--user', '-e', '--env', '-w', '--workdir', '--env-file', '--detach-keys', '-c', '--container', '-n', '--namespace', '--context', '--index', '--pod-running-timeout']);
+const SSH_VALUE_OPTIONS = new Set([
+  '-b',
+  '-c',
+  '-D',
+  '-E',
+  '-e',
+  '-F',
+  '-I',
+  '-i',
+  '-J',
+  '-L',
+  '-l',
+  '-m',
+  '-O',
+  '-o',
+  '-p',
+  '-Q',
+  '-R',
+  '-S',
+  '-W',
+  '-w',
+  '-B',
+  '-P',
+]);
+const EXEC_VALUE_OPTIONS = new Set([
+  '-u',
+  '--user',
+  '-e',
+  '--env',
+  '-w',
+  '--workdir',
+  '--env-file',
+  '--detach-keys',
+  '-c',
+  '--container',
+  '-n',
+  '--namespace',
+  '--context',
+  '--index',
+  '--pod-running-timeout',
+]);
 
 /** The words of a command line, quotes removed (a simple reading: enough to find command names). */
 export function commandWords(line: string): string[] {
@@ -18,7 +57,11 @@ export function commandWords(line: string): string[] {
 export function commandAround(text: string, opStart: number, delimEnd: number): string[] {
   const lineStart = text.lastIndexOf('\n', opStart - 1) + 1;
   const lineEnd = text.indexOf('\n', delimEnd);
-  const before = text.slice(lineStart, opStart).split(/&&|\|\||[;|&(`{]|\$\(/).pop() ?? '';
+  const before =
+    text
+      .slice(lineStart, opStart)
+      .split(/&&|\|\||[;|&(`{]|\$\(/)
+      .pop() ?? '';
   const after = text.slice(delimEnd, lineEnd < 0 ? text.length : lineEnd).split(/&&|\|\||[;|&)`}#]/)[0] ?? '';
   return withoutRedirections(commandWords(`${before} ${after}`));
 }
@@ -27,7 +70,10 @@ function withoutRedirections(words: string[]): string[] {
   const kept: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    if (/^\d*(>>?|<|>&|<&|&>>?)$/.test(word)) { i++; continue; }
+    if (/^\d*(>>?|<|>&|<&|&>>?)$/.test(word)) {
+      i++;
+      continue;
+    }
     if (/^\d*(>>?|<|>&|<&|&>>?)\S/.test(word)) continue;
     kept.push(word);
   }
@@ -64,7 +110,9 @@ export function scriptReader(words: readonly string[], extra: ReadonlySet<string
     const options = shellArgs.filter((a) => a.startsWith('-') && a !== '-' && a !== '--');
     if (options.some((o) => /^-[a-z]*c/.test(o))) return undefined; // -c: the script is the next word
     const operands = shellArgs.filter((a) => !a.startsWith('-'));
-    return operands.length === 0 || options.some((o) => /^-[a-z]*s/.test(o)) || shellArgs.includes('-') ? rest.slice(0, 2).join(' ').replace(/ -$/, '') : undefined;
+    return operands.length === 0 || options.some((o) => /^-[a-z]*s/.test(o)) || shellArgs.includes('-')
+      ? rest.slice(0, 2).join(' ').replace(/ -$/, '')
+      : undefined;
   }
   if (name === 'ssh') {
     const [destination, ...remote] = skipOptions(args, SSH_VALUE_OPTIONS);

@@ -18,7 +18,10 @@ export const IGNORE_FILE = '.heredoc-lintignore';
 export function readIgnoreFile(cwd: string): string[] {
   const path = join(cwd, IGNORE_FILE);
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter(Boolean);
 }
 
 /**
@@ -32,7 +35,11 @@ export function expandPaths(patterns: readonly string[], cwd: string, ignore: re
   for (const pattern of patterns) {
     if (GLOB_CHARS.test(pattern)) {
       const matches = globSync(pattern, {
-        cwd, dot: true, onlyFiles: true, expandDirectories: false, ignore: [...EXCLUDED_DIRECTORIES].map((name) => `**/${name}/**`),
+        cwd,
+        dot: true,
+        onlyFiles: true,
+        expandDirectories: false,
+        ignore: [...EXCLUDED_DIRECTORIES].map((name) => `**/${name}/**`),
       });
       for (const match of matches.sort()) {
         if (statSync(join(cwd, match), { throwIfNoEntry: false })?.isFile() && !ignored(match)) files.add(match);
@@ -43,9 +50,14 @@ export function expandPaths(patterns: readonly string[], cwd: string, ignore: re
     try {
       stats = statSync(resolve(cwd, pattern));
     } catch (error) {
-      throw new PathError(`cannot read ${pattern}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`);
+      throw new PathError(
+        `cannot read ${pattern}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`,
+      );
     }
-    if (stats.isDirectory()) for (const file of walk(resolve(cwd, pattern))) { if (!ignored(file)) files.add(relative(cwd, file) || file); }
+    if (stats.isDirectory())
+      for (const file of walk(resolve(cwd, pattern))) {
+        if (!ignored(file)) files.add(relative(cwd, file) || file);
+      }
     else files.add(pattern);
   }
   return [...files];

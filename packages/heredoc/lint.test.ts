@@ -9,8 +9,12 @@ import { lintFiles, type FileAccess } from './run.ts';
 
 const CORPUS = join(import.meta.dirname, 'corpus');
 const corpus = (function list(directory: string): string[] {
-  return readdirSync(directory, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(join(directory, e.name)) : [join(directory, e.name)]));
-})(CORPUS).sort().map((path) => ({ name: relative(CORPUS, path), content: readFileSync(path, 'utf8') }));
+  return readdirSync(directory, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? list(join(directory, e.name)) : [join(directory, e.name)],
+  );
+})(CORPUS)
+  .sort()
+  .map((path) => ({ name: relative(CORPUS, path), content: readFileSync(path, 'utf8') }));
 
 function charAt(content: string, finding: Finding): string {
   return content.split('\n')[finding.line - 1]!.slice(finding.column - 1);
@@ -18,9 +22,24 @@ function charAt(content: string, finding: Finding): string {
 
 /** What each rule's position must point at, read from the file at line:column. */
 const POINTS_AT: Record<string, RegExp> = {
-  HD001: /^[ \t]+\S/, HD002: /^[ \t]+\S/, HD003: /^[ \t]+\r?$/, HD004: /^#/, HD005: /^[;|&)a-z]/i, HD006: /^['"]/,
-  HD007: /^\r$/, HD008: /^[a-z]/i, HD009: /^<</, HD010: /^\S/, HD011: /^<</, HD012: /^\\$/, HD013: /^<</, HD014: /^\)/, HD015: /^<</, HD016: /^\S/,
-  HD020: /^\$\{\{/, HD021: /^['"\\]?[A-Za-z_]/,
+  HD001: /^[ \t]+\S/,
+  HD002: /^[ \t]+\S/,
+  HD003: /^[ \t]+\r?$/,
+  HD004: /^#/,
+  HD005: /^[;|&)a-z]/i,
+  HD006: /^['"]/,
+  HD007: /^\r$/,
+  HD008: /^[a-z]/i,
+  HD009: /^<</,
+  HD010: /^\S/,
+  HD011: /^<</,
+  HD012: /^\\$/,
+  HD013: /^<</,
+  HD014: /^\)/,
+  HD015: /^<</,
+  HD016: /^\S/,
+  HD020: /^\$\{\{/,
+  HD021: /^['"\\]?[A-Za-z_]/,
 };
 
 describe('positions', () => {
@@ -31,9 +50,11 @@ describe('positions', () => {
   });
 
   it.each(all.map((a) => [`${a.finding.file}:${a.finding.line}:${a.finding.column} ${a.finding.rule}`, a] as const))(
-    '%s points at the offending character in the file', (_, { finding, content }) => {
+    '%s points at the offending character in the file',
+    (_, { finding, content }) => {
       expect(charAt(content, finding)).toMatch(POINTS_AT[finding.rule]!);
-    });
+    },
+  );
 
   it('maps a workflow finding to the YAML line and column, not the run: key', () => {
     const workflow = [
@@ -55,7 +76,10 @@ describe('positions', () => {
   });
 
   it('maps findings in a |2 block, where the block indentation is given, not guessed', () => {
-    const [finding] = lintText('w.yml', 'jobs:\n  a:\n    steps:\n      - run: |2\n            cat <<EOF\n            x\n            EOF\n').findings;
+    const [finding] = lintText(
+      'w.yml',
+      'jobs:\n  a:\n    steps:\n      - run: |2\n            cat <<EOF\n            x\n            EOF\n',
+    ).findings;
     expect(finding).toMatchObject({ rule: 'HD001', line: 7, column: 11 });
   });
 });
@@ -63,23 +87,33 @@ describe('positions', () => {
 describe('--fix', () => {
   const memory = (files: Record<string, string>): FileAccess & { files: Record<string, string> } => ({
     files,
-    read: (path) => { if (!(path in files)) throw new Error('ENOENT'); return files[path]!; },
-    write: (path, content) => { files[path] = content; },
+    read: (path) => {
+      if (!(path in files)) throw new Error('ENOENT');
+      return files[path]!;
+    },
+    write: (path, content) => {
+      files[path] = content;
+    },
   });
 
-  it.each(corpus.map((c) => [c.name, c] as const))('%s: after a fix nothing fixable is left, and unfixed lines are unchanged', (_, { name, content }) => {
-    const before = lintText(name, content);
-    const access = memory({ [name]: content });
-    lintFiles([name], access, { fix: true });
-    const fixed = access.files[name]!;
-    expect(lintText(name, fixed).edits.filter(Boolean)).toEqual([]);
-    const lines = new LineIndex(content);
-    const touched = new Set(before.edits.flatMap((group) => group ?? []).map((e) => lines.position(e.start).line));
-    const oldLines = content.split('\n');
-    const newLines = fixed.split('\n');
-    expect(newLines.length).toBe(oldLines.length);
-    oldLines.forEach((line, i) => { if (!touched.has(i + 1)) expect(newLines[i], `line ${i + 1}`).toBe(line); });
-  });
+  it.each(corpus.map((c) => [c.name, c] as const))(
+    '%s: after a fix nothing fixable is left, and unfixed lines are unchanged',
+    (_, { name, content }) => {
+      const before = lintText(name, content);
+      const access = memory({ [name]: content });
+      lintFiles([name], access, { fix: true });
+      const fixed = access.files[name]!;
+      expect(lintText(name, fixed).edits.filter(Boolean)).toEqual([]);
+      const lines = new LineIndex(content);
+      const touched = new Set(before.edits.flatMap((group) => group ?? []).map((e) => lines.position(e.start).line));
+      const oldLines = content.split('\n');
+      const newLines = fixed.split('\n');
+      expect(newLines.length).toBe(oldLines.length);
+      oldLines.forEach((line, i) => {
+        if (!touched.has(i + 1)) expect(newLines[i], `line ${i + 1}`).toBe(line);
+      });
+    },
+  );
 
   it('rewrites exactly the mechanical cases', () => {
     const cases: [string, string, string][] = [
@@ -88,12 +122,21 @@ describe('--fix', () => {
       ['blanks.sh', 'cat <<EOF\nx\nEOF \t\n', 'cat <<EOF\nx\nEOF\n'],
       ['comment.sh', 'cat <<EOF\nx\nEOF  # end\n', 'cat <<EOF\nx\nEOF\n'],
       ['quoted.sh', "cat <<'EOF'\nx\n'EOF'\n", "cat <<'EOF'\nx\nEOF\n"],
-      ['nested.sh', "ssh deploy@host bash <<EOF\ncat > app.env <<'EOF'\nA=1\nEOF\nsystemctl restart app\nEOF\n",
-        "ssh deploy@host bash <<EOF\ncat > app.env <<'EOF_INNER'\nA=1\nEOF_INNER\nsystemctl restart app\nEOF\n"],
-      ['nested.yml', 'jobs:\n  a:\n    steps:\n      - run: |\n          docker exec -i web sh <<EOF\n          cat > /x <<EOF\n          y\n          EOF\n          EOF\n',
-        'jobs:\n  a:\n    steps:\n      - run: |\n          docker exec -i web sh <<EOF\n          cat > /x <<EOF_INNER\n          y\n          EOF_INNER\n          EOF\n'],
-      ['w.yml', 'jobs:\n  a:\n    steps:\n      - run: |\n          cat <<ENV_Q > a\n          T=${{ secrets.T }}\n          ENV_Q\n',
-        "jobs:\n  a:\n    steps:\n      - run: |\n          cat <<'ENV_Q' > a\n          T=${{ secrets.T }}\n          ENV_Q\n"],
+      [
+        'nested.sh',
+        "ssh deploy@host bash <<EOF\ncat > app.env <<'EOF'\nA=1\nEOF\nsystemctl restart app\nEOF\n",
+        "ssh deploy@host bash <<EOF\ncat > app.env <<'EOF_INNER'\nA=1\nEOF_INNER\nsystemctl restart app\nEOF\n",
+      ],
+      [
+        'nested.yml',
+        'jobs:\n  a:\n    steps:\n      - run: |\n          docker exec -i web sh <<EOF\n          cat > /x <<EOF\n          y\n          EOF\n          EOF\n',
+        'jobs:\n  a:\n    steps:\n      - run: |\n          docker exec -i web sh <<EOF\n          cat > /x <<EOF_INNER\n          y\n          EOF_INNER\n          EOF\n',
+      ],
+      [
+        'w.yml',
+        'jobs:\n  a:\n    steps:\n      - run: |\n          cat <<ENV_Q > a\n          T=${{ secrets.T }}\n          ENV_Q\n',
+        "jobs:\n  a:\n    steps:\n      - run: |\n          cat <<'ENV_Q' > a\n          T=${{ secrets.T }}\n          ENV_Q\n",
+      ],
     ];
     for (const [name, input, expected] of cases) {
       const access = memory({ [name]: input });
@@ -104,7 +147,8 @@ describe('--fix', () => {
   });
 
   it('does not quote a delimiter when the body relies on expansion', () => {
-    const input = 'jobs:\n  a:\n    steps:\n      - run: |\n          cat <<ENV_Q > a\n          T=${{ secrets.T }} HOME=$HOME\n          ENV_Q\n';
+    const input =
+      'jobs:\n  a:\n    steps:\n      - run: |\n          cat <<ENV_Q > a\n          T=${{ secrets.T }} HOME=$HOME\n          ENV_Q\n';
     const result = lintText('w.yml', input);
     expect(result.findings.map((f) => f.rule)).toEqual(['HD020']);
     expect(result.edits).toEqual([undefined]);
@@ -119,7 +163,9 @@ describe('--fix', () => {
 describe('suppression', () => {
   it('silences the named rule on the operator line, and only that rule', () => {
     expect(lintText('s.sh', 'cat <<EOF # heredoc-lint disable=HD004\nx\nEOF # end\n').findings).toEqual([]);
-    expect(lintText('s.sh', 'cat <<EOF # heredoc-lint disable=HD001\nx\nEOF # end\n').findings.map((f) => [f.rule, f.line])).toEqual([['HD004', 3]]);
+    expect(lintText('s.sh', 'cat <<EOF # heredoc-lint disable=HD001\nx\nEOF # end\n').findings.map((f) => [f.rule, f.line])).toEqual([
+      ['HD004', 3],
+    ]);
   });
 
   it('accepts rule names, and a bare disable silences every rule for that line', () => {
@@ -180,10 +226,15 @@ describe('advice that bash agrees with', () => {
   const work = mkdtempSync(join(tmpdir(), 'heredoc-advice-'));
   const bash = (script: string, env: Record<string, string> = {}) => {
     writeFileSync(join(work, 'step.sh'), script);
-    return spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', 'step.sh'], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 10_000 });
+    return spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', 'step.sh'], {
+      cwd: work,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, ...env },
+      timeout: 10_000,
+    });
   };
 
-  it('CircleCI\'s << parameters.x >>: a syntax error that fails the step, not a warning; the value itself works', () => {
+  it("CircleCI's << parameters.x >>: a syntax error that fails the step, not a warning; the value itself works", () => {
     const script = 'cat << parameters.filename >>\necho DONE\n';
     const [finding] = lintText('step.sh', script).findings;
     expect(finding!.message).toMatch(/syntax error and the step fails .*CircleCI/);
@@ -220,4 +271,3 @@ describe('advice that bash agrees with', () => {
     expect(readFileSync(join(work, 'app.env'), 'utf8')).toBe('A=1\nB=2\n');
   });
 });
-

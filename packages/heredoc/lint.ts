@@ -42,8 +42,21 @@ export function lintText(file: string, content: string, options: LintOptions = {
   if (classified.kind === 'yaml-error') {
     const { line, column } = classified.position;
     return {
-      file, kind: 'yaml-error', scripts: 0, edits: [undefined],
-      findings: [{ file, line, column, rule: 'HD100', severity: ruleById('HD100').severity, message: `invalid YAML: ${classified.message}`, fix: 'fix the YAML syntax' }],
+      file,
+      kind: 'yaml-error',
+      scripts: 0,
+      edits: [undefined],
+      findings: [
+        {
+          file,
+          line,
+          column,
+          rule: 'HD100',
+          severity: ruleById('HD100').severity,
+          message: `invalid YAML: ${classified.message}`,
+          fix: 'fix the YAML syntax',
+        },
+      ],
     };
   }
   const findings: Finding[] = [];
@@ -51,16 +64,33 @@ export function lintText(file: string, content: string, options: LintOptions = {
   for (const script of classified.scripts) {
     const lineOf = (offset: number) => script.map(offset).line;
     const positionOf = (offset: number) => script.map(offset);
-    for (const finding of analyzeScript(script.text, { shell: script.shell, expressions: script.expressions, folded: script.folded, lineOf, positionOf, scriptCommands: options.scriptCommands })) {
+    for (const finding of analyzeScript(script.text, {
+      shell: script.shell,
+      expressions: script.expressions,
+      folded: script.folded,
+      lineOf,
+      positionOf,
+      scriptCommands: options.scriptCommands,
+    })) {
       const { line, column } = script.map(finding.offset);
       findings.push({ file, line, column, rule: finding.rule, severity: finding.severity, message: finding.message, fix: finding.fix });
-      edits.push(finding.edits && script.exact
-        ? finding.edits.map((edit) => ({ start: script.map(edit.start).offset, end: script.map(edit.end).offset, text: edit.text }))
-        : undefined);
+      edits.push(
+        finding.edits && script.exact
+          ? finding.edits.map((edit) => ({ start: script.map(edit.start).offset, end: script.map(edit.end).offset, text: edit.text }))
+          : undefined,
+      );
     }
   }
-  const order = findings.map((_, i) => i).sort((a, b) => findings[a]!.line - findings[b]!.line || findings[a]!.column - findings[b]!.column);
-  return { file, kind: classified.kind, scripts: classified.scripts.length, findings: order.map((i) => findings[i]!), edits: order.map((i) => edits[i]) };
+  const order = findings
+    .map((_, i) => i)
+    .sort((a, b) => findings[a]!.line - findings[b]!.line || findings[a]!.column - findings[b]!.column);
+  return {
+    file,
+    kind: classified.kind,
+    scripts: classified.scripts.length,
+    findings: order.map((i) => findings[i]!),
+    edits: order.map((i) => edits[i]),
+  };
 }
 
 /**

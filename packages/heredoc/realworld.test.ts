@@ -10,9 +10,13 @@ import { parse } from 'yaml';
 import { lintText } from './lint.ts';
 
 const DIRECTORY = join(import.meta.dirname, 'realworld/.github/workflows');
-const files = readdirSync(DIRECTORY).filter((name) => name.endsWith('.yml')).sort();
+const files = readdirSync(DIRECTORY)
+  .filter((name) => name.endsWith('.yml'))
+  .sort();
 const blocks = files.flatMap((name) => {
-  const workflow = parse(readFileSync(join(DIRECTORY, name), 'utf8')) as { jobs: Record<string, { steps: { name: string; run: string }[] }> };
+  const workflow = parse(readFileSync(join(DIRECTORY, name), 'utf8')) as {
+    jobs: Record<string, { steps: { name: string; run: string }[] }>;
+  };
   return Object.values(workflow.jobs).flatMap((job) => job.steps.map((step) => ({ where: `${name} ${step.name}`, run: step.run })));
 });
 

@@ -81,7 +81,9 @@ export function scanScriptDetailed(text: string, options: ScanOptions): { heredo
 
   const top = () => stack[stack.length - 1]!;
   const push = (kind: FrameKind, depth = 0) => stack.push({ kind, depth, caseDepth: 0 });
-  const pop = () => { if (stack.length > 1) stack.pop(); };
+  const pop = () => {
+    if (stack.length > 1) stack.pop();
+  };
   const inSubstitution = () => stack.some((f) => f.kind === 'substitution' || f.kind === 'backtick');
   const skipExpression = (at: number): number => {
     const close = text.indexOf('}}', at + 3);
@@ -103,17 +105,25 @@ export function scanScriptDetailed(text: string, options: ScanOptions): { heredo
 
     if (frame.kind === 'dquote') {
       if (c === '\\') i += 2;
-      else if (c === '"') { pop(); i++; }
-      else if (c === '`') { push('backtick'); i++; }
-      else if (c === '$') i = openDollar(i);
+      else if (c === '"') {
+        pop();
+        i++;
+      } else if (c === '`') {
+        push('backtick');
+        i++;
+      } else if (c === '$') i = openDollar(i);
       else i++;
       continue;
     }
     if (frame.kind === 'param') {
       if (c === '\\') i += 2;
-      else if (c === '}') { pop(); i++; }
-      else if (c === '"') { push('dquote'); i++; }
-      else if (c === '$') i = openDollar(i);
+      else if (c === '}') {
+        pop();
+        i++;
+      } else if (c === '"') {
+        push('dquote');
+        i++;
+      } else if (c === '$') i = openDollar(i);
       else i++;
       continue;
     }
@@ -130,23 +140,48 @@ export function scanScriptDetailed(text: string, options: ScanOptions): { heredo
       i = pending.length > 0 ? readBodies(i + 1) : i + 1;
       continue;
     }
-    if (c === ' ' || c === '\t') { i++; continue; }
+    if (c === ' ' || c === '\t') {
+      i++;
+      continue;
+    }
     if (c === '#' && wordStart(i)) {
       const nl = text.indexOf('\n', i);
       i = nl < 0 ? n : nl;
       continue;
     }
-    if (c === '\\') { i += 2; commandStart = false; continue; }
-    if (c === "'") { i = skipSingleQuoted(text, i + 1); commandStart = false; continue; }
-    if (c === '"') { push('dquote'); i++; commandStart = false; continue; }
+    if (c === '\\') {
+      i += 2;
+      commandStart = false;
+      continue;
+    }
+    if (c === "'") {
+      i = skipSingleQuoted(text, i + 1);
+      commandStart = false;
+      continue;
+    }
+    if (c === '"') {
+      push('dquote');
+      i++;
+      commandStart = false;
+      continue;
+    }
     if (c === '`') {
-      if (frame.kind === 'backtick') pop(); else push('backtick');
+      if (frame.kind === 'backtick') pop();
+      else push('backtick');
       i++;
       continue;
     }
-    if (c === '$') { i = openDollar(i); commandStart = false; continue; }
+    if (c === '$') {
+      i = openDollar(i);
+      commandStart = false;
+      continue;
+    }
     if (c === '(') {
-      if (text[i + 1] === '(' && commandStart) { push('arith', 2); i += 2; continue; }
+      if (text[i + 1] === '(' && commandStart) {
+        push('arith', 2);
+        i += 2;
+        continue;
+      }
       push('subshell');
       i++;
       commandStart = true;
@@ -158,9 +193,16 @@ export function scanScriptDetailed(text: string, options: ScanOptions): { heredo
       commandStart = frame.caseDepth > 0;
       continue;
     }
-    if (c === ';' || c === '&' || c === '|') { i++; commandStart = true; continue; }
+    if (c === ';' || c === '&' || c === '|') {
+      i++;
+      commandStart = true;
+      continue;
+    }
     if (c === '<' && text.startsWith('<<', i)) {
-      if (text[i + 2] === '<') { i += 3; continue; }
+      if (text[i + 2] === '<') {
+        i += 3;
+        continue;
+      }
       const heredoc = readOperator(i);
       heredocs.push(heredoc);
       pending.push(heredoc);
@@ -168,13 +210,16 @@ export function scanScriptDetailed(text: string, options: ScanOptions): { heredo
       commandStart = false;
       continue;
     }
-    if (c === '<' || c === '>') { i++; continue; }
+    if (c === '<' || c === '>') {
+      i++;
+      continue;
+    }
 
     // A plain word (up to the next quote, dollar, metacharacter).
     const start = i;
     while (i < n && !METACHARS.has(text[i]!) && !'\'"`$\\'.includes(text[i]!)) i++;
     const word = text.slice(start, i);
-    if (commandStart && i < n && !METACHARS.has(text[i]!) ) {
+    if (commandStart && i < n && !METACHARS.has(text[i]!)) {
       commandStart = false;
       continue;
     }
@@ -207,9 +252,19 @@ export function scanScriptDetailed(text: string, options: ScanOptions): { heredo
   function openDollar(at: number): number {
     if (options.expressions && text.startsWith('${{', at)) return skipExpression(at);
     const next = text[at + 1];
-    if (next === '(' && text[at + 2] === '(') { push('arith', 2); return at + 3; }
-    if (next === '(') { push('substitution'); commandStart = true; return at + 2; }
-    if (next === '{') { push('param'); return at + 2; }
+    if (next === '(' && text[at + 2] === '(') {
+      push('arith', 2);
+      return at + 3;
+    }
+    if (next === '(') {
+      push('substitution');
+      commandStart = true;
+      return at + 2;
+    }
+    if (next === '{') {
+      push('param');
+      return at + 2;
+    }
     if (next === "'" && top().kind !== 'dquote') return skipAnsiQuoted(text, at + 2);
     return at + 1;
   }

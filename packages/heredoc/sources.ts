@@ -39,7 +39,6 @@ export interface SourceOptions {
   scriptInputs?: readonly ScriptInput[];
 }
 
-
 export interface ExtractedScript {
   text: string;
   shell: Shell;
@@ -69,8 +68,10 @@ export function classify(path: string, content: string, options: SourceOptions =
   if (isBinary(content)) return { kind: 'skipped', reason: 'binary file' };
   const shebang = SHEBANG.exec(content);
   const isYamlName = /\.ya?ml$/i.test(path);
-  if (shebang || (/\.(sh|bash)$/i.test(path) && !isYamlName)) return { kind: 'script', scripts: [wholeScript(content, shebang?.[1] === 'bash' || !shebang ? 'bash' : 'sh')] };
-  if (!isYamlName && !/^\s*(jobs|runs|name|on)\s*:/m.test(content)) return { kind: 'skipped', reason: 'not a workflow, action or shell script' };
+  if (shebang || (/\.(sh|bash)$/i.test(path) && !isYamlName))
+    return { kind: 'script', scripts: [wholeScript(content, shebang?.[1] === 'bash' || !shebang ? 'bash' : 'sh')] };
+  if (!isYamlName && !/^\s*(jobs|runs|name|on)\s*:/m.test(content))
+    return { kind: 'skipped', reason: 'not a workflow, action or shell script' };
   return classifyYaml(content, isYamlName, options.scriptInputs ?? DEFAULT_SCRIPT_INPUTS);
 }
 
@@ -139,7 +140,10 @@ function inputScripts(step: YAMLMap, index: LineIndex, scriptInputs: readonly Sc
     const node = inputs.get(spec.input, true);
     if (!isScalar(node) || typeof node.value !== 'string') continue;
     const whole = scalarScript(node, spec.perLine ? 'sh' : 'bash', index);
-    if (!spec.perLine) { scripts.push(whole); continue; }
+    if (!spec.perLine) {
+      scripts.push(whole);
+      continue;
+    }
     let offset = 0;
     for (const line of whole.text.split('\n')) {
       const start = offset;
@@ -151,7 +155,12 @@ function inputScripts(step: YAMLMap, index: LineIndex, scriptInputs: readonly Sc
   return scripts;
 }
 
-function stepScripts(steps: unknown, inherited: string | undefined, index: LineIndex, scriptInputs: readonly ScriptInput[]): ExtractedScript[] {
+function stepScripts(
+  steps: unknown,
+  inherited: string | undefined,
+  index: LineIndex,
+  scriptInputs: readonly ScriptInput[],
+): ExtractedScript[] {
   if (!isSeq(steps)) return [];
   const scripts: ExtractedScript[] = [];
   for (const step of steps.items) {
@@ -196,7 +205,10 @@ function literalMap(text: string, headerLine: number, index: LineIndex): ((offse
   const lines = text.split('\n');
   const scriptStarts: number[] = [];
   let offset = 0;
-  for (const line of lines) { scriptStarts.push(offset); offset += line.length + 1; }
+  for (const line of lines) {
+    scriptStarts.push(offset);
+    offset += line.length + 1;
+  }
   let indent = -1;
   const fileStarts: number[] = [];
   for (const [k, line] of lines.entries()) {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  InputError, InputReader, envInputSource, inputEnvName, parseDuration, parseHttpUrl, parseList,
-  parseStatusRanges, statusMatches, formatStatusRanges,
+  InputError,
+  InputReader,
+  envInputSource,
+  inputEnvName,
+  parseDuration,
+  parseHttpUrl,
+  parseList,
+  parseStatusRanges,
+  statusMatches,
+  formatStatusRanges,
 } from './index.ts';
 
 const reader = (values: Record<string, string>) => new InputReader((name) => values[name] ?? '');
@@ -21,8 +29,15 @@ describe('inputEnvName', () => {
 
 describe('parseDuration', () => {
   it.each([
-    ['5', 5000], ['0.5', 500], ['.25', 250], ['500ms', 500], ['5s', 5000], ['2m', 120_000], ['1h', 3_600_000],
-    [' 1.5 s ', 1500], ['0', 0],
+    ['5', 5000],
+    ['0.5', 500],
+    ['.25', 250],
+    ['500ms', 500],
+    ['5s', 5000],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    [' 1.5 s ', 1500],
+    ['0', 0],
   ])('reads %j as %d ms', (raw, ms) => {
     expect(parseDuration('interval', raw)).toBe(ms);
   });
@@ -37,14 +52,22 @@ describe('parseDuration', () => {
 describe('parseStatusRanges', () => {
   it('reads codes and inclusive ranges', () => {
     const ranges = parseStatusRanges('expected-status', '200-299, 301\n404');
-    expect(ranges).toEqual([{ from: 200, to: 299 }, { from: 301, to: 301 }, { from: 404, to: 404 }]);
+    expect(ranges).toEqual([
+      { from: 200, to: 299 },
+      { from: 301, to: 301 },
+      { from: 404, to: 404 },
+    ]);
     expect(formatStatusRanges(ranges)).toBe('200-299,301,404');
     expect(statusMatches(ranges, 204)).toBe(true);
     expect(statusMatches(ranges, 302)).toBe(false);
   });
   it.each([
-    ['abc', /'abc' is not a status code/], ['', /at least one/], ['300-200', /empty range/],
-    ['099', /outside/], ['200-700', /outside/], ['2xx', /not a status code/],
+    ['abc', /'abc' is not a status code/],
+    ['', /at least one/],
+    ['300-200', /empty range/],
+    ['099', /outside/],
+    ['200-700', /outside/],
+    ['2xx', /not a status code/],
   ])('rejects %j', (raw, message) => {
     expect(() => parseStatusRanges('expected-status', raw)).toThrow(message);
     expect(() => parseStatusRanges('expected-status', raw)).toThrow(/^Input 'expected-status'/);

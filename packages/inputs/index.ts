@@ -33,8 +33,10 @@ export function inputEnvName(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
-export const envInputSource = (env: NodeJS.ProcessEnv = process.env): RawInputSource =>
-  (name) => env[inputEnvName(name)] ?? '';
+export const envInputSource =
+  (env: NodeJS.ProcessEnv = process.env): RawInputSource =>
+  (name) =>
+    env[inputEnvName(name)] ?? '';
 
 const DURATION = /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -73,12 +75,18 @@ export function parseInteger(input: string, raw: string, range: { min?: number; 
 
 /** Items separated by newlines or commas, trimmed, blanks dropped. */
 export function parseList(raw: string): string[] {
-  return raw.split(/[\n,]/).map((item) => item.trim()).filter((item) => item !== '');
+  return raw
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 /** Non-blank lines, trimmed; for values that may themselves contain commas. */
 export function parseLines(raw: string): string[] {
-  return raw.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  return raw
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
 }
 
 export function parseHttpUrl(input: string, raw: string): URL {

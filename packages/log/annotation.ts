@@ -25,6 +25,8 @@ export function annotationCommand(annotation: Annotation): string {
     annotation.line !== undefined ? `line=${annotation.line}` : '',
     annotation.column !== undefined ? `col=${annotation.column}` : '',
     annotation.title !== undefined ? `title=${escapeProperty(annotation.title)}` : '',
-  ].filter(Boolean).join(',');
+  ]
+    .filter(Boolean)
+    .join(',');
   return `::${annotation.level}${properties ? ` ${properties}` : ''}::${escapeData(annotation.message)}`;
 }

@@ -13,8 +13,7 @@ export const coreLogger: Logger = {
     for (const piece of maskablePieces(secret)) core.setSecret(piece);
   },
   // Through the toolkit's annotation API, so every runner (and @github/local-action) shows it as one.
-  annotate: ({ level, message, file, line, column, title }) =>
-    core[level](message, { title, file, startLine: line, startColumn: column }),
+  annotate: ({ level, message, file, line, column, title }) => core[level](message, { title, file, startLine: line, startColumn: column }),
 };
 
 /**
@@ -28,5 +27,13 @@ export function runToCompletion(action: string, run: () => Promise<unknown>): vo
     settled = true;
     core.setFailed(`${action} stopped before it finished: it was waiting for something that can no longer happen (a lost connection?)`);
   });
-  run().then(() => { settled = true; }, (error: unknown) => { settled = true; core.setFailed(`${action} failed: ${(error as Error)?.message ?? error}`); });
+  run().then(
+    () => {
+      settled = true;
+    },
+    (error: unknown) => {
+      settled = true;
+      core.setFailed(`${action} failed: ${(error as Error)?.message ?? error}`);
+    },
+  );
 }

@@ -48,13 +48,31 @@ export async function inGroup<T>(logger: Logger, title: string, work: () => Prom
 export class MemoryLogger implements Logger {
   readonly lines: string[] = [];
   readonly masked: string[] = [];
-  debug(message: string): void { this.lines.push(`debug: ${message}`); }
-  info(message: string): void { this.lines.push(message); }
-  warning(message: string): void { this.lines.push(`warning: ${message}`); }
-  error(message: string): void { this.lines.push(`error: ${message}`); }
-  startGroup(title: string): void { this.lines.push(`group: ${title}`); }
-  endGroup(): void { this.lines.push('endgroup'); }
-  mask(secret: string): void { this.masked.push(...maskablePieces(secret)); }
-  annotate(annotation: Annotation): void { this.lines.push(annotationCommand(annotation)); }
-  text(): string { return this.lines.join('\n'); }
+  debug(message: string): void {
+    this.lines.push(`debug: ${message}`);
+  }
+  info(message: string): void {
+    this.lines.push(message);
+  }
+  warning(message: string): void {
+    this.lines.push(`warning: ${message}`);
+  }
+  error(message: string): void {
+    this.lines.push(`error: ${message}`);
+  }
+  startGroup(title: string): void {
+    this.lines.push(`group: ${title}`);
+  }
+  endGroup(): void {
+    this.lines.push('endgroup');
+  }
+  mask(secret: string): void {
+    this.masked.push(...maskablePieces(secret));
+  }
+  annotate(annotation: Annotation): void {
+    this.lines.push(annotationCommand(annotation));
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
 }

@@ -20,7 +20,13 @@ export class MemoryReporter implements ActionReporter {
   readonly outputs: Record<string, string> = {};
   summary = '';
   failure: string | undefined;
-  setOutput(name: string, value: string): void { this.outputs[name] = value; }
-  async writeSummary(markdown: string): Promise<void> { this.summary += markdown; }
-  setFailed(message: string): void { this.failure = message; }
+  setOutput(name: string, value: string): void {
+    this.outputs[name] = value;
+  }
+  async writeSummary(markdown: string): Promise<void> {
+    this.summary += markdown;
+  }
+  setFailed(message: string): void {
+    this.failure = message;
+  }
 }

@@ -11,6 +11,10 @@ export interface StateProvider {
 /** State in memory; for tests. */
 export class MemoryState implements StateProvider {
   readonly values: Record<string, string> = {};
-  save(name: string, value: string): void { this.values[name] = value; }
-  get(name: string): string { return this.values[name] ?? ''; }
+  save(name: string, value: string): void {
+    this.values[name] = value;
+  }
+  get(name: string): string {
+    return this.values[name] ?? '';
+  }
 }

@@ -7,8 +7,18 @@ export type Mode = 'github' | 'env' | 'workflows';
 export const MODES: readonly Mode[] = ['github', 'env', 'workflows'];
 export type Level = 'error' | 'warning' | 'info';
 
-export type FindingKind = 'missing' | 'empty' | 'unused' | 'exception' | 'broader-scope' | 'optional-missing'
-  | 'undefined-secret' | 'unknown-environment' | 'unresolved-reference' | 'not-used-by-workflows' | 'no-github-environment';
+export type FindingKind =
+  | 'missing'
+  | 'empty'
+  | 'unused'
+  | 'exception'
+  | 'broader-scope'
+  | 'optional-missing'
+  | 'undefined-secret'
+  | 'unknown-environment'
+  | 'unresolved-reference'
+  | 'not-used-by-workflows'
+  | 'no-github-environment';
 
 export interface AuditFinding {
   mode: Mode;
@@ -58,7 +68,12 @@ export interface Inventory {
 
 const SCOPE_ORDER: Scope[] = ['environment', 'repository', 'organization'];
 
-export function auditGithub(manifest: Manifest, environments: readonly string[], inventory: Inventory, failOnUnused: boolean): AuditFinding[] {
+export function auditGithub(
+  manifest: Manifest,
+  environments: readonly string[],
+  inventory: Inventory,
+  failOnUnused: boolean,
+): AuditFinding[] {
   const findings: AuditFinding[] = [];
   const all = requirements(manifest);
   const at = (position: Position) => ({ file: manifest.file, position });
@@ -67,7 +82,12 @@ export function auditGithub(manifest: Manifest, environments: readonly string[],
     const wanted = all.filter((r) => r.environment === environment);
     if (!held) {
       findings.push({
-        mode: 'github', level: 'info', kind: 'no-github-environment', environment, name: environment, file: manifest.file,
+        mode: 'github',
+        level: 'info',
+        kind: 'no-github-environment',
+        environment,
+        name: environment,
+        file: manifest.file,
         position: manifest.positionOf(`/environments/${escapePointer(environment)}`),
         message: `GitHub has no environment ${environment} (or the token cannot see it: that needs Environments: read); only repository and organization secrets were checked for it`,
       });
@@ -75,19 +95,33 @@ export function auditGithub(manifest: Manifest, environments: readonly string[],
     for (const requirement of wanted) {
       const kind = requirement.secret ? 'secrets' : 'variables';
       const lists: Record<Scope, string[]> = {
-        environment: held?.[kind] ?? [], repository: inventory.repository[kind], organization: inventory.organization[kind],
+        environment: held?.[kind] ?? [],
+        repository: inventory.repository[kind],
+        organization: inventory.organization[kind],
       };
       const foundAt = SCOPE_ORDER.find((scope) => lists[scope].some((n) => sameName(n, requirement.name)));
       if (!foundAt) {
         findings.push({
-          mode: 'github', environment, name: requirement.name, ...at(requirement.position),
+          mode: 'github',
+          environment,
+          name: requirement.name,
+          ...at(requirement.position),
           ...(requirement.required
-            ? { level: 'error', kind: 'missing', message: `${describe(requirement)} is missing for ${environment}: not in the environment, the repository or the organization` }
+            ? {
+                level: 'error',
+                kind: 'missing',
+                message: `${describe(requirement)} is missing for ${environment}: not in the environment, the repository or the organization`,
+              }
             : { level: 'info', kind: 'optional-missing', message: `optional ${describe(requirement)} is not set for ${environment}` }),
         });
       } else if (SCOPE_ORDER.indexOf(foundAt) > SCOPE_ORDER.indexOf(requirement.scope)) {
         findings.push({
-          mode: 'github', level: 'info', kind: 'broader-scope', environment, name: requirement.name, ...at(requirement.position),
+          mode: 'github',
+          level: 'info',
+          kind: 'broader-scope',
+          environment,
+          name: requirement.name,
+          ...at(requirement.position),
           message: `${describe(requirement)} for ${environment} comes from the ${foundAt}, where the manifest expects the ${requirement.scope}`,
         });
       }
@@ -96,7 +130,15 @@ export function auditGithub(manifest: Manifest, environments: readonly string[],
     for (const kind of ['secrets', 'variables'] as const) {
       for (const name of held?.[kind] ?? []) {
         if (!wanted.some((r) => sameName(r.name, name))) {
-          findings.push(unusedFinding(manifest, environment, name, `${kind === 'secrets' ? 'secret' : 'variable'} ${name} is set in environment ${environment} but the manifest does not use it there`, failOnUnused));
+          findings.push(
+            unusedFinding(
+              manifest,
+              environment,
+              name,
+              `${kind === 'secrets' ? 'secret' : 'variable'} ${name} is set in environment ${environment} but the manifest does not use it there`,
+              failOnUnused,
+            ),
+          );
         }
       }
     }
@@ -104,7 +146,15 @@ export function auditGithub(manifest: Manifest, environments: readonly string[],
   for (const kind of ['secrets', 'variables'] as const) {
     for (const name of inventory.repository[kind]) {
       if (!all.some((r) => sameName(r.name, name))) {
-        findings.push(unusedFinding(manifest, '(repository)', name, `repository ${kind === 'secrets' ? 'secret' : 'variable'} ${name} is not used by any environment in the manifest`, failOnUnused));
+        findings.push(
+          unusedFinding(
+            manifest,
+            '(repository)',
+            name,
+            `repository ${kind === 'secrets' ? 'secret' : 'variable'} ${name} is not used by any environment in the manifest`,
+            failOnUnused,
+          ),
+        );
       }
     }
   }
@@ -112,13 +162,28 @@ export function auditGithub(manifest: Manifest, environments: readonly string[],
 }
 
 function unusedFinding(manifest: Manifest, environment: string, name: string, message: string, failOnUnused: boolean): AuditFinding {
-  return { mode: 'github', level: failOnUnused ? 'error' : 'warning', kind: 'unused', environment, name, message, file: manifest.file, position: manifest.positionOf('/environments') };
+  return {
+    mode: 'github',
+    level: failOnUnused ? 'error' : 'warning',
+    kind: 'unused',
+    environment,
+    name,
+    message,
+    file: manifest.file,
+    position: manifest.positionOf('/environments'),
+  };
 }
 
 function exceptionFinding(mode: Mode, requirement: Requirement, file: string): AuditFinding {
   const { exception } = requirement;
   return {
-    mode, level: 'info', kind: 'exception', environment: requirement.environment, name: requirement.name, file, position: requirement.position,
+    mode,
+    level: 'info',
+    kind: 'exception',
+    environment: requirement.environment,
+    name: requirement.name,
+    file,
+    position: requirement.position,
     message: `${requirement.environment} uses ${requirement.name} for ${requirement.variable} instead of ${requirement.defaultName}: ${exception!.reason}`,
   };
 }
@@ -128,7 +193,12 @@ function exceptionFinding(mode: Mode, requirement: Requirement, file: string): A
 export type NameKind = 'variable' | 'secret';
 
 /** Checks the step's environment for the variables `environment` needs; reads presence only, never values. */
-export function auditEnv(manifest: Manifest, environment: string, env: Readonly<Record<string, string | undefined>>, names: NameKind): AuditFinding[] {
+export function auditEnv(
+  manifest: Manifest,
+  environment: string,
+  env: Readonly<Record<string, string | undefined>>,
+  names: NameKind,
+): AuditFinding[] {
   const findings: AuditFinding[] = [];
   for (const requirement of requirements(manifest).filter((r) => r.environment === environment)) {
     const key = names === 'secret' ? requirement.name : requirement.variable;
@@ -140,9 +210,19 @@ export function auditEnv(manifest: Manifest, environment: string, env: Readonly<
     }
     const state = value === undefined ? 'not set' : 'set but empty';
     if (requirement.required) {
-      findings.push({ ...base, level: 'error', kind: value === undefined ? 'missing' : 'empty', message: `${key} is ${state} in this step's environment (${describe(requirement)} for ${environment})` });
+      findings.push({
+        ...base,
+        level: 'error',
+        kind: value === undefined ? 'missing' : 'empty',
+        message: `${key} is ${state} in this step's environment (${describe(requirement)} for ${environment})`,
+      });
     } else {
-      findings.push({ ...base, level: 'info', kind: 'optional-missing', message: `optional ${key} is ${state} in this step's environment` });
+      findings.push({
+        ...base,
+        level: 'info',
+        kind: 'optional-missing',
+        message: `optional ${key} is ${state} in this step's environment`,
+      });
     }
   }
   return findings;
@@ -179,8 +259,13 @@ export function auditWorkflows(manifest: Manifest, jobs: readonly WorkflowJob[],
       const environment = environments.find((e) => sameName(e, job.environment!.name));
       if (!environment) {
         findings.push({
-          mode: 'workflows', level: 'warning', kind: 'unknown-environment', environment: job.environment.name, name: job.environment.name,
-          file: job.file, position: job.environment.position,
+          mode: 'workflows',
+          level: 'warning',
+          kind: 'unknown-environment',
+          environment: job.environment.name,
+          name: job.environment.name,
+          file: job.file,
+          position: job.environment.position,
           message: `job ${job.id} deploys to environment ${job.environment.name}, which the manifest does not list (${environments.join(', ')})`,
         });
         continue;
@@ -198,8 +283,13 @@ export function auditWorkflows(manifest: Manifest, jobs: readonly WorkflowJob[],
     reported.add(key);
     const where = all.filter((r) => sameName(r.name, requirement.name)).map((r) => r.environment);
     findings.push({
-      mode: 'workflows', level: failOnUnused ? 'error' : 'warning', kind: 'not-used-by-workflows', environment: where.join(', '), name: requirement.name,
-      file: manifest.file, position: requirement.position,
+      mode: 'workflows',
+      level: failOnUnused ? 'error' : 'warning',
+      kind: 'not-used-by-workflows',
+      environment: where.join(', '),
+      name: requirement.name,
+      file: manifest.file,
+      position: requirement.position,
       message: `manifest secret ${requirement.name} (${requirement.variable} for ${where.join(', ')}) is not used by any workflow`,
     });
   }
@@ -210,11 +300,18 @@ export function auditWorkflows(manifest: Manifest, jobs: readonly WorkflowJob[],
     if (reference.kind === 'name') {
       if (BUILT_IN_SECRETS.has(reference.name.toUpperCase())) return;
       const match = scope.filter((r) => sameName(r.name, reference.name));
-      if (match.length > 0) { used.add(reference.name.toUpperCase()); return; }
+      if (match.length > 0) {
+        used.add(reference.name.toUpperCase());
+        return;
+      }
       const elsewhere = all.filter((r) => sameName(r.name, reference.name)).map((r) => r.environment);
       findings.push({
-        ...base, level: 'error', kind: 'undefined-secret', name: reference.name,
-        message: `job ${job.id} uses secrets.${reference.name}, which the manifest does not define for ${label === '(any)' ? 'any environment' : label}` +
+        ...base,
+        level: 'error',
+        kind: 'undefined-secret',
+        name: reference.name,
+        message:
+          `job ${job.id} uses secrets.${reference.name}, which the manifest does not define for ${label === '(any)' ? 'any environment' : label}` +
           (elsewhere.length > 0 ? ` (it is defined for ${[...new Set(elsewhere)].join(', ')})` : ''),
       });
     } else if (reference.kind === 'pattern') {
@@ -222,19 +319,34 @@ export function auditWorkflows(manifest: Manifest, jobs: readonly WorkflowJob[],
       const match = scope.filter((r) => pattern.test(r.name));
       for (const r of match) used.add(r.name.toUpperCase());
       if (match.length === 0) {
-        findings.push({ ...base, level: 'error', kind: 'undefined-secret', name: reference.text, message: `job ${job.id} uses secrets[${reference.text}], which matches no manifest secret for ${label}` });
+        findings.push({
+          ...base,
+          level: 'error',
+          kind: 'undefined-secret',
+          name: reference.text,
+          message: `job ${job.id} uses secrets[${reference.text}], which matches no manifest secret for ${label}`,
+        });
       }
     } else if (reference.kind === 'variable') {
       const match = scope.filter((r) => sameName(r.variable, reference.variable));
       for (const r of match) used.add(r.name.toUpperCase());
       if (match.length === 0) {
         findings.push({
-          ...base, level: 'error', kind: 'undefined-secret', name: reference.variable,
+          ...base,
+          level: 'error',
+          kind: 'undefined-secret',
+          name: reference.variable,
           message: `job ${job.id} uses the manifest's secret for ${reference.variable} (secrets[${reference.text}]), but the manifest defines no secret ${reference.variable} for ${label === '(any)' ? 'any environment' : label}`,
         });
       }
     } else {
-      findings.push({ ...base, level: 'info', kind: 'unresolved-reference', name: reference.text, message: `job ${job.id} indexes secrets with ${reference.text}, which cannot be checked statically` });
+      findings.push({
+        ...base,
+        level: 'info',
+        kind: 'unresolved-reference',
+        name: reference.text,
+        message: `job ${job.id} indexes secrets with ${reference.text}, which cannot be checked statically`,
+      });
     }
   }
 }
@@ -250,7 +362,11 @@ export function buildReport(manifest: Manifest, modes: Mode[], environments: rea
     const missing = [...new Set(mine.filter((f) => f.kind === 'missing' || f.kind === 'empty').map((f) => f.name))];
     const optionalMissing = [...new Set(mine.filter((f) => f.kind === 'optional-missing').map((f) => f.name))];
     return {
-      environment, checked, present: checked - missing.length - optionalMissing.length, missing, optionalMissing,
+      environment,
+      checked,
+      present: checked - missing.length - optionalMissing.length,
+      missing,
+      optionalMissing,
       unused: [...new Set(mine.filter((f) => f.kind === 'unused').map((f) => f.name))],
       exceptions: [...new Set(mine.filter((f) => f.kind === 'exception').map((f) => f.name))],
     };

@@ -34,7 +34,10 @@ export interface CliIo extends AuditIo {
 
 class UsageError extends Error {}
 
-function parseArguments(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): (AuditOptions & { format: 'text' | 'json' }) | 'help' {
+function parseArguments(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): (AuditOptions & { format: 'text' | 'json' }) | 'help' {
   const modes: Mode[] = [];
   let manifestPath = DEFAULT_MANIFEST;
   let environment = '';
@@ -55,21 +58,43 @@ function parseArguments(argv: readonly string[], env: Readonly<Record<string, st
     };
     const choice = <T extends string>(choices: readonly T[]): T => {
       const given = value();
-      if (!(choices as readonly string[]).includes(given)) throw new UsageError(`${flag} must be one of ${choices.join(', ')}, not "${given}"`);
+      if (!(choices as readonly string[]).includes(given))
+        throw new UsageError(`${flag} must be one of ${choices.join(', ')}, not "${given}"`);
       return given as T;
     };
     switch (flag) {
-      case '-h': case '--help': return 'help';
-      case '--manifest': manifestPath = value(); break;
-      case '--mode': for (const mode of value().split(',')) modes.push(choiceOf(mode.trim())); break;
-      case '--environment': environment = value(); break;
-      case '--workflows-dir': workflowsDir = value(); break;
-      case '--names': names = choice(['variable', 'secret'] as const); break;
-      case '--fail-on-unused': failOnUnused = true; break;
-      case '--format': format = choice(['text', 'json'] as const); break;
-      case '--repository': repository = value(); break;
-      case '--api-url': apiUrl = value(); break;
-      default: throw new UsageError(flag.startsWith('-') ? `unknown option ${flag}` : `unexpected argument "${flag}"`);
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--manifest':
+        manifestPath = value();
+        break;
+      case '--mode':
+        for (const mode of value().split(',')) modes.push(choiceOf(mode.trim()));
+        break;
+      case '--environment':
+        environment = value();
+        break;
+      case '--workflows-dir':
+        workflowsDir = value();
+        break;
+      case '--names':
+        names = choice(['variable', 'secret'] as const);
+        break;
+      case '--fail-on-unused':
+        failOnUnused = true;
+        break;
+      case '--format':
+        format = choice(['text', 'json'] as const);
+        break;
+      case '--repository':
+        repository = value();
+        break;
+      case '--api-url':
+        apiUrl = value();
+        break;
+      default:
+        throw new UsageError(flag.startsWith('-') ? `unknown option ${flag}` : `unexpected argument "${flag}"`);
     }
   }
   if (modes.length === 0) throw new UsageError('--mode is required');
@@ -78,7 +103,8 @@ function parseArguments(argv: readonly string[], env: Readonly<Record<string, st
     const token = env.GITHUB_TOKEN || env.GH_TOKEN || '';
     if (!token) throw new UsageError('github mode reads the token from GITHUB_TOKEN or GH_TOKEN; neither is set');
     const parsed = parseRepository(repository);
-    if (!parsed) throw new UsageError(`--repository must be OWNER/REPO${repository ? `, not "${repository}"` : ' (or set GITHUB_REPOSITORY)'}`);
+    if (!parsed)
+      throw new UsageError(`--repository must be OWNER/REPO${repository ? `, not "${repository}"` : ' (or set GITHUB_REPOSITORY)'}`);
     if (!/^https?:\/\//.test(apiUrl)) throw new UsageError(`--api-url must be an http(s) URL, not "${apiUrl}"`);
     github = { token, apiUrl, repository: parsed, maxRateLimitWaitMs: 120_000 };
   }
@@ -98,14 +124,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(`audit-secrets: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  if (options === 'help') { io.stdout(USAGE); return 0; }
+  if (options === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
   try {
     const { report } = await runAudit(options, io);
     io.stdout(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
     return report.ok ? 0 : 1;
   } catch (error) {
     if (error instanceof ManifestError) {
-      for (const p of error.problems) io.stderr(`${error.file}:${p.position.line}:${p.position.column} ${p.path || '(root)'}: ${p.message}\n`);
+      for (const p of error.problems)
+        io.stderr(`${error.file}:${p.position.line}:${p.position.column} ${p.path || '(root)'}: ${p.message}\n`);
       io.stderr(`audit-secrets: ${error.file} is not a valid manifest (${error.problems.length} problem(s))\n`);
       return 2;
     }
@@ -121,7 +151,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 export function nodeIo(cwd: string): Pick<CliIo, 'readFile' | 'listWorkflows'> {
   return {
     readFile: (path) => readFileSync(resolve(cwd, path), 'utf8'),
-    listWorkflows: (directory) => readdirSync(resolve(cwd, directory))
-      .filter((name) => /\.ya?ml$/.test(name)).sort().map((name) => join(directory, name)),
+    listWorkflows: (directory) =>
+      readdirSync(resolve(cwd, directory))
+        .filter((name) => /\.ya?ml$/.test(name))
+        .sort()
+        .map((name) => join(directory, name)),
   };
 }

@@ -16,12 +16,20 @@ export function parseRepository(value: string): Repository | undefined {
 const names = (items: { name: string }[]) => items.map((item) => item.name);
 
 /** Environment secrets (and variables, when asked), then repository, then organization secrets visible to the repository. */
-export async function fetchInventory(client: GitHubClient, repository: Repository, environments: readonly string[], withVariables: boolean): Promise<Inventory> {
+export async function fetchInventory(
+  client: GitHubClient,
+  repository: Repository,
+  environments: readonly string[],
+  withVariables: boolean,
+): Promise<Inventory> {
   const base = `/repos/${encodeURIComponent(repository.owner)}/${encodeURIComponent(repository.name)}`;
   const list = (path: string, key: 'secrets' | 'variables') => client.listAll<{ name: string }>(path, key).then(names);
   const inventory: Inventory = {
     environments: new Map(),
-    repository: { secrets: await list(`${base}/actions/secrets`, 'secrets'), variables: withVariables ? await list(`${base}/actions/variables`, 'variables') : [] },
+    repository: {
+      secrets: await list(`${base}/actions/secrets`, 'secrets'),
+      variables: withVariables ? await list(`${base}/actions/variables`, 'variables') : [],
+    },
     // The repository's own view of organization secrets lists only those whose visibility reaches it
     // (all, private for a private repository, or selected with this repository selected).
     organization: {

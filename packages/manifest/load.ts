@@ -56,7 +56,9 @@ export class ManifestError extends Error {
   readonly file: string;
   readonly problems: ManifestProblem[];
   constructor(file: string, problems: ManifestProblem[]) {
-    super(`${file} is not a valid manifest: ${problems.map((p) => `${file}:${p.position.line}:${p.position.column} ${p.path || '(root)'}: ${p.message}`).join('; ')}`);
+    super(
+      `${file} is not a valid manifest: ${problems.map((p) => `${file}:${p.position.line}:${p.position.column} ${p.path || '(root)'}: ${p.message}`).join('; ')}`,
+    );
     this.name = 'ManifestError';
     this.file = file;
     this.problems = problems;
@@ -73,7 +75,13 @@ export function parseManifest(file: string, text: string): Manifest {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new ManifestError(file, [{ path: '', position: jsonErrorPosition(error as Error, lines), message: `malformed JSON: ${(error as Error).message.replace(/ in JSON at position \d+.*$/, '')}` }]);
+    throw new ManifestError(file, [
+      {
+        path: '',
+        position: jsonErrorPosition(error as Error, lines),
+        message: `malformed JSON: ${(error as Error).message.replace(/ in JSON at position \d+.*$/, '')}`,
+      },
+    ]);
   }
   const offsets = jsonPointerOffsets(text);
   const positionOf = (path: string): Position => {
@@ -92,9 +100,14 @@ export function parseManifest(file: string, text: string): Manifest {
       const extra = (error.params as { additionalProperty?: string }).additionalProperty;
       const named = extra ?? error.propertyName;
       const path = named !== undefined ? `${error.instancePath}/${escapePointer(named)}` : error.instancePath;
-      const detail = extra !== undefined ? `unknown property "${extra}"`
-        : error.propertyName !== undefined ? `the name "${error.propertyName}" ${error.message}`
-          : error.keyword === 'enum' ? `${error.message} (${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : error.message ?? 'is invalid';
+      const detail =
+        extra !== undefined
+          ? `unknown property "${extra}"`
+          : error.propertyName !== undefined
+            ? `the name "${error.propertyName}" ${error.message}`
+            : error.keyword === 'enum'
+              ? `${error.message} (${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`
+              : (error.message ?? 'is invalid');
       problems.push({ path, position: positionOf(path), message: detail });
     }
     throw new ManifestError(file, dedupe(problems));
@@ -116,7 +129,11 @@ function semanticProblems(manifest: Manifest): ManifestProblem[] {
   const environmentsByCase = new Map<string, string>();
   for (const name of environments) {
     const other = environmentsByCase.get(name.toLowerCase());
-    if (other) add(`/environments/${escapePointer(name)}`, `environment "${name}" differs from "${other}" only in case; GitHub environment names are case-insensitive`);
+    if (other)
+      add(
+        `/environments/${escapePointer(name)}`,
+        `environment "${name}" differs from "${other}" only in case; GitHub environment names are case-insensitive`,
+      );
     else environmentsByCase.set(name.toLowerCase(), name);
   }
 
@@ -125,20 +142,28 @@ function semanticProblems(manifest: Manifest): ManifestProblem[] {
     for (const [name, spec] of Object.entries(variables)) {
       const path = `/variables/${escapePointer(group)}/${escapePointer(name)}`;
       const other = variablesByCase.get(name.toUpperCase());
-      if (other) add(path, `variable "${name}" differs from "${other}" only in case; GitHub secret and variable names are case-insensitive`);
+      if (other)
+        add(path, `variable "${name}" differs from "${other}" only in case; GitHub secret and variable names are case-insensitive`);
       else variablesByCase.set(name.toUpperCase(), name);
       for (const key of ['ci_secret_mapping', 'exceptions'] as const) {
         for (const environment of Object.keys(spec[key] ?? {})) {
           if (!known.has(environment)) {
             const hint = environments.find((e) => e.toLowerCase() === environment.toLowerCase());
-            add(`${path}/${key}/${escapePointer(environment)}`, `unknown environment "${environment}"${hint ? ` (did you mean "${hint}"?)` : ''}; environments are: ${environments.join(', ')}`);
+            add(
+              `${path}/${key}/${escapePointer(environment)}`,
+              `unknown environment "${environment}"${hint ? ` (did you mean "${hint}"?)` : ''}; environments are: ${environments.join(', ')}`,
+            );
           }
         }
       }
       const mappedByCase = new Map<string, string>();
       for (const [environment, secret] of Object.entries(spec.ci_secret_mapping ?? {})) {
         const other = mappedByCase.get(secret.toUpperCase());
-        if (other && other !== secret) add(`${path}/ci_secret_mapping/${escapePointer(environment)}`, `secret name "${secret}" differs from "${other}" only in case; GitHub treats them as one secret`);
+        if (other && other !== secret)
+          add(
+            `${path}/ci_secret_mapping/${escapePointer(environment)}`,
+            `secret name "${secret}" differs from "${other}" only in case; GitHub treats them as one secret`,
+          );
         else mappedByCase.set(secret.toUpperCase(), secret);
       }
     }
@@ -148,7 +173,10 @@ function semanticProblems(manifest: Manifest): ManifestProblem[] {
 
 function dedupe(problems: ManifestProblem[]): ManifestProblem[] {
   const seen = new Set<string>();
-  return problems.filter((p) => { const key = `${p.path}\n${p.message}`; return !seen.has(key) && seen.add(key); });
+  return problems.filter((p) => {
+    const key = `${p.path}\n${p.message}`;
+    return !seen.has(key) && seen.add(key);
+  });
 }
 
 function jsonErrorPosition(error: Error, lines: LineIndex): Position {

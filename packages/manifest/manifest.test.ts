@@ -23,7 +23,9 @@ const PROJECT = join(import.meta.dirname, '../../config/env.manifest.json');
 
 describe('manifest schema and loader', () => {
   it('validates with standalone code generated from the committed schema (not stale)', () => {
-    const check = spawnSync(process.execPath, [join(import.meta.dirname, '../../scripts/generate-manifest-validator.mjs'), '--check'], { encoding: 'utf8' });
+    const check = spawnSync(process.execPath, [join(import.meta.dirname, '../../scripts/generate-manifest-validator.mjs'), '--check'], {
+      encoding: 'utf8',
+    });
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);
   });
@@ -46,16 +48,28 @@ describe('manifest schema and loader', () => {
   it('reports every schema violation with its JSON path and line:column', () => {
     const problems = problemsOf(fixture('schema-violations.json'));
     const byPath = Object.fromEntries(problems.map((p) => [p.path, p]));
-    expect(Object.keys(byPath).sort()).toEqual([
-      '/environments/dev/prefix', '/environments/dev/type', '/variables/application/GITHUB_TOKEN',
-      '/variables/application/DB_HOST/colour', '/variables/application/DB_HOST/scope', '/version',
-    ].sort());
+    expect(Object.keys(byPath).sort()).toEqual(
+      [
+        '/environments/dev/prefix',
+        '/environments/dev/type',
+        '/variables/application/GITHUB_TOKEN',
+        '/variables/application/DB_HOST/colour',
+        '/variables/application/DB_HOST/scope',
+        '/version',
+      ].sort(),
+    );
     expect(byPath['/version']!.position).toEqual({ line: 3, column: 3 });
     expect(byPath['/environments/dev/type']!.message).toMatch(/allowed values \(backend, frontend\)/);
-    expect(byPath['/variables/application/DB_HOST/colour']).toMatchObject({ position: { line: 9, column: 62 }, message: 'unknown property "colour"' });
+    expect(byPath['/variables/application/DB_HOST/colour']).toMatchObject({
+      position: { line: 9, column: 62 },
+      message: 'unknown property "colour"',
+    });
     expect(byPath['/variables/application/DB_HOST/scope']!.message).toMatch(/environment, repository, organization/);
     // GITHUB_TOKEN is a name GitHub reserves: the property name itself is rejected, at the name.
-    expect(byPath['/variables/application/GITHUB_TOKEN']).toMatchObject({ position: { line: 10, column: 7 }, message: expect.stringMatching(/^the name "GITHUB_TOKEN" must match pattern/) });
+    expect(byPath['/variables/application/GITHUB_TOKEN']).toMatchObject({
+      position: { line: 10, column: 7 },
+      message: expect.stringMatching(/^the name "GITHUB_TOKEN" must match pattern/),
+    });
     expect(problems).toHaveLength(6);
   });
 
@@ -79,7 +93,9 @@ describe('manifest schema and loader', () => {
   });
 
   it('the ErrorMessage names the file, line, column and path of each problem', () => {
-    expect(() => load(fixture('unknown-environment.json'))).toThrow(/unknown-environment\.json:9:90 \/variables\/infrastructure\/HOST\/ci_secret_mapping\/Dev-Backend2: unknown environment/);
+    expect(() => load(fixture('unknown-environment.json'))).toThrow(
+      /unknown-environment\.json:9:90 \/variables\/infrastructure\/HOST\/ci_secret_mapping\/Dev-Backend2: unknown environment/,
+    );
   });
 });
 
@@ -89,8 +105,12 @@ describe('the project manifest: six environments and their legacy exceptions', (
 
   it('lists the six environments with their types and prefixes', () => {
     expect(Object.entries(manifest.data.environments).map(([name, e]) => `${name}:${e.type}:${e.prefix}`)).toEqual([
-      'dev-backend:backend:DEV', 'dev-frontend:frontend:DEV', 'uat2-backend:backend:UAT',
-      'uat2:frontend:STAGING', 'prod2-backend:backend:PROD', 'prod2-frontend:frontend:PROD',
+      'dev-backend:backend:DEV',
+      'dev-frontend:frontend:DEV',
+      'uat2-backend:backend:UAT',
+      'uat2:frontend:STAGING',
+      'prod2-backend:backend:PROD',
+      'prod2-frontend:frontend:PROD',
     ]);
   });
 
@@ -105,37 +125,53 @@ describe('the project manifest: six environments and their legacy exceptions', (
   it('keeps the global SSH_PASSWORD shared by the dev and UAT environments, in repository scope, documented', () => {
     const shared = requirements(manifest).filter((r) => r.variable === 'SSH_PASSWORD');
     expect(shared.map((r) => r.environment)).toEqual(['dev-backend', 'dev-frontend', 'uat2-backend', 'uat2']);
-    expect(new Set(shared.map((r) => `${r.name}/${r.scope}/${r.required}/${r.exception?.documented}`))).toEqual(new Set(['SSH_PASSWORD/repository/false/true']));
+    expect(new Set(shared.map((r) => `${r.name}/${r.scope}/${r.required}/${r.exception?.documented}`))).toEqual(
+      new Set(['SSH_PASSWORD/repository/false/true']),
+    );
   });
 });
 
 // ---------------------------------------------------------------- audits
 
-const manifest: Manifest = parseManifest('m.json', JSON.stringify({
-  project: 'p', version: '3.3',
-  environments: { dev: { type: 'backend', prefix: 'DEV' }, web: { type: 'frontend', prefix: 'WEB' } },
-  variables: {
-    app: {
-      DB_HOST: { description: 'd', applies_to: ['backend'] },
-      API_URL: { description: 'a', applies_to: ['frontend'], secret: false },
-      SSH_PASSWORD: { description: 's', scope: 'repository', required: false, ci_secret_mapping: { dev: 'SSH_PASSWORD', web: 'SSH_PASSWORD' }, exceptions: { dev: 'shared' } },
-      HOST: { description: 'h', ci_secret_mapping: { web: 'PRODUCTION_HOST' } },
+const manifest: Manifest = parseManifest(
+  'm.json',
+  JSON.stringify(
+    {
+      project: 'p',
+      version: '3.3',
+      environments: { dev: { type: 'backend', prefix: 'DEV' }, web: { type: 'frontend', prefix: 'WEB' } },
+      variables: {
+        app: {
+          DB_HOST: { description: 'd', applies_to: ['backend'] },
+          API_URL: { description: 'a', applies_to: ['frontend'], secret: false },
+          SSH_PASSWORD: {
+            description: 's',
+            scope: 'repository',
+            required: false,
+            ci_secret_mapping: { dev: 'SSH_PASSWORD', web: 'SSH_PASSWORD' },
+            exceptions: { dev: 'shared' },
+          },
+          HOST: { description: 'h', ci_secret_mapping: { web: 'PRODUCTION_HOST' } },
+        },
+      },
     },
-  },
-}, null, 2));
+    null,
+    2,
+  ),
+);
 
 describe('env mode', () => {
   it('checks variable names by default and secret names with names: secret, never reading out a value', () => {
     const env = { DB_HOST: 'db.internal', HOST: '' };
     const findings = auditEnv(manifest, 'dev', env, 'variable');
-    expect(findings.map((f) => [f.level, f.kind, f.name])).toEqual([
-      ['info', 'optional-missing', 'SSH_PASSWORD'],
-    ]);
+    expect(findings.map((f) => [f.level, f.kind, f.name])).toEqual([['info', 'optional-missing', 'SSH_PASSWORD']]);
     const bySecret = auditEnv(manifest, 'dev', { DEV_DB_HOST: 'x' }, 'secret');
     expect(bySecret.map((f) => [f.level, f.kind, f.name])).toEqual([['info', 'optional-missing', 'SSH_PASSWORD']]);
     const web = auditEnv(manifest, 'web', { HOST: '', PRODUCTION_HOST: 'x' }, 'variable');
     expect(web.map((f) => [f.level, f.kind, f.name])).toEqual([
-      ['error', 'missing', 'API_URL'], ['info', 'optional-missing', 'SSH_PASSWORD'], ['error', 'empty', 'HOST'],
+      ['error', 'missing', 'API_URL'],
+      ['info', 'optional-missing', 'SSH_PASSWORD'],
+      ['error', 'empty', 'HOST'],
     ]);
     expect(JSON.stringify(findings.concat(bySecret, web))).not.toContain('db.internal');
   });
@@ -153,7 +189,10 @@ describe('env mode', () => {
 
 describe('github mode', () => {
   const inventory = (overrides: Partial<Inventory> = {}): Inventory => ({
-    environments: new Map([['dev', { secrets: ['dev_db_host', 'OLD_TOKEN'], variables: [] }], ['web', { secrets: [], variables: ['WEB_API_URL'] }]]),
+    environments: new Map([
+      ['dev', { secrets: ['dev_db_host', 'OLD_TOKEN'], variables: [] }],
+      ['web', { secrets: [], variables: ['WEB_API_URL'] }],
+    ]),
     repository: { secrets: ['SSH_PASSWORD', 'PRODUCTION_HOST', 'FORGOTTEN'], variables: [] },
     organization: { secrets: ['DEV_HOST'], variables: [] },
     ...overrides,
@@ -173,14 +212,29 @@ describe('github mode', () => {
     expect(report.ok).toBe(true);
     expect(report.environments).toEqual([
       { environment: 'dev', checked: 2, present: 2, missing: [], optionalMissing: [], unused: ['OLD_TOKEN'], exceptions: ['SSH_PASSWORD'] },
-      { environment: 'web', checked: 3, present: 3, missing: [], optionalMissing: [], unused: [], exceptions: ['SSH_PASSWORD', 'PRODUCTION_HOST'] },
+      {
+        environment: 'web',
+        checked: 3,
+        present: 3,
+        missing: [],
+        optionalMissing: [],
+        unused: [],
+        exceptions: ['SSH_PASSWORD', 'PRODUCTION_HOST'],
+      },
     ]);
   });
 
   it('makes missing secrets errors, unused ones errors with fail-on-unused, and notes an environment GitHub lacks', () => {
-    const findings = auditGithub(manifest, ['dev', 'web'], inventory({ environments: new Map(), organization: { secrets: [], variables: [] } }), true);
+    const findings = auditGithub(
+      manifest,
+      ['dev', 'web'],
+      inventory({ environments: new Map(), organization: { secrets: [], variables: [] } }),
+      true,
+    );
     expect(findings.filter((f) => f.level === 'error').map((f) => `${f.kind} ${f.environment} ${f.name}`)).toEqual([
-      'missing dev DEV_DB_HOST', 'missing web WEB_API_URL', 'unused (repository) FORGOTTEN',
+      'missing dev DEV_DB_HOST',
+      'missing web WEB_API_URL',
+      'unused (repository) FORGOTTEN',
     ]);
     expect(findings.filter((f) => f.kind === 'no-github-environment').map((f) => f.environment)).toEqual(['dev', 'web']);
     expect(buildReport(manifest, ['github'], ['dev', 'web'], findings).ok).toBe(false);
@@ -216,11 +270,16 @@ describe('workflows mode', () => {
   it('reads each job’s environment and every secret reference with its position', () => {
     const jobs = parseWorkflow('w.yml', workflow);
     expect(jobs.map((j) => [j.id, j.environment?.name, j.environment?.dynamic])).toEqual([
-      ['deploy-dev', 'dev', false], ['deploy-web', '${{ inputs.target }}', true], ['stray', 'staging', false],
+      ['deploy-dev', 'dev', false],
+      ['deploy-web', '${{ inputs.target }}', true],
+      ['stray', 'staging', false],
     ]);
     const lines = workflow.split('\n');
-    expect(jobs[0]!.secrets.map((s) => (s.kind === 'name' ? `${s.name}@${s.position.line}:${s.position.column}` : s.kind)))
-      .toEqual(['DEV_DB_HOST@7:24', 'WEB_HOST@7:51', 'GITHUB_TOKEN@7:75']);
+    expect(jobs[0]!.secrets.map((s) => (s.kind === 'name' ? `${s.name}@${s.position.line}:${s.position.column}` : s.kind))).toEqual([
+      'DEV_DB_HOST@7:24',
+      'WEB_HOST@7:51',
+      'GITHUB_TOKEN@7:75',
+    ]);
     for (const s of jobs.flatMap((j) => j.secrets)) expect(lines[s.position.line - 1]!.slice(s.position.column - 1)).toMatch(/^secrets\b/);
     expect(jobs[1]!.secrets.map((s) => s.kind)).toEqual(['pattern', 'pattern', 'opaque', 'name']);
   });
@@ -238,20 +297,30 @@ describe('workflows mode', () => {
 
   it('resolves secrets[fromJSON(names).VARIABLE] through the manifest, and ignores tooling secrets of jobs without an environment', () => {
     const text = [
-      'on: push', 'jobs:',
-      '  audit:', '    runs-on: x', '    steps: [{ run: "echo ${{ secrets.AUDIT_TOKEN }} ${{ secrets.DEV_DB_HOST }}" }]',
-      '  deploy:', '    needs: audit', '    environment: web', '    runs-on: x', '    env:',
+      'on: push',
+      'jobs:',
+      '  audit:',
+      '    runs-on: x',
+      '    steps: [{ run: "echo ${{ secrets.AUDIT_TOKEN }} ${{ secrets.DEV_DB_HOST }}" }]',
+      '  deploy:',
+      '    needs: audit',
+      '    environment: web',
+      '    runs-on: x',
+      '    env:',
       '      HOST: ${{ secrets[fromJSON(needs.audit.outputs.names).HOST] }}',
       "      PW: ${{ secrets[fromJSON(needs.audit.outputs.names)['SSH_PASSWORD'] ] }}",
       '      DB: ${{ secrets[fromJSON(needs.audit.outputs.names).DB_HOST] }}',
       '      OUT: ${{ needs.audit-secrets.outputs.names }}',
-      '    steps: [{ run: "true" }]', '',
+      '    steps: [{ run: "true" }]',
+      '',
     ].join('\n');
     const jobs = parseWorkflow('w.yml', text);
     expect(jobs[1]!.secrets.map((r) => (r.kind === 'variable' ? r.variable : r.kind))).toEqual(['HOST', 'SSH_PASSWORD', 'DB_HOST']);
     const findings = auditWorkflows(manifest, jobs, false);
     expect(findings.map((f) => `${f.level} ${f.kind} ${f.name}`)).toEqual(['error undefined-secret DB_HOST']);
-    expect(findings[0]!.message).toBe("job deploy uses the manifest's secret for DB_HOST (secrets[fromJSON(needs.audit.outputs.names).DB_HOST]), but the manifest defines no secret DB_HOST for web");
+    expect(findings[0]!.message).toBe(
+      "job deploy uses the manifest's secret for DB_HOST (secrets[fromJSON(needs.audit.outputs.names).DB_HOST]), but the manifest defines no secret DB_HOST for web",
+    );
   });
 
   it('reports each manifest secret no workflow uses once, at its manifest line; errors with fail-on-unused', () => {

@@ -21,7 +21,10 @@ export interface Requirement {
 }
 
 /** The environments a variable applies to: applies_to types, else the mapping's keys, else every environment. */
-export function environmentsFor(manifest: Manifest, spec: { applies_to?: EnvironmentType[]; ci_secret_mapping?: Record<string, string> }): string[] {
+export function environmentsFor(
+  manifest: Manifest,
+  spec: { applies_to?: EnvironmentType[]; ci_secret_mapping?: Record<string, string> },
+): string[] {
   const all = Object.entries(manifest.data.environments);
   if (spec.applies_to) return all.filter(([, e]) => spec.applies_to!.includes(e.type)).map(([name]) => name);
   if (spec.ci_secret_mapping) return all.map(([name]) => name).filter((name) => name in spec.ci_secret_mapping!);
@@ -39,14 +42,26 @@ export function requirements(manifest: Manifest): Requirement[] {
         const mapped = spec.ci_secret_mapping?.[environment];
         const name = mapped ?? defaultName;
         const documented = spec.exceptions?.[environment];
-        const exception = name !== defaultName
-          ? { documented: documented !== undefined, reason: documented ?? `mapped to ${name} instead of ${defaultName} without a documented reason` }
-          : undefined;
+        const exception =
+          name !== defaultName
+            ? {
+                documented: documented !== undefined,
+                reason: documented ?? `mapped to ${name} instead of ${defaultName} without a documented reason`,
+              }
+            : undefined;
         result.push({
-          environment, group, variable, name, defaultName,
-          required: spec.required ?? true, secret: spec.secret ?? true, scope: spec.scope ?? 'environment',
+          environment,
+          group,
+          variable,
+          name,
+          defaultName,
+          required: spec.required ?? true,
+          secret: spec.secret ?? true,
+          scope: spec.scope ?? 'environment',
           exception,
-          position: manifest.positionOf(mapped !== undefined ? `${variablePath}/ci_secret_mapping/${escapePointer(environment)}` : variablePath),
+          position: manifest.positionOf(
+            mapped !== undefined ? `${variablePath}/ci_secret_mapping/${escapePointer(environment)}` : variablePath,
+          ),
         });
       }
     }

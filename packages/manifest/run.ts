@@ -1,5 +1,14 @@
 // One audit run, shared by the audit-secrets action and command: load the manifest, run each mode, report.
-import { type AuditFinding, type AuditReport, auditEnv, auditGithub, auditWorkflows, buildReport, type Mode, type NameKind } from './audit.ts';
+import {
+  type AuditFinding,
+  type AuditReport,
+  auditEnv,
+  auditGithub,
+  auditWorkflows,
+  buildReport,
+  type Mode,
+  type NameKind,
+} from './audit.ts';
 import { fetchInventory, type Repository } from './inventory.ts';
 import { type Manifest, parseManifest } from './load.ts';
 import { findEnvironment, requirements } from './resolve.ts';
@@ -40,14 +49,21 @@ export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{ ma
   try {
     text = io.readFile(options.manifestPath);
   } catch (error) {
-    throw new AuditUsageError('manifest', `cannot read ${options.manifestPath}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new AuditUsageError(
+      'manifest',
+      `cannot read ${options.manifestPath}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
   const manifest = parseManifest(options.manifestPath, text);
   const all = Object.keys(manifest.data.environments);
   let environments = all;
   if (options.environment) {
     const found = findEnvironment(manifest, options.environment);
-    if (!found) throw new AuditUsageError('environment', `"${options.environment}" is not an environment of ${options.manifestPath}; it has ${all.join(', ')}`);
+    if (!found)
+      throw new AuditUsageError(
+        'environment',
+        `"${options.environment}" is not an environment of ${options.manifestPath}; it has ${all.join(', ')}`,
+      );
     environments = [found];
   } else if (options.modes.includes('env')) {
     throw new AuditUsageError('environment', `env mode checks one environment: name it (${all.join(', ')})`);
@@ -66,17 +82,25 @@ export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{ ma
         throw new AuditUsageError('workflows-dir', `cannot read ${options.workflowsDir}: ${(error as Error).message}`);
       }
       for (const file of files) jobs.push(...parseWorkflow(file, io.readFile(file)));
-      io.log(`workflows: ${files.length} file(s), ${jobs.length} job(s), ${jobs.reduce((n, j) => n + j.secrets.length, 0)} secret reference(s)`);
+      io.log(
+        `workflows: ${files.length} file(s), ${jobs.length} job(s), ${jobs.reduce((n, j) => n + j.secrets.length, 0)} secret reference(s)`,
+      );
       findings.push(...auditWorkflows(manifest, jobs, options.failOnUnused));
     } else {
-      if (!options.github) throw new AuditUsageError('token', 'github mode needs a token that can read secrets (GITHUB_TOKEN cannot): a fine-grained token with Secrets: read and Environments: read');
+      if (!options.github)
+        throw new AuditUsageError(
+          'token',
+          'github mode needs a token that can read secrets (GITHUB_TOKEN cannot): a fine-grained token with Secrets: read and Environments: read',
+        );
       const { token, apiUrl, repository, maxRateLimitWaitMs } = options.github;
       // Loaded here, not at start-up: only this mode needs Octokit (the bundles keep it in a chunk of its own).
       const { GitHubClient } = await import('../github/client.ts');
       const client = new GitHubClient({ token, apiUrl, maxRateLimitWaitMs, fetch: io.fetch, onWait: io.log });
       const withVariables = requirements(manifest).some((r) => !r.secret);
       const inventory = await fetchInventory(client, repository, environments, withVariables);
-      io.log(`github: ${repository.owner}/${repository.name}: ${inventory.repository.secrets.length} repository secret(s), ${inventory.organization.secrets.length} organization secret(s) visible, ${inventory.environments.size}/${environments.length} environment(s) found`);
+      io.log(
+        `github: ${repository.owner}/${repository.name}: ${inventory.repository.secrets.length} repository secret(s), ${inventory.organization.secrets.length} organization secret(s) visible, ${inventory.environments.size}/${environments.length} environment(s) found`,
+      );
       findings.push(...auditGithub(manifest, environments, inventory, options.failOnUnused));
     }
   }

@@ -36,19 +36,26 @@ export class WorkflowParseError extends Error {
 }
 
 const EXPRESSION = /\$\{\{([\s\S]*?)\}\}/g;
-const REFERENCE = new RegExp([
-  String.raw`(?<![\w.-])secrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)`, // secrets.NAME, not needs.audit-secrets.outputs
-  String.raw`|\[\s*(?:'([^']*)'|"([^"]*)"`, // secrets['NAME'], secrets["NAME"]
-  String.raw`|(format\s*\(\s*'((?:[^']|'')*)'[^)]*\))`, // secrets[format('{0}_HOST', …)]
-  String.raw`|(fromJSON\s*\([^)]*\)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([A-Za-z_][A-Za-z0-9_]*)'\s*\]))`, // secrets[fromJSON(…).VAR]
-  String.raw`|([^\]]+?))\s*\])`, // anything else
-].join(''), 'gi');
+const REFERENCE = new RegExp(
+  [
+    String.raw`(?<![\w.-])secrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)`, // secrets.NAME, not needs.audit-secrets.outputs
+    String.raw`|\[\s*(?:'([^']*)'|"([^"]*)"`, // secrets['NAME'], secrets["NAME"]
+    String.raw`|(format\s*\(\s*'((?:[^']|'')*)'[^)]*\))`, // secrets[format('{0}_HOST', …)]
+    String.raw`|(fromJSON\s*\([^)]*\)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([A-Za-z_][A-Za-z0-9_]*)'\s*\]))`, // secrets[fromJSON(…).VAR]
+    String.raw`|([^\]]+?))\s*\])`, // anything else
+  ].join(''),
+  'gi',
+);
 
 export function parseWorkflow(file: string, text: string): WorkflowJob[] {
   const lines = new LineIndex(text);
-  const position = (offset: number): Position => { const p = lines.position(offset); return { line: p.line, column: p.column }; };
+  const position = (offset: number): Position => {
+    const p = lines.position(offset);
+    return { line: p.line, column: p.column };
+  };
   const document = parseDocument(text, { uniqueKeys: false });
-  if (document.errors.length > 0) throw new WorkflowParseError(file, position(document.errors[0]!.pos[0]), `invalid YAML: ${document.errors[0]!.message.split('\n')[0]}`);
+  if (document.errors.length > 0)
+    throw new WorkflowParseError(file, position(document.errors[0]!.pos[0]), `invalid YAML: ${document.errors[0]!.message.split('\n')[0]}`);
   const root = document.contents;
   if (!isMap(root)) return [];
   const jobs = root.get('jobs');
@@ -58,7 +65,12 @@ export function parseWorkflow(file: string, text: string): WorkflowJob[] {
     const job = pair.value as Node | null;
     if (!isMap(job) || !isScalar(pair.key)) continue;
     const [start, , end] = job.range ?? [0, 0, 0];
-    result.push({ file, id: String(pair.key.value), environment: environmentOf(job, position), secrets: secretReferences(text, start, end, position) });
+    result.push({
+      file,
+      id: String(pair.key.value),
+      environment: environmentOf(job, position),
+      secrets: secretReferences(text, start, end, position),
+    });
   }
   return result;
 }
@@ -83,8 +95,10 @@ export function secretReferences(text: string, start: number, end: number, posit
       const [, dotted, single, double, formatCall, formatString, lookup, lookupDotted, lookupQuoted, other] = match;
       const literal = dotted ?? single ?? double;
       if (literal !== undefined) references.push({ kind: 'name', name: literal, position: at });
-      else if (formatCall !== undefined) references.push({ kind: 'pattern', pattern: formatPattern(formatString!.replace(/''/g, "'")), text: formatCall, position: at });
-      else if (lookup !== undefined) references.push({ kind: 'variable', variable: (lookupDotted ?? lookupQuoted)!, text: lookup, position: at });
+      else if (formatCall !== undefined)
+        references.push({ kind: 'pattern', pattern: formatPattern(formatString!.replace(/''/g, "'")), text: formatCall, position: at });
+      else if (lookup !== undefined)
+        references.push({ kind: 'variable', variable: (lookupDotted ?? lookupQuoted)!, text: lookup, position: at });
       else references.push({ kind: 'opaque', text: other!.trim(), position: at });
     }
   }
@@ -93,5 +107,8 @@ export function secretReferences(text: string, start: number, end: number, posit
 
 /** format('{0}_DB_HOST', x) → a regular expression: literal text, each {n} a name fragment. */
 function formatPattern(format: string): string {
-  return format.split(/\{\d+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[A-Za-z0-9_]+');
+  return format
+    .split(/\{\d+\}/)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[A-Za-z0-9_]+');
 }

@@ -5,7 +5,10 @@ import { type JobRecord, type JobSpec, mermaidGantt, runSchedule, textTimeline, 
 function simulated(specs: { id: string; lane?: string; needs?: string[]; ms: number; fail?: boolean; continueOnError?: boolean }[]) {
   const order: string[] = [];
   const jobs: JobSpec<null>[] = specs.map((s) => ({
-    id: s.id, lane: s.lane ?? 'main', needs: s.needs ?? [], continueOnError: s.continueOnError,
+    id: s.id,
+    lane: s.lane ?? 'main',
+    needs: s.needs ?? [],
+    continueOnError: s.continueOnError,
     run: async () => {
       order.push(s.id);
       await new Promise((resolve) => setTimeout(resolve, s.ms));
@@ -49,8 +52,12 @@ describe('runSchedule', () => {
     const records = await runSchedule(jobs, null, { sequential: false, onEvent: (e) => events.push(`${e.kind} ${e.job.id}`) });
     const status = Object.fromEntries(records.map((r) => [r.id, r.status]));
     expect(status).toEqual({
-      audit: 'success', 'build-backend': 'failure', migrate: 'skipped', 'deploy-backend': 'skipped',
-      'build-frontend': 'success', 'deploy-frontend': 'skipped',
+      audit: 'success',
+      'build-backend': 'failure',
+      migrate: 'skipped',
+      'deploy-backend': 'skipped',
+      'build-frontend': 'success',
+      'deploy-frontend': 'skipped',
     });
     expect(records.find((r) => r.id === 'build-backend')!.error).toBe('build-backend broke');
     expect(records.find((r) => r.id === 'deploy-backend')!.error).toBe('needs migrate, which was skipped');
@@ -58,7 +65,10 @@ describe('runSchedule', () => {
   });
 
   it('does not let a continue-on-error job block what follows', async () => {
-    const { jobs } = simulated([{ id: 'scan', ms: 1, fail: true, continueOnError: true }, { id: 'deploy', needs: ['scan'], ms: 1 }]);
+    const { jobs } = simulated([
+      { id: 'scan', ms: 1, fail: true, continueOnError: true },
+      { id: 'deploy', needs: ['scan'], ms: 1 },
+    ]);
     const records = await runSchedule(jobs, null, { sequential: false, onEvent: () => undefined });
     expect(records.map((r) => r.status)).toEqual(['failure', 'success']);
   });
@@ -86,11 +96,19 @@ describe('timelines', () => {
   });
 
   it('writes a Mermaid Gantt chart with a section per lane and failures marked', () => {
-    expect(mermaidGantt(records, 'dev')).toBe([
-      '```mermaid', 'gantt', '  title dev', '  dateFormat X', '  axisFormat %Ss',
-      '  section setup', '  audit :audit, 0, 1',
-      '  section backend', '  deploy-backend :crit, deploy_backend, 1, 4',
-      '```',
-    ].join('\n'));
+    expect(mermaidGantt(records, 'dev')).toBe(
+      [
+        '```mermaid',
+        'gantt',
+        '  title dev',
+        '  dateFormat X',
+        '  axisFormat %Ss',
+        '  section setup',
+        '  audit :audit, 0, 1',
+        '  section backend',
+        '  deploy-backend :crit, deploy_backend, 1, 4',
+        '```',
+      ].join('\n'),
+    );
   });
 });

@@ -33,8 +33,7 @@ export interface JobRecord {
 }
 
 export type ScheduleEvent =
-  | { kind: 'start' | 'success' | 'failure' | 'skipped'; job: JobRecord }
-  | { kind: 'progress'; job: JobRecord; message: string };
+  { kind: 'start' | 'success' | 'failure' | 'skipped'; job: JobRecord } | { kind: 'progress'; job: JobRecord; message: string };
 
 export interface ScheduleOptions {
   /** One job at a time, in declaration order (the baseline the swimlanes are measured against). */
@@ -63,7 +62,9 @@ export async function runSchedule<C>(jobs: readonly JobSpec<C>[], context: C, op
   validateGraph(jobs as readonly JobSpec<unknown>[]);
   const now = options.now ?? (() => performance.now());
   const started = now();
-  const records = new Map<string, JobRecord>(jobs.map((j) => [j.id, { id: j.id, lane: j.lane, status: 'pending', notes: {}, continueOnError: Boolean(j.continueOnError) }]));
+  const records = new Map<string, JobRecord>(
+    jobs.map((j) => [j.id, { id: j.id, lane: j.lane, status: 'pending', notes: {}, continueOnError: Boolean(j.continueOnError) }]),
+  );
   const satisfied = (id: string) => {
     const record = records.get(id)!;
     return record.status === 'success' || (record.status === 'failure' && record.continueOnError);
@@ -78,16 +79,26 @@ export async function runSchedule<C>(jobs: readonly JobSpec<C>[], context: C, op
     options.onEvent({ kind: 'start', job: record });
     const handle: JobHandle = {
       progress: (message) => options.onEvent({ kind: 'progress', job: record, message }),
-      note: (key, value) => { record.notes[key] = value; },
+      note: (key, value) => {
+        record.notes[key] = value;
+      },
     };
-    const promise = spec.run(context, handle).then(
-      () => { record.status = 'success'; },
-      (error: unknown) => { record.status = 'failure'; record.error = error instanceof Error ? error.message : String(error); },
-    ).then(() => {
-      record.endMs = now() - started;
-      running.delete(spec.id);
-      options.onEvent({ kind: record.status === 'success' ? 'success' : 'failure', job: record });
-    });
+    const promise = spec
+      .run(context, handle)
+      .then(
+        () => {
+          record.status = 'success';
+        },
+        (error: unknown) => {
+          record.status = 'failure';
+          record.error = error instanceof Error ? error.message : String(error);
+        },
+      )
+      .then(() => {
+        record.endMs = now() - started;
+        running.delete(spec.id);
+        options.onEvent({ kind: record.status === 'success' ? 'success' : 'failure', job: record });
+      });
     running.set(spec.id, promise);
   };
 
@@ -128,13 +139,15 @@ export function textTimeline(records: readonly JobRecord[], width = 48): string 
   const total = Math.max(1, ...ran.map((r) => r.endMs!));
   const label = Math.max(...records.map((r) => r.id.length));
   const mark: Record<JobStatus, string> = { success: '█', failure: '▓', skipped: ' ', pending: ' ', running: '░' };
-  return records.map((r) => {
-    if (r.startMs === undefined || r.endMs === undefined) return `${r.id.padEnd(label)} │${' '.repeat(width)}│ ${r.status}`;
-    const from = Math.floor((r.startMs / total) * width);
-    const to = Math.max(from + 1, Math.round((r.endMs / total) * width));
-    const bar = ' '.repeat(from) + mark[r.status].repeat(to - from) + ' '.repeat(Math.max(0, width - to));
-    return `${r.id.padEnd(label)} │${bar}│ ${seconds(r.endMs - r.startMs)}${r.status === 'success' ? '' : ` ${r.status}`}`;
-  }).join('\n');
+  return records
+    .map((r) => {
+      if (r.startMs === undefined || r.endMs === undefined) return `${r.id.padEnd(label)} │${' '.repeat(width)}│ ${r.status}`;
+      const from = Math.floor((r.startMs / total) * width);
+      const to = Math.max(from + 1, Math.round((r.endMs / total) * width));
+      const bar = ' '.repeat(from) + mark[r.status].repeat(to - from) + ' '.repeat(Math.max(0, width - to));
+      return `${r.id.padEnd(label)} │${bar}│ ${seconds(r.endMs - r.startMs)}${r.status === 'success' ? '' : ` ${r.status}`}`;
+    })
+    .join('\n');
 }
 
 /** The same timeline as a Mermaid Gantt chart, one section per lane (times in seconds from the start). */

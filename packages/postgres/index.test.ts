@@ -18,7 +18,14 @@ describe('database settings', () => {
     expect(() => parseDatabaseUrl('database-url', raw)).toThrow(message);
   });
   it('gives libpq every variable a migration tool reads', () => {
-    expect(libpqEnvironment(db)).toEqual({ DATABASE_URL: databaseUrl(db), PGHOST: 'db.internal', PGPORT: '5432', PGUSER: 'app', PGPASSWORD: 'p@ss:w/rd', PGDATABASE: 'app' });
+    expect(libpqEnvironment(db)).toEqual({
+      DATABASE_URL: databaseUrl(db),
+      PGHOST: 'db.internal',
+      PGPORT: '5432',
+      PGUSER: 'app',
+      PGPASSWORD: 'p@ss:w/rd',
+      PGDATABASE: 'app',
+    });
   });
 });
 
@@ -36,9 +43,12 @@ describe('lock keys', () => {
 
 describe('describeDbError', () => {
   it('tells a down database, a wrong password and a missing database apart', () => {
-    expect(describeDbError(new Error('x'), db, 'the bastion could not open db.internal:5432: Connection refused'))
-      .toBe('the bastion could not open db.internal:5432: Connection refused (is the database down, or db-host/db-port wrong?)');
-    expect(describeDbError({ code: '28P01', message: 'password authentication failed' }, db)).toBe('the database refused the password for user app (check db-password)');
+    expect(describeDbError(new Error('x'), db, 'the bastion could not open db.internal:5432: Connection refused')).toBe(
+      'the bastion could not open db.internal:5432: Connection refused (is the database down, or db-host/db-port wrong?)',
+    );
+    expect(describeDbError({ code: '28P01', message: 'password authentication failed' }, db)).toBe(
+      'the database refused the password for user app (check db-password)',
+    );
     expect(describeDbError({ code: '3D000', message: '' }, db)).toBe('database app does not exist');
   });
 });

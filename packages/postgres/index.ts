@@ -22,7 +22,8 @@ export function parseDatabaseUrl(input: string, raw: string): DbSettings {
   } catch {
     throw new InputError(input, 'is not a URL such as postgres://user:password@db-host:5432/app');
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new InputError(input, `must use postgres://, not ${url.protocol}//`);
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw new InputError(input, `must use postgres://, not ${url.protocol}//`);
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!url.hostname || !url.username || !database) throw new InputError(input, 'needs a user, a host and a database name');
   return {
@@ -44,7 +45,11 @@ export function databaseUrl(settings: DbSettings): string {
 export function libpqEnvironment(settings: DbSettings): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl(settings),
-    PGHOST: settings.host, PGPORT: String(settings.port), PGUSER: settings.user, PGPASSWORD: settings.password, PGDATABASE: settings.database,
+    PGHOST: settings.host,
+    PGPORT: String(settings.port),
+    PGUSER: settings.user,
+    PGPASSWORD: settings.password,
+    PGDATABASE: settings.database,
   };
 }
 
@@ -70,17 +75,24 @@ export function describeDbError(error: unknown, settings: DbSettings, forwardErr
   const e = error as { code?: string; message?: string };
   if (forwardError) return `${forwardError} (is the database down, or db-host/db-port wrong?)`;
   switch (e.code) {
-    case '28P01': return `the database refused the password for user ${settings.user} (check db-password)`;
-    case '28000': return `the database refused user ${settings.user}: ${e.message}`;
-    case '3D000': return `database ${settings.database} does not exist`;
-    case '57P03': return 'the database is starting up or shutting down';
-    default: return `cannot talk to the database through the tunnel: ${e.message ?? String(error)}`;
+    case '28P01':
+      return `the database refused the password for user ${settings.user} (check db-password)`;
+    case '28000':
+      return `the database refused user ${settings.user}: ${e.message}`;
+    case '3D000':
+      return `database ${settings.database} does not exist`;
+    case '57P03':
+      return 'the database is starting up or shutting down';
+    default:
+      return `cannot talk to the database through the tunnel: ${e.message ?? String(error)}`;
   }
 }
 
 export async function connectDb(settings: DbSettings, timeoutMs: number): Promise<pg.Client> {
   const client = new pg.Client({ ...settings, connectionTimeoutMillis: timeoutMs, application_name: 'golden-pipeline-migrate' });
-  client.on('error', () => { /* surfaced by the next query */ });
+  client.on('error', () => {
+    /* surfaced by the next query */
+  });
   await client.connect();
   return client;
 }
@@ -99,7 +111,12 @@ export interface AdvisoryLock {
  * blocks inside PostgreSQL. The lock lives as long as the session: if the runner dies, it goes too.
  */
 export async function acquireAdvisoryLock(
-  client: pg.Client, key: string, timeoutMs: number, onWait: (waitedMs: number) => void, pollMs = 500, signal?: AbortSignal,
+  client: pg.Client,
+  key: string,
+  timeoutMs: number,
+  onWait: (waitedMs: number) => void,
+  pollMs = 500,
+  signal?: AbortSignal,
 ): Promise<AdvisoryLock> {
   const started = performance.now();
   let announced = false;
@@ -110,7 +127,9 @@ export async function acquireAdvisoryLock(
     if (granted) {
       return {
         waitedMs: Math.round(waited),
-        release: async () => { await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]); },
+        release: async () => {
+          await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
+        },
       };
     }
     if (waited >= timeoutMs) {
@@ -120,11 +139,19 @@ export async function acquireAdvisoryLock(
         `SELECT l.pid, a.application_name AS app, a.backend_start::text AS since FROM pg_locks l
            JOIN pg_stat_activity a USING (pid)
           WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid = $1::oid AND l.objid = $2::oid`,
-        [(unsigned >> 32n).toString(), (unsigned & 0xffffffffn).toString()]);
-      const who = holder.rows[0] ? ` (held by backend ${holder.rows[0].pid}, ${holder.rows[0].app || 'unnamed'}, since ${holder.rows[0].since})` : '';
-      throw new Error(`another migration still holds the lock after ${Math.round(timeoutMs / 1000)} s${who}; raise lock-timeout or wait for it`);
+        [(unsigned >> 32n).toString(), (unsigned & 0xffffffffn).toString()],
+      );
+      const who = holder.rows[0]
+        ? ` (held by backend ${holder.rows[0].pid}, ${holder.rows[0].app || 'unnamed'}, since ${holder.rows[0].since})`
+        : '';
+      throw new Error(
+        `another migration still holds the lock after ${Math.round(timeoutMs / 1000)} s${who}; raise lock-timeout or wait for it`,
+      );
     }
-    if (!announced) { onWait(Math.round(waited)); announced = true; }
+    if (!announced) {
+      onWait(Math.round(waited));
+      announced = true;
+    }
     await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(1, timeoutMs - waited))));
   }
 }

@@ -30,26 +30,28 @@ export function jsonValueText(value: unknown): string {
 }
 
 const BODY_EXCERPT = 120;
-const excerpt = (body: string) =>
-  JSON.stringify(body.length > BODY_EXCERPT ? `${body.slice(0, BODY_EXCERPT)}…` : body);
+const excerpt = (body: string) => JSON.stringify(body.length > BODY_EXCERPT ? `${body.slice(0, BODY_EXCERPT)}…` : body);
 
 /** Judges one HTTP answer against every configured check, in the order a user would debug them. */
 export function evaluateResponse(response: ProbeResponse, checks: ResponseChecks): CheckOutcome {
   if (!statusMatches(checks.expectedStatus, response.status)) {
     return {
-      ok: false, failure: 'status',
+      ok: false,
+      failure: 'status',
       detail: `status ${response.status}, expected ${formatStatusRanges(checks.expectedStatus)}`,
     };
   }
   if (checks.bodyContains !== undefined && !response.body.includes(checks.bodyContains)) {
     return {
-      ok: false, failure: 'body',
+      ok: false,
+      failure: 'body',
       detail: `body does not contain ${JSON.stringify(checks.bodyContains)}; body starts ${excerpt(response.body)}`,
     };
   }
   if (checks.bodyRegex !== undefined && !checks.bodyRegex.test(response.body)) {
     return {
-      ok: false, failure: 'body',
+      ok: false,
+      failure: 'body',
       detail: `body does not match /${checks.bodyRegex.source}/; body starts ${excerpt(response.body)}`,
     };
   }
@@ -65,7 +67,8 @@ export function evaluateResponse(response: ProbeResponse, checks: ResponseChecks
       if (!found) return { ok: false, failure: 'json', detail: `JSON field ${field.path} is missing` };
       if (jsonValueText(value) !== field.expected) {
         return {
-          ok: false, failure: 'json',
+          ok: false,
+          failure: 'json',
           detail: `JSON field ${field.path} is ${JSON.stringify(jsonValueText(value))}, expected ${JSON.stringify(field.expected)}`,
         };
       }
@@ -73,7 +76,8 @@ export function evaluateResponse(response: ProbeResponse, checks: ResponseChecks
   }
   if (checks.maxLatencyMs !== undefined && response.latencyMs > checks.maxLatencyMs) {
     return {
-      ok: false, failure: 'latency',
+      ok: false,
+      failure: 'latency',
       detail: `answered in ${Math.round(response.latencyMs)} ms, over the ${checks.maxLatencyMs} ms limit`,
     };
   }

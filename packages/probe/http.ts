@@ -24,11 +24,16 @@ export function classifyNetworkError(error: NodeJS.ErrnoException): FailureKind 
 function describe(kind: FailureKind, error: NodeJS.ErrnoException, url: URL): string {
   const code = error.code ? ` (${error.code})` : '';
   switch (kind) {
-    case 'connection-refused': return `connection refused by ${url.host}`;
-    case 'connection-reset': return `connection reset by ${url.host}${code}`;
-    case 'dns': return `DNS lookup of ${url.hostname} failed${code}`;
-    case 'tls': return `TLS error: ${error.message}${code}`;
-    default: return `${error.message}${code}`;
+    case 'connection-refused':
+      return `connection refused by ${url.host}`;
+    case 'connection-reset':
+      return `connection reset by ${url.host}${code}`;
+    case 'dns':
+      return `DNS lookup of ${url.hostname} failed${code}`;
+    case 'tls':
+      return `TLS error: ${error.message}${code}`;
+    default:
+      return `${error.message}${code}`;
   }
 }
 
@@ -55,8 +60,11 @@ async function sendFollowingRedirects(request: ProbeRequest, connect?: StreamCon
     const location = answer.location;
     if (!request.followRedirects || !REDIRECT_STATUSES.has(answer.status) || !location) {
       return {
-        status: answer.status, body: answer.body, latencyMs: performance.now() - started,
-        finalUrl: url.href, redirects,
+        status: answer.status,
+        body: answer.body,
+        latencyMs: performance.now() - started,
+        finalUrl: url.href,
+        redirects,
       } satisfies ProbeResponse;
     }
     if (redirects >= MAX_REDIRECTS) {
@@ -79,12 +87,15 @@ function tunnelledConnection(request: ProbeRequest, connect: StreamConnector) {
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const host = url.hostname.replace(/^\[|\]$/g, '');
   return (_options: unknown, done: (error: Error | null, stream?: Duplex) => void) => {
-    connect(host, port).then((stream) => {
-      if (url.protocol !== 'https:') return done(null, stream);
-      const secure = tls.connect({ socket: stream as never, servername: host, ca: request.ca, rejectUnauthorized: !request.insecure });
-      secure.once('secureConnect', () => done(null, secure));
-      secure.once('error', (error) => done(error));
-    }, (error: Error) => done(Object.assign(error, { code: (error as NodeJS.ErrnoException).code ?? 'ECONNREFUSED' })));
+    connect(host, port).then(
+      (stream) => {
+        if (url.protocol !== 'https:') return done(null, stream);
+        const secure = tls.connect({ socket: stream as never, servername: host, ca: request.ca, rejectUnauthorized: !request.insecure });
+        secure.once('secureConnect', () => done(null, secure));
+        secure.once('error', (error) => done(error));
+      },
+      (error: Error) => done(Object.assign(error, { code: (error as NodeJS.ErrnoException).code ?? 'ECONNREFUSED' })),
+    );
     return undefined;
   };
 }
@@ -128,12 +139,10 @@ function sendOnce(request: ProbeRequest, deadline: number, connect?: StreamConne
         });
       });
       res.on('error', (error: NodeJS.ErrnoException) =>
-        fail(new TransportError(classifyNetworkError(error), describe(classifyNetworkError(error), error, url), error.code)));
+        fail(new TransportError(classifyNetworkError(error), describe(classifyNetworkError(error), error, url), error.code)),
+      );
     });
-    const timer = setTimeout(
-      () => fail(new TransportError('timeout', `no complete answer within ${Math.round(timeLeft)} ms`)),
-      timeLeft,
-    );
+    const timer = setTimeout(() => fail(new TransportError('timeout', `no complete answer within ${Math.round(timeLeft)} ms`)), timeLeft);
     req.on('error', (error: NodeJS.ErrnoException) => {
       const kind = classifyNetworkError(error);
       fail(new TransportError(kind, describe(kind, error, url), error.code));

@@ -1,17 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import {
   compileBodyPattern,
-  evaluateResponse, nextWaitMs, parseJsonPath, probeUrl, readJsonPath, redactUrl, TransportError,
-  type ProbeRequest, type ProbeSchedule, type ResponseChecks,
+  evaluateResponse,
+  nextWaitMs,
+  parseJsonPath,
+  probeUrl,
+  readJsonPath,
+  redactUrl,
+  TransportError,
+  type ProbeRequest,
+  type ProbeSchedule,
+  type ResponseChecks,
 } from './index.ts';
 import { ScriptedTransport, VirtualClock, type ScriptedAnswer } from './testing.ts';
 
 const request: ProbeRequest = {
-  url: new URL('http://app.test/health'), method: 'GET', headers: {}, timeoutMs: 1000, followRedirects: true, insecure: false,
+  url: new URL('http://app.test/health'),
+  method: 'GET',
+  headers: {},
+  timeoutMs: 1000,
+  followRedirects: true,
+  insecure: false,
 };
 const checks: ResponseChecks = { expectedStatus: [{ from: 200, to: 399 }], jsonFields: [] };
 const schedule: ProbeSchedule = {
-  initialDelayMs: 0, intervalMs: 5000, successThreshold: 1, maxAttempts: 5, backoff: 'fixed', maxIntervalMs: 60_000,
+  initialDelayMs: 0,
+  intervalMs: 5000,
+  successThreshold: 1,
+  maxAttempts: 5,
+  backoff: 'fixed',
+  maxIntervalMs: 60_000,
 };
 
 async function probe(script: ScriptedAnswer[], overrides: Partial<ProbeSchedule> = {}, checkOverrides: Partial<ResponseChecks> = {}) {
@@ -45,8 +63,7 @@ describe('probeUrl scheduling', () => {
     expect(result.healthy).toBe(false);
     expect(result.attempts).toBe(3);
     expect(result.lastError).toBe('connection refused by app.test');
-    expect(result.diagnosis).toBe(
-      'unhealthy after 3 attempts in 10010 ms: max-attempts (3) reached; last: connection refused by app.test');
+    expect(result.diagnosis).toBe('unhealthy after 3 attempts in 10010 ms: max-attempts (3) reached; last: connection refused by app.test');
   });
 
   it('needs success-threshold consecutive successes; a failure resets the streak', async () => {
@@ -100,7 +117,9 @@ describe('evaluateResponse', () => {
   });
   it('checks body-contains and body-regex and shows the start of the body', () => {
     expect(evaluateResponse(answer(200, 'starting'), { ...checks, bodyContains: 'ready' })).toMatchObject({
-      failure: 'body', detail: 'body does not contain "ready"; body starts "starting"' });
+      failure: 'body',
+      detail: 'body does not contain "ready"; body starts "starting"',
+    });
     expect(evaluateResponse(answer(200, 'v1.2'), { ...checks, bodyRegex: compileBodyPattern('^v\\d+\\.\\d+$') })).toEqual({ ok: true });
     // Catastrophic for a backtracking engine (14.5 s with RegExp at 28 characters); linear here, even at the 1 MiB body cap.
     for (const body of ['a'.repeat(28) + '!', 'a'.repeat(1024 * 1024 - 1) + '!']) {
@@ -112,17 +131,27 @@ describe('evaluateResponse', () => {
   });
   it('compares JSON fields by path, strings as written and other values as JSON', () => {
     const body = JSON.stringify({ status: 'ok', checks: { db: [{ up: true }] }, count: 3, note: null });
-    const fields = (...pairs: Array<[string, string]>) => ({ ...checks, jsonFields: pairs.map(([path, expected]) => ({ path, expected })) });
-    expect(evaluateResponse(answer(200, body), fields(['status', 'ok'], ['$.checks.db[0].up', 'true'], ['count', '3'], ['note', 'null'])))
-      .toEqual({ ok: true });
+    const fields = (...pairs: Array<[string, string]>) => ({
+      ...checks,
+      jsonFields: pairs.map(([path, expected]) => ({ path, expected })),
+    });
+    expect(
+      evaluateResponse(answer(200, body), fields(['status', 'ok'], ['$.checks.db[0].up', 'true'], ['count', '3'], ['note', 'null'])),
+    ).toEqual({ ok: true });
     expect(evaluateResponse(answer(200, body), fields(['status', 'degraded']))).toMatchObject({
-      failure: 'json', detail: 'JSON field status is "ok", expected "degraded"' });
-    expect(evaluateResponse(answer(200, body), fields(['checks.cache', 'up']))).toMatchObject({ detail: 'JSON field checks.cache is missing' });
+      failure: 'json',
+      detail: 'JSON field status is "ok", expected "degraded"',
+    });
+    expect(evaluateResponse(answer(200, body), fields(['checks.cache', 'up']))).toMatchObject({
+      detail: 'JSON field checks.cache is missing',
+    });
     expect(evaluateResponse(answer(200, '<html>'), fields(['status', 'ok']))).toMatchObject({ failure: 'json' });
   });
   it('fails an answer slower than max-latency-ms', () => {
     expect(evaluateResponse(answer(200, '', 250), { ...checks, maxLatencyMs: 100 })).toMatchObject({
-      failure: 'latency', detail: 'answered in 250 ms, over the 100 ms limit' });
+      failure: 'latency',
+      detail: 'answered in 250 ms, over the 100 ms limit',
+    });
   });
 });
 

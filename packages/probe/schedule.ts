@@ -1,7 +1,13 @@
 import { evaluateResponse } from './checks.ts';
 import {
-  type AttemptRecord, type Clock, type HttpTransport, type ProbeRequest, type ProbeResult, type ProbeSchedule,
-  type ResponseChecks, TransportError,
+  type AttemptRecord,
+  type Clock,
+  type HttpTransport,
+  type ProbeRequest,
+  type ProbeResult,
+  type ProbeSchedule,
+  type ResponseChecks,
+  TransportError,
 } from './types.ts';
 
 export const realClock: Clock = {
@@ -50,22 +56,52 @@ export async function probeUrl(
   if (schedule.initialDelayMs > 0) await clock.sleep(Math.min(schedule.initialDelayMs, Math.max(0, remaining())));
 
   while (history.length < schedule.maxAttempts) {
-    if (remaining() <= 0) { stop = 'deadline'; break; }
-    if (deps.signal?.aborted) { stop = 'aborted'; break; }
+    if (remaining() <= 0) {
+      stop = 'deadline';
+      break;
+    }
+    if (deps.signal?.aborted) {
+      stop = 'aborted';
+      break;
+    }
     const attemptStart = clock.now();
-    const record = await attempt(request, checks, deps.transport, history.length + 1,
-      attemptStart - started, Math.min(request.timeoutMs, remaining()));
+    const record = await attempt(
+      request,
+      checks,
+      deps.transport,
+      history.length + 1,
+      attemptStart - started,
+      Math.min(request.timeoutMs, remaining()),
+    );
     history.push(record);
     deps.onAttempt?.(record);
 
-    if (record.ok) { streak += 1; consecutiveFailures = 0; } else { streak = 0; consecutiveFailures += 1; }
-    if (streak >= schedule.successThreshold) { stop = 'healthy'; break; }
+    if (record.ok) {
+      streak += 1;
+      consecutiveFailures = 0;
+    } else {
+      streak = 0;
+      consecutiveFailures += 1;
+    }
+    if (streak >= schedule.successThreshold) {
+      stop = 'healthy';
+      break;
+    }
     const attemptsLeft = schedule.maxAttempts - history.length;
-    if (attemptsLeft === 0) { stop = 'attempts'; break; }
-    if (attemptsLeft < schedule.successThreshold - streak) { stop = 'threshold-unreachable'; break; }
+    if (attemptsLeft === 0) {
+      stop = 'attempts';
+      break;
+    }
+    if (attemptsLeft < schedule.successThreshold - streak) {
+      stop = 'threshold-unreachable';
+      break;
+    }
 
     const wait = Math.max(0, nextWaitMs(schedule, record.ok, consecutiveFailures) - (clock.now() - attemptStart));
-    if (wait >= remaining()) { stop = 'deadline'; break; }
+    if (wait >= remaining()) {
+      stop = 'deadline';
+      break;
+    }
     if (wait > 0) await clock.sleep(wait);
   }
 
@@ -86,8 +122,12 @@ export async function probeUrl(
 }
 
 async function attempt(
-  request: ProbeRequest, checks: ResponseChecks, transport: HttpTransport,
-  number: number, startedAtMs: number, timeoutMs: number,
+  request: ProbeRequest,
+  checks: ResponseChecks,
+  transport: HttpTransport,
+  number: number,
+  startedAtMs: number,
+  timeoutMs: number,
 ): Promise<AttemptRecord> {
   const base = { attempt: number, startedAtMs: Math.round(startedAtMs) };
   try {
@@ -116,8 +156,7 @@ function diagnose(result: ProbeResult, schedule: ProbeSchedule, stop: StopReason
     attempts: `max-attempts (${schedule.maxAttempts}) reached`,
     deadline: `deadline of ${schedule.deadlineMs} ms reached`,
     aborted: 'probing was stopped',
-    'threshold-unreachable':
-      `success-threshold (${schedule.successThreshold}) can no longer be met within max-attempts (${schedule.maxAttempts})`,
+    'threshold-unreachable': `success-threshold (${schedule.successThreshold}) can no longer be met within max-attempts (${schedule.maxAttempts})`,
   }[stop];
   const last = result.lastError ?? 'no attempt was made';
   return `unhealthy after ${tries} in ${result.durationMs} ms: ${why}; last: ${last}`;

@@ -4,13 +4,16 @@ import { type Clock, type HttpTransport, type ProbeRequest, type ProbeResponse, 
 export class VirtualClock implements Clock {
   time = 0;
   readonly sleeps: number[] = [];
-  now(): number { return this.time; }
-  async sleep(ms: number): Promise<void> { this.sleeps.push(ms); this.time += ms; }
+  now(): number {
+    return this.time;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    this.time += ms;
+  }
 }
 
-export type ScriptedAnswer =
-  | { status: number; body?: string; latencyMs?: number }
-  | { error: TransportError; latencyMs?: number };
+export type ScriptedAnswer = { status: number; body?: string; latencyMs?: number } | { error: TransportError; latencyMs?: number };
 
 /** Answers from a script, one per request, advancing the virtual clock by each answer's latency. */
 export class ScriptedTransport implements HttpTransport {
@@ -28,7 +31,8 @@ export class ScriptedTransport implements HttpTransport {
     const latencyMs = Math.min(answer.latencyMs ?? 10, request.timeoutMs);
     this.clock.time += latencyMs;
     if ('error' in answer) throw answer.error;
-    if ((answer.latencyMs ?? 10) > request.timeoutMs) throw new TransportError('timeout', `no complete answer within ${request.timeoutMs} ms`);
+    if ((answer.latencyMs ?? 10) > request.timeoutMs)
+      throw new TransportError('timeout', `no complete answer within ${request.timeoutMs} ms`);
     return { status: answer.status, body: answer.body ?? '', latencyMs, finalUrl: request.url.href, redirects: 0 };
   }
 }

@@ -18,7 +18,11 @@ describe('parseStat', () => {
 });
 
 describe('descendsFrom', () => {
-  const table = new Map<number, ProcessStat>([[30, { pid: 30, ppid: 20, start: 3 }], [20, { pid: 20, ppid: 10, start: 2 }], [10, { pid: 10, ppid: 1, start: 1 }]]);
+  const table = new Map<number, ProcessStat>([
+    [30, { pid: 30, ppid: 20, start: 3 }],
+    [20, { pid: 20, ppid: 10, start: 2 }],
+    [10, { pid: 10, ppid: 1, start: 1 }],
+  ]);
   const stat = (pid: number) => table.get(pid);
   it('follows parents up to the ancestor', () => {
     expect(descendsFrom(30, 10, stat)).toBe(true);

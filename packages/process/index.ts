@@ -5,7 +5,11 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** A process as /proc/PID/stat shows it: its parent and its start time (clock ticks since boot). */
-export interface ProcessStat { pid: number; ppid: number; start: number }
+export interface ProcessStat {
+  pid: number;
+  ppid: number;
+  start: number;
+}
 
 /** Parses /proc/PID/stat: the command name may hold spaces and parentheses, so fields count from the last ')'. */
 export function parseStat(pid: number, text: string): ProcessStat | undefined {
@@ -16,11 +20,18 @@ export function parseStat(pid: number, text: string): ProcessStat | undefined {
 }
 
 export function readStat(pid: number): ProcessStat | undefined {
-  try { return parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return undefined; }
+  try {
+    return parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** A process named so that a later process given the same pid is not mistaken for it. */
-export interface ProcessIdentity { pid: number; start: number }
+export interface ProcessIdentity {
+  pid: number;
+  start: number;
+}
 
 export function identify(pid: number): ProcessIdentity | undefined {
   const stat = readStat(pid);
@@ -62,9 +73,17 @@ export function socketOwner(inode: number): number | undefined {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let fds: string[];
-    try { fds = readdirSync(`/proc/${entry}/fd`); } catch { continue; }
+    try {
+      fds = readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue;
+    }
     for (const fd of fds) {
-      try { if (readlinkSync(`/proc/${entry}/fd/${fd}`) === target) return Number(entry); } catch { /* closed meanwhile */ }
+      try {
+        if (readlinkSync(`/proc/${entry}/fd/${fd}`) === target) return Number(entry);
+      } catch {
+        /* closed meanwhile */
+      }
     }
   }
   return undefined;
@@ -73,7 +92,11 @@ export function socketOwner(inode: number): number | undefined {
 /** The process at the other end of a loopback connection accepted on `listenPort` from `peerPort`, if it can be seen. */
 export function loopbackPeer(peerPort: number, listenPort: number): number | undefined {
   let table: string;
-  try { table = readFileSync('/proc/net/tcp', 'utf8'); } catch { return undefined; }
+  try {
+    table = readFileSync('/proc/net/tcp', 'utf8');
+  } catch {
+    return undefined;
+  }
   const inode = loopbackSocketInode(table, peerPort, listenPort);
   return inode ? socketOwner(inode) : undefined;
 }

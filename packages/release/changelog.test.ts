@@ -49,5 +49,4 @@ describe('the changelog', () => {
     expect(() => cutRelease(CHANGELOG.replace('[Unreleased]', '[0.9.0]'), '1.1.0', 'd')).toThrow('no "## [Unreleased]" section');
     expect(() => cutRelease(cutRelease(CHANGELOG, '1.1.0', 'd'), '1.2.0', 'd')).toThrow('is empty');
   });
-
 });

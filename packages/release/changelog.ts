@@ -21,8 +21,11 @@ export const formatVersion = (v: Version): string => `${v.major}.${v.minor}.${v.
 
 /** The newest of the `vX.Y.Z` tags; other tags (the moving `v1`, anything else) are ignored. */
 export function newestReleaseTag(tags: readonly string[]): Version | undefined {
-  return tags.map((tag) => (tag.startsWith('v') ? parseVersion(tag) : undefined)).filter((v) => v !== undefined)
-    .sort(compareVersions).at(-1);
+  return tags
+    .map((tag) => (tag.startsWith('v') ? parseVersion(tag) : undefined))
+    .filter((v) => v !== undefined)
+    .sort(compareVersions)
+    .at(-1);
 }
 
 const HEADING = /^## \[([^\]]+)\](.*)$/gm;
@@ -57,6 +60,7 @@ export function cutRelease(changelog: string, version: string, date: string): st
   if (sections(changelog).some((s) => s.title === version)) throw new ChangelogError(`CHANGELOG.md already has a section for ${version}`);
   const unreleased = sections(changelog).find((s) => s.title === 'Unreleased');
   if (!unreleased) throw new ChangelogError('CHANGELOG.md has no "## [Unreleased]" section to release');
-  if (changelog.slice(unreleased.bodyStart, unreleased.end).trim() === '') throw new ChangelogError('the "## [Unreleased]" section of CHANGELOG.md is empty: say what this release changes');
+  if (changelog.slice(unreleased.bodyStart, unreleased.end).trim() === '')
+    throw new ChangelogError('the "## [Unreleased]" section of CHANGELOG.md is empty: say what this release changes');
   return `${changelog.slice(0, unreleased.start)}## [Unreleased]\n\n## [${version}] - ${date}\n${changelog.slice(unreleased.bodyStart)}`;
 }

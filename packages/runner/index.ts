@@ -109,13 +109,16 @@ export function parseWorkflowCommands(stdout: string): WorkflowCommand[] {
 
 export function applyMasks(text: string, masks: readonly string[]): string {
   // Longest first, so a secret that contains another is masked whole.
-  return [...masks].sort((a, b) => b.length - a.length)
+  return [...masks]
+    .sort((a, b) => b.length - a.length)
     .reduce((masked, secret) => (secret ? masked.split(secret).join('***') : masked), text);
 }
 
 /** Runs one step of an action: `main` or `post`. */
 export async function runStep(
-  actionDir: string, step: 'main' | 'post', options: RunOptions & { state?: Record<string, string> } = {},
+  actionDir: string,
+  step: 'main' | 'post',
+  options: RunOptions & { state?: Record<string, string> } = {},
 ): Promise<StepRun> {
   const dir = resolve(actionDir);
   const manifest = readActionManifest(dir);
@@ -147,13 +150,19 @@ export async function runStep(
 
   try {
     const child = spawn(options.node ?? process.execPath, [join(dir, entry)], {
-      cwd: options.cwd ?? process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd ?? process.cwd(),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done, fail) => {
       child.on('error', fail);
@@ -164,13 +173,18 @@ export async function runStep(
     const commands = parseWorkflowCommands(stdout);
     const masks = commands.filter((c) => c.command === 'add-mask').map((c) => c.message);
     return {
-      step, exitCode, signal, stdout, stderr,
+      step,
+      exitCode,
+      signal,
+      stdout,
+      stderr,
       maskedLog: applyMasks(stdout, masks),
       outputs: parseFileCommands(readFileSync(path('output'), 'utf8')),
       state: parseFileCommands(readFileSync(path('state'), 'utf8')),
       exportedEnv: parseFileCommands(readFileSync(path('env'), 'utf8')),
       summary: readFileSync(path('summary'), 'utf8'),
-      commands, masks,
+      commands,
+      masks,
     };
   } finally {
     rmSync(files, { recursive: true, force: true });
@@ -196,7 +210,10 @@ export async function runAction(actionDir: string, options: RunOptions = {}): Pr
  */
 export function secretLeaks(run: StepRun, secret: string): string[] {
   const places: string[] = [];
-  const rawLog = run.stdout.split(/\r?\n/).filter((line) => !line.startsWith('::add-mask::')).join('\n');
+  const rawLog = run.stdout
+    .split(/\r?\n/)
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n');
   if (rawLog.includes(secret)) places.push('stdout');
   if (run.stderr.includes(secret)) places.push('stderr');
   if (run.summary.includes(secret)) places.push('step summary');

@@ -86,7 +86,10 @@ function openSocket(target: SshTarget): Promise<net.Socket> {
       socket.destroy();
       reject(new SshConnectError(`could not connect to ${describeTarget(target)} within ${target.connectTimeoutMs} ms`));
     }, target.connectTimeoutMs);
-    socket.once('connect', () => { clearTimeout(timer); resolve(socket); });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(new SshConnectError(`could not connect to ${describeTarget(target)}: ${error.code ?? error.message}`));
@@ -95,7 +98,7 @@ function openSocket(target: SshTarget): Promise<net.Socket> {
 }
 
 async function connectClient(target: SshTarget, tunnel?: Duplex): Promise<Client> {
-  const sock = tunnel ?? await openSocket(target);
+  const sock = tunnel ?? (await openSocket(target));
   const pins = pinsForHost(target.hostKeys, target.host, target.port);
   let presented: string | undefined;
   const config: ConnectConfig = {
@@ -118,11 +121,16 @@ async function connectClient(target: SshTarget, tunnel?: Duplex): Promise<Client
     client.once('error', (error: Error & { level?: string }) => {
       client.end();
       if (presented && !target.insecureIgnoreHostKey && !pins.some((pin) => pin.fingerprint === presented)) {
-        reject(new SshConnectError(
-          `host key verification failed for ${target.host}:${target.port}: it presented ${presented}, which matches ` +
-          `none of the ${pins.length} pinned key(s). If the host was rebuilt, update host-key (ssh-keyscan -p ${target.port} ${target.host}).`));
+        reject(
+          new SshConnectError(
+            `host key verification failed for ${target.host}:${target.port}: it presented ${presented}, which matches ` +
+              `none of the ${pins.length} pinned key(s). If the host was rebuilt, update host-key (ssh-keyscan -p ${target.port} ${target.host}).`,
+          ),
+        );
       } else if (error.level === 'client-authentication') {
-        reject(new SshConnectError(`authentication as ${describeTarget(target)} failed: the server accepted none of the given credentials`));
+        reject(
+          new SshConnectError(`authentication as ${describeTarget(target)} failed: the server accepted none of the given credentials`),
+        );
       } else if (error.level === 'client-timeout' || /Timed out/.test(error.message)) {
         reject(new SshConnectError(`could not connect to ${describeTarget(target)} within ${target.connectTimeoutMs} ms`));
       } else {
@@ -151,9 +159,11 @@ function requestError(name: string, what: string, error: Error, closed: boolean)
 }
 
 function channelExec(client: Client, name: string, command: string, isClosed: () => boolean): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => client.exec(command, (error, channel) => (error
-    ? reject(requestError(name, `starting \`${command}\``, error, isClosed()))
-    : resolve(channel))));
+  return new Promise((resolve, reject) =>
+    client.exec(command, (error, channel) =>
+      error ? reject(requestError(name, `starting \`${command}\``, error, isClosed())) : resolve(channel),
+    ),
+  );
 }
 
 /** Opens one connection (through `jump` when given) that every later command reuses. */
@@ -166,7 +176,8 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
       jumpClient!.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => {
         if (error) reject(new SshConnectError(`jump host ${jump.host} could not reach ${target.host}:${target.port}: ${error.message}`));
         else resolve(stream);
-      }));
+      }),
+    );
   }
   let client: Client;
   try {
@@ -178,44 +189,61 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
   const name = target.port === 22 ? target.host : `${target.host}:${target.port}`;
   let closed = false;
   let closedOnPurpose = false;
-  const lost = new Promise<never>((_resolve, reject) => client.on('close', () => {
-    closed = true;
-    if (!closedOnPurpose) reject(new SshConnectError(`the SSH connection to ${name} was lost`));
-  }));
+  const lost = new Promise<never>((_resolve, reject) =>
+    client.on('close', () => {
+      closed = true;
+      if (!closedOnPurpose) reject(new SshConnectError(`the SSH connection to ${name} was lost`));
+    }),
+  );
   lost.catch(() => {});
   // Rejects when the connection closes for any reason. ssh2 does not answer some requests made as the
   // connection goes down; raced against this, every request settles, and nothing awaits forever (a process
   // whose last promise never settles simply exits, with status 0).
-  const ended = new Promise<never>((_resolve, reject) => client.on('close', () => reject(new SshConnectError(`the SSH connection to ${name} was lost`))));
+  const ended = new Promise<never>((_resolve, reject) =>
+    client.on('close', () => reject(new SshConnectError(`the SSH connection to ${name} was lost`))),
+  );
   ended.catch(() => {});
   const untilClosed = <T>(request: Promise<T>): Promise<T> => Promise.race([request, ended]);
 
   const exec: RemoteHost['exec'] = async (argv, options = {}) => {
     if (closed) throw new SshConnectError(`the connection to ${name} is closed`);
     const channel = await untilClosed(channelExec(client, name, shellJoin(argv), () => closed));
-    return untilClosed(new Promise<ExecResult>((resolve, reject) => {
-      let stdout = '';
-      let stderr = '';
-      const timer = options.timeoutMs
-        ? setTimeout(() => { channel.close(); reject(new RemoteError(name, argv, 124, `timed out after ${options.timeoutMs} ms`)); }, options.timeoutMs)
-        : undefined;
-      channel.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-      channel.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-      channel.on('close', (code: number | null, signal?: string) => {
-        clearTimeout(timer);
-        if (code === null || code === undefined) {
-          reject(new RemoteError(name, argv, 255, signal ? `killed by ${signal}` : `${stderr}\nthe connection to ${name} was lost`));
-        } else {
-          resolve({ code, stdout, stderr });
-        }
-      });
-      channel.end(options.stdin ?? '');
-    }));
+    return untilClosed(
+      new Promise<ExecResult>((resolve, reject) => {
+        let stdout = '';
+        let stderr = '';
+        const timer = options.timeoutMs
+          ? setTimeout(() => {
+              channel.close();
+              reject(new RemoteError(name, argv, 124, `timed out after ${options.timeoutMs} ms`));
+            }, options.timeoutMs)
+          : undefined;
+        channel.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString('utf8');
+        });
+        channel.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString('utf8');
+        });
+        channel.on('close', (code: number | null, signal?: string) => {
+          clearTimeout(timer);
+          if (code === null || code === undefined) {
+            reject(new RemoteError(name, argv, 255, signal ? `killed by ${signal}` : `${stderr}\nthe connection to ${name} was lost`));
+          } else {
+            resolve({ code, stdout, stderr });
+          }
+        });
+        channel.end(options.stdin ?? '');
+      }),
+    );
   };
 
   let sftpSession: Promise<SFTPWrapper> | undefined;
-  const sftp = () => (sftpSession ??= untilClosed(new Promise((resolve, reject) =>
-    client.sftp((error, session) => (error ? reject(requestError(name, 'opening SFTP', error, closed)) : resolve(session))))));
+  const sftp = () =>
+    (sftpSession ??= untilClosed(
+      new Promise((resolve, reject) =>
+        client.sftp((error, session) => (error ? reject(requestError(name, 'opening SFTP', error, closed)) : resolve(session))),
+      ),
+    ));
 
   return {
     name,
@@ -231,26 +259,44 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
       const channel = await untilClosed(channelExec(client, name, shellJoin(argv), () => closed));
       let buffered = '';
       let stderr = '';
-      channel.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-      const firstLine = untilClosed(new Promise<string>((resolve, reject) => {
-        channel.on('data', (chunk: Buffer) => {
-          buffered += chunk.toString('utf8');
-          const newline = buffered.indexOf('\n');
-          if (newline >= 0) resolve(buffered.slice(0, newline));
-        });
-        channel.on('close', (code: number | null) => reject(new RemoteError(name, argv, code ?? 255, `${stderr}\nended before printing a line`)));
-      }));
+      channel.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+      });
+      const firstLine = untilClosed(
+        new Promise<string>((resolve, reject) => {
+          channel.on('data', (chunk: Buffer) => {
+            buffered += chunk.toString('utf8');
+            const newline = buffered.indexOf('\n');
+            if (newline >= 0) resolve(buffered.slice(0, newline));
+          });
+          channel.on('close', (code: number | null) =>
+            reject(new RemoteError(name, argv, code ?? 255, `${stderr}\nended before printing a line`)),
+          );
+        }),
+      );
       firstLine.catch(() => {});
-      const exit = Promise.race([new Promise<number>((resolve) => channel.on('close', (code: number | null) => resolve(code ?? 255))), ended.catch(() => 255)]);
+      const exit = Promise.race([
+        new Promise<number>((resolve) => channel.on('close', (code: number | null) => resolve(code ?? 255))),
+        ended.catch(() => 255),
+      ]);
       return { firstLine, exit, end: (input?: string) => channel.end(input ?? '') };
     },
     async writeFile(path, content, mode) {
       const session = await sftp();
       const call = <T>(what: string, fn: (done: (error: Error | null | undefined, value?: T) => void) => void) =>
-        untilClosed(new Promise<T>((resolve, reject) => fn((error, value) =>
-          (error ? reject(isLost(error, closed)
-            ? requestError(name, `${what} ${path} over SFTP`, error, true)
-            : new Error(`${name}: ${what} ${path} over SFTP failed: ${error.message}`)) : resolve(value as T)))));
+        untilClosed(
+          new Promise<T>((resolve, reject) =>
+            fn((error, value) =>
+              error
+                ? reject(
+                    isLost(error, closed)
+                      ? requestError(name, `${what} ${path} over SFTP`, error, true)
+                      : new Error(`${name}: ${what} ${path} over SFTP failed: ${error.message}`),
+                  )
+                : resolve(value as T),
+            ),
+          ),
+        );
       const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
       // Created with the mode from the first byte; fchmod too, for a file that already existed looser.
       const handle = await call<Buffer>('opening', (done) => session.open(path, 'w', { mode }, done));
@@ -262,10 +308,15 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
       }
     },
     forwardOut(host, port) {
-      return untilClosed(new Promise((resolve, reject) =>
-        client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => (error
-          ? reject(isLost(error, closed) ? requestError(name, `forwarding to ${host}:${port}`, error, true) : error)
-          : resolve(stream)))));
+      return untilClosed(
+        new Promise((resolve, reject) =>
+          client.forwardOut('127.0.0.1', 0, host, port, (error, stream) =>
+            error
+              ? reject(isLost(error, closed) ? requestError(name, `forwarding to ${host}:${port}`, error, true) : error)
+              : resolve(stream),
+          ),
+        ),
+      );
     },
     close() {
       closedOnPurpose = true;

@@ -8,7 +8,10 @@ const fingerprint = `SHA256:${createHash('sha256').update(Buffer.from(ED25519, '
 
 describe('parseHostKeyPins', () => {
   it('reads known_hosts lines, bare key lines and SHA256 fingerprints', () => {
-    const pins = parseHostKeyPins('host-key', `# lab\n[127.0.0.1]:2222 ssh-ed25519 ${ED25519} comment\nssh-ed25519 ${ED25519}\n${fingerprint}`);
+    const pins = parseHostKeyPins(
+      'host-key',
+      `# lab\n[127.0.0.1]:2222 ssh-ed25519 ${ED25519} comment\nssh-ed25519 ${ED25519}\n${fingerprint}`,
+    );
     expect(pins.map((p) => p.fingerprint)).toEqual([fingerprint, fingerprint, fingerprint]);
     expect(pins[0]!.hosts).toEqual(['[127.0.0.1]:2222']);
     expect(pins[1]!.hosts).toBeUndefined();

@@ -7,8 +7,11 @@ import { checkPrivateKey } from './keys.ts';
 export function readHostKeyPins(inputs: InputReader, input: string, insecure: boolean): HostKeyPin[] {
   const pins = parseHostKeyPins(input, inputs.string(input));
   if (pins.length === 0 && !insecure) {
-    throw new InputError(input, 'is required: pin the host key with known_hosts lines or SHA256 fingerprints ' +
-      '(get them with `ssh-keyscan -p PORT HOST`), or set insecure-ignore-host-key: true to skip verification');
+    throw new InputError(
+      input,
+      'is required: pin the host key with known_hosts lines or SHA256 fingerprints ' +
+        '(get them with `ssh-keyscan -p PORT HOST`), or set insecure-ignore-host-key: true to skip verification',
+    );
   }
   return pins;
 }

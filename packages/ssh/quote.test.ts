@@ -16,7 +16,14 @@ function wordsPerShell(shell: string, texts: readonly string[]): string[][] {
   try {
     const script = texts.map((text, i) => `printf '%s\\0' ${text} > ${dir}/${i}`).join('\n');
     execFileSync(shell, ['-c', script], { timeout: 20_000 });
-    return texts.map((_, i) => (existsSync(join(dir, String(i))) ? readFileSync(join(dir, String(i))).toString().split('\0').slice(0, -1) : ['(not run)']));
+    return texts.map((_, i) =>
+      existsSync(join(dir, String(i)))
+        ? readFileSync(join(dir, String(i)))
+            .toString()
+            .split('\0')
+            .slice(0, -1)
+        : ['(not run)'],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -31,11 +38,43 @@ describe('shellQuote', () => {
 
   it.each(['bash', 'sh'])('round-trips any argument through %s unchanged, as one word', (shell) => {
     // Arguments mix what the shell treats specially with arbitrary text, so that every sample tests quoting.
-    const special = fc.constantFrom("'", '"', '$', '`', '\\', ' ', '\n', '\t', '*', '?', '[', '~', '#', ';', '&', '|', '<', '>', '(', ')', '{', '}', '!', '$(', '${');
-    const piece = fc.oneof(special, fc.string({ unit: 'binary', maxLength: 6 }).map((s) => s.replace(/\0/g, '')));
+    const special = fc.constantFrom(
+      "'",
+      '"',
+      '$',
+      '`',
+      '\\',
+      ' ',
+      '\n',
+      '\t',
+      '*',
+      '?',
+      '[',
+      '~',
+      '#',
+      ';',
+      '&',
+      '|',
+      '<',
+      '>',
+      '(',
+      ')',
+      '{',
+      '}',
+      '!',
+      '$(',
+      '${',
+    );
+    const piece = fc.oneof(
+      special,
+      fc.string({ unit: 'binary', maxLength: 6 }).map((s) => s.replace(/\0/g, '')),
+    );
     const argument = fc.array(piece, { maxLength: 12 }).map((pieces) => pieces.join(''));
     const argvs = fc.sample(fc.array(argument, { minLength: 1, maxLength: 5 }), 150);
-    const words = wordsPerShell(shell, argvs.map((args) => shellJoin(args)));
+    const words = wordsPerShell(
+      shell,
+      argvs.map((args) => shellJoin(args)),
+    );
     argvs.forEach((args, i) => expect(words[i], JSON.stringify(args)).toEqual(args));
   });
 

@@ -48,10 +48,22 @@ export class RecordingHost implements RemoteHost {
     this.commands.push(shellJoin(argv));
     const answer = this.answer(argv) ?? {};
     let finish: (code: number) => void = () => {};
-    const exit = new Promise<number>((resolve) => { finish = resolve; });
-    const firstLine = answer.code ? Promise.reject(new RemoteError(this.name, argv, answer.code, answer.stderr ?? '')) : Promise.resolve((answer.stdout ?? 'locked').split('\n')[0]!);
+    const exit = new Promise<number>((resolve) => {
+      finish = resolve;
+    });
+    const firstLine = answer.code
+      ? Promise.reject(new RemoteError(this.name, argv, answer.code, answer.stderr ?? ''))
+      : Promise.resolve((answer.stdout ?? 'locked').split('\n')[0]!);
     firstLine.catch(() => {});
-    return { firstLine, exit, end: (input?: string) => { this.commands.push(`<stdin ${input ?? ''}>`); this.onEnd?.(argv, input); finish(0); } };
+    return {
+      firstLine,
+      exit,
+      end: (input?: string) => {
+        this.commands.push(`<stdin ${input ?? ''}>`);
+        this.onEnd?.(argv, input);
+        finish(0);
+      },
+    };
   }
 
   /** Called when a started command's stdin is closed, with what was sent: lets a test simulate its effect. */
@@ -81,7 +93,10 @@ export class RecordingHost implements RemoteHost {
       entry = new Promise((resolve) => {
         const server = http.createServer((request, response) => {
           const answer = this.httpAnswer(address, port, request.url ?? '/');
-          if (!answer) { request.socket.destroy(); return; }
+          if (!answer) {
+            request.socket.destroy();
+            return;
+          }
           response.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
         });
         server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as net.AddressInfo).port }));

@@ -29,7 +29,13 @@ export interface TunnelOptions {
 }
 
 /** Listens on 127.0.0.1:localPort and forwards each connection through `host` to target:targetPort. */
-export async function openTunnel(host: RemoteHost, target: string, targetPort: number, localPort: number, options: TunnelOptions = {}): Promise<Tunnel> {
+export async function openTunnel(
+  host: RemoteHost,
+  target: string,
+  targetPort: number,
+  localPort: number,
+  options: TunnelOptions = {},
+): Promise<Tunnel> {
   const input = options.input ?? 'local-port';
   const sockets = new Set<net.Socket>();
   let lastError: string | undefined;
@@ -44,30 +50,40 @@ export async function openTunnel(host: RemoteHost, target: string, targetPort: n
     sockets.add(local);
     local.on('close', () => sockets.delete(local));
     local.on('error', () => local.destroy());
-    host.forwardOut(target, targetPort).then((remote) => {
-      lastError = undefined;
-      remote.on('error', () => local.destroy());
-      local.pipe(remote).pipe(local);
-      local.on('close', () => remote.destroy());
-      remote.on('close', () => local.destroy());
-    }, (error: Error) => {
-      lastError = `the bastion could not open ${target}:${targetPort}: ${error.message}`;
-      local.destroy();
-    });
+    host.forwardOut(target, targetPort).then(
+      (remote) => {
+        lastError = undefined;
+        remote.on('error', () => local.destroy());
+        local.pipe(remote).pipe(local);
+        local.on('close', () => remote.destroy());
+        remote.on('close', () => local.destroy());
+      },
+      (error: Error) => {
+        lastError = `the bastion could not open ${target}:${targetPort}: ${error.message}`;
+        local.destroy();
+      },
+    );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new TunnelError(error.code === 'EADDRINUSE'
-      ? `${input}: 127.0.0.1:${localPort} is already in use; choose another port, or 0 for a free one`
-      : `${input}: cannot listen on 127.0.0.1:${localPort}: ${error.message}`)));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new TunnelError(
+          error.code === 'EADDRINUSE'
+            ? `${input}: 127.0.0.1:${localPort} is already in use; choose another port, or 0 for a free one`
+            : `${input}: cannot listen on 127.0.0.1:${localPort}: ${error.message}`,
+        ),
+      ),
+    );
     server.listen(localPort, '127.0.0.1', () => resolve());
   });
   let closing: Promise<void> | undefined;
   return {
     port: (server.address() as net.AddressInfo).port,
     lastForwardError: () => lastError,
-    close: () => (closing ??= new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    })),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      })),
   };
 }

@@ -12,7 +12,9 @@ export function escapePointer(segment: string): string {
 export function jsonPointerOffsets(text: string): Map<string, number> {
   const offsets = new Map<string, number>();
   let i = 0;
-  const space = () => { while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++; };
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
   const string = (): string => {
     const start = i;
     i++;

@@ -12,7 +12,8 @@ export function lastAtOrBelow(sorted: readonly number[], value: number): number 
   let high = sorted.length - 1;
   while (low < high) {
     const mid = (low + high + 1) >> 1;
-    if (sorted[mid]! <= value) low = mid; else high = mid - 1;
+    if (sorted[mid]! <= value) low = mid;
+    else high = mid - 1;
   }
   return low;
 }

@@ -31,43 +31,71 @@ export function readJobs(file: string, text: string): Job[] | Violation {
   const lines = new LineIndex(text);
   const lineOf = (node: Node | null | undefined) => lines.position(node?.range?.[0] ?? 0).line;
   const document = parseDocument(text, { uniqueKeys: false });
-  if (document.errors.length > 0) return { file, line: lines.position(document.errors[0]!.pos[0]).line, message: `invalid YAML: ${document.errors[0]!.message.split('\n')[0]}` };
+  if (document.errors.length > 0)
+    return {
+      file,
+      line: lines.position(document.errors[0]!.pos[0]).line,
+      message: `invalid YAML: ${document.errors[0]!.message.split('\n')[0]}`,
+    };
   const jobs = isMap(document.contents) ? document.contents.get('jobs', true) : undefined;
   if (!isMap(jobs)) return [];
-  return jobs.items.filter((pair) => isScalar(pair.key) && isMap(pair.value)).map((pair) => {
-    const job = pair.value as YAMLMap;
-    const environment = job.get('environment', true) as Node | undefined;
-    const environmentName = isMap(environment) ? environment.get('name') : isScalar(environment) ? environment.value : undefined;
-    const needs = job.get('needs', true) as Node | undefined;
-    const steps = job.get('steps', true);
-    return {
-      file, id: String((pair.key as { value: unknown }).value), line: lineOf(pair.key as Node),
-      needs: isSeq(needs) ? needs.items.map((n) => String((n as { value: unknown }).value)) : isScalar(needs) ? [String(needs.value)] : [],
-      environment: environmentName === undefined || environmentName === null ? undefined : String(environmentName),
-      uses: typeof job.get('uses') === 'string' ? String(job.get('uses')) : undefined,
-      steps: isSeq(steps) ? steps.items.filter(isMap).map((step) => {
-        const withNode = step.get('with', true);
-        return {
-          uses: typeof step.get('uses') === 'string' ? String(step.get('uses')) : undefined,
-          run: typeof step.get('run') === 'string' ? String(step.get('run')) : undefined,
-          with: isMap(withNode) ? Object.fromEntries(withNode.items.map((p) => [String((p.key as { value: unknown }).value), String((p.value as { value?: unknown } | null)?.value ?? '')])) : {},
-          line: lineOf(step),
-        };
-      }) : [],
-    };
-  });
+  return jobs.items
+    .filter((pair) => isScalar(pair.key) && isMap(pair.value))
+    .map((pair) => {
+      const job = pair.value as YAMLMap;
+      const environment = job.get('environment', true) as Node | undefined;
+      const environmentName = isMap(environment) ? environment.get('name') : isScalar(environment) ? environment.value : undefined;
+      const needs = job.get('needs', true) as Node | undefined;
+      const steps = job.get('steps', true);
+      return {
+        file,
+        id: String((pair.key as { value: unknown }).value),
+        line: lineOf(pair.key as Node),
+        needs: isSeq(needs)
+          ? needs.items.map((n) => String((n as { value: unknown }).value))
+          : isScalar(needs)
+            ? [String(needs.value)]
+            : [],
+        environment: environmentName === undefined || environmentName === null ? undefined : String(environmentName),
+        uses: typeof job.get('uses') === 'string' ? String(job.get('uses')) : undefined,
+        steps: isSeq(steps)
+          ? steps.items.filter(isMap).map((step) => {
+              const withNode = step.get('with', true);
+              return {
+                uses: typeof step.get('uses') === 'string' ? String(step.get('uses')) : undefined,
+                run: typeof step.get('run') === 'string' ? String(step.get('run')) : undefined,
+                with: isMap(withNode)
+                  ? Object.fromEntries(
+                      withNode.items.map((p) => [
+                        String((p.key as { value: unknown }).value),
+                        String((p.value as { value?: unknown } | null)?.value ?? ''),
+                      ]),
+                    )
+                  : {},
+                line: lineOf(step),
+              };
+            })
+          : [],
+      };
+    });
 }
 
 const isAction = (uses: string | undefined, name: string) => uses !== undefined && new RegExp(`(^|/)${name}(@|$)`).test(uses);
 
 /** Commands that migrate a database; in a workflow they belong only in bastion-migrate's command. */
-const MIGRATION = /\bmanage\.py\s+migrate\b|\bflyway\s+(?:-\S+\s+)*migrate\b|\balembic\s+upgrade\b|\b(?:rails|rake)\s+db:migrate\b|\bprisma\s+migrate\s+deploy\b|\bknex\s+migrate:latest\b/;
+const MIGRATION =
+  /\bmanage\.py\s+migrate\b|\bflyway\s+(?:-\S+\s+)*migrate\b|\balembic\s+upgrade\b|\b(?:rails|rake)\s+db:migrate\b|\bprisma\s+migrate\s+deploy\b|\bknex\s+migrate:latest\b/;
 
 export function migrationsOnlyThroughBastion(jobs: readonly Job[]): Violation[] {
-  return jobs.flatMap((job) => job.steps.filter((step) => step.run && MIGRATION.test(step.run)).map((step) => ({
-    file: job.file, line: step.line,
-    message: `job ${job.id} runs a migration in a run: step (${MIGRATION.exec(step.run!)![0]}); migrations go through bastion-migrate`,
-  })));
+  return jobs.flatMap((job) =>
+    job.steps
+      .filter((step) => step.run && MIGRATION.test(step.run))
+      .map((step) => ({
+        file: job.file,
+        line: step.line,
+        message: `job ${job.id} runs a migration in a run: step (${MIGRATION.exec(step.run!)![0]}); migrations go through bastion-migrate`,
+      })),
+  );
 }
 
 /** Every deploy-container step is followed by a health-check: later in its job, or in a job that needs it. */
@@ -77,8 +105,15 @@ export function healthCheckAfterEveryDeploy(jobs: readonly Job[]): Violation[] {
     job.steps.forEach((step, index) => {
       if (!isAction(step.uses, 'deploy-container')) return;
       const inJob = job.steps.slice(index + 1).some((s) => isAction(s.uses, 'health-check'));
-      const after = jobs.some((other) => other.file === job.file && other.needs.includes(job.id) && other.steps.some((s) => isAction(s.uses, 'health-check')));
-      if (!inJob && !after) violations.push({ file: job.file, line: step.line, message: `job ${job.id} deploys with deploy-container but no health-check follows it` });
+      const after = jobs.some(
+        (other) => other.file === job.file && other.needs.includes(job.id) && other.steps.some((s) => isAction(s.uses, 'health-check')),
+      );
+      if (!inJob && !after)
+        violations.push({
+          file: job.file,
+          line: step.line,
+          message: `job ${job.id} deploys with deploy-container but no health-check follows it`,
+        });
     });
   }
   return violations;
@@ -92,7 +127,12 @@ export function noLatestInProduction(jobs: readonly Job[]): Violation[] {
     const production = job.environment === undefined || /prod|\$\{\{/i.test(job.environment);
     if (!production) continue;
     for (const step of job.steps.filter((s) => isAction(s.uses, 'deploy-container'))) {
-      if (/^(true|yes|on)$/i.test(step.with['allow-latest'] ?? '')) violations.push({ file: job.file, line: step.line, message: `job ${job.id} sets allow-latest on a deploy that may reach production` });
+      if (/^(true|yes|on)$/i.test(step.with['allow-latest'] ?? ''))
+        violations.push({
+          file: job.file,
+          line: step.line,
+          message: `job ${job.id} sets allow-latest on a deploy that may reach production`,
+        });
       const image = step.with.image ?? '';
       if (/:latest$/.test(image) || (image !== '' && !image.includes('${{') && !/[:@][^/]+$/.test(image))) {
         violations.push({ file: job.file, line: step.line, message: `job ${job.id} deploys ${image}, which is (or defaults to) latest` });

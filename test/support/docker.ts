@@ -26,10 +26,19 @@ export async function buildAndPush(lab: LabEnv, tag: string, buildArgs: Record<s
   const ref = `${lab.LAB_REGISTRY}/gp-test/app:${tag}`;
   const config = mkdtempSync(join(tmpdir(), 'gp-docker-'));
   try {
-    await docker('build', '-q', ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), '-t', ref, 'test/fixtures/app');
+    await docker(
+      'build',
+      '-q',
+      ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
+      '-t',
+      ref,
+      'test/fixtures/app',
+    );
     const login = spawn('docker', ['--config', config, 'login', '-u', lab.LAB_REGISTRY_USER!, '--password-stdin', lab.LAB_REGISTRY!]);
     login.stdin.end(lab.LAB_REGISTRY_PASSWORD);
-    await new Promise((resolve, reject) => login.on('close', (code) => (code === 0 ? resolve(null) : reject(new Error('docker login failed')))));
+    await new Promise((resolve, reject) =>
+      login.on('close', (code) => (code === 0 ? resolve(null) : reject(new Error('docker login failed')))),
+    );
     await docker('--config', config, 'push', '-q', ref);
     // Remove the local tag so the deploy must really pull it from the registry.
     await docker('image', 'rm', ref);
@@ -68,8 +77,19 @@ export async function startExtraSshd(lab: LabEnv, port: number, options: { basti
   const dir = mkdtempSync(join(tmpdir(), 'gp-sshd-'));
   const log = join(dir, 'sshd.log');
   const address = options.bastion ? lab.LAB_BASTION_HOST! : '127.0.0.1';
-  const sshdArgs = ['-D', '-E', log, '-f', `${lab.LAB_DIR}/${options.bastion ? 'bastion' : 'deploy-host'}/sshd_config`,
-    '-o', `Port=${port}`, '-o', `ListenAddress=${address}`, '-o', `PidFile=${join(dir, 'pid')}`];
+  const sshdArgs = [
+    '-D',
+    '-E',
+    log,
+    '-f',
+    `${lab.LAB_DIR}/${options.bastion ? 'bastion' : 'deploy-host'}/sshd_config`,
+    '-o',
+    `Port=${port}`,
+    '-o',
+    `ListenAddress=${address}`,
+    '-o',
+    `PidFile=${join(dir, 'pid')}`,
+  ];
   // `ip netns exec` execs sshd in place, so the pid is sshd's own.
   const child: ChildProcess = options.bastion
     ? spawn('ip', ['netns', 'exec', 'gp-bastion', '/usr/sbin/sshd', ...sshdArgs], { stdio: 'ignore' })
@@ -77,7 +97,12 @@ export async function startExtraSshd(lab: LabEnv, port: number, options: { basti
   for (let i = 0; i < 50; i += 1) {
     const ready = await new Promise<boolean>((resolve) => {
       const socket = connect(port, address);
-      socket.on('connect', () => { socket.destroy(); resolve(true); }).on('error', () => resolve(false));
+      socket
+        .on('connect', () => {
+          socket.destroy();
+          resolve(true);
+        })
+        .on('error', () => resolve(false));
     });
     if (ready) break;
     await new Promise((r) => setTimeout(r, 100));
@@ -85,7 +110,13 @@ export async function startExtraSshd(lab: LabEnv, port: number, options: { basti
   return {
     port,
     knownHosts: (options.bastion ? lab.LAB_BASTION_KNOWN_HOSTS! : lab.LAB_SSH_KNOWN_HOSTS!).replace(/^\S+/, `[${address}]:${port}`),
-    logins: () => { try { return (readFileSync(log, 'utf8').match(/Accepted (publickey|password) for/g) ?? []).length; } catch { return 0; } },
+    logins: () => {
+      try {
+        return (readFileSync(log, 'utf8').match(/Accepted (publickey|password) for/g) ?? []).length;
+      } catch {
+        return 0;
+      }
+    },
     killSessions: () => killDescendants(child.pid!),
     async stop() {
       await killDescendants(child.pid!);
@@ -98,12 +129,18 @@ export async function startExtraSshd(lab: LabEnv, port: number, options: { basti
 
 /** Every process below `root` (not `root` itself), from one look at the process table. */
 export async function descendants(root: number): Promise<number[]> {
-  const table = (await execFileAsync('ps', ['-e', '-o', 'pid=,ppid='])).stdout.trim().split('\n')
+  const table = (await execFileAsync('ps', ['-e', '-o', 'pid=,ppid='])).stdout
+    .trim()
+    .split('\n')
     .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
   const tree = new Set([root]);
   for (let grew = true; grew;) {
     grew = false;
-    for (const [pid, ppid] of table) if (tree.has(ppid) && !tree.has(pid)) { tree.add(pid); grew = true; }
+    for (const [pid, ppid] of table)
+      if (tree.has(ppid) && !tree.has(pid)) {
+        tree.add(pid);
+        grew = true;
+      }
   }
   tree.delete(root);
   return [...tree];
@@ -111,5 +148,11 @@ export async function descendants(root: number): Promise<number[]> {
 
 /** SIGKILLs every process below `root`: for an sshd, its sessions, as if they died mid-deploy. */
 export async function killDescendants(root: number): Promise<void> {
-  for (const pid of await descendants(root)) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+  for (const pid of await descendants(root)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
 }

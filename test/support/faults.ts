@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs';
 import type { LabEnv } from './lab.ts';
 
 /** Waits up to `withinMs` for `url` to answer 2xx with a body `accept` takes; returns that body and when, or the last answer. */
-export async function servesWithin(url: string, withinMs: number, accept: (body: string) => boolean = () => true): Promise<{ body: string; afterMs: number }> {
+export async function servesWithin(
+  url: string,
+  withinMs: number,
+  accept: (body: string) => boolean = () => true,
+): Promise<{ body: string; afterMs: number }> {
   const started = performance.now();
   let last = '';
   while (performance.now() - started < withinMs) {
@@ -25,10 +29,19 @@ export function credentialsAtRest(lab: LabEnv): string[] {
   const home = execFileSync('getent', ['passwd', lab.LAB_SSH_USER!], { encoding: 'utf8' }).split(':')[5]!;
   const needles = [lab.LAB_REGISTRY_PASSWORD!, Buffer.from(`${lab.LAB_REGISTRY_USER}:${lab.LAB_REGISTRY_PASSWORD}`).toString('base64')];
   // find exits 1 when a file vanishes while it walks (docker and runc churn in /tmp); what it listed stands.
-  const files = spawnSync('find', ['/tmp', '/var/tmp', home, '-xdev', '-user', lab.LAB_SSH_USER!, '-type', 'f', '-size', '-2M'],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout.split('\n').filter(Boolean);
+  const files = spawnSync('find', ['/tmp', '/var/tmp', home, '-xdev', '-user', lab.LAB_SSH_USER!, '-type', 'f', '-size', '-2M'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
+    .stdout.split('\n')
+    .filter(Boolean);
   return files.filter((file) => {
-    try { const text = readFileSync(file, 'utf8'); return needles.some((needle) => text.includes(needle)); } catch { return false; }
+    try {
+      const text = readFileSync(file, 'utf8');
+      return needles.some((needle) => text.includes(needle));
+    } catch {
+      return false;
+    }
   });
 }
 

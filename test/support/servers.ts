@@ -19,24 +19,35 @@ export interface TestServer {
 async function listen(server: http.Server, handler: Handler, scheme: 'http' | 'https', port = 0): Promise<TestServer> {
   const requests: http.IncomingMessage[] = [];
   const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (socket) => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)); });
-  server.on('request', (req, res) => { requests.push(req); handler(req, res, requests.length); });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('request', (req, res) => {
+    requests.push(req);
+    handler(req, res, requests.length);
+  });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `${scheme}://127.0.0.1:${bound}`,
     requests,
-    close: () => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
 export const httpServer = (handler: Handler, port?: number) => listen(http.createServer(), handler, 'http', port);
 
-export const reply = (status: number, body = '', headers: http.OutgoingHttpHeaders = {}) =>
-  (res: http.ServerResponse) => { res.writeHead(status, { 'content-type': 'text/plain', ...headers }); res.end(body); };
+export const reply =
+  (status: number, body = '', headers: http.OutgoingHttpHeaders = {}) =>
+  (res: http.ServerResponse) => {
+    res.writeHead(status, { 'content-type': 'text/plain', ...headers });
+    res.end(body);
+  };
 
 /** A free loopback port: bound, then released, for a server that starts later. */
 export async function freePort(): Promise<number> {
@@ -65,19 +76,63 @@ export function makePki(): Pki {
   const dir = mkdtempSync(join(tmpdir(), 'gp-pki-'));
   const f = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-subj', '/CN=Golden Lab Test CA', '-keyout', f('ca.key'), '-out', f('ca.pem'));
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr'));
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Golden Lab Test CA',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    f('server.key'),
+    '-out',
+    f('server.csr'),
+  );
   writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n');
-  openssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial',
-    '-days', '2', '-extfile', f('ext.cnf'), '-out', f('server.pem'));
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    f('ext.cnf'),
+    '-out',
+    f('server.pem'),
+  );
   return {
-    dir, caFile: f('ca.pem'), caPem: readFileSync(f('ca.pem'), 'utf8'),
-    cert: readFileSync(f('server.pem'), 'utf8'), key: readFileSync(f('server.key'), 'utf8'),
+    dir,
+    caFile: f('ca.pem'),
+    caPem: readFileSync(f('ca.pem'), 'utf8'),
+    cert: readFileSync(f('server.pem'), 'utf8'),
+    key: readFileSync(f('server.key'), 'utf8'),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
-export const httpsServer = (pki: Pki, handler: Handler) =>
-  listen(https.createServer({ cert: pki.cert, key: pki.key }), handler, 'https');
+export const httpsServer = (pki: Pki, handler: Handler) => listen(https.createServer({ cert: pki.cert, key: pki.key }), handler, 'https');

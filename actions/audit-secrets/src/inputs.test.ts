@@ -11,15 +11,30 @@ const read = (inputs: Record<string, string>) => {
 describe('audit-secrets inputs', () => {
   it('defaults to a workflows audit of config/env.manifest.json', () => {
     expect(read({}).options).toEqual({
-      manifestPath: 'config/env.manifest.json', modes: ['workflows'], environment: '', names: 'variable',
-      workflowsDir: '.github/workflows', failOnUnused: false,
+      manifestPath: 'config/env.manifest.json',
+      modes: ['workflows'],
+      environment: '',
+      names: 'variable',
+      workflowsDir: '.github/workflows',
+      failOnUnused: false,
     });
   });
 
   it('takes several modes, once each, and masks the token', () => {
-    const { options, logger } = read({ mode: 'github\nenv, github', token: 'tok-123456', repository: 'o/r', 'api-url': 'https://ghe.example/api/v3', environment: 'uat2' });
+    const { options, logger } = read({
+      mode: 'github\nenv, github',
+      token: 'tok-123456',
+      repository: 'o/r',
+      'api-url': 'https://ghe.example/api/v3',
+      environment: 'uat2',
+    });
     expect(options.modes).toEqual(['github', 'env']);
-    expect(options.github).toEqual({ token: 'tok-123456', repository: { owner: 'o', name: 'r' }, apiUrl: 'https://ghe.example/api/v3', maxRateLimitWaitMs: 120_000 });
+    expect(options.github).toEqual({
+      token: 'tok-123456',
+      repository: { owner: 'o', name: 'r' },
+      apiUrl: 'https://ghe.example/api/v3',
+      maxRateLimitWaitMs: 120_000,
+    });
     expect(logger.masked).toContain('tok-123456');
   });
 

@@ -25,7 +25,8 @@ export interface AuditSecretsDependencies {
 export function readAuditInputs(reader: InputReader, logger: Logger): AuditOptions {
   const modes = reader.list('mode').map((mode) => mode.toLowerCase());
   for (const mode of modes) {
-    if (!(MODES as readonly string[]).includes(mode)) throw new InputError('mode', `expected one or several of ${MODES.join(', ')}, got '${mode}'`);
+    if (!(MODES as readonly string[]).includes(mode))
+      throw new InputError('mode', `expected one or several of ${MODES.join(', ')}, got '${mode}'`);
   }
   const options: AuditOptions = {
     manifestPath: reader.string('manifest', DEFAULT_MANIFEST),
@@ -37,7 +38,11 @@ export function readAuditInputs(reader: InputReader, logger: Logger): AuditOptio
   };
   if (options.modes.includes('github')) {
     const token = reader.string('token');
-    if (!token) throw new InputError('token', 'is required for github mode: a token that can read secrets (GITHUB_TOKEN cannot), e.g. a fine-grained token with Secrets: read and Environments: read');
+    if (!token)
+      throw new InputError(
+        'token',
+        'is required for github mode: a token that can read secrets (GITHUB_TOKEN cannot), e.g. a fine-grained token with Secrets: read and Environments: read',
+      );
     logger.mask(token);
     const repositoryText = reader.string('repository');
     const repository = parseRepository(repositoryText);
@@ -52,7 +57,13 @@ export function readAuditInputs(reader: InputReader, logger: Logger): AuditOptio
 /** The action as the runner (and @github/local-action) runs it: production dependencies. */
 export function run(): Promise<boolean> {
   const cwd = process.env.GITHUB_WORKSPACE || process.cwd();
-  return runAuditSecrets({ inputs: envInputSource(), logger: coreLogger, reporter: coreReporter, cwd, io: { ...nodeIo(cwd), env: process.env } });
+  return runAuditSecrets({
+    inputs: envInputSource(),
+    logger: coreLogger,
+    reporter: coreReporter,
+    cwd,
+    io: { ...nodeIo(cwd), env: process.env },
+  });
 }
 
 /** Audits and reports; returns whether every required secret is present. */
@@ -63,7 +74,9 @@ export async function runAuditSecrets(deps: AuditSecretsDependencies): Promise<b
     const { manifest, report } = await runAudit(options, { ...deps.io, log: (message) => logger.info(message) });
     for (const annotation of annotations(report.findings)) logger.annotate(annotation);
     for (const summary of report.environments) {
-      logger.info(`${summary.environment}: ${summary.present}/${summary.checked} present${summary.missing.length ? `; missing ${summary.missing.join(', ')}` : ''}`);
+      logger.info(
+        `${summary.environment}: ${summary.present}/${summary.checked} present${summary.missing.length ? `; missing ${summary.missing.join(', ')}` : ''}`,
+      );
     }
     const count = (kinds: string[]) => String(report.findings.filter((f) => kinds.includes(f.kind)).length);
     reporter.setOutput('report', JSON.stringify(report));
@@ -77,17 +90,29 @@ export async function runAuditSecrets(deps: AuditSecretsDependencies): Promise<b
     await reporter.writeSummary(summaryMarkdown(report));
     if (!report.ok) {
       const errors = report.findings.filter((f) => f.level === 'error');
-      reporter.setFailed(`audit-secrets found ${errors.length} problem(s); the first: ${errors[0]!.message} (${errors[0]!.file}:${errors[0]!.position.line})`);
+      reporter.setFailed(
+        `audit-secrets found ${errors.length} problem(s); the first: ${errors[0]!.message} (${errors[0]!.file}:${errors[0]!.position.line})`,
+      );
     }
     return report.ok;
   } catch (error) {
     if (error instanceof ManifestError) {
       for (const annotation of problemAnnotations(error.file, error.problems)) logger.annotate(annotation);
-      reporter.setFailed(stepFailure('audit-secrets', new InputError('manifest', `${error.file} is not a valid manifest: ${error.problems.length} problem(s), the first at line ${error.problems[0]!.position.line}:${error.problems[0]!.position.column}: ${error.problems[0]!.path || '(root)'}: ${error.problems[0]!.message}`)));
+      reporter.setFailed(
+        stepFailure(
+          'audit-secrets',
+          new InputError(
+            'manifest',
+            `${error.file} is not a valid manifest: ${error.problems.length} problem(s), the first at line ${error.problems[0]!.position.line}:${error.problems[0]!.position.column}: ${error.problems[0]!.path || '(root)'}: ${error.problems[0]!.message}`,
+          ),
+        ),
+      );
     } else if (error instanceof AuditUsageError) {
       reporter.setFailed(stepFailure('audit-secrets', new InputError(error.input, error.message)));
     } else if (error instanceof WorkflowParseError) {
-      reporter.setFailed(stepFailure('audit-secrets', new InputError('workflows-dir', error.problem, { file: error.file, ...error.position })));
+      reporter.setFailed(
+        stepFailure('audit-secrets', new InputError('workflows-dir', error.problem, { file: error.file, ...error.position })),
+      );
     } else {
       reporter.setFailed(stepFailure('audit-secrets', error));
       if (!(error instanceof InputError || error instanceof GitHubApiError)) logger.debug((error as Error).stack ?? String(error));

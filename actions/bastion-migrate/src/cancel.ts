@@ -22,6 +22,8 @@ export function listenForCancel(target: Pick<NodeJS.Process, 'on' | 'off'> = pro
   return {
     signal: controller.signal,
     cause: () => cause,
-    dispose: () => { for (const signal of CANCEL_SIGNALS) target.off(signal, onSignal); },
+    dispose: () => {
+      for (const signal of CANCEL_SIGNALS) target.off(signal, onSignal);
+    },
   };
 }

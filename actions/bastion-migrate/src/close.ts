@@ -13,11 +13,19 @@ export async function closeTunnel(pidText: string, log: (message: string) => voi
   const pid = Number(pidText);
   if (!pidText || !Number.isInteger(pid) || pid <= 1) return log('no tunnel helper to close');
   let commandLine = '';
-  try { commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* gone */ }
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    /* gone */
+  }
   if (!commandLine.includes('tunnel.cjs')) return log(`tunnel helper ${pid} has already ended`);
   process.kill(pid, 'SIGTERM');
   for (let waited = 0; waited < 10_000; waited += 100) {
-    try { process.kill(pid, 0); } catch { return log(`tunnel helper ${pid} closed the tunnel and released the lock`); }
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return log(`tunnel helper ${pid} closed the tunnel and released the lock`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   process.kill(pid, 'SIGKILL');

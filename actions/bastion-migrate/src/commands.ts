@@ -39,9 +39,7 @@ const WATCHDOG = [
  * Runs a user's command on the runner the way a workflow `run:` step does (bash -eo pipefail),
  * streaming each output line through the logger, where registered secrets are masked.
  */
-export function runCommand(
-  command: string, env: Record<string, string>, logger: Logger, options: RunOptions = {},
-): Promise<CommandResult> {
+export function runCommand(command: string, env: Record<string, string>, logger: Logger, options: RunOptions = {}): Promise<CommandResult> {
   return runProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', command], env, logger, options);
 }
 
@@ -50,19 +48,33 @@ export function runCommand(
  * logger. On timeout or `signal`, and whenever this process ends, the program's process group is killed.
  */
 export function runProcess(
-  file: string, args: string[], env: Record<string, string>, logger: Logger, options: RunOptions = {},
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+  logger: Logger,
+  options: RunOptions = {},
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['--noprofile', '--norc', '-c', WATCHDOG, 'watchdog', file, ...args], {
-      env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
     });
     let timedOut = false;
     let stopped = false;
     // Ending the lifeline is the one way to stop the command: the watchdog kills its group.
     const endLifeline = () => child.stdin.destroy();
     child.stdin.on('error', () => undefined);
-    const timer = options.timeoutMs ? setTimeout(() => { timedOut = true; endLifeline(); }, options.timeoutMs) : undefined;
-    const onAbort = () => { stopped = true; endLifeline(); };
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          endLifeline();
+        }, options.timeoutMs)
+      : undefined;
+    const onAbort = () => {
+      stopped = true;
+      endLifeline();
+    };
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
     for (const stream of [child.stdout, child.stderr]) {
@@ -73,7 +85,9 @@ export function runProcess(
         pending = lines.pop()!;
         for (const line of lines) logger.info(line);
       });
-      stream.on('end', () => { if (pending) logger.info(pending); });
+      stream.on('end', () => {
+        if (pending) logger.info(pending);
+      });
     }
     child.on('error', reject);
     child.on('close', (code, signal) => {

@@ -7,30 +7,74 @@ import { readMigrateInputs } from './inputs.ts';
 const KEY = utils.generateKeyPairSync('ed25519').private.trim();
 const PIN = 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU';
 const base: Record<string, string> = {
-  'bastion-host': 'bastion.example', 'bastion-user': 'jump', 'bastion-key': KEY, 'bastion-host-key': PIN,
-  'db-host': '10.0.0.5', 'db-name': 'app', 'db-user': 'app', 'db-password': 'secret-pw', command: 'python manage.py migrate --noinput',
+  'bastion-host': 'bastion.example',
+  'bastion-user': 'jump',
+  'bastion-key': KEY,
+  'bastion-host-key': PIN,
+  'db-host': '10.0.0.5',
+  'db-name': 'app',
+  'db-user': 'app',
+  'db-password': 'secret-pw',
+  command: 'python manage.py migrate --noinput',
 };
 const read = (values: Record<string, string>) => readMigrateInputs(new InputReader((name) => ({ ...base, ...values })[name] ?? ''));
 
 describe('bastion-migrate inputs', () => {
   it('reads defaults: port 22 and 5432, a free local port, the lock on with a key from the database name', () => {
     const inputs = read({});
-    expect(inputs.bastion).toMatchObject({ host: 'bastion.example', port: 22, username: 'jump', privateKey: KEY, insecureIgnoreHostKey: false });
+    expect(inputs.bastion).toMatchObject({
+      host: 'bastion.example',
+      port: 22,
+      username: 'jump',
+      privateKey: KEY,
+      insecureIgnoreHostKey: false,
+    });
     expect(inputs.db).toEqual({ host: '10.0.0.5', port: 5432, database: 'app', user: 'app', password: 'secret-pw' });
-    expect(inputs).toMatchObject({ localPort: 0, lock: true, lockTimeoutMs: 300_000, lockKey: lockKeyFor('app'), checkCommand: '', backupFile: undefined, commandTimeoutMs: undefined });
+    expect(inputs).toMatchObject({
+      localPort: 0,
+      lock: true,
+      lockTimeoutMs: 300_000,
+      lockKey: lockKeyFor('app'),
+      checkCommand: '',
+      backupFile: undefined,
+      commandTimeoutMs: undefined,
+    });
     expect(inputs.secrets).toEqual([KEY, 'secret-pw']);
   });
   it('reads every other input', () => {
     const inputs = read({
-      'bastion-port': '2222', 'bastion-password': 'pw', 'local-port': '5433', 'command-timeout': '10m', 'check-command': 'make check',
-      lock: 'false', 'lock-timeout': '30s', 'lock-key': '42', 'backup-file': '/tmp/pre.dump', 'db-port': '6432', 'connect-timeout': '5s',
+      'bastion-port': '2222',
+      'bastion-password': 'pw',
+      'local-port': '5433',
+      'command-timeout': '10m',
+      'check-command': 'make check',
+      lock: 'false',
+      'lock-timeout': '30s',
+      'lock-key': '42',
+      'backup-file': '/tmp/pre.dump',
+      'db-port': '6432',
+      'connect-timeout': '5s',
     });
-    expect(inputs).toMatchObject({ localPort: 5433, commandTimeoutMs: 600_000, checkCommand: 'make check', lock: false, lockTimeoutMs: 30_000, lockKey: '42', backupFile: '/tmp/pre.dump' });
+    expect(inputs).toMatchObject({
+      localPort: 5433,
+      commandTimeoutMs: 600_000,
+      checkCommand: 'make check',
+      lock: false,
+      lockTimeoutMs: 30_000,
+      lockKey: '42',
+      backupFile: '/tmp/pre.dump',
+    });
     expect(inputs.bastion).toMatchObject({ port: 2222, password: 'pw', connectTimeoutMs: 5000 });
     expect(inputs.db.port).toBe(6432);
   });
   it('takes database-url instead of the db-* inputs and masks it', () => {
-    const inputs = read({ 'db-host': '', 'db-name': '', 'db-user': '', 'db-password': '', 'database-url': 'postgres://u:pw%21@db:6543/shop' });
+    const inputs = read({
+      'db-host': '',
+      'db-name': '',
+      'db-user': '',
+      'db-password': '',
+      'database-url': 'postgres://u:pw%21@db:6543/shop',
+    });
     expect(inputs.db).toEqual({ host: 'db', port: 6543, database: 'shop', user: 'u', password: 'pw!' });
     expect(inputs.secrets).toEqual(expect.arrayContaining(['postgres://u:pw%21@db:6543/shop', 'pw!']));
   });
@@ -44,8 +88,13 @@ describe('bastion-migrate inputs', () => {
     [{ 'bastion-user': '' }, "Input 'bastion-user': is required"],
     [{ 'bastion-key': '' }, "Input 'bastion-key': is required (or bastion-password)"],
     [{ 'bastion-key': 'nope' }, "Input 'bastion-key': is not a PEM or OpenSSH private key"],
-    [{ 'bastion-passphrase': 'x', 'bastion-key': utils.generateKeyPairSync('ed25519', { passphrase: 'y', cipher: 'aes256-ctr', rounds: 2 }).private },
-      "Input 'bastion-passphrase': does not decrypt bastion-key"],
+    [
+      {
+        'bastion-passphrase': 'x',
+        'bastion-key': utils.generateKeyPairSync('ed25519', { passphrase: 'y', cipher: 'aes256-ctr', rounds: 2 }).private,
+      },
+      "Input 'bastion-passphrase': does not decrypt bastion-key",
+    ],
     [{ 'bastion-host-key': '' }, "Input 'bastion-host-key': is required"],
     [{ 'insecure-ignore-host-key': 'sure' }, "Input 'insecure-ignore-host-key': expected true or false"],
     [{ 'db-host': '' }, "Input 'db-host': is required"],

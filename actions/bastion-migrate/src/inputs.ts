@@ -27,7 +27,9 @@ function host(inputs: InputReader, name: string, required: boolean): string {
 
 export function readMigrateInputs(inputs: InputReader): MigrateInputs {
   const secrets: string[] = [];
-  const keep = (secret: string) => { secrets.push(secret); };
+  const keep = (secret: string) => {
+    secrets.push(secret);
+  };
   const insecure = inputs.boolean('insecure-ignore-host-key', false);
   const bastion: SshTarget = {
     host: host(inputs, 'bastion-host', true),
@@ -42,13 +44,15 @@ export function readMigrateInputs(inputs: InputReader): MigrateInputs {
   const url = inputs.string('database-url');
   const fields = ['db-host', 'db-name', 'db-user', 'db-password'].filter((name) => inputs.string(name));
   if (url && fields.length > 0) throw new InputError('database-url', `cannot be combined with ${fields.join(', ')}; use one form`);
-  const db: DbSettings = url ? parseDatabaseUrl('database-url', url) : {
-    host: host(inputs, 'db-host', true),
-    port: inputs.integer('db-port', 5432, { min: 1, max: 65535 }),
-    database: inputs.required('db-name'),
-    user: inputs.required('db-user'),
-    password: inputs.string('db-password'),
-  };
+  const db: DbSettings = url
+    ? parseDatabaseUrl('database-url', url)
+    : {
+        host: host(inputs, 'db-host', true),
+        port: inputs.integer('db-port', 5432, { min: 1, max: 65535 }),
+        database: inputs.required('db-name'),
+        user: inputs.required('db-user'),
+        password: inputs.string('db-password'),
+      };
   if (url) keep(url);
   if (db.password) keep(db.password);
 
@@ -56,7 +60,8 @@ export function readMigrateInputs(inputs: InputReader): MigrateInputs {
   const backupFile = inputs.string('backup-file') || undefined;
   if (backupFile && backupFile.endsWith('/')) throw new InputError('backup-file', 'must be a file path, not a directory');
   return {
-    bastion, db,
+    bastion,
+    db,
     localPort: inputs.integer('local-port', 0, { min: 0, max: 65535 }),
     command: inputs.multiline('command'),
     commandTimeoutMs: timeout ? inputs.duration('command-timeout', 0, { minMs: 1 }) : undefined,

@@ -30,10 +30,13 @@ export interface MigrateDependencies {
   cancel?: Cancellation;
 }
 
-
 export function run(): Promise<boolean> {
   return runMigrate({
-    inputs: envInputSource(), logger: coreLogger, reporter: coreReporter, state: coreState, connect: (target) => connectSsh(target),
+    inputs: envInputSource(),
+    logger: coreLogger,
+    reporter: coreReporter,
+    state: coreState,
+    connect: (target) => connectSsh(target),
     helperPath: join(dirname(process.argv[1]!), 'tunnel.cjs'),
   });
 }
@@ -51,7 +54,9 @@ export async function runMigrate(deps: MigrateDependencies): Promise<boolean> {
     return true;
   } catch (error) {
     const cause = cancel.cause();
-    reporter.setFailed(cause ? `bastion-migrate: cancelled (${cause}): ${(error as Error).message}` : stepFailure('bastion-migrate', error));
+    reporter.setFailed(
+      cause ? `bastion-migrate: cancelled (${cause}): ${(error as Error).message}` : stepFailure('bastion-migrate', error),
+    );
     return false;
   } finally {
     cancel.dispose();
@@ -73,7 +78,10 @@ async function migrate(inputs: MigrateInputs, deps: MigrateDependencies, cancel:
   let lost: Error | undefined;
   // Either ends the running step's process group: a lost bastion connection, or a cancelled job.
   const stop = new AbortController();
-  session.lost.catch((error: Error) => { lost = error; stop.abort(); });
+  session.lost.catch((error: Error) => {
+    lost = error;
+    stop.abort();
+  });
   const onCancel = () => stop.abort();
   cancel.signal.addEventListener('abort', onCancel, { once: true });
   try {
@@ -83,23 +91,37 @@ async function migrate(inputs: MigrateInputs, deps: MigrateDependencies, cancel:
     const signal = stop.signal;
     if (inputs.backupFile) {
       const file = inputs.backupFile;
-      steps.push(['backup', () => runProcess('pg_dump', ['--format=custom', '--no-password', '--file', file], env, logger, { signal }),
-        `pg_dump to ${file} failed`]);
+      steps.push([
+        'backup',
+        () => runProcess('pg_dump', ['--format=custom', '--no-password', '--file', file], env, logger, { signal }),
+        `pg_dump to ${file} failed`,
+      ]);
     }
     if (inputs.checkCommand) {
-      steps.push(['check-command', () => runCommand(inputs.checkCommand, env, logger, { signal }), 'check-command failed; nothing was migrated']);
+      steps.push([
+        'check-command',
+        () => runCommand(inputs.checkCommand, env, logger, { signal }),
+        'check-command failed; nothing was migrated',
+      ]);
     }
-    steps.push(['command', () => runCommand(inputs.command, env, logger, { timeoutMs: inputs.commandTimeoutMs, signal }), 'the migration command failed']);
+    steps.push([
+      'command',
+      () => runCommand(inputs.command, env, logger, { timeoutMs: inputs.commandTimeoutMs, signal }),
+      'the migration command failed',
+    ]);
     for (const [name, step, failure] of steps) {
       if (cancel.signal.aborted) throw new Error(`stopped before ${name}`);
       const result = await inGroup(logger, name, step);
-      if (cancel.signal.aborted) throw new Error(`${name} was stopped: its whole process group was killed; the lock was released and the tunnel closed`);
+      if (cancel.signal.aborted)
+        throw new Error(`${name} was stopped: its whole process group was killed; the lock was released and the tunnel closed`);
       if (lost) throw new Error(`${lost.message} during ${name}; the step stopped it`);
       if (result.timedOut) throw new Error(`${name} timed out after ${Math.round(inputs.commandTimeoutMs! / 1000)} s and was killed`);
       if (result.code !== 0) throw new Error(`${failure} (exit ${result.code})`);
     }
-    await deps.reporter.writeSummary(`## ✅ Migration through ${inputs.bastion.host} done\n\nLock waited ${session.lockWaitMs} ms; ` +
-      `database ${inputs.db.database} on ${inputs.db.host}:${inputs.db.port} as the bastion sees it.\n`);
+    await deps.reporter.writeSummary(
+      `## ✅ Migration through ${inputs.bastion.host} done\n\nLock waited ${session.lockWaitMs} ms; ` +
+        `database ${inputs.db.database} on ${inputs.db.host}:${inputs.db.port} as the bastion sees it.\n`,
+    );
   } finally {
     cancel.signal.removeEventListener('abort', onCancel);
     await session.close();

@@ -30,8 +30,10 @@ export type Connect = (target: SshTarget) => Promise<RemoteHost>;
 export function runOnlyAdmission(root: number): (peerPort: number, listenPort: number) => true | string {
   return (peerPort, listenPort) => {
     const pid = loopbackPeer(peerPort, listenPort);
-    if (pid === undefined) return `refused a connection from 127.0.0.1:${peerPort}: its process cannot be seen, so it may not be this run's`;
-    if (!descendsFrom(pid, root)) return `refused a connection from process ${pid}: it is not this run's (with a fixed local-port only this run's processes may connect)`;
+    if (pid === undefined)
+      return `refused a connection from 127.0.0.1:${peerPort}: its process cannot be seen, so it may not be this run's`;
+    if (!descendsFrom(pid, root))
+      return `refused a connection from process ${pid}: it is not this run's (with a fixed local-port only this run's processes may connect)`;
     return true;
   };
 }
@@ -49,20 +51,30 @@ export async function openSession(inputs: MigrateInputs, logger: Logger, connect
   let client: pg.Client | undefined;
   let release: (() => Promise<void>) | undefined;
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => {
-    await release?.().catch(() => undefined);
-    await client?.end().catch(() => undefined);
-    await tunnel?.close();
-    host?.close();
-  })());
+  const close = () =>
+    (closing ??= (async () => {
+      await release?.().catch(() => undefined);
+      await client?.end().catch(() => undefined);
+      await tunnel?.close();
+      host?.close();
+    })());
 
   try {
     const bastion = `${inputs.bastion.username}@${inputs.bastion.host}:${inputs.bastion.port}`;
     host = await connect(inputs.bastion);
     logger.info(`connected to the bastion ${bastion}`);
-    tunnel = await openTunnel(host, inputs.db.host, inputs.db.port, inputs.localPort, inputs.localPort === 0 ? {} : {
-      admit: runOnlyAdmission(options.runRoot), onRefused: (reason) => logger.warning(`tunnel: ${reason}`),
-    });
+    tunnel = await openTunnel(
+      host,
+      inputs.db.host,
+      inputs.db.port,
+      inputs.localPort,
+      inputs.localPort === 0
+        ? {}
+        : {
+            admit: runOnlyAdmission(options.runRoot),
+            onRefused: (reason) => logger.warning(`tunnel: ${reason}`),
+          },
+    );
     logger.info(`tunnel: 127.0.0.1:${tunnel.port} → ${inputs.db.host}:${inputs.db.port} via the bastion`);
     const local: DbSettings = { ...inputs.db, host: '127.0.0.1', port: tunnel.port };
     try {
@@ -73,8 +85,14 @@ export async function openSession(inputs: MigrateInputs, logger: Logger, connect
     }
     let lockWaitMs = 0;
     if (inputs.lock) {
-      const lock = await acquireAdvisoryLock(client, inputs.lockKey, inputs.lockTimeoutMs,
-        () => logger.info(`waiting up to ${Math.round(inputs.lockTimeoutMs / 1000)} s for the migration lock (key ${inputs.lockKey})`), 500, options.signal);
+      const lock = await acquireAdvisoryLock(
+        client,
+        inputs.lockKey,
+        inputs.lockTimeoutMs,
+        () => logger.info(`waiting up to ${Math.round(inputs.lockTimeoutMs / 1000)} s for the migration lock (key ${inputs.lockKey})`),
+        500,
+        options.signal,
+      );
       release = lock.release;
       lockWaitMs = lock.waitedMs;
       logger.info(`migration lock taken (key ${inputs.lockKey}) after ${lockWaitMs} ms`);

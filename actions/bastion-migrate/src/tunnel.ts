@@ -17,23 +17,37 @@ const JOB_POLL_MS = 500;
 
 let ready = false;
 // The parent stops reading after `ready`; nothing more may be written to stdout then.
-const say = (line: string) => { if (!ready) process.stdout.write(`${line.replace(/\n/g, ' ')}\n`); };
+const say = (line: string) => {
+  if (!ready) process.stdout.write(`${line.replace(/\n/g, ' ')}\n`);
+};
 const logger: Logger = {
-  debug: () => {}, info: (m) => say(`log ${m}`), warning: (m) => say(`log warning: ${m}`), error: (m) => say(`log error: ${m}`),
-  startGroup: () => {}, endGroup: () => {}, mask: () => {}, annotate: () => {},
+  debug: () => {},
+  info: (m) => say(`log ${m}`),
+  warning: (m) => say(`log warning: ${m}`),
+  error: (m) => say(`log error: ${m}`),
+  startGroup: () => {},
+  endGroup: () => {},
+  mask: () => {},
+  annotate: () => {},
 };
 
 const { inputs, job } = JSON.parse(await text(process.stdin)) as HelperRequest;
 // Watched from the start: a job cancelled while the lock is awaited ends the wait too.
 const cancel = new AbortController();
-const watch = setInterval(() => { if (!isAlive(job)) cancel.abort(); }, JOB_POLL_MS);
+const watch = setInterval(() => {
+  if (!isAlive(job)) cancel.abort();
+}, JOB_POLL_MS);
 for (const signal of CANCEL_SIGNALS) process.on(signal, () => cancel.abort());
 try {
   // The runner's process is the root of every later step of the job: with a fixed port, only they may connect.
   const session = await openSession(inputs, logger, (target) => connectSsh(target), { signal: cancel.signal, runRoot: job.pid });
   say(`ready ${JSON.stringify({ port: session.local.port, lockWaitMs: session.lockWaitMs })}`);
   ready = true;
-  const stop = async (code: number) => { clearInterval(watch); await session.close(); process.exit(code); };
+  const stop = async (code: number) => {
+    clearInterval(watch);
+    await session.close();
+    process.exit(code);
+  };
   if (cancel.signal.aborted) await stop(0);
   cancel.signal.addEventListener('abort', () => void stop(0), { once: true });
   session.lost.catch(() => void stop(1));

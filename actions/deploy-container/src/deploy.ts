@@ -12,8 +12,17 @@ import { RemoteError, type RemoteHost, type RemoteProcess, SshConnectError } fro
 import type { DeployInputs } from './inputs.ts';
 import { acquireLock } from './lock.ts';
 import {
-  aliasOf, directHealthUrl, newContainerSpec, newRelease, parseServiceContainers, proxyWorkers, recoverService, STOP_SECONDS, switchProxy,
-  verifyThroughProxy, waitForDrain,
+  aliasOf,
+  directHealthUrl,
+  newContainerSpec,
+  newRelease,
+  parseServiceContainers,
+  proxyWorkers,
+  recoverService,
+  STOP_SECONDS,
+  switchProxy,
+  verifyThroughProxy,
+  waitForDrain,
 } from './switch.ts';
 
 export interface PhaseTiming {
@@ -82,7 +91,8 @@ export async function deployToHost(host: RemoteHost, inputs: DeployInputs, conte
     const registry = inputs.registry;
     if (registry) {
       await phase('login and pull', () =>
-        host.run(hostCommands.loginAndPull(registry.server, registry.username, inputs.image.reference), { stdin: registry.password }));
+        host.run(hostCommands.loginAndPull(registry.server, registry.username, inputs.image.reference), { stdin: registry.password }),
+      );
     } else {
       await phase('pull', () => host.run(docker.pull(inputs.image.reference)));
     }
@@ -128,7 +138,14 @@ export async function deployToHost(host: RemoteHost, inputs: DeployInputs, conte
 type Phase = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 
 /** Strategy replace: the old container stops, the new one starts under the same name and published ports. */
-async function replaceDeploy(host: RemoteHost, inputs: DeployInputs, envFile: string, result: HostResult, phase: Phase, logger: Logger): Promise<void> {
+async function replaceDeploy(
+  host: RemoteHost,
+  inputs: DeployInputs,
+  envFile: string,
+  result: HostResult,
+  phase: Phase,
+  logger: Logger,
+): Promise<void> {
   const name = inputs.name;
   const previousName = `${name}.previous`;
   const previous = await phase('replace', async () => {
@@ -149,11 +166,20 @@ async function replaceDeploy(host: RemoteHost, inputs: DeployInputs, envFile: st
   // verdict, the host itself puts the previous container back (see hostCommands.guardedReplace).
   const guard = await host.start(hostCommands.guardedReplace(name, previousName, docker.run(containerSpec(inputs, envFile))));
   try {
-    const started = await phase('start', () => Promise.race([guard.firstLine, host.lost]).catch((error: unknown) => {
-      if (!(error instanceof RemoteError)) throw error;
-      const why = error.stderr.replace(/\nended before printing a line$/, '').trim().split('\n').slice(-3).join(' | ');
-      throw new DeployFailure(`${error.code === hostCommands.GUARD_STOP_FAILED ? 'the running container could not be stopped' : 'the new container did not start'}: ${why}`);
-    }));
+    const started = await phase('start', () =>
+      Promise.race([guard.firstLine, host.lost]).catch((error: unknown) => {
+        if (!(error instanceof RemoteError)) throw error;
+        const why = error.stderr
+          .replace(/\nended before printing a line$/, '')
+          .trim()
+          .split('\n')
+          .slice(-3)
+          .join(' | ');
+        throw new DeployFailure(
+          `${error.code === hostCommands.GUARD_STOP_FAILED ? 'the running container could not be stopped' : 'the new container did not start'}: ${why}`,
+        );
+      }),
+    );
     result.containerId = started.replace(/^started /, '').trim();
     await phase('health gate', () => Promise.race([requireHealthy(host, inputs, name, inputs.health.url, logger), host.lost]));
     await runPostDeploy(host, inputs, name, phase, logger);
@@ -167,7 +193,9 @@ async function replaceDeploy(host: RemoteHost, inputs: DeployInputs, envFile: st
       if (rollbackError instanceof SshConnectError) {
         // The guarded unit on the host saw the channel close and restores the previous container itself.
         result.outcome = 'failed';
-        result.error += previous ? `; the host puts ${previousName} (${previous.image}) back by itself` : '; the host removes the unverified container by itself';
+        result.error += previous
+          ? `; the host puts ${previousName} (${previous.image}) back by itself`
+          : '; the host removes the unverified container by itself';
       } else {
         result.outcome = previous && inputs.rollback ? 'rollback-failed' : 'failed';
         result.error += `; then recovery could not run: ${describe(rollbackError)}`;
@@ -184,7 +212,13 @@ async function replaceDeploy(host: RemoteHost, inputs: DeployInputs, envFile: st
 
 /** Strategy switch (see switch.ts): the old version serves until the new one is verified, and after a failure. */
 async function switchDeploy(
-  host: RemoteHost, inputs: DeployInputs, base: string, envFile: string, result: HostResult, phase: Phase, logger: Logger,
+  host: RemoteHost,
+  inputs: DeployInputs,
+  base: string,
+  envFile: string,
+  result: HostResult,
+  phase: Phase,
+  logger: Logger,
 ): Promise<void> {
   const state = await phase('recover', () => recoverService(host, inputs, base, logger));
   const old = state.serving;
@@ -258,7 +292,9 @@ async function runPostDeploy(host: RemoteHost, inputs: DeployInputs, container: 
       const ran = await host.exec(docker.execInContainer(container, command));
       if (ran.stdout.trim()) logger.info(ran.stdout.trimEnd());
       if (ran.code !== 0) {
-        throw new DeployFailure(`post-deploy command ${index + 1} exited ${ran.code}: ${ran.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        throw new DeployFailure(
+          `post-deploy command ${index + 1} exited ${ran.code}: ${ran.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+        );
       }
     });
   }
@@ -279,7 +315,13 @@ export function containerSpec(inputs: DeployInputs, envFile: string): docker.Con
   };
 }
 
-async function requireHealthy(host: RemoteHost, inputs: DeployInputs, container: string, url: URL | undefined, logger: Logger): Promise<void> {
+async function requireHealthy(
+  host: RemoteHost,
+  inputs: DeployInputs,
+  container: string,
+  url: URL | undefined,
+  logger: Logger,
+): Promise<void> {
   const gate = inputs.health;
   if (url) {
     // Probing goes through the connection: once it is lost, further attempts only keep the runner waiting.
@@ -288,12 +330,20 @@ async function requireHealthy(host: RemoteHost, inputs: DeployInputs, container:
     const result = await probeUrl(
       { url, method: 'GET', headers: {}, timeoutMs: gate.timeoutMs, followRedirects: true, insecure: false },
       { expectedStatus: gate.expectedStatus, bodyContains: gate.bodyContains, jsonFields: [] },
-      { initialDelayMs: 0, intervalMs: gate.intervalMs, successThreshold: 1, maxAttempts: gate.attempts, backoff: 'fixed', maxIntervalMs: gate.intervalMs },
+      {
+        initialDelayMs: 0,
+        intervalMs: gate.intervalMs,
+        successThreshold: 1,
+        maxAttempts: gate.attempts,
+        backoff: 'fixed',
+        maxIntervalMs: gate.intervalMs,
+      },
       {
         // Probed from the host's side of the one SSH connection: health-url is as the host sees it.
         transport: createHttpTransport((h, p) => host.forwardOut(h, p)),
         signal: connection.signal,
-        onAttempt: (record) => logger.info(`${url.href} attempt ${record.attempt}/${gate.attempts}: ${record.ok ? 'ok' : 'failed'}, ${record.detail}`),
+        onAttempt: (record) =>
+          logger.info(`${url.href} attempt ${record.attempt}/${gate.attempts}: ${record.ok ? 'ok' : 'failed'}, ${record.detail}`),
       },
     );
     if (!result.healthy) throw new DeployFailure(`health gate: ${url.href} ${result.diagnosis}`);
@@ -323,7 +373,11 @@ async function showDiagnostics(host: RemoteHost, name: string, logger: Logger): 
 }
 
 async function rollBack(
-  host: RemoteHost, inputs: DeployInputs, previous: { image: string } | undefined, guard: RemoteProcess, logger: Logger,
+  host: RemoteHost,
+  inputs: DeployInputs,
+  previous: { image: string } | undefined,
+  guard: RemoteProcess,
+  logger: Logger,
 ): Promise<DeployOutcome> {
   if (!previous) {
     logger.warning(`${host.name}: no previous container to roll back to; removing the failed one`);
@@ -332,7 +386,9 @@ async function rollBack(
     return 'failed';
   }
   if (!inputs.rollback) {
-    logger.warning(`${host.name}: rollback is off; the failed container stays, and the previous one is kept stopped as ${inputs.name}.previous`);
+    logger.warning(
+      `${host.name}: rollback is off; the failed container stays, and the previous one is kept stopped as ${inputs.name}.previous`,
+    );
     guard.end('keep\n');
     await guard.exit;
     return 'failed';
@@ -345,7 +401,9 @@ async function rollBack(
   try {
     await requireHealthy(host, inputs, inputs.name, inputs.health.url, logger);
   } catch (error) {
-    logger.error(`${host.name}: ROLLBACK FAILED: the previous image ${previous.image} does not pass the health gate either: ${describe(error)}`);
+    logger.error(
+      `${host.name}: ROLLBACK FAILED: the previous image ${previous.image} does not pass the health gate either: ${describe(error)}`,
+    );
     return 'rollback-failed';
   }
   logger.info(`${host.name}: rolled back; ${previous.image} passes the health gate`);
@@ -355,7 +413,14 @@ async function rollBack(
 /** Removes this repository's images beyond keep-images, never the running image or the rollback target. */
 async function pruneImages(host: RemoteHost, inputs: DeployInputs, previousImage: string | undefined, logger: Logger): Promise<void> {
   const listed = (await host.run(docker.listImages(inputs.image.repository))).trim();
-  const ids = [...new Set(listed.split('\n').filter(Boolean).map((line) => line.split(' ')[0]!))];
+  const ids = [
+    ...new Set(
+      listed
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(' ')[0]!),
+    ),
+  ];
   const protect = new Set<string>();
   for (const image of [inputs.image.reference, previousImage]) {
     if (!image) continue;
@@ -369,12 +434,22 @@ async function pruneImages(host: RemoteHost, inputs: DeployInputs, previousImage
   const doomed = ids.filter((id) => !kept.has(id));
   if (doomed.length === 0) return;
   const removed = await host.exec(docker.removeImages(doomed));
-  logger.info(`pruned ${doomed.length} image(s) of ${inputs.image.repository}${removed.code === 0 ? '' : ` (some are still in use: ${removed.stderr.trim()})`}`);
+  logger.info(
+    `pruned ${doomed.length} image(s) of ${inputs.image.repository}${removed.code === 0 ? '' : ` (some are still in use: ${removed.stderr.trim()})`}`,
+  );
 }
 
 async function appendAudit(host: RemoteHost, path: string, context: RunContext, inputs: DeployInputs, result: HostResult): Promise<void> {
-  const line = [new Date().toISOString(), `actor=${context.actor}`, `run=${context.runId}`, `container=${inputs.name}`,
-    `image=${inputs.image.reference}`, `digest=${result.imageDigest ?? '-'}`, `result=${result.outcome}`, `ms=${result.durationMs}`].join(' ');
+  const line = [
+    new Date().toISOString(),
+    `actor=${context.actor}`,
+    `run=${context.runId}`,
+    `container=${inputs.name}`,
+    `image=${inputs.image.reference}`,
+    `digest=${result.imageDigest ?? '-'}`,
+    `result=${result.outcome}`,
+    `ms=${result.durationMs}`,
+  ].join(' ');
   await host.run(hostCommands.appendLine(path, line));
 }
 

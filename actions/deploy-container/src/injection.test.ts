@@ -22,14 +22,33 @@ writeFileSync(join(dir, 'docker'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\0' 
 chmodSync(join(dir, 'docker'), 0o755);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const payloads = [`$(touch ${canary})`, `\`touch ${canary}\``, `; touch ${canary}`, `| touch ${canary}`, `&& touch ${canary} #`,
-  `' ; touch ${canary} ; '`, `" ; touch ${canary} ; "`, `\n touch ${canary}`, `$IFS`, '*', '~root', '${PATH}'];
-const hostile = fc.oneof(fc.constantFrom(...payloads), fc.string({ maxLength: 30 }),
-  fc.tuple(fc.string({ maxLength: 10 }), fc.constantFrom(...payloads)).map(([a, b]) => a + b));
+const payloads = [
+  `$(touch ${canary})`,
+  `\`touch ${canary}\``,
+  `; touch ${canary}`,
+  `| touch ${canary}`,
+  `&& touch ${canary} #`,
+  `' ; touch ${canary} ; '`,
+  `" ; touch ${canary} ; "`,
+  `\n touch ${canary}`,
+  `$IFS`,
+  '*',
+  '~root',
+  '${PATH}',
+];
+const hostile = fc.oneof(
+  fc.constantFrom(...payloads),
+  fc.string({ maxLength: 30 }),
+  fc.tuple(fc.string({ maxLength: 10 }), fc.constantFrom(...payloads)).map(([a, b]) => a + b),
+);
 
 const base: Record<string, string> = {
-  host: '127.0.0.1', username: 'deploy', password: 'pw', 'insecure-ignore-host-key': 'true',
-  image: 'registry.example:5000/app:v1', name: 'app',
+  host: '127.0.0.1',
+  username: 'deploy',
+  password: 'pw',
+  'insecure-ignore-host-key': 'true',
+  image: 'registry.example:5000/app:v1',
+  name: 'app',
 };
 
 // Values shaped so that hostile text also reaches the argv (labels and env need a key to be valid at all).
@@ -55,7 +74,8 @@ function runOnHostShell(argvs: readonly string[][]): string[][] {
 
 describe('deploy-container inputs cannot inject commands on the host', () => {
   it.each(['name', 'image', 'ports', 'volumes', 'docker-args', 'labels', 'env', 'command', 'network', 'restart'])(
-    'hostile %s: refused, or delivered as the exact argv', (input) => {
+    'hostile %s: refused, or delivered as the exact argv',
+    (input) => {
       const argvs: string[][] = [];
       for (const value of fc.sample(hostile.map(SHAPE[input] ?? ((v: string) => v)), 60)) {
         try {
@@ -70,15 +90,22 @@ describe('deploy-container inputs cannot inject commands on the host', () => {
       expect(existsSync(canary)).toBe(false);
       // Some hostile values must get through validation, or this only tested the refusals.
       if (['labels', 'env', 'command'].includes(input)) expect(argvs.length).toBeGreaterThan(0);
-    });
+    },
+  );
 
   it('never puts env values in argv: they go only to the env file', () => {
     // A sentinel prefix makes each secret distinctive, as real secrets are (a one-letter value would match --name).
-    const secret = fc.string({ maxLength: 30 }).filter((v) => !/[\r\n\0]/.test(v)).map((v) => `s3cr3t-${v}`);
-    fc.assert(fc.property(secret, (value) => {
-      const inputs = readDeployInputs(new InputReader((name) => ({ ...base, env: `SECRET=${value}` })[name] ?? ''));
-      expect(docker.run(containerSpec(inputs, '/e')).filter((arg) => arg.includes(value))).toEqual([]);
-      expect(docker.renderEnvFile(inputs.env)).toBe(`SECRET=${value}\n`);
-    }), { numRuns: 200 });
+    const secret = fc
+      .string({ maxLength: 30 })
+      .filter((v) => !/[\r\n\0]/.test(v))
+      .map((v) => `s3cr3t-${v}`);
+    fc.assert(
+      fc.property(secret, (value) => {
+        const inputs = readDeployInputs(new InputReader((name) => ({ ...base, env: `SECRET=${value}` })[name] ?? ''));
+        expect(docker.run(containerSpec(inputs, '/e')).filter((arg) => arg.includes(value))).toEqual([]);
+        expect(docker.renderEnvFile(inputs.env)).toBe(`SECRET=${value}\n`);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

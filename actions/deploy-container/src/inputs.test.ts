@@ -10,8 +10,12 @@ const KEY = utils.generateKeyPairSync('ed25519').private.trim();
 const ENCRYPTED = utils.generateKeyPairSync('ed25519', { passphrase: 'pp', cipher: 'aes256-ctr', rounds: 4 }).private.trim();
 const HOST_KEY = 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU';
 const base: Record<string, string> = {
-  host: 'deploy.example.com', username: 'deploy', 'private-key': KEY, 'host-key': HOST_KEY,
-  image: 'registry.example.com/team/app:dev-abc123', name: 'backend',
+  host: 'deploy.example.com',
+  username: 'deploy',
+  'private-key': KEY,
+  'host-key': HOST_KEY,
+  image: 'registry.example.com/team/app:dev-abc123',
+  name: 'backend',
 };
 const read = (values: Record<string, string>) => readDeployInputs(new InputReader((name) => ({ ...base, ...values })[name] ?? ''));
 
@@ -57,8 +61,11 @@ const SWITCH = { strategy: 'switch', 'proxy-image': 'registry.example.com/nginx:
 describe('deploy-container inputs', () => {
   it('reads strategy switch with its proxy image and drain timeout; replace is the default', () => {
     expect(read({}).strategy).toBe('replace');
-    expect(read({ ...SWITCH, 'drain-timeout': '5s', 'health-url': 'http://127.0.0.1:8000/health/' }))
-      .toMatchObject({ strategy: 'switch', proxyImage: 'registry.example.com/nginx:1.27', drainTimeoutMs: 5000 });
+    expect(read({ ...SWITCH, 'drain-timeout': '5s', 'health-url': 'http://127.0.0.1:8000/health/' })).toMatchObject({
+      strategy: 'switch',
+      proxyImage: 'registry.example.com/nginx:1.27',
+      drainTimeoutMs: 5000,
+    });
     expect(read(SWITCH).drainTimeoutMs).toBe(30_000);
     // A host side on every address matches any host in health-url.
     expect(read({ ...SWITCH, ports: '8000:8000', 'health-url': 'http://localhost:8000/h' }).strategy).toBe('switch');
@@ -73,34 +80,96 @@ describe('deploy-container inputs', () => {
   it('never puts an over-long env value into its error', () => {
     const value = `secret-${'y'.repeat(70_000)}`;
     expect(() => read({ env: `TOKEN=${value}` })).toThrow(/^Input 'env': the line of TOKEN is \d+ bytes/);
-    try { read({ env: `TOKEN=${value}` }); } catch (error) { expect((error as Error).message).not.toContain('secret-'); }
+    try {
+      read({ env: `TOKEN=${value}` });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('secret-');
+    }
   });
 
   it('reads a minimal deploy with safe defaults', () => {
     const inputs = read({});
-    expect(inputs.targets).toEqual([expect.objectContaining({ host: 'deploy.example.com', port: 22, username: 'deploy', insecureIgnoreHostKey: false })]);
-    expect(inputs).toMatchObject({ restart: 'unless-stopped', rollback: true, keepImages: 3, maxParallel: 1, lockTimeoutMs: 120_000, registry: undefined });
+    expect(inputs.targets).toEqual([
+      expect.objectContaining({ host: 'deploy.example.com', port: 22, username: 'deploy', insecureIgnoreHostKey: false }),
+    ]);
+    expect(inputs).toMatchObject({
+      restart: 'unless-stopped',
+      rollback: true,
+      keepImages: 3,
+      maxParallel: 1,
+      lockTimeoutMs: 120_000,
+      registry: undefined,
+    });
     expect(inputs.health).toMatchObject({ container: false, intervalMs: 5000, timeoutMs: 5000, attempts: 5 });
     expect(inputs.secrets).toEqual([KEY]);
   });
 
   it('reads every container, registry, gate and rollout input', () => {
     const inputs = read({
-      hosts: 'a.example\nb.example:2200', host: '', port: '2222', ports: '127.0.0.1:8000:8000\n9000/udp', volumes: '/srv/s:/app/s:ro\ndata:/data',
-      env: 'A=1\nB= two ', 'env-file-path': '/etc/app/backend.env', restart: 'on-failure:3', labels: 'tier=web', command: '["gunicorn", "-b", "0.0.0.0:8000"]',
-      network: 'app-net', 'docker-args': '--memory=512m\n--init', 'registry-username': 'ci', 'registry-password': 'token',
-      'prepare-dirs': '/srv/s:1000:1000:0755\n/srv/t', 'health-url': 'http://127.0.0.1:8000/health/', 'health-interval': '2s',
-      'health-timeout': '1s', 'health-attempts': '9', 'health-expected-status': '200', 'health-body-contains': 'ok', rollback: 'false',
-      'post-deploy': 'python manage.py collectstatic --noinput', 'lock-timeout': '30s', 'keep-images': '5', 'allow-latest': 'true', 'max-parallel': '2',
-      'private-key': ENCRYPTED, passphrase: 'pp', 'jump-host': 'bastion.example:2022', 'jump-username': 'jump', 'jump-host-key': HOST_KEY, 'connect-timeout': '5s',
+      hosts: 'a.example\nb.example:2200',
+      host: '',
+      port: '2222',
+      ports: '127.0.0.1:8000:8000\n9000/udp',
+      volumes: '/srv/s:/app/s:ro\ndata:/data',
+      env: 'A=1\nB= two ',
+      'env-file-path': '/etc/app/backend.env',
+      restart: 'on-failure:3',
+      labels: 'tier=web',
+      command: '["gunicorn", "-b", "0.0.0.0:8000"]',
+      network: 'app-net',
+      'docker-args': '--memory=512m\n--init',
+      'registry-username': 'ci',
+      'registry-password': 'token',
+      'prepare-dirs': '/srv/s:1000:1000:0755\n/srv/t',
+      'health-url': 'http://127.0.0.1:8000/health/',
+      'health-interval': '2s',
+      'health-timeout': '1s',
+      'health-attempts': '9',
+      'health-expected-status': '200',
+      'health-body-contains': 'ok',
+      rollback: 'false',
+      'post-deploy': 'python manage.py collectstatic --noinput',
+      'lock-timeout': '30s',
+      'keep-images': '5',
+      'allow-latest': 'true',
+      'max-parallel': '2',
+      'private-key': ENCRYPTED,
+      passphrase: 'pp',
+      'jump-host': 'bastion.example:2022',
+      'jump-username': 'jump',
+      'jump-host-key': HOST_KEY,
+      'connect-timeout': '5s',
     });
-    expect(inputs.targets.map((t) => [t.host, t.port])).toEqual([['a.example', 2222], ['b.example', 2200]]);
-    expect(inputs.jump).toMatchObject({ host: 'bastion.example', port: 2022, username: 'jump', privateKey: ENCRYPTED, passphrase: 'pp', connectTimeoutMs: 5000 });
-    expect(inputs.env).toEqual([{ key: 'A', value: '1' }, { key: 'B', value: ' two ' }]);
+    expect(inputs.targets.map((t) => [t.host, t.port])).toEqual([
+      ['a.example', 2222],
+      ['b.example', 2200],
+    ]);
+    expect(inputs.jump).toMatchObject({
+      host: 'bastion.example',
+      port: 2022,
+      username: 'jump',
+      privateKey: ENCRYPTED,
+      passphrase: 'pp',
+      connectTimeoutMs: 5000,
+    });
+    expect(inputs.env).toEqual([
+      { key: 'A', value: '1' },
+      { key: 'B', value: ' two ' },
+    ]);
     expect(inputs.registry).toEqual({ server: 'registry.example.com', username: 'ci', password: 'token' });
-    expect(inputs.prepareDirs).toEqual([{ path: '/srv/s', owner: '1000:1000', mode: '0755' }, { path: '/srv/t', owner: undefined, mode: undefined }]);
+    expect(inputs.prepareDirs).toEqual([
+      { path: '/srv/s', owner: '1000:1000', mode: '0755' },
+      { path: '/srv/t', owner: undefined, mode: undefined },
+    ]);
     expect(inputs.command).toEqual(['gunicorn', '-b', '0.0.0.0:8000']);
-    expect(inputs).toMatchObject({ restart: 'on-failure:3', network: 'app-net', rollback: false, keepImages: 5, maxParallel: 2, lockTimeoutMs: 30_000 });
+    expect(inputs).toMatchObject({
+      restart: 'on-failure:3',
+      network: 'app-net',
+      rollback: false,
+      keepImages: 5,
+      maxParallel: 2,
+      lockTimeoutMs: 30_000,
+    });
     expect(inputs.health).toMatchObject({ intervalMs: 2000, timeoutMs: 1000, attempts: 9, bodyContains: 'ok' });
     expect(inputs.secrets).toEqual(expect.arrayContaining(['token', ENCRYPTED, 'pp']));
     // `1` and ` two ` (trimmed to 3 characters) would blank every such run in the job log.
@@ -119,19 +188,33 @@ describe('deploy-container inputs', () => {
     [{ username: '' }, "Input 'username': is required"],
     [{ username: 'root;id' }, "Input 'username': 'root;id' is not a user name"],
     [{ 'private-key': '' }, "Input 'private-key': is required (or password)"],
-    [{ 'private-key': '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----' }, "Input 'private-key': cannot be read"],
+    [
+      { 'private-key': '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----' },
+      "Input 'private-key': cannot be read",
+    ],
     [{ 'private-key': ENCRYPTED }, "Input 'passphrase': is required: private-key is encrypted"],
     [{ 'private-key': ENCRYPTED, passphrase: 'wrong' }, "Input 'passphrase': does not decrypt private-key"],
     [{ 'host-key': '' }, "Input 'host-key': is required: pin the host key"],
-    [{ 'host-key': 'other.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJZTpw//4sZs8bVBBPw2/dwlbJKwmSMMu4vjfVE/JLV' }, "Input 'host-key': has no key for deploy.example.com:22"],
+    [
+      { 'host-key': 'other.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJZTpw//4sZs8bVBBPw2/dwlbJKwmSMMu4vjfVE/JLV' },
+      "Input 'host-key': has no key for deploy.example.com:22",
+    ],
     [{ 'insecure-ignore-host-key': 'perhaps' }, "Input 'insecure-ignore-host-key': expected true or false"],
     [{ 'jump-host': 'bastion.example' }, "Input 'jump-host-key': is required"],
     [{ 'jump-host': 'bad host', 'jump-host-key': HOST_KEY }, "Input 'jump-host': 'bad host' is not a host name"],
     [{ 'jump-host': 'bastion.example', 'jump-host-key': HOST_KEY, 'jump-port': '0' }, "Input 'jump-port': must be at least 1"],
-    [{ 'jump-host': 'bastion.example', 'jump-host-key': HOST_KEY, 'jump-private-key': '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----' },
-      "Input 'jump-private-key': cannot be read"],
-    [{ 'jump-host': 'bastion.example', 'jump-host-key': HOST_KEY, 'jump-private-key': ENCRYPTED, 'jump-passphrase': 'wrong' },
-      "Input 'jump-passphrase': does not decrypt jump-private-key"],
+    [
+      {
+        'jump-host': 'bastion.example',
+        'jump-host-key': HOST_KEY,
+        'jump-private-key': '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----',
+      },
+      "Input 'jump-private-key': cannot be read",
+    ],
+    [
+      { 'jump-host': 'bastion.example', 'jump-host-key': HOST_KEY, 'jump-private-key': ENCRYPTED, 'jump-passphrase': 'wrong' },
+      "Input 'jump-passphrase': does not decrypt jump-private-key",
+    ],
     [{ 'connect-timeout': '0' }, "Input 'connect-timeout': must be at least 1 ms"],
     [{ ports: '127.0.0.1:80:80:80' }, "Input 'ports': '127.0.0.1:80:80:80' is not a port mapping"],
     [{ volumes: '/a:/b:ro:x' }, "Input 'volumes': '/a:/b:ro:x' is not a volume"],
@@ -144,7 +227,10 @@ describe('deploy-container inputs', () => {
     [{ network: 'bad net' }, "Input 'network': 'bad net' is not a network name"],
     [{ 'docker-args': 'privileged' }, "Input 'docker-args': 'privileged' is not an option"],
     [{ 'registry-password': 'x' }, "Input 'registry-username': registry-username and registry-password go together"],
-    [{ 'registry-password': 'x', 'registry-username': 'u', image: 'team/app:v1' }, "Input 'registry': is required: the image 'team/app:v1' names no registry"],
+    [
+      { 'registry-password': 'x', 'registry-username': 'u', image: 'team/app:v1' },
+      "Input 'registry': is required: the image 'team/app:v1' names no registry",
+    ],
     [{ 'prepare-dirs': 'relative/path' }, "Input 'prepare-dirs': 'relative/path' is not path[:uid:gid[:mode]]"],
     [{ 'prepare-dirs': '/srv/x:1000:1000:999' }, "Input 'prepare-dirs': '/srv/x:1000:1000:999' is not path"],
     [{ 'health-url': 'ftp://x/' }, "Input 'health-url': 'ftp://x/' must use http or https"],
@@ -166,7 +252,10 @@ describe('deploy-container inputs', () => {
     [{ ...SWITCH, ports: '8000' }, "Input 'ports': '8000' is not a single TCP host:container port"],
     [{ ...SWITCH, ports: '127.0.0.1:8000-8001:8000-8001' }, "Input 'ports': '127.0.0.1:8000-8001:8000-8001' is not a single TCP"],
     [{ ...SWITCH, ports: '127.0.0.1:5353:53/udp' }, "Input 'ports': '127.0.0.1:5353:53/udp' is not a single TCP"],
-    [{ ...SWITCH, 'health-url': 'http://127.0.0.1:9999/health' }, "Input 'health-url': 127.0.0.1:9999 is not the host side of any of ports"],
+    [
+      { ...SWITCH, 'health-url': 'http://127.0.0.1:9999/health' },
+      "Input 'health-url': 127.0.0.1:9999 is not the host side of any of ports",
+    ],
     [{ ...SWITCH, 'drain-timeout': 'soon' }, "Input 'drain-timeout': expected a duration"],
     [{ ...SWITCH, 'drain-timeout': '-5s' }, "Input 'drain-timeout': must not be negative"],
     [{ 'allow-host-mounts': 'sure' }, "Input 'allow-host-mounts': expected true or false"],
@@ -177,10 +266,16 @@ describe('deploy-container inputs', () => {
     [{ volumes: '/srv/../etc/ssl:/c' }, "Input 'volumes': '/srv/../etc/ssl:/c' mounts the host's /etc"],
     [{ volumes: '//:/c' }, "Input 'volumes': '//:/c' mounts the host's root (/)"],
     [{ env: `BIG=${'x'.repeat(64 * 1024)}` }, "Input 'env': the line of BIG is 65540 bytes; docker's env file reader takes at most 65535"],
-    [{ image: `registry.example.com/${'a'.repeat(240)}:v1` }, "Input 'image': 'registry.example.com/aaaaaaaaaaaaaaaaaaa…' has a name of 261 characters; image names are at most 255"],
+    [
+      { image: `registry.example.com/${'a'.repeat(240)}:v1` },
+      "Input 'image': 'registry.example.com/aaaaaaaaaaaaaaaaaaa…' has a name of 261 characters; image names are at most 255",
+    ],
     [{ host: `${'a'.repeat(64)}.example.com` }, "Input 'hosts': '" + 'a'.repeat(40) + "…' is longer than a host name may be"],
-    [{ host: Array(60).fill('abcd').join('.') }, "is longer than a host name may be (253 characters, 63 per label)"],
-    [{ 'jump-host': `${'b'.repeat(70)}.example`, 'jump-host-key': HOST_KEY }, "Input 'jump-host': '" + 'b'.repeat(40) + "…' is longer than a host name may be"],
+    [{ host: Array(60).fill('abcd').join('.') }, 'is longer than a host name may be (253 characters, 63 per label)'],
+    [
+      { 'jump-host': `${'b'.repeat(70)}.example`, 'jump-host-key': HOST_KEY },
+      "Input 'jump-host': '" + 'b'.repeat(40) + "…' is longer than a host name may be",
+    ],
   ])('%j is refused, naming the input', (values, message) => {
     expect(() => read(values)).toThrow(message);
   });

@@ -96,11 +96,15 @@ const defaultLocalFileReader = (): LocalFileReader => ({
 
 export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReader = defaultLocalFileReader()): DeployInputs {
   const secrets: string[] = [];
-  const keep = (value: string | undefined) => { if (value) secrets.push(value); return value || undefined; };
+  const keep = (value: string | undefined) => {
+    if (value) secrets.push(value);
+    return value || undefined;
+  };
 
   const image = parseImageRef('image', inputs.required('image'), inputs.boolean('allow-latest', false));
   const name = inputs.required('name');
-  if (!CONTAINER_NAME.test(name)) throw new InputError('name', `'${name}' is not a container name (letters, digits, _ . -; starting with a letter or digit)`);
+  if (!CONTAINER_NAME.test(name))
+    throw new InputError('name', `'${name}' is not a container name (letters, digits, _ . -; starting with a letter or digit)`);
 
   const ports = inputs.lines('ports').map((port) => {
     if (!PORT.test(port)) throw new InputError('ports', `'${port}' is not a port mapping such as 127.0.0.1:8080:80`);
@@ -109,25 +113,38 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
   const allowHostMounts = inputs.boolean('allow-host-mounts', false);
   const volumes = inputs.lines('volumes').map((volume) => {
     const [source = '', target = '', options, ...rest] = volume.split(':');
-    if (!VOLUME_SOURCE.test(source) || !target.startsWith('/') || rest.length > 0 || (options !== undefined && !/^[a-zA-Z,]+$/.test(options))) {
+    if (
+      !VOLUME_SOURCE.test(source) ||
+      !target.startsWith('/') ||
+      rest.length > 0 ||
+      (options !== undefined && !/^[a-zA-Z,]+$/.test(options))
+    ) {
       throw new InputError('volumes', `'${volume}' is not a volume such as /srv/static:/app/static[:ro]`);
     }
     if (!allowHostMounts && guardedHostPath(source)) {
-      throw new InputError('volumes', `'${volume}' mounts the host's ${guardedHostPath(source)}; set allow-host-mounts: true if the container really needs it`);
+      throw new InputError(
+        'volumes',
+        `'${volume}' mounts the host's ${guardedHostPath(source)}; set allow-host-mounts: true if the container really needs it`,
+      );
     }
     return volume;
   });
 
   const strategy = inputs.string('strategy', 'replace');
-  if (strategy !== 'replace' && strategy !== 'switch') throw new InputError('strategy', `'${strategy}' is not a strategy (replace or switch)`);
-  const proxyImage = strategy === 'switch'
-    ? parseImageRef('proxy-image', inputs.required('proxy-image'), inputs.boolean('allow-latest', false)).reference
-    : undefined;
+  if (strategy !== 'replace' && strategy !== 'switch')
+    throw new InputError('strategy', `'${strategy}' is not a strategy (replace or switch)`);
+  const proxyImage =
+    strategy === 'switch'
+      ? parseImageRef('proxy-image', inputs.required('proxy-image'), inputs.boolean('allow-latest', false)).reference
+      : undefined;
   if (strategy === 'switch') {
     if (ports.length === 0) throw new InputError('ports', 'is required with strategy switch: the proxy publishes them');
     for (const port of ports) {
       if (!parsePortMapping(port)?.hostPort) {
-        throw new InputError('ports', `'${port}' is not a single TCP host:container port; strategy switch proxies those, e.g. 127.0.0.1:8000:8000`);
+        throw new InputError(
+          'ports',
+          `'${port}' is not a single TCP host:container port; strategy switch proxies those, e.g. 127.0.0.1:8000:8000`,
+        );
       }
     }
   }
@@ -138,10 +155,12 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
   for (const entry of env) if (entry.value.trim().length >= MIN_MASKED_ENV_VALUE) keep(entry.value.trim());
 
   const envFilePath = inputs.string('env-file-path') || undefined;
-  if (envFilePath && (/[\0\n]/.test(envFilePath) || envFilePath.endsWith('/'))) throw new InputError('env-file-path', 'must be a file path');
+  if (envFilePath && (/[\0\n]/.test(envFilePath) || envFilePath.endsWith('/')))
+    throw new InputError('env-file-path', 'must be a file path');
 
   const restart = inputs.string('restart', 'unless-stopped');
-  if (!RESTART.test(restart)) throw new InputError('restart', `'${restart}' is not a restart policy (no, always, unless-stopped, on-failure[:N])`);
+  if (!RESTART.test(restart))
+    throw new InputError('restart', `'${restart}' is not a restart policy (no, always, unless-stopped, on-failure[:N])`);
   const labels = inputs.lines('labels').map((label) => {
     if (!LABEL.test(label)) throw new InputError('labels', `'${label}' is not key=value`);
     return label;
@@ -156,7 +175,10 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
   const registryPassword = keep(inputs.string('registry-password'));
   const registryUsername = inputs.string('registry-username');
   if (Boolean(registryPassword) !== Boolean(registryUsername)) {
-    throw new InputError(registryPassword ? 'registry-username' : 'registry-password', 'registry-username and registry-password go together');
+    throw new InputError(
+      registryPassword ? 'registry-username' : 'registry-password',
+      'registry-username and registry-password go together',
+    );
   }
   const registryServer = inputs.string('registry') || image.registry;
   if (registryPassword && !registryServer) {
@@ -165,8 +187,11 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
 
   const health = readHealthGate(inputs);
   if (strategy === 'switch' && health.url && !containerPortOf(ports, health.url)) {
-    throw new InputError('health-url', `${health.url.host} is not the host side of any of ports; with strategy switch the gate ` +
-      'probes the new container directly on the matching container port');
+    throw new InputError(
+      'health-url',
+      `${health.url.host} is not the host side of any of ports; with strategy switch the gate ` +
+        'probes the new container directly on the matching container port',
+    );
   }
   const rollback = inputs.boolean('rollback', true);
 
@@ -174,13 +199,28 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
   const jump = readJump(inputs, keep);
 
   return {
-    strategy, proxyImage, drainTimeoutMs: inputs.duration('drain-timeout', 30_000),
-    targets, jump, image, name, ports, volumes, env, envWarnings, envFilePath, restart, labels,
-    command: readCommand(inputs.string('command')), network, dockerArgs,
+    strategy,
+    proxyImage,
+    drainTimeoutMs: inputs.duration('drain-timeout', 30_000),
+    targets,
+    jump,
+    image,
+    name,
+    ports,
+    volumes,
+    env,
+    envWarnings,
+    envFilePath,
+    restart,
+    labels,
+    command: readCommand(inputs.string('command')),
+    network,
+    dockerArgs,
     registry: registryPassword ? { server: registryServer!, username: registryUsername, password: registryPassword } : undefined,
     prepareDirs: inputs.lines('prepare-dirs').map(readPrepareDir),
     files: inputs.lines('files').map((line) => readUploadFile(line, localFiles)),
-    health, rollback,
+    health,
+    rollback,
     postDeploy: inputs.lines('post-deploy'),
     lockTimeoutMs: inputs.duration('lock-timeout', 120_000),
     keepImages: inputs.integer('keep-images', 3, { min: 1 }),
@@ -194,8 +234,13 @@ export function readCommand(raw: string): string[] {
   if (raw === '') return [];
   if (raw.startsWith('[')) {
     let parsed: unknown;
-    try { parsed = JSON.parse(raw); } catch { throw new InputError('command', 'starts with [ but is not a JSON array of strings'); }
-    if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) throw new InputError('command', 'must be a JSON array of strings');
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new InputError('command', 'starts with [ but is not a JSON array of strings');
+    }
+    if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string'))
+      throw new InputError('command', 'must be a JSON array of strings');
     return parsed;
   }
   if (/["'\\]/.test(raw)) throw new InputError('command', 'has quotes or backslashes; use the JSON array form, e.g. ["sh", "-c", "…"]');
@@ -204,7 +249,9 @@ export function readCommand(raw: string): string[] {
 
 function readPrepareDir(line: string): PrepareDir {
   const [path = '', uid, gid, mode, ...rest] = line.split(':');
-  const fail = () => { throw new InputError('prepare-dirs', `'${line}' is not path[:uid:gid[:mode]], e.g. /srv/app/static:1000:1000:0755`); };
+  const fail = () => {
+    throw new InputError('prepare-dirs', `'${line}' is not path[:uid:gid[:mode]], e.g. /srv/app/static:1000:1000:0755`);
+  };
   if (!path.startsWith('/') || /[\0]/.test(path) || rest.length > 0 || (uid !== undefined && gid === undefined)) fail();
   const owner = uid !== undefined ? `${uid}:${gid}` : undefined;
   if (owner && !OWNER.test(owner)) fail();
@@ -238,7 +285,11 @@ function readTargets(inputs: InputReader, keep: (v: string | undefined) => strin
   const pins = readHostKeyPins(inputs, 'host-key', insecure);
   const username = inputs.required('username');
   if (!USER.test(username)) throw new InputError('username', `'${username}' is not a user name`);
-  const { privateKey, passphrase, password } = readSshCredentials(inputs, { key: 'private-key', passphrase: 'passphrase', password: 'password' }, keep);
+  const { privateKey, passphrase, password } = readSshCredentials(
+    inputs,
+    { key: 'private-key', passphrase: 'passphrase', password: 'password' },
+    keep,
+  );
   const connectTimeoutMs = inputs.duration('connect-timeout', 20_000, { minMs: 1 });
   return hosts.map((entry) => {
     const { host, port } = splitHostPort(entry, defaultPort);
@@ -257,9 +308,13 @@ function readJump(inputs: InputReader, keep: (v: string | undefined) => string |
   const username = inputs.string('jump-username') || inputs.required('username');
   const privateKey = keep(inputs.multiline('jump-private-key')) ?? keep(inputs.multiline('private-key'));
   const passphrase = keep(inputs.string('jump-passphrase')) ?? keep(inputs.string('passphrase'));
-  if (privateKey) checkPrivateKey(inputs.string('jump-private-key') ? 'jump-private-key' : 'private-key', 'jump-passphrase', privateKey, passphrase);
+  if (privateKey)
+    checkPrivateKey(inputs.string('jump-private-key') ? 'jump-private-key' : 'private-key', 'jump-passphrase', privateKey, passphrase);
   return {
-    host, port, username, privateKey,
+    host,
+    port,
+    username,
+    privateKey,
     passphrase,
     password: keep(inputs.string('jump-password')),
     hostKeys: readHostKeyPins(inputs, 'jump-host-key', insecure),
@@ -274,7 +329,10 @@ export function splitHostPort(entry: string, defaultPort: number, input = 'hosts
   const host = match?.[1] ?? match?.[2];
   if (!match || !host || !HOST.test(host)) throw new InputError(input, `'${entry}' is not a host name or address (optionally :port)`);
   if (host.length > HOST_NAME_MAX || host.split('.').some((label) => label.length > HOST_LABEL_MAX)) {
-    throw new InputError(input, `'${entry.slice(0, 40)}…' is longer than a host name may be (${HOST_NAME_MAX} characters, ${HOST_LABEL_MAX} per label)`);
+    throw new InputError(
+      input,
+      `'${entry.slice(0, 40)}…' is longer than a host name may be (${HOST_NAME_MAX} characters, ${HOST_LABEL_MAX} per label)`,
+    );
   }
   const port = match[3] ? Number(match[3]) : defaultPort;
   if (port < 1 || port > 65535) throw new InputError(input, `'${entry}' has a port outside 1-65535`);
@@ -301,7 +359,10 @@ function readUploadFile(line: string, localFiles: LocalFileReader): UploadFile {
     content = localFiles.read(real);
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError('files', `cannot read ${local}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new InputError(
+      'files',
+      `cannot read ${local}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
   return { local, remote, content };
 }
@@ -330,12 +391,17 @@ export function containerPortOf(ports: readonly string[], url: URL): number | un
   for (const port of ports) {
     const mapping = parsePortMapping(port);
     if (!mapping || mapping.hostPort !== urlPort) continue;
-    if (!mapping.hostIp || mapping.hostIp === '0.0.0.0' || mapping.hostIp === '::' || mapping.hostIp === urlHost) return mapping.containerPort;
+    if (!mapping.hostIp || mapping.hostIp === '0.0.0.0' || mapping.hostIp === '::' || mapping.hostIp === urlHost)
+      return mapping.containerPort;
   }
   return undefined;
 }
 
-export interface PortMapping { hostIp?: string; hostPort?: number; containerPort: number }
+export interface PortMapping {
+  hostIp?: string;
+  hostPort?: number;
+  containerPort: number;
+}
 
 /** `[ip:][hostPort:]containerPort[/tcp]` for a single port; undefined for ranges. */
 export function parsePortMapping(port: string): PortMapping | undefined {

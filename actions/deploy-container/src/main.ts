@@ -36,33 +36,61 @@ export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
     // Rolling: max-parallel hosts at a time; after a failure no further host is touched.
     while (pending.length > 0 && results.every((r) => r.outcome === 'deployed')) {
       const batch = pending.splice(0, inputs.maxParallel);
-      results.push(...await Promise.all(batch.map(async (target): Promise<HostResult> => {
-        const at = performance.now();
-        let host: RemoteHost;
-        try {
-          host = await deps.connect(target, inputs.jump);
-        } catch (error) {
-          return { host: label(target), outcome: 'failed', error: (error as Error).message, phases: [], durationMs: Math.round(performance.now() - at) };
-        }
-        try {
-          logger.info(`${host.name}: deploying ${inputs.image.reference} as ${inputs.name}`);
-          return await deployToHost(host, inputs, context);
-        } catch (error) {
-          // A host that fails outside the deploy's own bookkeeping (say, its connection drops while the lock is
-          // being taken) is still this host's failure: it stops the roll and is reported on its row.
-          return { host: label(target), outcome: 'failed', error: (error as Error).message, phases: [], durationMs: Math.round(performance.now() - at) };
-        } finally {
-          host.close();
-        }
-      })));
+      results.push(
+        ...(await Promise.all(
+          batch.map(async (target): Promise<HostResult> => {
+            const at = performance.now();
+            let host: RemoteHost;
+            try {
+              host = await deps.connect(target, inputs.jump);
+            } catch (error) {
+              return {
+                host: label(target),
+                outcome: 'failed',
+                error: (error as Error).message,
+                phases: [],
+                durationMs: Math.round(performance.now() - at),
+              };
+            }
+            try {
+              logger.info(`${host.name}: deploying ${inputs.image.reference} as ${inputs.name}`);
+              return await deployToHost(host, inputs, context);
+            } catch (error) {
+              // A host that fails outside the deploy's own bookkeeping (say, its connection drops while the lock is
+              // being taken) is still this host's failure: it stops the roll and is reported on its row.
+              return {
+                host: label(target),
+                outcome: 'failed',
+                error: (error as Error).message,
+                phases: [],
+                durationMs: Math.round(performance.now() - at),
+              };
+            } finally {
+              host.close();
+            }
+          }),
+        )),
+      );
     }
     const skipped = pending.map(label);
     const durationMs = Math.round(performance.now() - started);
 
-    reporter.setOutput('container-id', perHost(results, (r) => (r.outcome === 'deployed' ? r.containerId : undefined)));
-    reporter.setOutput('image-digest', perHost(results, (r) => r.imageDigest));
-    reporter.setOutput('previous-image', perHost(results, (r) => r.previousImage));
-    reporter.setOutput('serving-container', perHost(results, (r) => r.servingContainer));
+    reporter.setOutput(
+      'container-id',
+      perHost(results, (r) => (r.outcome === 'deployed' ? r.containerId : undefined)),
+    );
+    reporter.setOutput(
+      'image-digest',
+      perHost(results, (r) => r.imageDigest),
+    );
+    reporter.setOutput(
+      'previous-image',
+      perHost(results, (r) => r.previousImage),
+    );
+    reporter.setOutput(
+      'serving-container',
+      perHost(results, (r) => r.servingContainer),
+    );
     reporter.setOutput('rolled-back', String(results.some((r) => r.outcome === 'rolled-back')));
     reporter.setOutput('duration-ms', String(durationMs));
     await reporter.writeSummary(summaryMarkdown(inputs.image.reference, results, skipped, durationMs));

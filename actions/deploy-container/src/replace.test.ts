@@ -11,24 +11,48 @@ import { deployToHost } from './deploy.ts';
 import { readDeployInputs } from './inputs.ts';
 
 const quiet: Logger = { debug() {}, info() {}, warning() {}, error() {}, startGroup() {}, endGroup() {}, mask() {}, annotate() {} };
-const read = (values: Record<string, string>) => readDeployInputs(new InputReader((name) => ({
-  host: 'deploy.example.com', username: 'deploy', password: 'pw', 'insecure-ignore-host-key': 'true',
-  image: 'registry.example.com/web:v2', name: 'web', ports: '127.0.0.1:8000:80',
-  'health-url': 'http://127.0.0.1:8000/health', 'health-interval': '10ms', 'health-attempts': '2', ...values,
-})[name] ?? ''));
+const read = (values: Record<string, string>) =>
+  readDeployInputs(
+    new InputReader(
+      (name) =>
+        ({
+          host: 'deploy.example.com',
+          username: 'deploy',
+          password: 'pw',
+          'insecure-ignore-host-key': 'true',
+          image: 'registry.example.com/web:v2',
+          name: 'web',
+          ports: '127.0.0.1:8000:80',
+          'health-url': 'http://127.0.0.1:8000/health',
+          'health-interval': '10ms',
+          'health-attempts': '2',
+          ...values,
+        })[name] ?? '',
+    ),
+  );
 
 /** A host where `web` runs v1; what serves on 127.0.0.1:8000 follows the guarded unit's verdicts. */
 function hostWith(newImageHealthy: boolean) {
   let serving = 'v1';
-  const host = new RecordingHost((argv) => {
-    const text = argv.join(' ');
-    if (text === 'pwd') return { stdout: '/home/deploy\n' };
-    if (argv[3] === 'guarded-replace') { serving = 'v2'; return { stdout: 'started new-id\n' }; }
-    if (text.startsWith('docker container inspect --format {{.Id}}|') && argv.at(-1) === 'web') return { stdout: 'old-id|registry.example.com/web:v1|sha|running\n' };
-    if (text.startsWith('docker container inspect') && argv.at(-1) === 'web.previous') return { code: 1 };
-    return undefined;
-  }, (_address, _port, path) => (path === '/health' ? { status: serving === 'v2' && !newImageHealthy ? 500 : 200, body: serving } : undefined));
-  host.onEnd = (argv, input) => { if (argv[3] === 'guarded-replace' && input === 'restore\n') serving = 'v1'; };
+  const host = new RecordingHost(
+    (argv) => {
+      const text = argv.join(' ');
+      if (text === 'pwd') return { stdout: '/home/deploy\n' };
+      if (argv[3] === 'guarded-replace') {
+        serving = 'v2';
+        return { stdout: 'started new-id\n' };
+      }
+      if (text.startsWith('docker container inspect --format {{.Id}}|') && argv.at(-1) === 'web')
+        return { stdout: 'old-id|registry.example.com/web:v1|sha|running\n' };
+      if (text.startsWith('docker container inspect') && argv.at(-1) === 'web.previous') return { code: 1 };
+      return undefined;
+    },
+    (_address, _port, path) =>
+      path === '/health' ? { status: serving === 'v2' && !newImageHealthy ? 500 : 200, body: serving } : undefined,
+  );
+  host.onEnd = (argv, input) => {
+    if (argv[3] === 'guarded-replace' && input === 'restore\n') serving = 'v1';
+  };
   return host;
 }
 
@@ -39,7 +63,12 @@ describe('strategy replace verdicts', () => {
   it('commits a new container that passes its gate, then removes the previous one', async () => {
     host = hostWith(true);
     const result = await deployToHost(host, read({}), { actor: 't', runId: '1', logger: quiet });
-    expect(result).toMatchObject({ outcome: 'deployed', containerId: 'new-id', previousImage: 'registry.example.com/web:v1', servingContainer: 'web' });
+    expect(result).toMatchObject({
+      outcome: 'deployed',
+      containerId: 'new-id',
+      previousImage: 'registry.example.com/web:v1',
+      servingContainer: 'web',
+    });
     const verdict = host.indexOf(/^<stdin commit\n>$/);
     expect(verdict).toBeGreaterThan(host.indexOf(/guarded-replace web web\.previous docker container run --detach --name web /));
     expect(host.indexOf(/^docker container rm --force web\.previous$/)).toBeGreaterThan(verdict);

@@ -13,7 +13,14 @@ import { readDeployInputs } from './inputs.ts';
 const HOME = '/home/deploy';
 const CONFIG = `${HOME}/.golden-deploy/proxy/web/nginx.conf`;
 
-interface Container { name: string; image: string; state: string; role: string; alias?: string; address: string }
+interface Container {
+  name: string;
+  image: string;
+  state: string;
+  role: string;
+  alias?: string;
+  address: string;
+}
 
 /** A host with docker's state for one service, answering the catalogue's commands. */
 class FakeDocker {
@@ -23,9 +30,14 @@ class FakeDocker {
   healthyImages = new Set<string>(['registry.example.com/web:v1', 'registry.example.com/web:v2']);
   proxyAnswersTokens = true;
   private nextAddress = 2;
-  host = new RecordingHost((argv) => this.answer(argv), (address, port, path) => this.http(address, port, path));
+  host = new RecordingHost(
+    (argv) => this.answer(argv),
+    (address, port, path) => this.http(address, port, path),
+  );
   /** The host's files: what the deploy wrote over "SFTP", and what the fake's commands move. */
-  get files() { return this.host.files; }
+  get files() {
+    return this.host.files;
+  }
 
   withServing(image: string, alias: string) {
     this.containers.push({ name: `web-${alias}`, image, state: 'running', role: 'app', alias, address: `172.20.0.${this.nextAddress++}` });
@@ -42,7 +54,10 @@ class FakeDocker {
     if (argv[0] === 'flock') return { stdout: 'locked\n' };
     if (argv[0] === 'cat') return this.files.has(argv[1]!) ? { stdout: this.files.get(argv[1]!) } : { code: 1 };
     if (argv[0] === 'rm' || argv[0] === 'mkdir') return undefined;
-    if (argv[0] === 'mv') { this.files.set(argv[3]!, this.files.get(argv[2]!)!); return undefined; }
+    if (argv[0] === 'mv') {
+      this.files.set(argv[3]!, this.files.get(argv[2]!)!);
+      return undefined;
+    }
     if (argv[0] === 'sh' && argv[3] === 'switch-config') {
       this.files.set(argv[5]!, this.files.get(argv[4]!)!);
       this.loaded = this.files.get(argv[5]!);
@@ -72,10 +87,23 @@ class FakeDocker {
     }
     if (text.startsWith('docker container inspect --format {{with index')) return { stdout: named(argv.at(-1)!)?.address ?? '' };
     if (text.startsWith('docker container inspect')) return named(argv.at(-1)!) ? { stdout: 'x' } : { code: 1 };
-    if (text.startsWith('docker container top')) return { stdout: 'UID PID PPID C STIME TTY TIME CMD\nroot 100 1 0 now ? 0 nginx: master process\nnobody 101 100 0 now ? 0 nginx: worker process\n' };
-    if (text.startsWith('docker container kill')) { this.loaded = this.files.get(CONFIG); return undefined; }
-    if (text.startsWith('docker container stop')) { named(argv.at(-1)!)!.state = 'exited'; return undefined; }
-    if (text.startsWith('docker container start')) { named(argv.at(-1)!)!.state = 'running'; return undefined; }
+    if (text.startsWith('docker container top'))
+      return {
+        stdout:
+          'UID PID PPID C STIME TTY TIME CMD\nroot 100 1 0 now ? 0 nginx: master process\nnobody 101 100 0 now ? 0 nginx: worker process\n',
+      };
+    if (text.startsWith('docker container kill')) {
+      this.loaded = this.files.get(CONFIG);
+      return undefined;
+    }
+    if (text.startsWith('docker container stop')) {
+      named(argv.at(-1)!)!.state = 'exited';
+      return undefined;
+    }
+    if (text.startsWith('docker container start')) {
+      named(argv.at(-1)!)!.state = 'running';
+      return undefined;
+    }
     if (text.startsWith('docker container rm')) {
       const doomed = new Set(argv.slice(4));
       this.containers = this.containers.filter((c) => !doomed.has(c.name));
@@ -90,7 +118,8 @@ class FakeDocker {
     if (address === '127.0.0.1' && port === 8000) {
       // Through the proxy: the loaded config decides.
       const upstream = this.loaded ? servingUpstream(this.loaded) : undefined;
-      if (path.startsWith('/.golden-proxy/')) return this.proxyAnswersTokens && this.loaded?.includes(path) ? { status: 200, body: `${upstream}\n` } : { status: 404, body: '' };
+      if (path.startsWith('/.golden-proxy/'))
+        return this.proxyAnswersTokens && this.loaded?.includes(path) ? { status: 200, body: `${upstream}\n` } : { status: 404, body: '' };
       const app = this.containers.find((c) => c.alias === upstream);
       return app && this.healthyImages.has(app.image) ? { status: 200, body: 'ok' } : { status: 502, body: '' };
     }
@@ -105,12 +134,29 @@ class FakeDocker {
   }
 }
 
-const read = (values: Record<string, string>) => readDeployInputs(new InputReader((name) => ({
-  host: 'deploy.example.com', username: 'deploy', password: 'pw', 'insecure-ignore-host-key': 'true',
-  image: 'registry.example.com/web:v2', name: 'web', strategy: 'switch', 'proxy-image': 'nginx:1.27',
-  ports: '127.0.0.1:8000:80', 'health-url': 'http://127.0.0.1:8000/health', 'health-interval': '10ms', 'health-attempts': '2',
-  'drain-timeout': '1s', 'docker-args': '--init', ...values,
-})[name] ?? ''));
+const read = (values: Record<string, string>) =>
+  readDeployInputs(
+    new InputReader(
+      (name) =>
+        ({
+          host: 'deploy.example.com',
+          username: 'deploy',
+          password: 'pw',
+          'insecure-ignore-host-key': 'true',
+          image: 'registry.example.com/web:v2',
+          name: 'web',
+          strategy: 'switch',
+          'proxy-image': 'nginx:1.27',
+          ports: '127.0.0.1:8000:80',
+          'health-url': 'http://127.0.0.1:8000/health',
+          'health-interval': '10ms',
+          'health-attempts': '2',
+          'drain-timeout': '1s',
+          'docker-args': '--init',
+          ...values,
+        })[name] ?? '',
+    ),
+  );
 const quiet: Logger = { debug() {}, info() {}, warning() {}, error() {}, startGroup() {}, endGroup() {}, mask() {}, annotate() {} };
 const context = { actor: 'tester', runId: '1', logger: quiet };
 
@@ -121,7 +167,7 @@ describe('strategy switch orchestration', () => {
   it('starts the new version unpublished, gates it directly, switches, verifies, then stops the old one', async () => {
     fake = new FakeDocker().withServing('registry.example.com/web:v1', 'r1');
     const result = await deployToHost(fake.host, read({}), context);
-    expect(result.error, fake.host.commands.join("\n")).toBeUndefined();
+    expect(result.error, fake.host.commands.join('\n')).toBeUndefined();
     expect(result).toMatchObject({ outcome: 'deployed', previousImage: 'registry.example.com/web:v1' });
     const commands = fake.host.commands;
     const run = fake.host.indexOf(/^docker container run .*--network web-net --network-alias r\d{8}t\d{6}-[0-9a-f]{4} /);
@@ -129,7 +175,10 @@ describe('strategy switch orchestration', () => {
     const switched = fake.host.indexOf(/switch-config/);
     const verified = fake.host.indexOf(/^<connect 127\.0\.0\.1:8000>$/);
     const stopOld = fake.host.indexOf(/^docker container stop --time 10 web-r1$/);
-    expect([run, gate, switched, verified, stopOld].every((i) => i >= 0), commands.join('\n')).toBe(true);
+    expect(
+      [run, gate, switched, verified, stopOld].every((i) => i >= 0),
+      commands.join('\n'),
+    ).toBe(true);
     expect(run < gate && gate < switched && switched < verified && verified < stopOld).toBe(true);
     expect(commands[run]).not.toContain('--publish');
     // The config is checked by nginx before it is put in place.
@@ -165,8 +214,10 @@ describe('strategy switch orchestration', () => {
     fake = new FakeDocker().withServing('registry.example.com/web:v1', 'r1');
     // Healthy when reached directly, broken through the proxy (e.g. it needs a header the proxy drops).
     const direct = fake.http.bind(fake);
-    fake.http = (address, port, path) => (address === '127.0.0.1' && !path.startsWith('/.golden-proxy/') && fake.servingAlias() !== 'r1'
-      ? { status: 502, body: '' } : direct(address, port, path));
+    fake.http = (address, port, path) =>
+      address === '127.0.0.1' && !path.startsWith('/.golden-proxy/') && fake.servingAlias() !== 'r1'
+        ? { status: 502, body: '' }
+        : direct(address, port, path);
     const result = await deployToHost(fake.host, read({}), context);
     expect(result).toMatchObject({ outcome: 'rolled-back', servingContainer: 'web-r1' });
     expect(fake.servingAlias()).toBe('r1');
@@ -176,7 +227,14 @@ describe('strategy switch orchestration', () => {
   it('recovers what a fault left: a stopped serving container is started, the config reloaded, strays stopped, all before the new one starts', async () => {
     fake = new FakeDocker().withServing('registry.example.com/web:v1', 'r1');
     fake.containers[0]!.state = 'exited';
-    fake.containers.push({ name: 'web-r0', image: 'registry.example.com/web:v1', state: 'running', role: 'app', alias: 'r0', address: '172.20.0.9' });
+    fake.containers.push({
+      name: 'web-r0',
+      image: 'registry.example.com/web:v1',
+      state: 'running',
+      role: 'app',
+      alias: 'r0',
+      address: '172.20.0.9',
+    });
     fake.loaded = '# golden-deploy serving: r0\n';
     const result = await deployToHost(fake.host, read({}), context);
     expect(result.outcome).toBe('deployed');
@@ -186,7 +244,12 @@ describe('strategy switch orchestration', () => {
     const run = fake.host.indexOf(/^docker container run /);
     expect([start, reload, stray].every((i) => i >= 0 && i < run)).toBe(true);
     // web-r1 is now the rollback target; web-r0 is gone.
-    expect(fake.containers.filter((c) => c.role === 'app').map((c) => c.name).sort()).toEqual([result.servingContainer!, 'web-r1'].sort());
+    expect(
+      fake.containers
+        .filter((c) => c.role === 'app')
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual([result.servingContainer!, 'web-r1'].sort());
   });
 
   it('first deploy over a replace-strategy container hands the port over in one remote unit', async () => {
@@ -197,7 +260,9 @@ describe('strategy switch orchestration', () => {
     const handOver = fake.host.commands.find((c) => c.includes('take-over-ports'))!;
     expect(fake.containers.find((c) => c.name === 'web')).toMatchObject({ state: 'exited' });
     expect(fake.servingAlias()).toBe(result.servingContainer!.slice('web-'.length));
-    expect(handOver).toMatch(/take-over-ports web docker container run --detach --name web-proxy .*--publish 127\.0\.0\.1:8000:80 .*--volume \/home\/deploy\/\.golden-deploy\/proxy\/web:\/golden:ro/);
+    expect(handOver).toMatch(
+      /take-over-ports web docker container run --detach --name web-proxy .*--publish 127\.0\.0\.1:8000:80 .*--volume \/home\/deploy\/\.golden-deploy\/proxy\/web:\/golden:ro/,
+    );
   });
 
   it('removes no credentials through argv: the registry password only reaches stdin', async () => {
@@ -205,7 +270,13 @@ describe('strategy switch orchestration', () => {
     const seen: Array<string | undefined> = [];
     const answer = fake.answer.bind(fake);
     const files = fake.host.files;
-    fake.host = new RecordingHost((argv, stdin) => { if (argv[3] === 'login-and-pull') seen.push(stdin); return answer(argv); }, (a, p, path) => fake.http(a, p, path));
+    fake.host = new RecordingHost(
+      (argv, stdin) => {
+        if (argv[3] === 'login-and-pull') seen.push(stdin);
+        return answer(argv);
+      },
+      (a, p, path) => fake.http(a, p, path),
+    );
     for (const [path, content] of files) fake.host.files.set(path, content);
     const result = await deployToHost(fake.host, read({ 'registry-username': 'ci', 'registry-password': 'hunter2-token' }), context);
     expect(result.outcome).toBe('deployed');

@@ -48,7 +48,11 @@ export interface ServiceContainer {
 
 /** A release id sorts by time and is unique per deploy: the app container is `<service>-<release>`. */
 export function newRelease(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase();
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '')
+    .toLowerCase();
   return `r${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
@@ -56,10 +60,13 @@ export function newRelease(now = new Date()): string {
 export const aliasOf = (service: string, container: string) => container.slice(service.length + 1);
 
 export function parseServiceContainers(listing: string): ServiceContainer[] {
-  return listing.split('\n').filter(Boolean).map((line) => {
-    const [name = '', image = '', state = '', role = ''] = line.split('|');
-    return { name, image, state, role };
-  });
+  return listing
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [name = '', image = '', state = '', role = ''] = line.split('|');
+      return { name, image, state, role };
+    });
 }
 
 export interface SwitchState {
@@ -148,7 +155,12 @@ export function proxySpec(inputs: DeployInputs, names: ServiceNames): docker.Con
 }
 
 /** Where the gate reaches the new container directly: its address on the service network. */
-export async function directHealthUrl(host: RemoteHost, inputs: DeployInputs, container: string, network: string): Promise<URL | undefined> {
+export async function directHealthUrl(
+  host: RemoteHost,
+  inputs: DeployInputs,
+  container: string,
+  network: string,
+): Promise<URL | undefined> {
   const url = inputs.health.url;
   if (!url) return undefined;
   const address = (await host.run(docker.containerAddress(container, network))).trim();
@@ -169,7 +181,12 @@ export async function switchProxy(host: RemoteHost, inputs: DeployInputs, state:
   const { names } = state;
   const token = randomBytes(12).toString('hex');
   const ports = inputs.ports.map((port) => parsePortMapping(port)!.containerPort);
-  const config = docker.renderProxyConfig({ upstream, ports: [...new Set(ports)], token, drainSeconds: Math.ceil(inputs.drainTimeoutMs / 1000) });
+  const config = docker.renderProxyConfig({
+    upstream,
+    ports: [...new Set(ports)],
+    token,
+    drainSeconds: Math.ceil(inputs.drainTimeoutMs / 1000),
+  });
   await host.writeFile(names.nextConfig, config, 0o644);
   if (state.proxy) {
     await host.run(docker.testProxyConfig(names.proxy, `${PROXY_MOUNT}/nginx.conf.next`));
@@ -179,9 +196,11 @@ export async function switchProxy(host: RemoteHost, inputs: DeployInputs, state:
     await host.run(hostCommands.replaceFile(names.nextConfig, names.config));
     const legacy = await host.exec(docker.containerInfo(inputs.name));
     // The first switch deploy over a `replace` container: it holds the port until the proxy takes it.
-    await host.run(legacy.code === 0
-      ? hostCommands.takeOverPorts(inputs.name, docker.run(proxySpec(inputs, names)))
-      : docker.run(proxySpec(inputs, names)));
+    await host.run(
+      legacy.code === 0
+        ? hostCommands.takeOverPorts(inputs.name, docker.run(proxySpec(inputs, names)))
+        : docker.run(proxySpec(inputs, names)),
+    );
     state.proxy = { name: names.proxy, image: inputs.proxyImage!, state: 'running', role: 'proxy' };
   }
   return { upstream, token };
@@ -220,7 +239,13 @@ export async function proxyWorkers(host: RemoteHost, proxy: string): Promise<str
  * Waits until the `retired` workers (taken before a reload) have finished their requests and exited, at
  * most `timeoutMs`; nginx's worker_shutdown_timeout closes what is left at the same time.
  */
-export async function waitForDrain(host: RemoteHost, proxy: string, retired: readonly string[], timeoutMs: number, logger: Logger): Promise<void> {
+export async function waitForDrain(
+  host: RemoteHost,
+  proxy: string,
+  retired: readonly string[],
+  timeoutMs: number,
+  logger: Logger,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const alive = new Set(await proxyWorkers(host, proxy));

@@ -9,8 +9,27 @@ import { readHealthCheckInputs } from './inputs.ts';
 const read = (values: Record<string, string>) => readHealthCheckInputs(new InputReader((name) => values[name] ?? ''));
 // A real self-signed certificate, made once for these tests.
 const certDir = mkdtempSync(join(tmpdir(), 'hc-inputs-'));
-execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-  '-subj', '/CN=golden-test-ca', '-keyout', join(certDir, 'ca.key'), '-out', join(certDir, 'ca.pem')], { stdio: 'ignore' });
+execFileSync(
+  'openssl',
+  [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=golden-test-ca',
+    '-keyout',
+    join(certDir, 'ca.key'),
+    '-out',
+    join(certDir, 'ca.pem'),
+  ],
+  { stdio: 'ignore' },
+);
 const PEM = readFileSync(join(certDir, 'ca.pem'), 'utf8');
 afterAll(() => rmSync(certDir, { recursive: true, force: true }));
 
@@ -18,11 +37,20 @@ describe('health-check inputs: defaults', () => {
   it('follows the golden pipeline rule: 5 attempts, 5 s apart, 200-399, GET', () => {
     const config = read({ urls: 'http://127.0.0.1:8000/health' });
     expect(config.schedule).toEqual({
-      initialDelayMs: 0, intervalMs: 5000, successThreshold: 1, maxAttempts: 5, deadlineMs: undefined,
-      backoff: 'fixed', maxIntervalMs: 60_000,
+      initialDelayMs: 0,
+      intervalMs: 5000,
+      successThreshold: 1,
+      maxAttempts: 5,
+      deadlineMs: undefined,
+      backoff: 'fixed',
+      maxIntervalMs: 60_000,
     });
     expect(config.checks).toEqual({
-      expectedStatus: [{ from: 200, to: 399 }], bodyContains: undefined, bodyRegex: undefined, jsonFields: [], maxLatencyMs: undefined,
+      expectedStatus: [{ from: 200, to: 399 }],
+      bodyContains: undefined,
+      bodyRegex: undefined,
+      jsonFields: [],
+      maxLatencyMs: undefined,
     });
     expect(config.requests[0]).toMatchObject({ method: 'GET', timeoutMs: 10_000, followRedirects: true, insecure: false, headers: {} });
     expect(config.secrets).toEqual([]);
@@ -36,18 +64,31 @@ describe('health-check inputs: every input', () => {
   });
   it('reads checks: status ranges, body text, regex, JSON fields, latency', () => {
     const config = read({
-      urls: 'http://a.test', 'expected-status': '200-204,301', 'body-contains': 'ready', 'body-regex': '^ok',
-      'json-field': 'status=ok\n$.db.up = true', 'max-latency-ms': '250',
+      urls: 'http://a.test',
+      'expected-status': '200-204,301',
+      'body-contains': 'ready',
+      'body-regex': '^ok',
+      'json-field': 'status=ok\n$.db.up = true',
+      'max-latency-ms': '250',
     });
-    expect(config.checks.expectedStatus).toEqual([{ from: 200, to: 204 }, { from: 301, to: 301 }]);
+    expect(config.checks.expectedStatus).toEqual([
+      { from: 200, to: 204 },
+      { from: 301, to: 301 },
+    ]);
     expect(config.checks.bodyContains).toBe('ready');
     expect(config.checks.bodyRegex?.source).toBe('^ok');
-    expect(config.checks.jsonFields).toEqual([{ path: 'status', expected: 'ok' }, { path: '$.db.up', expected: 'true' }]);
+    expect(config.checks.jsonFields).toEqual([
+      { path: 'status', expected: 'ok' },
+      { path: '$.db.up', expected: 'true' },
+    ]);
     expect(config.checks.maxLatencyMs).toBe(250);
   });
   it('reads the request: method, headers, redirects, TLS', () => {
     const config = read({
-      urls: 'https://a.test', method: 'head', headers: 'X-Probe: 1\nX-Api-Key: k3y', 'follow-redirects': 'false',
+      urls: 'https://a.test',
+      method: 'head',
+      headers: 'X-Probe: 1\nX-Api-Key: k3y',
+      'follow-redirects': 'false',
       insecure: 'true',
     });
     expect(config.requests[0]).toMatchObject({ method: 'HEAD', followRedirects: false, insecure: true });
@@ -70,12 +111,23 @@ describe('health-check inputs: every input', () => {
   });
   it('reads timing: durations with units, threshold, attempts, deadline, backoff', () => {
     const config = read({
-      urls: 'http://a.test', 'initial-delay': '1.5', interval: '500ms', timeout: '2s', 'success-threshold': '2',
-      'max-attempts': '10', deadline: '2m', backoff: 'exponential:30s',
+      urls: 'http://a.test',
+      'initial-delay': '1.5',
+      interval: '500ms',
+      timeout: '2s',
+      'success-threshold': '2',
+      'max-attempts': '10',
+      deadline: '2m',
+      backoff: 'exponential:30s',
     });
     expect(config.schedule).toEqual({
-      initialDelayMs: 1500, intervalMs: 500, successThreshold: 2, maxAttempts: 10, deadlineMs: 120_000,
-      backoff: 'exponential', maxIntervalMs: 30_000,
+      initialDelayMs: 1500,
+      intervalMs: 500,
+      successThreshold: 2,
+      maxAttempts: 10,
+      deadlineMs: 120_000,
+      backoff: 'exponential',
+      maxIntervalMs: 30_000,
     });
     expect(config.requests[0]!.timeoutMs).toBe(2000);
     expect(read({ urls: 'http://a.test', backoff: 'exponential' }).schedule.maxIntervalMs).toBe(60_000);
@@ -83,8 +135,9 @@ describe('health-check inputs: every input', () => {
   it('reads ca-cert inline or from a file path', () => {
     expect(read({ urls: 'https://a.test', 'ca-cert': PEM }).requests[0]!.ca).toBe(PEM.trim());
     expect(read({ urls: 'https://a.test', 'ca-cert': join(certDir, 'ca.pem') }).requests[0]!.ca).toBe(PEM);
-    expect(() => read({ urls: 'https://a.test', 'ca-cert': '/nonexistent/ca.pem' }))
-      .toThrow("Input 'ca-cert': is neither a PEM certificate nor a readable file: '/nonexistent/ca.pem'");
+    expect(() => read({ urls: 'https://a.test', 'ca-cert': '/nonexistent/ca.pem' })).toThrow(
+      "Input 'ca-cert': is neither a PEM certificate nor a readable file: '/nonexistent/ca.pem'",
+    );
   });
 });
 
@@ -95,7 +148,10 @@ describe('health-check inputs: every bad input names the input', () => {
     [{ urls: 'ftp://a.test/' }, "Input 'urls': 'ftp://a.test/' must use http or https"],
     [{ 'expected-status': 'abc' }, "Input 'expected-status': 'abc' is not a status code or range"],
     [{ 'body-regex': '(' }, "Input 'body-regex': is not a valid RE2 regular expression"],
-    [{ 'body-regex': 'a(?=b)' }, "Input 'body-regex': is not a valid RE2 regular expression (linear-time: no lookaround or backreferences)"],
+    [
+      { 'body-regex': 'a(?=b)' },
+      "Input 'body-regex': is not a valid RE2 regular expression (linear-time: no lookaround or backreferences)",
+    ],
     [{ 'body-regex': '(a)\\1' }, "Input 'body-regex': is not a valid RE2 regular expression"],
     [{ 'json-field': 'status' }, "Input 'json-field': 'status' is not 'path=value'"],
     [{ 'json-field': '=ok' }, "Input 'json-field': '=ok' is not 'path=value'"],
@@ -106,7 +162,10 @@ describe('health-check inputs: every bad input names the input', () => {
     [{ 'basic-auth': 'a:b', 'bearer-token': 't' }, "Input 'bearer-token': cannot be combined with basic-auth"],
     [{ headers: 'Authorization: x', 'bearer-token': 't' }, "Input 'headers': sets Authorization, which bearer-token also sets"],
     [{ 'follow-redirects': 'sometimes' }, "Input 'follow-redirects': expected true or false"],
-    [{ 'ca-cert': '-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----' }, "Input 'ca-cert': does not contain a valid PEM certificate"],
+    [
+      { 'ca-cert': '-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----' },
+      "Input 'ca-cert': does not contain a valid PEM certificate",
+    ],
     [{ insecure: 'maybe' }, "Input 'insecure': expected true or false"],
     [{ 'initial-delay': 'soon' }, "Input 'initial-delay': expected a duration"],
     [{ interval: '-5' }, "Input 'interval': must not be negative"],

@@ -1,7 +1,14 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InputError, type InputReader, parseDuration, parseHttpUrl, parseStatusRanges } from '../../../packages/inputs/index.ts';
-import { type BodyPattern, compileBodyPattern, type JsonFieldCheck, type ProbeRequest, type ProbeSchedule, type ResponseChecks } from '../../../packages/probe/index.ts';
+import {
+  type BodyPattern,
+  compileBodyPattern,
+  type JsonFieldCheck,
+  type ProbeRequest,
+  type ProbeSchedule,
+  type ResponseChecks,
+} from '../../../packages/probe/index.ts';
 
 export interface HealthCheckInputs {
   /** One request per URL, headers and TLS settings included. */
@@ -110,7 +117,10 @@ function readChecks(inputs: InputReader): ResponseChecks {
     try {
       bodyRegex = compileBodyPattern(regexSource);
     } catch (error) {
-      throw new InputError('body-regex', `is not a valid RE2 regular expression (linear-time: no lookaround or backreferences): ${(error as Error).message}`);
+      throw new InputError(
+        'body-regex',
+        `is not a valid RE2 regular expression (linear-time: no lookaround or backreferences): ${(error as Error).message}`,
+      );
     }
   }
   const jsonFields = inputs.lines('json-field').map((line): JsonFieldCheck => {

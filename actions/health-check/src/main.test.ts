@@ -23,8 +23,14 @@ describe('runHealthCheck', () => {
     expect(Number(reporter.outputs['duration-ms'])).toBeGreaterThanOrEqual(0);
     const results = JSON.parse(reporter.outputs.results!);
     expect(results).toHaveLength(2);
-    expect(results[0]).toMatchObject({ url: 'http://a.test/h', healthy: true, attempts: 1, status: 200, error: null,
-      latency_ms: { min: 12, median: 12, max: 12 } });
+    expect(results[0]).toMatchObject({
+      url: 'http://a.test/h',
+      healthy: true,
+      attempts: 1,
+      status: 200,
+      error: null,
+      latency_ms: { min: 12, median: 12, max: 12 },
+    });
     expect(reporter.summary).toContain('| http://b.test/h | ✅ healthy | 200 | 1 | 12 / 12 / 12 ms |');
   });
 
@@ -34,9 +40,15 @@ describe('runHealthCheck', () => {
     expect(healthy).toBe(false);
     expect(reporter.outputs.healthy).toBe('false');
     expect(reporter.outputs.attempts).toBe('2');
-    expect(JSON.parse(reporter.outputs.results!)[0]).toMatchObject({ status: null, error: 'connection refused by a.test', latency_ms: null });
-    expect(reporter.failure).toBe('1 of 1 URL unhealthy: http://a.test/h unhealthy after 2 attempts in 1010 ms: ' +
-      'max-attempts (2) reached; last: connection refused by a.test');
+    expect(JSON.parse(reporter.outputs.results!)[0]).toMatchObject({
+      status: null,
+      error: 'connection refused by a.test',
+      latency_ms: null,
+    });
+    expect(reporter.failure).toBe(
+      '1 of 1 URL unhealthy: http://a.test/h unhealthy after 2 attempts in 1010 ms: ' +
+        'max-attempts (2) reached; last: connection refused by a.test',
+    );
     expect(logger.text()).toContain('attempt 2/2: failed, connection refused by a.test');
   });
 

@@ -32,20 +32,23 @@ export async function runHealthCheck(deps: HealthCheckDependencies): Promise<boo
     const { schedule } = config;
     logger.info(
       `Checking ${config.requests.length} URL(s): up to ${schedule.maxAttempts} attempts, ` +
-      `${schedule.intervalMs} ms apart (${schedule.backoff}), success after ${schedule.successThreshold} in a row`,
+        `${schedule.intervalMs} ms apart (${schedule.backoff}), success after ${schedule.successThreshold} in a row`,
     );
-    const results = await Promise.all(config.requests.map(async (request) => {
-      const result = await probeUrl(request, config.checks, schedule, {
-        transport: deps.transport,
-        clock,
-        onAttempt: (record) => logger.info(
-          `${request.url.origin}${request.url.pathname} attempt ${record.attempt}/${schedule.maxAttempts}: ` +
-          `${record.ok ? 'ok' : 'failed'}, ${record.detail}`,
-        ),
-      });
-      logger.info(`${result.url}: ${result.diagnosis}`);
-      return result;
-    }));
+    const results = await Promise.all(
+      config.requests.map(async (request) => {
+        const result = await probeUrl(request, config.checks, schedule, {
+          transport: deps.transport,
+          clock,
+          onAttempt: (record) =>
+            logger.info(
+              `${request.url.origin}${request.url.pathname} attempt ${record.attempt}/${schedule.maxAttempts}: ` +
+                `${record.ok ? 'ok' : 'failed'}, ${record.detail}`,
+            ),
+        });
+        logger.info(`${result.url}: ${result.diagnosis}`);
+        return result;
+      }),
+    );
     const durationMs = Math.round(clock.now() - started);
 
     const reports = toReports(results);

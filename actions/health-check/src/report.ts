@@ -24,15 +24,12 @@ export function toReports(results: readonly ProbeResult[]): UrlReport[] {
       attempts: result.attempts,
       status: result.lastStatus ?? null,
       error: result.lastError ?? null,
-      latency_ms: answered.length
-        ? { min: Math.min(...answered), median: Math.round(median(answered)), max: Math.max(...answered) }
-        : null,
+      latency_ms: answered.length ? { min: Math.min(...answered), median: Math.round(median(answered)), max: Math.max(...answered) } : null,
       duration_ms: result.durationMs,
       diagnosis: result.diagnosis,
     };
   });
 }
-
 
 export function summaryMarkdown(reports: readonly UrlReport[], durationMs: number): string {
   const healthy = reports.filter((r) => r.healthy).length;

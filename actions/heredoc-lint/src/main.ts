@@ -76,7 +76,9 @@ export async function runHeredocLint(deps: HeredocLintDependencies): Promise<boo
       scriptCommands: new Set(config.scriptCommands),
     });
     const linted = lint.results.filter((r) => r.kind !== 'skipped');
-    logger.info(`Linted ${linted.length} file(s) (${lint.results.reduce((n, r) => n + r.scripts, 0)} script(s)); ${lint.findings.length} finding(s)`);
+    logger.info(
+      `Linted ${linted.length} file(s) (${lint.results.reduce((n, r) => n + r.scripts, 0)} script(s)); ${lint.findings.length} finding(s)`,
+    );
     if (config.format === 'github') {
       for (const annotation of annotationsOf(lint.findings)) logger.annotate(annotation);
     } else {
@@ -103,8 +105,10 @@ export async function runHeredocLint(deps: HeredocLintDependencies): Promise<boo
 
     const failures = failing(lint.findings, config.failOn);
     if (failures.length > 0) {
-      reporter.setFailed(`heredoc-lint found ${failures.length} heredoc problem(s) at or above ${config.failOn}; the first: ` +
-        `${failures[0]!.file}:${failures[0]!.line}:${failures[0]!.column} ${failures[0]!.rule}`);
+      reporter.setFailed(
+        `heredoc-lint found ${failures.length} heredoc problem(s) at or above ${config.failOn}; the first: ` +
+          `${failures[0]!.file}:${failures[0]!.line}:${failures[0]!.column} ${failures[0]!.rule}`,
+      );
       return false;
     }
     return true;

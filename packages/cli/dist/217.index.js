@@ -43,7 +43,7 @@ class GitHubClient {
     /** Every item of a paginated list endpoint whose body is { total_count, [key]: [...] }. */
     async listAll(path, key) {
         try {
-            const items = await this.octokit.paginate(`GET ${path}`, { per_page: PER_PAGE });
+            const items = (await this.octokit.paginate(`GET ${path}`, { per_page: PER_PAGE }));
             if (!Array.isArray(items))
                 throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GitHubApiError */ .O(200, path, `GitHub answered ${path} without a "${key}" list`);
             return items;
@@ -75,7 +75,10 @@ class GitHubClient {
     rateLimitWait(error) {
         if (error.status !== 429 && error.status !== 403)
             return undefined;
-        const header = (name) => { const value = error.response?.headers[name]; return value === undefined ? null : String(value); };
+        const header = (name) => {
+            const value = error.response?.headers[name];
+            return value === undefined ? null : String(value);
+        };
         const retryAfter = header('retry-after');
         if (retryAfter !== null && /^\d+$/.test(retryAfter))
             return Number(retryAfter) * 1000;

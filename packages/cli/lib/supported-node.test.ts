@@ -6,7 +6,10 @@ import { exitOnUnsupportedNode, MIN_NODE_MAJOR } from './supported-node.cjs';
 describe('exitOnUnsupportedNode', () => {
   it('exits 2 with one line below Node 20, and does nothing from 20 on', () => {
     const exits: number[] = [];
-    const exit = (code: number) => { exits.push(code); throw new Error('exit'); };
+    const exit = (code: number) => {
+      exits.push(code);
+      throw new Error('exit');
+    };
     expect(() => exitOnUnsupportedNode('heredoc-lint', '18.19.0', exit)).toThrow('exit');
     expect(exits).toEqual([2]);
     exitOnUnsupportedNode('heredoc-lint', '20.0.0', exit);

@@ -9,4 +9,6 @@ void runCli(process.argv.slice(2), {
   log: (message) => process.stderr.write(`audit-secrets: ${message}\n`),
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-}).then((code) => { process.exitCode = code; });
+}).then((code) => {
+  process.exitCode = code;
+});
