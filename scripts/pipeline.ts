@@ -28,6 +28,7 @@ import { PIPELINE_GRAPH } from '../packages/pipeline/graph.ts';
 import { type JobHandle, type JobRecord, type JobSpec, mermaidGantt, runSchedule, textTimeline } from '../packages/pipeline/schedule.ts';
 import { applyMasks, runAction, type StepRun } from '../packages/runner/index.ts';
 import { markdownCell } from '../packages/text/markdown.ts';
+import { maskablePieces } from '../packages/log/index.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -158,8 +159,8 @@ function buildContext(options: Options): Context {
     backendUrl: options.hosts > 1 ? lab.LAB_LB_URL! : lab.LAB_PROXY_URL!,
     secrets: { backend, frontend },
     sensitive: [deployKey, bastionKey, lab.LAB_REGISTRY_PASSWORD!, lab.LAB_DJANGO_SECRET_KEY!, lab.LAB_DB_PASSWORD!, lab.LAB_SSH_PASSWORD!]
-      .map((secret) => secret.trim())
-      .flatMap((secret) => [secret, ...secret.split('\n').filter((line) => line.length >= 8)]),
+      // The same pieces the actions mask (packages/log): the value and each of its lines.
+      .flatMap((secret) => maskablePieces(secret.trim())),
     workdir,
     dockerConfig: mkdtempSync(join(tmpdir(), 'golden-pipeline-docker-')),
   };
@@ -283,6 +284,7 @@ async function scanImage(context: Context, job: string, handle: JobHandle, image
   const user = config!.Config.User ?? '';
   if (user === '' || user === 'root' || user === '0') problems.push('runs as root (set USER)');
   const everything = JSON.stringify(config) + layers;
+  // Detection, not masking: a piece shorter than 8 characters (a PEM's last line) could occur by chance.
   if (context.sensitive.some((secret) => secret.length >= 8 && everything.includes(secret)))
     problems.push('a secret value is baked into its layers or config');
   const summary = `${layers.trim().split('\n').length} layers, user ${user || 'root'}, ${Math.round(config!.Size / 1e6)} MB: ${problems.length ? problems.join('; ') : 'clean'}`;
