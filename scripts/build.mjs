@@ -16,12 +16,12 @@ const outRootIndex = args.indexOf('--out-root');
 const outRoot = outRootIndex >= 0 ? resolve(args.splice(outRootIndex, 2)[1]) : root;
 const wanted = new Set(args);
 
-// An action: src/index.ts → dist/index.cjs, src/post.ts → dist/post.cjs, src/tunnel.ts → dist/tunnel.cjs (a helper
+// An action: src/index.ts → dist/index.cjs, src/post.ts → dist/post.cjs, src/keep-open-helper.ts → dist/keep-open-helper.cjs (a helper
 // process). The package @golden-pipeline/cli (packages/cli): one bundle per command, run by its bin/ wrapper.
 const ACTION_ENTRIES = [
   ['index.ts', 'index.cjs'],
   ['post.ts', 'post.cjs'],
-  ['tunnel.ts', 'tunnel.cjs'],
+  ['keep-open-helper.ts', 'keep-open-helper.cjs'],
 ];
 const CLI_ENTRIES = [
   ['heredoc-lint.ts', 'heredoc-lint.cjs'],

@@ -18,7 +18,7 @@ export async function closeTunnel(pidText: string, log: (message: string) => voi
   } catch {
     /* gone */
   }
-  if (!commandLine.includes('tunnel.cjs')) return log(`tunnel helper ${pid} has already ended`);
+  if (!commandLine.includes('keep-open-helper.cjs')) return log(`tunnel helper ${pid} has already ended`);
   process.kill(pid, 'SIGTERM');
   for (let waited = 0; waited < 10_000; waited += 100) {
     try {

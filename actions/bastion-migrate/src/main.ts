@@ -12,7 +12,7 @@ import { databaseUrl, type DbSettings, libpqEnvironment } from '../../../package
 import { connectSsh } from '../../../packages/ssh/index.ts';
 import { identify } from '../../../packages/process/index.ts';
 import { type Cancellation, listenForCancel } from './cancel.ts';
-import { type CommandResult, runCommand, runProcess } from './commands.ts';
+import { type CommandResult, runCommand, runProcess } from './local-commands.ts';
 import { type MigrateInputs, readMigrateInputs } from './inputs.ts';
 import { type Connect, openSession } from './session.ts';
 import { HELPER_PID_STATE, type HelperRequest } from './state.ts';
@@ -24,7 +24,7 @@ export interface MigrateDependencies {
   /** Where keep-open leaves the helper's pid for the post step. */
   state: StateProvider;
   connect: Connect;
-  /** dist/tunnel.cjs, the keep-open helper. */
+  /** dist/keep-open-helper.cjs, the keep-open helper. */
   helperPath: string;
   /** The job's cancel signals; by default this process's SIGINT, SIGTERM and SIGHUP. */
   cancel?: Cancellation;
@@ -37,7 +37,7 @@ export function run(): Promise<boolean> {
     reporter: coreReporter,
     state: coreState,
     connect: (target) => connectSsh(target),
-    helperPath: join(dirname(process.argv[1]!), 'tunnel.cjs'),
+    helperPath: join(dirname(process.argv[1]!), 'keep-open-helper.cjs'),
   });
 }
 

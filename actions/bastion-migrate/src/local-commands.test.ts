@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../../packages/log/index.ts';
 import { readStat } from '../../../packages/process/index.ts';
-import { runCommand } from './commands.ts';
+import { runCommand } from './local-commands.ts';
 
 // Each case spawns bash twice (watchdog and command); about 20 ms idle.
 const TIMEOUT_MS = 20_000;
