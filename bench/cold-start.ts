@@ -8,11 +8,11 @@
  * Writes bench/results/cold-start.json and cold-start.md.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { inputEnvName } from '../packages/inputs/index.ts';
 import { inputEnvironment, readActionManifest } from '../packages/runner/index.ts';
 import { median } from '../packages/stats/index.ts';
@@ -79,10 +79,10 @@ const MINIMAL_INPUTS: Record<string, { inputs: Record<string, string>; exit: num
   },
 };
 
-function timeRun(args: string[], env: NodeJS.ProcessEnv, expectedCode = 0): Promise<number> {
+function timeRun(args: string[], env: NodeJS.ProcessEnv, expectedCode = 0, cwd?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
+    const child = spawn(process.execPath, args, { env, stdio: 'ignore', cwd });
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -97,6 +97,7 @@ const actions = readdirSync('actions')
   .sort();
 const scratch = mkdtempSync(join(tmpdir(), 'bench-'));
 const rows = [];
+const commandRows: { command: string; baseline_median_ms: number; command_median_ms: number; overhead_ms: number; ratio: number }[] = [];
 try {
   for (const action of actions) {
     const minimal = MINIMAL_INPUTS[action];
@@ -140,12 +141,67 @@ try {
       ratio: Number((actionMs / base).toFixed(2)),
     });
   }
+
+  // The commands of @golden-pipeline/cli, from their bin/ (the Node version gate, then the bundle): audit-secrets'
+  // workflows mode never loads Octokit; its github mode loads it (a chunk of its own) and stops at a refused connect.
+  const workspace = join(scratch, 'workspace');
+  mkdirSync(join(workspace, '.github/workflows'), { recursive: true });
+  mkdirSync(join(workspace, 'config'));
+  writeFileSync(
+    join(workspace, '.github/workflows/ci.yml'),
+    'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ok\n',
+  );
+  copyFileSync('config/env.manifest.json', join(workspace, 'config/env.manifest.json'));
+  const COMMANDS = [
+    { label: 'heredoc-lint, one workflow', args: ['packages/cli/bin/heredoc-lint.cjs'], exit: 0 },
+    { label: 'audit-secrets --mode workflows', args: ['packages/cli/bin/audit-secrets.cjs', '--mode', 'workflows'], exit: 0 },
+    {
+      label: 'audit-secrets --mode github (loads Octokit), to a refused connect',
+      args: [
+        'packages/cli/bin/audit-secrets.cjs',
+        '--mode',
+        'github',
+        '--repository',
+        'acme/app',
+        '--api-url',
+        `http://127.0.0.1:${closedPort}`,
+      ],
+      exit: 2,
+    },
+  ];
+  for (const command of COMMANDS) {
+    const args = [resolve(command.args[0]!), ...command.args.slice(1)];
+    const env = { PATH: process.env.PATH, GITHUB_TOKEN: 'bench-token' };
+    await timeRun(args, env, command.exit, workspace);
+    const baseline: number[] = [];
+    const measured: number[] = [];
+    for (let i = 0; i < RUNS; i += 1) {
+      baseline.push(await timeRun(['-e', ''], {}));
+      measured.push(await timeRun(args, env, command.exit, workspace));
+    }
+    const base = median(baseline);
+    const commandMs = median(measured);
+    commandRows.push({
+      command: command.label,
+      baseline_median_ms: Number(base.toFixed(1)),
+      command_median_ms: Number(commandMs.toFixed(1)),
+      overhead_ms: Number((commandMs - base).toFixed(1)),
+      ratio: Number((commandMs / base).toFixed(2)),
+    });
+  }
 } finally {
   server.close();
   rmSync(scratch, { recursive: true, force: true });
 }
 
-const result = { node: process.version, runs: RUNS, date: new Date().toISOString(), goal_overhead_ms: GOAL_OVERHEAD_MS, actions: rows };
+const result = {
+  node: process.version,
+  runs: RUNS,
+  date: new Date().toISOString(),
+  goal_overhead_ms: GOAL_OVERHEAD_MS,
+  actions: rows,
+  commands: commandRows,
+};
 const table = [
   `# Cold start (Node ${process.version}, median of ${RUNS} interleaved runs, ${result.date.slice(0, 10)})`,
   '',
@@ -159,6 +215,14 @@ const table = [
       `${r.overhead_ms} ms | ${r.load_only_overhead_ms} ms | ${r.ratio}× | ${ok ? 'met' : 'MISSED'} (≤ ${GOAL_OVERHEAD_MS} ms${r.action === 'health-check' ? ', ≤ 1 MiB' : ''}) |`
     );
   }),
+  '',
+  '## Commands (`@golden-pipeline/cli`)',
+  '',
+  "| command | node -e '' | command | overhead | ratio |",
+  '| --- | --- | --- | --- | --- |',
+  ...commandRows.map(
+    (r) => `| ${r.command} | ${r.baseline_median_ms} ms | ${r.command_median_ms} ms | ${r.overhead_ms} ms | ${r.ratio}× |`,
+  ),
   '',
 ].join('\n');
 writeFileSync('bench/results/cold-start.json', `${JSON.stringify(result, null, 2)}\n`);
