@@ -1,6 +1,6 @@
 /** Reading SSH inputs the same way in every action: pinned host keys and credentials. */
 import { InputError, type InputReader } from '../inputs/index.ts';
-import { type HostKeyPin, parseHostKeyPins } from './hostkey.ts';
+import { type HostKeyPin, parseHostKeyPins, pinsForHost } from './hostkey.ts';
 import { checkPrivateKey } from './keys.ts';
 
 /** Host-key pins from `input`; required unless host-key checking is explicitly off. */
@@ -14,6 +14,13 @@ export function readHostKeyPins(inputs: InputReader, input: string, insecure: bo
     );
   }
   return pins;
+}
+
+/** Refuses pins that cannot verify `host:port` (known_hosts lines for other hosts only), naming the input. */
+export function requirePinFor(pins: readonly HostKeyPin[], input: string, host: string, port: number, insecure: boolean): void {
+  if (!insecure && pinsForHost(pins, host, port).length === 0) {
+    throw new InputError(input, `has no key for ${host}:${port}; add its known_hosts line or fingerprint`);
+  }
 }
 
 export interface SshCredentials {

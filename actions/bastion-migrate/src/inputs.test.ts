@@ -87,6 +87,10 @@ describe('bastion-migrate inputs', () => {
     [{ 'bastion-port': '0' }, "Input 'bastion-port': must be at least 1"],
     [{ 'bastion-user': '' }, "Input 'bastion-user': is required"],
     [{ 'bastion-key': '' }, "Input 'bastion-key': is required (or bastion-password)"],
+    [
+      { 'bastion-host-key': 'other.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJZTpw//4sZs8bVBBPw2/dwlbJKwmSMMu4vjfVE/JLV' },
+      "Input 'bastion-host-key': has no key for bastion.example:22",
+    ],
     [{ 'bastion-key': 'nope' }, "Input 'bastion-key': is not a PEM or OpenSSH private key"],
     [
       {

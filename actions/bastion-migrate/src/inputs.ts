@@ -1,6 +1,6 @@
 import { InputError, type InputReader } from '../../../packages/inputs/index.ts';
 import { type DbSettings, parseDatabaseUrl, parseLockKey } from '../../../packages/postgres/index.ts';
-import { readHostKeyPins, readSshCredentials, type SshTarget } from '../../../packages/ssh/index.ts';
+import { readHostKeyPins, readSshCredentials, requirePinFor, type SshTarget } from '../../../packages/ssh/index.ts';
 
 export interface MigrateInputs {
   bastion: SshTarget;
@@ -40,6 +40,7 @@ export function readMigrateInputs(inputs: InputReader): MigrateInputs {
     insecureIgnoreHostKey: insecure,
     connectTimeoutMs: inputs.duration('connect-timeout', 20_000, { minMs: 1 }),
   };
+  requirePinFor(bastion.hostKeys, 'bastion-host-key', bastion.host, bastion.port, insecure);
 
   const url = inputs.string('database-url');
   const fields = ['db-host', 'db-name', 'db-user', 'db-password'].filter((name) => inputs.string(name));

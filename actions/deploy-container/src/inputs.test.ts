@@ -215,6 +215,26 @@ describe('deploy-container inputs', () => {
       { 'jump-host': 'bastion.example', 'jump-host-key': HOST_KEY, 'jump-private-key': ENCRYPTED, 'jump-passphrase': 'wrong' },
       "Input 'jump-passphrase': does not decrypt jump-private-key",
     ],
+    // The jump host's key goes through the same checks as the hosts' key, and errors name where it came from.
+    [
+      { 'jump-host': 'bastion.example', 'jump-host-key': HOST_KEY, 'jump-private-key': 'not a key' },
+      "Input 'jump-private-key': is not a PEM or OpenSSH private key",
+    ],
+    [
+      { 'jump-host': 'bastion.example', 'jump-host-key': HOST_KEY, 'private-key': ENCRYPTED, passphrase: 'wrong' },
+      "Input 'passphrase': does not decrypt private-key",
+    ],
+    [
+      { 'jump-host': 'bastion.example', 'jump-host-key': HOST_KEY, 'jump-private-key': ENCRYPTED, passphrase: 'wrong' },
+      "Input 'passphrase': does not decrypt jump-private-key",
+    ],
+    [
+      {
+        'jump-host': 'bastion.example:2022',
+        'jump-host-key': 'other.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJZTpw//4sZs8bVBBPw2/dwlbJKwmSMMu4vjfVE/JLV',
+      },
+      "Input 'jump-host-key': has no key for bastion.example:2022",
+    ],
     [{ 'connect-timeout': '0' }, "Input 'connect-timeout': must be at least 1 ms"],
     [{ ports: '127.0.0.1:80:80:80' }, "Input 'ports': '127.0.0.1:80:80:80' is not a port mapping"],
     [{ volumes: '/a:/b:ro:x' }, "Input 'volumes': '/a:/b:ro:x' is not a volume"],

@@ -2,7 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, posix, relative, resolve } from 'node:path';
 import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '../../../packages/inputs/index.ts';
 import { type EnvEntry, type ImageRef, parseEnvLines, parseImageRef } from '../../../packages/docker/index.ts';
-import { checkPrivateKey, pinsForHost, readHostKeyPins, readSshCredentials, type SshTarget } from '../../../packages/ssh/index.ts';
+import { readHostKeyPins, readSshCredentials, requirePinFor, type SshTarget } from '../../../packages/ssh/index.ts';
 
 export interface PrepareDir {
   path: string;
@@ -293,9 +293,7 @@ function readTargets(inputs: InputReader, keep: (v: string | undefined) => strin
   const connectTimeoutMs = inputs.duration('connect-timeout', 20_000, { minMs: 1 });
   return hosts.map((entry) => {
     const { host, port } = splitHostPort(entry, defaultPort);
-    if (!insecure && pinsForHost(pins, host, port).length === 0) {
-      throw new InputError('host-key', `has no key for ${host}:${port}; add its known_hosts line or fingerprint`);
-    }
+    requirePinFor(pins, 'host-key', host, port, insecure);
     return { host, port, username, privateKey, passphrase, password, hostKeys: pins, insecureIgnoreHostKey: insecure, connectTimeoutMs };
   });
 }
@@ -306,18 +304,26 @@ function readJump(inputs: InputReader, keep: (v: string | undefined) => string |
   const { host, port } = splitHostPort(entry, inputs.integer('jump-port', 22, { min: 1, max: 65535 }), 'jump-host');
   const insecure = inputs.boolean('insecure-ignore-host-key', false);
   const username = inputs.string('jump-username') || inputs.required('username');
-  const privateKey = keep(inputs.multiline('jump-private-key')) ?? keep(inputs.multiline('private-key'));
-  const passphrase = keep(inputs.string('jump-passphrase')) ?? keep(inputs.string('passphrase'));
-  if (privateKey)
-    checkPrivateKey(inputs.string('jump-private-key') ? 'jump-private-key' : 'private-key', 'jump-passphrase', privateKey, passphrase);
+  // The jump host's own key or password when given, else the deploy hosts' credentials; either way read (PEM and
+  // passphrase checks) and named by the inputs they came from.
+  const own = inputs.multiline('jump-private-key') !== '' || inputs.string('jump-password') !== '';
+  // jump-passphrase defaults to passphrase (action.yml).
+  const passphrase = inputs.string('jump-passphrase') || !inputs.string('passphrase') ? 'jump-passphrase' : 'passphrase';
+  const credentials = readSshCredentials(
+    inputs,
+    own
+      ? { key: 'jump-private-key', passphrase, password: 'jump-password' }
+      : { key: 'private-key', passphrase: 'passphrase', password: 'password' },
+    (secret) => keep(secret),
+  );
+  const hostKeys = readHostKeyPins(inputs, 'jump-host-key', insecure);
+  requirePinFor(hostKeys, 'jump-host-key', host, port, insecure);
   return {
     host,
     port,
     username,
-    privateKey,
-    passphrase,
-    password: keep(inputs.string('jump-password')),
-    hostKeys: readHostKeyPins(inputs, 'jump-host-key', insecure),
+    ...credentials,
+    hostKeys,
     insecureIgnoreHostKey: insecure,
     connectTimeoutMs: inputs.duration('connect-timeout', 20_000, { minMs: 1 }),
   };
