@@ -101,6 +101,9 @@ describe('heredoc-lint action bundle', () => {
     const badScriptInput = await runAction(ACTION, { cwd: workspace, inputs: { 'script-inputs': 'acme/remote-run' } });
     expect(badScriptInput.main.exitCode).toBe(1);
     expect(badScriptInput.main.stdout).toMatch(/::error::Input 'script-inputs': "acme\/remote-run" is not ACTION:INPUT/);
+    const badScriptCommand = await runAction(ACTION, { cwd: workspace, inputs: { 'script-commands': 'rm -rf /' } });
+    expect(badScriptCommand.main.exitCode).toBe(1);
+    expect(badScriptCommand.main.stdout).toMatch(/::error::Input 'script-commands': "rm -rf \/" is not a command name/);
   });
 
   it('lints the with: inputs of actions that run shell, ssh-action by default, others when named, at their YAML line:column', async () => {
@@ -151,6 +154,9 @@ describe('heredoc-lint action bundle', () => {
     );
     expect(flagged.status).toBe(1);
     expect(cli('--script-input', 'nocolon').status).toBe(2);
+    const badCommand = cli('--script-command', 'a b');
+    expect(badCommand.status).toBe(2);
+    expect(badCommand.stderr).toContain('--script-command takes a command name, not "a b"');
   });
 });
 
