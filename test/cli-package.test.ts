@@ -59,26 +59,27 @@ beforeAll(() => {
 }, 240_000);
 
 /** Runs an installed command the way npm's bin link does, with `node` on PATH being the version under test. */
+/** The environment of an installed command: `node` on PATH is the version under test. */
+const commandEnv = (version: string, env: Record<string, string> = {}) => ({
+  PATH: `${join(nodes[version]!, '..')}${delimiter}/usr/bin${delimiter}/bin`,
+  HOME: scratch,
+  ...env,
+});
+
 function run(version: string, command: string, args: string[], cwd = project, env: Record<string, string> = {}) {
-  const nodeDir = join(nodes[version]!, '..');
   const result = spawnSync(join(project, 'node_modules/.bin', command), args, {
     cwd,
     encoding: 'utf8',
     timeout: 30_000,
-    env: { PATH: `${nodeDir}${delimiter}/usr/bin${delimiter}/bin`, HOME: scratch, ...env },
+    env: commandEnv(version, env),
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** As run(), without blocking the event loop (the GitHub stub answers from this process). */
 function runAsync(version: string, command: string, args: string[], cwd: string, env: Record<string, string>) {
-  const nodeDir = join(nodes[version]!, '..');
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(join(project, 'node_modules/.bin', command), args, {
-      cwd,
-      timeout: 30_000,
-      env: { PATH: `${nodeDir}${delimiter}/usr/bin${delimiter}/bin`, HOME: scratch, ...env },
-    });
+    const child = spawn(join(project, 'node_modules/.bin', command), args, { cwd, timeout: 30_000, env: commandEnv(version, env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {

@@ -40,17 +40,18 @@ export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
         ...(await Promise.all(
           batch.map(async (target): Promise<HostResult> => {
             const at = performance.now();
+            const failed = (error: unknown): HostResult => ({
+              host: label(target),
+              outcome: 'failed',
+              error: (error as Error).message,
+              phases: [],
+              durationMs: Math.round(performance.now() - at),
+            });
             let host: RemoteHost;
             try {
               host = await deps.connect(target, inputs.jump);
             } catch (error) {
-              return {
-                host: label(target),
-                outcome: 'failed',
-                error: (error as Error).message,
-                phases: [],
-                durationMs: Math.round(performance.now() - at),
-              };
+              return failed(error);
             }
             try {
               logger.info(`${host.name}: deploying ${inputs.image.reference} as ${inputs.name}`);
@@ -58,13 +59,7 @@ export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
             } catch (error) {
               // A host that fails outside the deploy's own bookkeeping (say, its connection drops while the lock is
               // being taken) is still this host's failure: it stops the roll and is reported on its row.
-              return {
-                host: label(target),
-                outcome: 'failed',
-                error: (error as Error).message,
-                phases: [],
-                durationMs: Math.round(performance.now() - at),
-              };
+              return failed(error);
             } finally {
               host.close();
             }
