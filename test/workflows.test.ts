@@ -242,6 +242,13 @@ describe('release.yml', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(order.every((i) => i >= 0)).toBe(true);
   });
+
+  it('gives the npm token to the publish step alone, not to the steps that run the repository’s code', () => {
+    expect(workflow.jobs.release.env).toBeUndefined();
+    const withToken = steps.filter((s) => JSON.stringify(s).includes('secrets.NPM_TOKEN'));
+    expect(withToken.map((s) => s.name)).toEqual(['Is there an npm token?', 'Publish @golden-pipeline/cli to npm']);
+    expect(withToken[0]!.run).not.toMatch(/echo[^\n]*\$\{\{ secrets\.NPM_TOKEN \}\}/);
+  });
 });
 
 describe('dogfooding', () => {
