@@ -1,6 +1,6 @@
 import { InputError, type InputReader } from '../../../packages/inputs/index.ts';
 import { type DbSettings, parseDatabaseUrl, parseLockKey } from '../../../packages/postgres/index.ts';
-import { readHostKeyPins, readSshCredentials, requirePinFor, type SshTarget } from '../../../packages/ssh/index.ts';
+import { parseHostEntry, readSshTarget, type SshTarget } from '../../../packages/ssh/index.ts';
 
 export interface MigrateInputs {
   bastion: SshTarget;
@@ -17,30 +17,24 @@ export interface MigrateInputs {
   secrets: string[];
 }
 
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|[0-9a-fA-F:]+)$/;
-
-function host(inputs: InputReader, name: string, required: boolean): string {
-  const value = required ? inputs.required(name) : inputs.string(name);
-  if (value && !HOST.test(value)) throw new InputError(name, `'${value}' is not a host name or address`);
-  return value;
-}
-
 export function readMigrateInputs(inputs: InputReader): MigrateInputs {
   const secrets: string[] = [];
   const keep = (secret: string) => {
     secrets.push(secret);
   };
-  const insecure = inputs.boolean('insecure-ignore-host-key', false);
-  const bastion: SshTarget = {
-    host: host(inputs, 'bastion-host', true),
-    port: inputs.integer('bastion-port', 22, { min: 1, max: 65535 }),
-    username: inputs.required('bastion-user'),
-    ...readSshCredentials(inputs, { key: 'bastion-key', passphrase: 'bastion-passphrase', password: 'bastion-password' }, keep),
-    hostKeys: readHostKeyPins(inputs, 'bastion-host-key', insecure),
-    insecureIgnoreHostKey: insecure,
-    connectTimeoutMs: inputs.duration('connect-timeout', 20_000, { minMs: 1 }),
-  };
-  requirePinFor(bastion.hostKeys, 'bastion-host-key', bastion.host, bastion.port, insecure);
+  const bastion = readSshTarget(
+    inputs,
+    {
+      host: 'bastion-host',
+      port: 'bastion-port',
+      username: 'bastion-user',
+      key: 'bastion-key',
+      passphrase: 'bastion-passphrase',
+      password: 'bastion-password',
+      hostKey: 'bastion-host-key',
+    },
+    keep,
+  );
 
   const url = inputs.string('database-url');
   const fields = ['db-host', 'db-name', 'db-user', 'db-password'].filter((name) => inputs.string(name));
@@ -48,8 +42,7 @@ export function readMigrateInputs(inputs: InputReader): MigrateInputs {
   const db: DbSettings = url
     ? parseDatabaseUrl('database-url', url)
     : {
-        host: host(inputs, 'db-host', true),
-        port: inputs.integer('db-port', 5432, { min: 1, max: 65535 }),
+        ...parseHostEntry('db-host', inputs.required('db-host'), inputs.integer('db-port', 5432, { min: 1, max: 65535 })),
         database: inputs.required('db-name'),
         user: inputs.required('db-user'),
         password: inputs.string('db-password'),

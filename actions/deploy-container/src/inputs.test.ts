@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { utils } from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputReader } from '../../../packages/inputs/index.ts';
-import { readCommand, readDeployInputs, splitHostPort } from './inputs.ts';
+import { readCommand, readDeployInputs } from './inputs.ts';
 
 const KEY = utils.generateKeyPairSync('ed25519').private.trim();
 const ENCRYPTED = utils.generateKeyPairSync('ed25519', { passphrase: 'pp', cipher: 'aes256-ctr', rounds: 4 }).private.trim();
@@ -183,7 +183,7 @@ describe('deploy-container inputs', () => {
     [{ name: '-x' }, "Input 'name': '-x' is not a container name"],
     [{ host: '', hosts: '' }, "Input 'host': is required (or hosts, one per line)"],
     [{ hosts: 'b.example' }, "Input 'hosts': cannot be combined with host"],
-    [{ host: 'bad host' }, "Input 'hosts': 'bad host' is not a host name"],
+    [{ host: 'bad host' }, "Input 'host': 'bad host' is not a host name"],
     [{ port: '70000' }, "Input 'port': must be at most 65535"],
     [{ username: '' }, "Input 'username': is required"],
     [{ username: 'root;id' }, "Input 'username': 'root;id' is not a user name"],
@@ -290,7 +290,7 @@ describe('deploy-container inputs', () => {
       { image: `registry.example.com/${'a'.repeat(240)}:v1` },
       "Input 'image': 'registry.example.com/aaaaaaaaaaaaaaaaaaa…' has a name of 261 characters; image names are at most 255",
     ],
-    [{ host: `${'a'.repeat(64)}.example.com` }, "Input 'hosts': '" + 'a'.repeat(40) + "…' is longer than a host name may be"],
+    [{ host: `${'a'.repeat(64)}.example.com` }, "Input 'host': '" + 'a'.repeat(40) + "…' is longer than a host name may be"],
     [{ host: Array(60).fill('abcd').join('.') }, 'is longer than a host name may be (253 characters, 63 per label)'],
     [
       { 'jump-host': `${'b'.repeat(70)}.example`, 'jump-host-key': HOST_KEY },
@@ -300,10 +300,6 @@ describe('deploy-container inputs', () => {
     expect(() => read(values)).toThrow(message);
   });
 
-  it('splits host:port and [v6]:port', () => {
-    expect(splitHostPort('[::1]:2200', 22)).toEqual({ host: '::1', port: 2200 });
-    expect(splitHostPort('web.example', 2222)).toEqual({ host: 'web.example', port: 2222 });
-  });
   it('reads a blank-separated command', () => {
     expect(readCommand('gunicorn app.wsgi --workers 3')).toEqual(['gunicorn', 'app.wsgi', '--workers', '3']);
   });

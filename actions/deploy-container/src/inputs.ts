@@ -2,7 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, posix, relative, resolve } from 'node:path';
 import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '../../../packages/inputs/index.ts';
 import { type EnvEntry, type ImageRef, parseEnvLines, parseImageRef } from '../../../packages/docker/index.ts';
-import { readHostKeyPins, readSshCredentials, requirePinFor, type SshTarget } from '../../../packages/ssh/index.ts';
+import { readSshTarget, readSshTargets, type SshTarget } from '../../../packages/ssh/index.ts';
 
 export interface PrepareDir {
   path: string;
@@ -66,16 +66,11 @@ export const MIN_MASKED_ENV_VALUE = 4;
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const PORT = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:\d{1,5}(?:-\d{1,5})?:)?\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp|sctp))?$/;
 const VOLUME_SOURCE = /^(?:\/[^:,\0]*|[a-zA-Z0-9][a-zA-Z0-9_.-]*)$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[?[0-9a-fA-F:]+\]?)$/;
-const USER = /^[a-z_][a-z0-9_.-]*\$?$/i;
 const RESTART = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/;
 const LABEL = /^[a-zA-Z0-9][a-zA-Z0-9_.\-/]*=[^\n]*$/;
 const NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const OWNER = /^\d+(?::\d+)?$/;
 const MODE = /^[0-7]{3,4}$/;
-// DNS limits (RFC 1035): a host name is at most 253 characters, each label at most 63.
-const HOST_NAME_MAX = 253;
-const HOST_LABEL_MAX = 63;
 /** Host paths a volume may mount only with allow-host-mounts: the root, and /etc, /proc, /sys and below. */
 const HOST_MOUNT_GUARDED = ['/etc', '/proc', '/sys'];
 
@@ -195,7 +190,20 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
   }
   const rollback = inputs.boolean('rollback', true);
 
-  const targets = readTargets(inputs, keep);
+  const targets = readSshTargets(
+    inputs,
+    {
+      host: 'host',
+      hosts: 'hosts',
+      port: 'port',
+      username: 'username',
+      key: 'private-key',
+      passphrase: 'passphrase',
+      password: 'password',
+      hostKey: 'host-key',
+    },
+    keep,
+  );
   const jump = readJump(inputs, keep);
 
   return {
@@ -274,75 +282,26 @@ function readHealthGate(inputs: InputReader): HealthGate {
   };
 }
 
-function readTargets(inputs: InputReader, keep: (v: string | undefined) => string | undefined): SshTarget[] {
-  const single = inputs.string('host');
-  const many = inputs.lines('hosts');
-  if (single && many.length > 0) throw new InputError('hosts', 'cannot be combined with host; use one of them');
-  const hosts = single ? [single] : many;
-  if (hosts.length === 0) throw new InputError('host', 'is required (or hosts, one per line)');
-  const defaultPort = inputs.integer('port', 22, { min: 1, max: 65535 });
-  const insecure = inputs.boolean('insecure-ignore-host-key', false);
-  const pins = readHostKeyPins(inputs, 'host-key', insecure);
-  const username = inputs.required('username');
-  if (!USER.test(username)) throw new InputError('username', `'${username}' is not a user name`);
-  const { privateKey, passphrase, password } = readSshCredentials(
+function readJump(inputs: InputReader, keep: (secret: string) => void): SshTarget | undefined {
+  if (!inputs.string('jump-host')) return undefined;
+  // The jump host's own key or password when given, else the deploy hosts' credentials; jump-passphrase
+  // defaults to passphrase (action.yml), so an error names whichever input the value came from.
+  const own = inputs.multiline('jump-private-key') !== '' || inputs.string('jump-password') !== '';
+  const passphrase = inputs.string('jump-passphrase') || !inputs.string('passphrase') ? 'jump-passphrase' : 'passphrase';
+  return readSshTarget(
     inputs,
-    { key: 'private-key', passphrase: 'passphrase', password: 'password' },
+    {
+      host: 'jump-host',
+      port: 'jump-port',
+      username: 'jump-username',
+      usernameFallback: 'username',
+      ...(own
+        ? { key: 'jump-private-key', passphrase, password: 'jump-password' }
+        : { key: 'private-key', passphrase: 'passphrase', password: 'password' }),
+      hostKey: 'jump-host-key',
+    },
     keep,
   );
-  const connectTimeoutMs = inputs.duration('connect-timeout', 20_000, { minMs: 1 });
-  return hosts.map((entry) => {
-    const { host, port } = splitHostPort(entry, defaultPort);
-    requirePinFor(pins, 'host-key', host, port, insecure);
-    return { host, port, username, privateKey, passphrase, password, hostKeys: pins, insecureIgnoreHostKey: insecure, connectTimeoutMs };
-  });
-}
-
-function readJump(inputs: InputReader, keep: (v: string | undefined) => string | undefined): SshTarget | undefined {
-  const entry = inputs.string('jump-host');
-  if (!entry) return undefined;
-  const { host, port } = splitHostPort(entry, inputs.integer('jump-port', 22, { min: 1, max: 65535 }), 'jump-host');
-  const insecure = inputs.boolean('insecure-ignore-host-key', false);
-  const username = inputs.string('jump-username') || inputs.required('username');
-  // The jump host's own key or password when given, else the deploy hosts' credentials; either way read (PEM and
-  // passphrase checks) and named by the inputs they came from.
-  const own = inputs.multiline('jump-private-key') !== '' || inputs.string('jump-password') !== '';
-  // jump-passphrase defaults to passphrase (action.yml).
-  const passphrase = inputs.string('jump-passphrase') || !inputs.string('passphrase') ? 'jump-passphrase' : 'passphrase';
-  const credentials = readSshCredentials(
-    inputs,
-    own
-      ? { key: 'jump-private-key', passphrase, password: 'jump-password' }
-      : { key: 'private-key', passphrase: 'passphrase', password: 'password' },
-    (secret) => keep(secret),
-  );
-  const hostKeys = readHostKeyPins(inputs, 'jump-host-key', insecure);
-  requirePinFor(hostKeys, 'jump-host-key', host, port, insecure);
-  return {
-    host,
-    port,
-    username,
-    ...credentials,
-    hostKeys,
-    insecureIgnoreHostKey: insecure,
-    connectTimeoutMs: inputs.duration('connect-timeout', 20_000, { minMs: 1 }),
-  };
-}
-
-/** `host`, `host:port` or `[v6]:port`. */
-export function splitHostPort(entry: string, defaultPort: number, input = 'hosts'): { host: string; port: number } {
-  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]+))(?::(\d{1,5}))?$/.exec(entry.trim());
-  const host = match?.[1] ?? match?.[2];
-  if (!match || !host || !HOST.test(host)) throw new InputError(input, `'${entry}' is not a host name or address (optionally :port)`);
-  if (host.length > HOST_NAME_MAX || host.split('.').some((label) => label.length > HOST_LABEL_MAX)) {
-    throw new InputError(
-      input,
-      `'${entry.slice(0, 40)}…' is longer than a host name may be (${HOST_NAME_MAX} characters, ${HOST_LABEL_MAX} per label)`,
-    );
-  }
-  const port = match[3] ? Number(match[3]) : defaultPort;
-  if (port < 1 || port > 65535) throw new InputError(input, `'${entry}' has a port outside 1-65535`);
-  return { host, port };
 }
 
 /** `local/path=/remote/path`: the local file lies inside the workspace; the remote path is absolute and a file. */
