@@ -9,7 +9,6 @@ import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { InputReader } from '../packages/inputs/index.ts';
-import { MemoryLogger } from '../packages/log/index.ts';
 import { readAuditInputs } from './audit-secrets/src/main.ts';
 import { readMigrateInputs } from './bastion-migrate/src/inputs.ts';
 import { readDeployInputs } from './deploy-container/src/inputs.ts';
@@ -40,7 +39,7 @@ const ACTIONS: Record<string, { needs: Record<string, string>; read: (reader: In
     },
     read: readMigrateInputs,
   },
-  'audit-secrets': { needs: {}, read: (reader) => readAuditInputs(reader, new MemoryLogger()) },
+  'audit-secrets': { needs: {}, read: (reader) => readAuditInputs(reader) },
   'heredoc-lint': { needs: {}, read: readHeredocLintInputs },
 };
 

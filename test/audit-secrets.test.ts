@@ -387,7 +387,9 @@ describe('workflows mode and the manifest (bundle)', () => {
       line: '3',
       col: '3',
     });
-    expect(failure(main)).toMatch(/^Input 'manifest': config\/env\.manifest\.json is not a valid manifest: 6 problem\(s\)/);
+    expect(failure(main)).toMatch(
+      /^Input 'manifest' \(config\/env\.manifest\.json:\d+:\d+\): is not a valid manifest: 6 problem\(s\); the first: /,
+    );
   });
 });
 

@@ -1,12 +1,12 @@
 // GitHub API failures as one error type, with the fine-grained permission each path needs. Apart from the
 // client (client.ts), so that code which only recognises these errors does not load Octokit.
+import { UserError } from '../errors/index.ts';
 
-export class GitHubApiError extends Error {
+export class GitHubApiError extends UserError {
   readonly status: number;
   readonly path: string;
   constructor(status: number, path: string, message: string) {
     super(message);
-    this.name = 'GitHubApiError';
     this.status = status;
     this.path = path;
   }

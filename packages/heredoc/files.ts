@@ -5,12 +5,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
+import { UserError } from '../errors/index.ts';
 
 export const DEFAULT_PATTERNS = ['.github/workflows/*.yml', '.github/workflows/*.yaml', '**/action.yml', '**/action.yaml', '**/*.sh'];
 const EXCLUDED_DIRECTORIES = new Set(['node_modules', '.git']);
 const GLOB_CHARS = /[*?[\]{}]/;
 
-export class PathError extends Error {}
+export class PathError extends UserError {}
 
 /** The ignore file: one glob per line (relative to where the linter runs), # comments; e.g. test fixtures that are broken on purpose. */
 export const IGNORE_FILE = '.heredoc-lintignore';

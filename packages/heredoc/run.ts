@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { applyEdits, atOrAbove, type FileResult, type Finding, type LintOptions, lintText } from './lint.ts';
 import type { Severity } from './rules.ts';
+import { UserError } from '../errors/index.ts';
 
 export interface FileAccess {
   read(path: string): string;
@@ -14,7 +15,7 @@ export const nodeFileAccess = (cwd: string): FileAccess => ({
   write: (path, content) => writeFileSync(resolve(cwd, path), content),
 });
 
-export class ReadError extends Error {}
+export class ReadError extends UserError {}
 
 export interface LintRun {
   results: FileResult[];

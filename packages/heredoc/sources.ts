@@ -3,6 +3,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Scalar, type YAMLMap } from 'yaml';
 import { type FilePosition, lastAtOrBelow, LineIndex } from '../text/lines.ts';
 import type { Shell } from './scan.ts';
+import { UserError } from '../errors/index.ts';
 
 export type { FilePosition } from '../text/lines.ts';
 
@@ -25,7 +26,7 @@ export const DEFAULT_SCRIPT_INPUTS: readonly ScriptInput[] = [
   { action: 'actions/deploy-container', input: 'post-deploy', perLine: true },
 ];
 
-export class ScriptInputError extends Error {}
+export class ScriptInputError extends UserError {}
 
 /** `ACTION:INPUT`, e.g. `appleboy/ssh-action:script` or `acme/remote-run:command`. */
 export function parseScriptInput(spec: string): ScriptInput {

@@ -2,6 +2,7 @@
  * Typed input parsing shared by every action. Each parser takes the input's name so that any
  * error it throws names the input the user has to fix.
  */
+import { UserError } from '../errors/index.ts';
 
 export interface SourcePosition {
   file: string;
@@ -10,7 +11,7 @@ export interface SourcePosition {
 }
 
 /** A bad input: names the input and, for inputs read from files, the line and column. */
-export class InputError extends Error {
+export class InputError extends UserError {
   readonly input: string;
   readonly problem: string;
   readonly position?: SourcePosition;
@@ -18,10 +19,14 @@ export class InputError extends Error {
   constructor(input: string, problem: string, position?: SourcePosition) {
     const where = position ? ` (${position.file}:${position.line}:${position.column})` : '';
     super(`Input '${input}'${where}: ${problem}`);
-    this.name = 'InputError';
     this.input = input;
     this.problem = problem;
     this.position = position;
+  }
+
+  /** The message names the input and says what is wrong with it: nothing to add. */
+  override stepSentence(): string {
+    return this.message;
   }
 }
 

@@ -1,8 +1,8 @@
-import { InputError } from '../inputs/index.ts';
+import { UserError } from '../errors/index.ts';
 
-/** The one sentence a failed step ends with: a bad input names itself; anything else names the action. */
+/** The one sentence a failed step ends with: a user error says it in its own words; anything else names the action. */
 export function stepFailure(action: string, error: unknown): string {
-  if (error instanceof InputError) return error.message;
+  if (error instanceof UserError) return error.stepSentence(action);
   return `${action} failed: ${error instanceof Error ? error.message : String(error)}`;
 }
 

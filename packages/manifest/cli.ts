@@ -139,7 +139,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr(`audit-secrets: ${error.file} is not a valid manifest (${error.problems.length} problem(s))\n`);
       return 2;
     }
-    if (error instanceof AuditUsageError || error instanceof WorkflowParseError || error instanceof GitHubApiError) {
+    if (error instanceof WorkflowParseError) {
+      io.stderr(`audit-secrets: ${error.position!.file}:${error.position!.line}:${error.position!.column}: ${error.problem}\n`);
+      return 2;
+    }
+    // The command's usage errors speak of what was asked, not of action inputs.
+    if (error instanceof AuditUsageError) {
+      io.stderr(`audit-secrets: ${error.problem}\n`);
+      return 2;
+    }
+    if (error instanceof GitHubApiError) {
       io.stderr(`audit-secrets: ${error.message}\n`);
       return 2;
     }

@@ -4,6 +4,7 @@
 import { escapePointer, jsonPointerOffsets } from '../text/json-positions.ts';
 
 export { escapePointer } from '../text/json-positions.ts';
+import { InputError } from '../inputs/index.ts';
 import { LineIndex } from '../text/lines.ts';
 import validateManifest from './validate-manifest.generated.cjs';
 
@@ -52,14 +53,16 @@ export interface Manifest {
   positionOf(path: string): Position;
 }
 
-export class ManifestError extends Error {
+/** The manifest input is not a valid manifest: every problem, with its position; the message names the first, at its line:col. */
+export class ManifestError extends InputError {
   readonly file: string;
   readonly problems: ManifestProblem[];
   constructor(file: string, problems: ManifestProblem[]) {
-    super(
-      `${file} is not a valid manifest: ${problems.map((p) => `${file}:${p.position.line}:${p.position.column} ${p.path || '(root)'}: ${p.message}`).join('; ')}`,
-    );
-    this.name = 'ManifestError';
+    const first = problems[0]!;
+    super('manifest', `is not a valid manifest: ${problems.length} problem(s); the first: ${first.path || '(root)'}: ${first.message}`, {
+      file,
+      ...first.position,
+    });
     this.file = file;
     this.problems = problems;
   }

@@ -92,9 +92,9 @@ describe('manifest schema and loader', () => {
     ]);
   });
 
-  it('the ErrorMessage names the file, line, column and path of each problem', () => {
+  it('the error names the input, the file, line and column, and the path of the first problem', () => {
     expect(() => load(fixture('unknown-environment.json'))).toThrow(
-      /unknown-environment\.json:9:90 \/variables\/infrastructure\/HOST\/ci_secret_mapping\/Dev-Backend2: unknown environment/,
+      /^Input 'manifest' \(.*unknown-environment\.json:9:90\): is not a valid manifest: 1 problem\(s\); the first: \/variables\/infrastructure\/HOST\/ci_secret_mapping\/Dev-Backend2: unknown environment/,
     );
   });
 });

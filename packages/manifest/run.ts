@@ -9,6 +9,7 @@ import {
   type Mode,
   type NameKind,
 } from './audit.ts';
+import { InputError } from '../inputs/index.ts';
 import { fetchInventory, type Repository } from './inventory.ts';
 import { type Manifest, parseManifest } from './load.ts';
 import { findEnvironment, requirements } from './resolve.ts';
@@ -35,14 +36,7 @@ export interface AuditIo {
 }
 
 /** A problem with how the audit was asked for: the CLI's exit 2, the action's input error. */
-export class AuditUsageError extends Error {
-  readonly input: string;
-  constructor(input: string, message: string) {
-    super(message);
-    this.name = 'AuditUsageError';
-    this.input = input;
-  }
-}
+export class AuditUsageError extends InputError {}
 
 export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{ manifest: Manifest; report: AuditReport }> {
   let text: string;

@@ -1,5 +1,6 @@
 // Reads workflows statically: each job's environment and every secret it references, with positions.
 import { isMap, isScalar, type Node, parseDocument, type YAMLMap } from 'yaml';
+import { InputError } from '../inputs/index.ts';
 import { LineIndex } from '../text/lines.ts';
 import type { Position } from './load.ts';
 
@@ -22,16 +23,10 @@ export interface WorkflowJob {
   secrets: SecretReference[];
 }
 
-export class WorkflowParseError extends Error {
-  readonly file: string;
-  readonly position: Position;
-  readonly problem: string;
+/** A workflow file that cannot be read as YAML; the input is workflows-dir, the position the file's. */
+export class WorkflowParseError extends InputError {
   constructor(file: string, position: Position, problem: string) {
-    super(`${file}:${position.line}:${position.column}: ${problem}`);
-    this.name = 'WorkflowParseError';
-    this.file = file;
-    this.position = position;
-    this.problem = problem;
+    super('workflows-dir', problem, { file, ...position });
   }
 }
 

@@ -2,6 +2,7 @@
  * PostgreSQL through a tunnel: connection settings, a probe, the advisory lock that serialises
  * migrations (as Flyway, golang-migrate, Prisma and Rails do), and errors a user can act on.
  */
+import { UserError } from '../errors/index.ts';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { InputError } from '../inputs/index.ts';
@@ -144,7 +145,7 @@ export async function acquireAdvisoryLock(
       const who = holder.rows[0]
         ? ` (held by backend ${holder.rows[0].pid}, ${holder.rows[0].app || 'unnamed'}, since ${holder.rows[0].since})`
         : '';
-      throw new Error(
+      throw new UserError(
         `another migration still holds the lock after ${Math.round(timeoutMs / 1000)} s${who}; raise lock-timeout or wait for it`,
       );
     }

@@ -1,5 +1,6 @@
 // What a release needs from its version number and CHANGELOG.md (Keep a Changelog): pure functions, used by
 // scripts/release locally and in the release workflow.
+import { UserError } from '../errors/index.ts';
 
 export interface Version {
   major: number;
@@ -50,7 +51,7 @@ export function releaseNotes(changelog: string, version: string): string | undef
   return body === '' ? undefined : `${body}\n`;
 }
 
-export class ChangelogError extends Error {}
+export class ChangelogError extends UserError {}
 
 /**
  * The changelog with `## [Unreleased]` renamed to `## [version] - date` and a new, empty Unreleased section above

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { fingerprintOfKey, type HostKeyPin, pinsForHost } from './hostkey.ts';
 import { shellJoin } from './quote.ts';
+import { UserError } from '../errors/index.ts';
 
 export interface SshTarget {
   host: string;
@@ -24,7 +25,7 @@ export interface ExecResult {
 }
 
 /** A remote command that failed: host, command and exit code; never any secret (none is ever in argv). */
-export class RemoteError extends Error {
+export class RemoteError extends UserError {
   readonly host: string;
   readonly command: string;
   readonly code: number;
@@ -33,7 +34,6 @@ export class RemoteError extends Error {
   constructor(host: string, argv: readonly string[], code: number, stderr: string) {
     const detail = stderr.trim().split('\n').slice(-3).join(' | ');
     super(`${host}: \`${shellJoin(argv)}\` exited ${code}${detail ? `: ${detail}` : ''}`);
-    this.name = 'RemoteError';
     this.host = host;
     this.command = shellJoin(argv);
     this.code = code;
@@ -41,10 +41,9 @@ export class RemoteError extends Error {
   }
 }
 
-export class SshConnectError extends Error {
+export class SshConnectError extends UserError {
   constructor(message: string) {
     super(message);
-    this.name = 'SshConnectError';
   }
 }
 
@@ -291,7 +290,7 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
                 ? reject(
                     isLost(error, closed)
                       ? requestError(name, `${what} ${path} over SFTP`, error, true)
-                      : new Error(`${name}: ${what} ${path} over SFTP failed: ${error.message}`),
+                      : new UserError(`${name}: ${what} ${path} over SFTP failed: ${error.message}`),
                   )
                 : resolve(value as T),
             ),

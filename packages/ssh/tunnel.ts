@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import type { RemoteHost } from './connection.ts';
+import { UserError } from '../errors/index.ts';
 
 export interface Tunnel {
   /** The local port the listener got (the requested one, or a free one for 0). */
@@ -10,10 +11,9 @@ export interface Tunnel {
   close(): Promise<void>;
 }
 
-export class TunnelError extends Error {
+export class TunnelError extends UserError {
   constructor(message: string) {
     super(message);
-    this.name = 'TunnelError';
   }
 }
 

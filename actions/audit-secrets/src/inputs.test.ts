@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InputReader } from '../../../packages/inputs/index.ts';
-import { MemoryLogger } from '../../../packages/log/index.ts';
 import { readAuditInputs } from './main.ts';
 
-const read = (inputs: Record<string, string>) => {
-  const logger = new MemoryLogger();
-  return { options: readAuditInputs(new InputReader((name) => inputs[name] ?? ''), logger), logger };
-};
+const read = (inputs: Record<string, string>) => ({ options: readAuditInputs(new InputReader((name) => inputs[name] ?? '')) });
 
 describe('audit-secrets inputs', () => {
   it('defaults to a workflows audit of config/env.manifest.json', () => {
@@ -17,11 +13,12 @@ describe('audit-secrets inputs', () => {
       names: 'variable',
       workflowsDir: '.github/workflows',
       failOnUnused: false,
+      secrets: [],
     });
   });
 
-  it('takes several modes, once each, and masks the token', () => {
-    const { options, logger } = read({
+  it('takes several modes, once each, and hands the token over to be masked', () => {
+    const { options } = read({
       mode: 'github\nenv, github',
       token: 'tok-123456',
       repository: 'o/r',
@@ -35,7 +32,7 @@ describe('audit-secrets inputs', () => {
       apiUrl: 'https://ghe.example/api/v3',
       maxRateLimitWaitMs: 120_000,
     });
-    expect(logger.masked).toContain('tok-123456');
+    expect(options.secrets).toEqual(['tok-123456']);
   });
 
   it.each([

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../../../packages/log/index.ts';
+import { runAction } from '../../../packages/log/action.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
+import type { ActionReporter } from '../../../packages/log/reporter.ts';
+import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import type { StateProvider } from '../../../packages/log/state.ts';
 import { coreState } from '../../../packages/log/state-core.ts';
 import { HELPER_PID_STATE } from './state.ts';
@@ -33,6 +36,13 @@ export async function closeTunnel(pidText: string, log: (message: string) => voi
 }
 
 /** The post step: the pid comes from the main step's state. */
-export function run(state: StateProvider = coreState, logger: Logger = coreLogger): Promise<void> {
-  return closeTunnel(state.get(HELPER_PID_STATE), (message) => logger.info(message));
+export function run(
+  state: StateProvider = coreState,
+  logger: Logger = coreLogger,
+  reporter: ActionReporter = coreReporter,
+): Promise<boolean> {
+  return runAction('bastion-migrate post', { logger, reporter }, async () => {
+    await closeTunnel(state.get(HELPER_PID_STATE), (message) => logger.info(message));
+    return true;
+  });
 }

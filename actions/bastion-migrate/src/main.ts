@@ -4,7 +4,9 @@ import { createInterface } from 'node:readline';
 import { envInputSource, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
 import { inGroup, type Logger } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
-import { type ActionReporter, stepFailure } from '../../../packages/log/reporter.ts';
+import { CancelledError, UserError } from '../../../packages/errors/index.ts';
+import { runAction } from '../../../packages/log/action.ts';
+import { type ActionReporter } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import type { StateProvider } from '../../../packages/log/state.ts';
 import { coreState } from '../../../packages/log/state-core.ts';
@@ -42,25 +44,25 @@ export function run(): Promise<boolean> {
 }
 
 export async function runMigrate(deps: MigrateDependencies): Promise<boolean> {
-  const { logger, reporter } = deps;
   const started = performance.now();
   // A cancelled job must not leave its command running, its tunnel open or its lock held.
   const cancel = deps.cancel ?? listenForCancel();
   try {
-    const inputs = readMigrateInputs(new InputReader(deps.inputs));
-    for (const secret of inputs.secrets) logger.mask(secret);
-    if (!inputs.command) await keepOpen(inputs, deps, cancel);
-    else await migrate(inputs, deps, cancel);
-    return true;
-  } catch (error) {
-    const cause = cancel.cause();
-    reporter.setFailed(
-      cause ? `bastion-migrate: cancelled (${cause}): ${(error as Error).message}` : stepFailure('bastion-migrate', error),
-    );
-    return false;
+    return await runAction('bastion-migrate', deps, async () => {
+      try {
+        const inputs = readMigrateInputs(new InputReader(deps.inputs));
+        for (const secret of inputs.secrets) deps.logger.mask(secret);
+        if (!inputs.command) await keepOpen(inputs, deps, cancel);
+        else await migrate(inputs, deps, cancel);
+        return true;
+      } catch (error) {
+        const cause = cancel.cause();
+        throw cause ? new CancelledError(cause, (error as Error).message) : error;
+      }
+    });
   } finally {
     cancel.dispose();
-    reporter.setOutput('duration-ms', String(Math.round(performance.now() - started)));
+    deps.reporter.setOutput('duration-ms', String(Math.round(performance.now() - started)));
   }
 }
 
@@ -110,13 +112,13 @@ async function migrate(inputs: MigrateInputs, deps: MigrateDependencies, cancel:
       'the migration command failed',
     ]);
     for (const [name, step, failure] of steps) {
-      if (cancel.signal.aborted) throw new Error(`stopped before ${name}`);
+      if (cancel.signal.aborted) throw new UserError(`stopped before ${name}`);
       const result = await inGroup(logger, name, step);
       if (cancel.signal.aborted)
-        throw new Error(`${name} was stopped: its whole process group was killed; the lock was released and the tunnel closed`);
-      if (lost) throw new Error(`${lost.message} during ${name}; the step stopped it`);
-      if (result.timedOut) throw new Error(`${name} timed out after ${Math.round(inputs.commandTimeoutMs! / 1000)} s and was killed`);
-      if (result.code !== 0) throw new Error(`${failure} (exit ${result.code})`);
+        throw new UserError(`${name} was stopped: its whole process group was killed; the lock was released and the tunnel closed`);
+      if (lost) throw new UserError(`${lost.message} during ${name}; the step stopped it`);
+      if (result.timedOut) throw new UserError(`${name} timed out after ${Math.round(inputs.commandTimeoutMs! / 1000)} s and was killed`);
+      if (result.code !== 0) throw new UserError(`${failure} (exit ${result.code})`);
     }
     await deps.reporter.writeSummary(
       `## ✅ Migration through ${inputs.bastion.host} done\n\nLock waited ${session.lockWaitMs} ms; ` +
@@ -135,7 +137,7 @@ async function migrate(inputs: MigrateInputs, deps: MigrateDependencies, cancel:
  */
 async function keepOpen(inputs: MigrateInputs, deps: MigrateDependencies, cancel: Cancellation): Promise<void> {
   const job = identify(process.ppid);
-  if (!job) throw new Error(`cannot read this step's parent process ${process.ppid}, which the tunnel helper lives no longer than`);
+  if (!job) throw new UserError(`cannot read this step's parent process ${process.ppid}, which the tunnel helper lives no longer than`);
   const helper = spawn(process.execPath, [deps.helperPath], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
   const onCancel = () => helper.kill('SIGTERM');
   cancel.signal.addEventListener('abort', onCancel, { once: true });
@@ -147,7 +149,7 @@ async function keepOpen(inputs: MigrateInputs, deps: MigrateDependencies, cancel
     const [kind, ...rest] = line.split(' ');
     const text = rest.join(' ');
     if (kind === 'log') deps.logger.info(text);
-    else if (kind === 'error') throw new Error(text);
+    else if (kind === 'error') throw new UserError(text);
     else if (kind === 'ready') {
       const { port, lockWaitMs } = JSON.parse(text) as { port: number; lockWaitMs: number };
       deps.state.save(HELPER_PID_STATE, String(helper.pid));
@@ -161,5 +163,5 @@ async function keepOpen(inputs: MigrateInputs, deps: MigrateDependencies, cancel
     }
   }
   cancel.signal.removeEventListener('abort', onCancel);
-  throw new Error(`the tunnel helper exited (${await exited}) before the tunnel was ready`);
+  throw new UserError(`the tunnel helper exited (${await exited}) before the tunnel was ready`);
 }

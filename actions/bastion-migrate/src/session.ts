@@ -2,6 +2,7 @@
  * The tunnelled database session shared by the migrate step and the keep-open helper: connect to
  * the bastion, forward a local port, prove it with a real PostgreSQL query, take the lock.
  */
+import { UserError } from '../../../packages/errors/index.ts';
 import type pg from 'pg';
 import type { Logger } from '../../../packages/log/index.ts';
 import { acquireAdvisoryLock, connectDb, type DbSettings, describeDbError, serverVersion } from '../../../packages/postgres/index.ts';
@@ -81,7 +82,7 @@ export async function openSession(inputs: MigrateInputs, logger: Logger, connect
       client = await connectDb(local, inputs.bastion.connectTimeoutMs);
       logger.info(`database: ${await serverVersion(client)}`);
     } catch (error) {
-      throw new Error(describeDbError(error, inputs.db, tunnel.lastForwardError()));
+      throw new UserError(describeDbError(error, inputs.db, tunnel.lastForwardError()));
     }
     let lockWaitMs = 0;
     if (inputs.lock) {

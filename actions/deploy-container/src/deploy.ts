@@ -4,6 +4,7 @@
  * or `switch` (start beside, gate, move traffic through the proxy; see switch.ts). Then prune and audit.
  * Every remote command comes from a catalogue (packages/docker) as an argv.
  */
+import { UserError } from '../../../packages/errors/index.ts';
 import * as docker from '../../../packages/docker/index.ts';
 import { hostCommands } from '../../../packages/docker/index.ts';
 import { inGroup, type Logger } from '../../../packages/log/index.ts';
@@ -397,7 +398,8 @@ async function rollBack(
   guard.end('restore\n');
   // A new container that never started was already undone by the unit itself.
   const code = await guard.exit;
-  if (code !== 0 && code !== hostCommands.GUARD_START_FAILED) throw new Error(`restoring ${inputs.name}.previous failed (exit ${code})`);
+  if (code !== 0 && code !== hostCommands.GUARD_START_FAILED)
+    throw new UserError(`restoring ${inputs.name}.previous failed (exit ${code})`);
   try {
     await requireHealthy(host, inputs, inputs.name, inputs.health.url, logger);
   } catch (error) {

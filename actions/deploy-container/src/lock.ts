@@ -1,15 +1,15 @@
 import { hostCommands } from '../../../packages/docker/index.ts';
 import type { Logger } from '../../../packages/log/index.ts';
 import type { RemoteHost } from '../../../packages/ssh/index.ts';
+import { UserError } from '../../../packages/errors/index.ts';
 
 export interface HeldLock {
   release(): Promise<void>;
 }
 
-export class LockTimeoutError extends Error {
+export class LockTimeoutError extends UserError {
   constructor(message: string) {
     super(message);
-    this.name = 'LockTimeoutError';
   }
 }
 
@@ -42,7 +42,7 @@ export async function acquireLock(host: RemoteHost, lockPath: string, owner: str
           `${seconds} s (${heldBy}); raise lock-timeout or wait for it to finish`,
       );
     }
-    throw new Error(`${host.name}: could not take the deploy lock ${lockPath} (flock exited ${code})`);
+    throw new UserError(`${host.name}: could not take the deploy lock ${lockPath} (flock exited ${code})`);
   }
   await host.writeFile(ownerPath, `${owner}\n`, 0o600);
   return {

@@ -1,7 +1,8 @@
 import { envInputSource, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
 import { type Logger } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
-import { type ActionReporter, stepFailure } from '../../../packages/log/reporter.ts';
+import { runAction } from '../../../packages/log/action.ts';
+import { type ActionReporter } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import { connectSsh, type RemoteHost, type SshTarget } from '../../../packages/ssh/index.ts';
 import { deployToHost, type HostResult } from './deploy.ts';
@@ -25,7 +26,7 @@ const label = (target: SshTarget) => (target.port === 22 ? target.host : `${targ
 export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
   const { logger, reporter } = deps;
   const started = performance.now();
-  try {
+  return runAction('deploy-container', deps, async () => {
     const inputs = readDeployInputs(new InputReader(deps.inputs));
     for (const secret of inputs.secrets) logger.mask(secret);
     for (const warning of inputs.envWarnings) logger.warning(`env: ${warning}`);
@@ -101,8 +102,5 @@ export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
     }[failed.outcome];
     reporter.setFailed(`${failed.host}: ${what}: ${failed.error}.${untouched}`);
     return false;
-  } catch (error) {
-    reporter.setFailed(stepFailure('deploy-container', error));
-    return false;
-  }
+  });
 }

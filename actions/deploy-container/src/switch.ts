@@ -11,6 +11,7 @@
  * version, so a lost connection or a dead runner leaves something verified serving; the next deploy
  * recovers whatever such a fault left (a half-started container, a config not yet loaded, old versions).
  */
+import { UserError } from '../../../packages/errors/index.ts';
 import { randomBytes } from 'node:crypto';
 import * as docker from '../../../packages/docker/index.ts';
 import { hostCommands } from '../../../packages/docker/index.ts';
@@ -164,7 +165,7 @@ export async function directHealthUrl(
   const url = inputs.health.url;
   if (!url) return undefined;
   const address = (await host.run(docker.containerAddress(container, network))).trim();
-  if (!address) throw new Error(`${container} has no address on ${network}`);
+  if (!address) throw new UserError(`${container} has no address on ${network}`);
   const direct = new URL(url.href);
   direct.hostname = address;
   direct.port = String(containerPortOf(inputs.ports, url));
@@ -226,7 +227,7 @@ export async function verifyThroughProxy(host: RemoteHost, inputs: DeployInputs,
     }
     await new Promise((resolve) => setTimeout(resolve, VERIFY_INTERVAL_MS));
   }
-  throw new Error(`the proxy did not take the new config within ${VERIFY_ATTEMPTS} checks (last: ${last})`);
+  throw new UserError(`the proxy did not take the new config within ${VERIFY_ATTEMPTS} checks (last: ${last})`);
 }
 
 /** The proxy's nginx worker pids now; taken before a reload, the workers it will retire. */

@@ -1,7 +1,8 @@
-import { envInputSource, InputError, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
+import { envInputSource, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
 import { type Logger } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
-import { type ActionReporter, stepFailure } from '../../../packages/log/reporter.ts';
+import { runAction } from '../../../packages/log/action.ts';
+import { type ActionReporter } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import { type Clock, type HttpTransport, nodeHttpTransport, probeUrl, realClock } from '../../../packages/probe/index.ts';
 import { readHealthCheckInputs } from './inputs.ts';
@@ -24,7 +25,7 @@ export function run(): Promise<boolean> {
 export async function runHealthCheck(deps: HealthCheckDependencies): Promise<boolean> {
   const { logger, reporter } = deps;
   const clock = deps.clock ?? realClock;
-  try {
+  return runAction('health-check', deps, async () => {
     const config = readHealthCheckInputs(new InputReader(deps.inputs));
     for (const secret of config.secrets) logger.mask(secret);
 
@@ -63,9 +64,5 @@ export async function runHealthCheck(deps: HealthCheckDependencies): Promise<boo
       reporter.setFailed(failureMessage(reports));
     }
     return healthy;
-  } catch (error) {
-    reporter.setFailed(stepFailure('health-check', error));
-    if (!(error instanceof InputError)) logger.debug((error as Error).stack ?? String(error));
-    return false;
-  }
+  });
 }

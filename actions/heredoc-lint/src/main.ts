@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { envInputSource, InputError, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
 import { type Logger } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
-import { type ActionReporter, stepFailure } from '../../../packages/log/reporter.ts';
+import { runAction } from '../../../packages/log/action.ts';
+import { type ActionReporter } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import { DEFAULT_PATTERNS, expandPaths, PathError } from '../../../packages/heredoc/files.ts';
 import { annotationsOf, type Format, FORMATS, render } from '../../../packages/heredoc/format.ts';
@@ -61,7 +62,7 @@ export function run(): Promise<boolean> {
 /** Lints the files and reports; returns whether the step passed. */
 export async function runHeredocLint(deps: HeredocLintDependencies): Promise<boolean> {
   const { logger, reporter } = deps;
-  try {
+  return runAction('heredoc-lint', deps, async () => {
     const config = readHeredocLintInputs(new InputReader(deps.inputs));
     let files: string[];
     try {
@@ -112,9 +113,5 @@ export async function runHeredocLint(deps: HeredocLintDependencies): Promise<boo
       return false;
     }
     return true;
-  } catch (error) {
-    reporter.setFailed(stepFailure('heredoc-lint', error));
-    if (!(error instanceof InputError)) logger.debug((error as Error).stack ?? String(error));
-    return false;
-  }
+  });
 }

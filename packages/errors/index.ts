@@ -1,0 +1,29 @@
+/**
+ * A failure the user can fix: a bad input, an invalid manifest, a host that refuses the key, a lock held
+ * too long. Its message is complete and actionable, so a failed step ends with it and shows no stack
+ * trace. Any other error is a bug, and is reported with its stack (packages/log/action.ts).
+ */
+export class UserError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+
+  /** The one sentence a failed step ends with. Subclasses whose message already says everything override it. */
+  stepSentence(action: string): string {
+    return `${action} failed: ${this.message}`;
+  }
+}
+
+/** The job was cancelled (SIGINT, SIGTERM, SIGHUP) while `what` was under way; `message` says what was cleaned up. */
+export class CancelledError extends UserError {
+  readonly signal: string;
+  constructor(signal: string, message: string) {
+    super(`cancelled (${signal}): ${message}`);
+    this.signal = signal;
+  }
+
+  override stepSentence(action: string): string {
+    return `${action}: ${this.message}`;
+  }
+}
