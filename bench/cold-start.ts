@@ -16,9 +16,9 @@ import { join, resolve } from 'node:path';
 import { inputEnvName } from '../packages/inputs/index.ts';
 import { inputEnvironment, readActionManifest } from '../packages/runner/index.ts';
 import { median } from '../packages/stats/index.ts';
+import { countFlags } from '../packages/args/index.ts';
 
-const runsFlag = process.argv.indexOf('--runs');
-const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 21;
+const { runs: RUNS } = countFlags(process.argv.slice(2), { runs: 21 });
 const GOAL_OVERHEAD_MS = 100;
 const GOAL_HEALTH_CHECK_BYTES = 1024 * 1024;
 

@@ -19,9 +19,9 @@ import { median } from '../packages/stats/index.ts';
 import { buildAndPush, dockerMaybe, startExtraSshd } from '../test/support/docker.ts';
 import { labEnv } from '../test/support/lab.ts';
 import { freePort } from '../test/support/servers.ts';
+import { countFlags } from '../packages/args/index.ts';
 
-const runsFlag = process.argv.indexOf('--runs');
-const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 7;
+const { runs: RUNS } = countFlags(process.argv.slice(2), { runs: 7 });
 const GOAL_RATIO = 0.6;
 const lab = labEnv();
 const name = 'gp-bench-app';

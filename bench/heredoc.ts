@@ -26,14 +26,13 @@ import { parse, parseDocument } from 'yaml';
 import { lintText } from '../packages/heredoc/lint.ts';
 import { median } from '../packages/stats/index.ts';
 import { realShapedWorkflows } from './realshaped.ts';
+import { countFlags } from '../packages/args/index.ts';
 
-const flag = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
-const RUNS = flag('--runs', 3);
-const FILES = flag('--files', 1000);
-const REAL_FILES = flag('--real-files', 876);
+const {
+  runs: RUNS,
+  files: FILES,
+  'real-files': REAL_FILES,
+} = countFlags(process.argv.slice(2), { runs: 3, files: 1000, 'real-files': 876 });
 /** Against ShellCheck a process a script: the corpus set's goal, and the real-shaped set's. */
 const GOAL_CORPUS = 20;
 const GOAL_REAL = 40;

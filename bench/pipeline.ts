@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import { PIPELINE_GRAPH } from '../packages/pipeline/graph.ts';
 import type { JobRecord } from '../packages/pipeline/schedule.ts';
 import { median } from '../packages/stats/index.ts';
+import { countFlags } from '../packages/args/index.ts';
 
-const runsFlag = process.argv.indexOf('--runs');
-const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 3;
+const { runs: RUNS } = countFlags(process.argv.slice(2), { runs: 3 });
 const TARGET = 0.6;
 const root = join(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'bench-pipeline-'));

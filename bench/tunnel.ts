@@ -20,11 +20,9 @@ import { connectSsh, openTunnel, parseHostKeyPins, type RemoteHost, type Tunnel 
 import { median } from '../packages/stats/index.ts';
 import { labEnv } from '../test/support/lab.ts';
 import { freePort } from '../test/support/servers.ts';
+import { countFlags } from '../packages/args/index.ts';
 
-const arg = (flag: string, fallback: number) =>
-  process.argv.includes(flag) ? Number(process.argv[process.argv.indexOf(flag) + 1]) : fallback;
-const ROUNDS = arg('--rounds', 3);
-const SECONDS = arg('--seconds', 5);
+const { rounds: ROUNDS, seconds: SECONDS } = countFlags(process.argv.slice(2), { rounds: 3, seconds: 5 });
 const CLIENTS = [1, 8] as const;
 const GOALS = { 1: 0.8, 8: 0.7 } as const;
 const lab = labEnv();

@@ -8,13 +8,14 @@ import ncc from '@vercel/ncc';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { bundledPackages, hasLicenseText, licenseBlockFromPackage, licenseBlocks, mergeLicenses } from './licenses.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const outRootIndex = args.indexOf('--out-root');
-const outRoot = outRootIndex >= 0 ? resolve(args.splice(outRootIndex, 2)[1]) : root;
-const wanted = new Set(args);
+// node scripts/build.mjs [--out-root DIR] [TARGET...]
+const { values, positionals } = parseArgs({ options: { 'out-root': { type: 'string' } }, allowPositionals: true, strict: true });
+const outRoot = values['out-root'] !== undefined ? resolve(values['out-root']) : root;
+const wanted = new Set(positionals);
 
 // An action: src/index.ts → dist/index.cjs, src/post.ts → dist/post.cjs, src/keep-open-helper.ts → dist/keep-open-helper.cjs (a helper
 // process). The package @golden-pipeline/cli (packages/cli): one bundle per command, run by its bin/ wrapper.

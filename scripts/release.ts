@@ -2,9 +2,9 @@
  * Cuts a release, locally or in .github/workflows/release.yml; `scripts/release --help` says how.
  * Every check runs before anything changes, and --dry-run stops there, saying what it would do.
  */
+import { parseCommandLine, UsageError } from '../packages/args/index.ts';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   ChangelogError,
   compareVersions,
@@ -145,16 +145,17 @@ function verifyTag(tag: string, options: { skipTests: boolean; notes?: string })
 }
 
 try {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseCommandLine(
+    process.argv.slice(2),
+    {
       'dry-run': { type: 'boolean', default: false },
       'skip-tests': { type: 'boolean', default: false },
       'verify-tag': { type: 'string' },
       notes: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  });
+    true,
+  );
   if (values.help) {
     process.stdout.write(USAGE);
   } else if (values['verify-tag'] !== undefined) {
@@ -165,8 +166,7 @@ try {
     cut(positionals[0]!, { dryRun: values['dry-run'], skipTests: values['skip-tests'], notes: values.notes });
   }
 } catch (error) {
-  const known =
-    error instanceof ReleaseError || error instanceof ChangelogError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const known = error instanceof ReleaseError || error instanceof ChangelogError || error instanceof UsageError;
   if (!known) throw error;
   process.stderr.write(`release: ${(error as Error).message}\n`);
   process.exitCode = 2;

@@ -8,6 +8,7 @@
  * Prints the step's log as the job log would show it (masks applied), then its outputs and summary.
  * With --json prints one JSON object instead. Exits with the step's exit code.
  */
+import { parseCommandLine } from '../packages/args/index.ts';
 import { applyMasks, runAction, type StepRun } from '../packages/runner/index.ts';
 
 function usage(message: string): never {
@@ -17,23 +18,37 @@ function usage(message: string): never {
   process.exit(2);
 }
 
-const args = process.argv.slice(2);
-const actionDir = args.shift();
-if (!actionDir || actionDir.startsWith('-')) usage('name the action folder, e.g. actions/health-check');
-const inputs: Record<string, string> = {};
-const env: Record<string, string> = {};
-let json = false;
-while (args.length > 0) {
-  const flag = args.shift()!;
-  if (flag === '--json') {
-    json = true;
-    continue;
+let parsed: ReturnType<typeof parse>;
+try {
+  parsed = parse(process.argv.slice(2));
+} catch (error) {
+  usage((error as Error).message);
+}
+const { values, positionals } = parsed;
+const actionDir = positionals[0];
+if (!actionDir || positionals.length > 1) usage('name one action folder, e.g. actions/health-check');
+const json = values.json ?? false;
+const inputs = pairs('--input', values.input);
+const env = pairs('--env', values.env);
+
+function parse(argv: string[]) {
+  const options = {
+    input: { type: 'string', multiple: true },
+    env: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  } as const;
+  return parseCommandLine(argv, options, true);
+}
+
+/** `name=value` pairs of a repeated flag; the value may itself contain `=`. */
+function pairs(flag: string, given: string[] = []): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const pair of given) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) usage(`${flag} takes name=value, not "${pair}"`);
+    result[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
-  if (flag !== '--input' && flag !== '--env') usage(`unknown flag ${flag}`);
-  const pair = args.shift();
-  const equals = pair?.indexOf('=') ?? -1;
-  if (!pair || equals <= 0) usage(`${flag} takes name=value`);
-  (flag === '--input' ? inputs : env)[pair.slice(0, equals)] = pair.slice(equals + 1);
+  return result;
 }
 
 function show(step: StepRun): void {

@@ -10,6 +10,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { parseCommandLine } from '../packages/args/index.ts';
 import { expandPaths } from '../packages/heredoc/files.ts';
 import { lintFiles, nodeFileAccess } from '../packages/heredoc/run.ts';
 import { ManifestError, parseManifest } from '../packages/manifest/load.ts';
@@ -22,13 +23,15 @@ import {
   type Violation,
 } from '../packages/verify/rules.ts';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const at = args.indexOf(name);
-  return at >= 0 && args[at + 1] ? args[at + 1]! : fallback;
-};
-const repo = resolve(option('--repo', process.cwd()));
-const manifestPath = option('--manifest', 'config/env.manifest.json');
+let values: { repo?: string; manifest?: string };
+try {
+  ({ values } = parseCommandLine(process.argv.slice(2), { repo: { type: 'string' }, manifest: { type: 'string' } }));
+} catch (error) {
+  console.error(`verify: ${(error as Error).message}\nusage: node scripts/verify.ts [--repo DIR] [--manifest FILE]`);
+  process.exit(2);
+}
+const repo = resolve(values.repo || process.cwd());
+const manifestPath = values.manifest || 'config/env.manifest.json';
 if (!existsSync(repo)) {
   console.error(`verify: no such directory ${repo}`);
   process.exit(2);

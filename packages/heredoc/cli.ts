@@ -1,4 +1,5 @@
 // The heredoc-lint command line: argument parsing, output and exit codes (0 clean, 1 findings, 2 usage or I/O).
+import { parseCommandLine, UsageError } from '../args/index.ts';
 import { expandPaths, DEFAULT_PATTERNS, PathError } from './files.ts';
 import { type Format, FORMATS, render, TOOL_VERSION } from './format.ts';
 import { type FileAccess, failing, lintFiles, ReadError } from './run.ts';
@@ -38,52 +39,48 @@ interface CliOptions {
   scriptCommands: string[];
 }
 
-class UsageError extends Error {}
-
 function parseArguments(argv: readonly string[]): CliOptions | 'help' | 'version' {
-  const options: CliOptions = { format: 'text', fix: false, failOn: 'warning', paths: [], scriptInputs: [], scriptCommands: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const argument = argv[i]!;
-    const [flag, inline] =
-      argument.startsWith('--') && argument.includes('=')
-        ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)]
-        : [argument, undefined];
-    const value = () => {
-      const given = inline ?? argv[++i];
-      if (given === undefined) throw new UsageError(`${flag} needs a value`);
-      return given;
-    };
-    if (flag === '-h' || flag === '--help') return 'help';
-    if (flag === '--version') return 'version';
-    if (flag === '--fix') options.fix = true;
-    else if (flag === '--format' || flag === '-f') {
-      const format = value();
-      if (!(FORMATS as readonly string[]).includes(format))
-        throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
-      options.format = format as Format;
-    } else if (flag === '--fail-on') {
-      const severity = value();
-      if (!(SEVERITIES as readonly string[]).includes(severity))
-        throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${severity}"`);
-      options.failOn = severity as Severity;
-    } else if (flag === '--script-input') {
-      try {
-        options.scriptInputs.push(parseScriptInput(value()));
-      } catch (error) {
-        if (error instanceof ScriptInputError) throw new UsageError(`--script-input: ${error.message}`);
-        throw error;
-      }
-    } else if (flag === '--script-command') {
-      const name = value();
-      if (!/^[\w.+-]+$/.test(name)) throw new UsageError(`--script-command takes a command name, not "${name}"`);
-      options.scriptCommands.push(name);
-    } else if (flag === '--') {
-      options.paths.push(...argv.slice(i + 1));
-      break;
-    } else if (flag.startsWith('-') && flag !== '-') throw new UsageError(`unknown option ${flag}`);
-    else options.paths.push(argument);
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+      fix: { type: 'boolean' },
+      format: { type: 'string', short: 'f' },
+      'fail-on': { type: 'string' },
+      'script-input': { type: 'string', multiple: true },
+      'script-command': { type: 'string', multiple: true },
+    },
+    true,
+  );
+  if (values.help) return 'help';
+  if (values.version) return 'version';
+  const format = values.format ?? 'text';
+  if (!(FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
+  const failOn = values['fail-on'] ?? 'warning';
+  if (!(SEVERITIES as readonly string[]).includes(failOn))
+    throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${failOn}"`);
+  const scriptInputs = (values['script-input'] ?? []).map((spec) => {
+    try {
+      return parseScriptInput(spec);
+    } catch (error) {
+      if (error instanceof ScriptInputError) throw new UsageError(`--script-input: ${error.message}`);
+      throw error;
+    }
+  });
+  const scriptCommands = values['script-command'] ?? [];
+  for (const name of scriptCommands) {
+    if (!/^[\w.+-]+$/.test(name)) throw new UsageError(`--script-command takes a command name, not "${name}"`);
   }
-  return options;
+  return {
+    format: format as Format,
+    fix: values.fix ?? false,
+    failOn: failOn as Severity,
+    paths: positionals,
+    scriptInputs,
+    scriptCommands,
+  };
 }
 
 export function runCli(argv: readonly string[], io: CliIo): number {
@@ -91,6 +88,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
   try {
     options = parseArguments(argv);
   } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
     io.stderr(`heredoc-lint: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }

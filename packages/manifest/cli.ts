@@ -1,8 +1,9 @@
 // The audit-secrets command: argument parsing, output and exit codes (0 all present, 1 missing, 2 usage or invalid manifest).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseCommandLine, UsageError } from '../args/index.ts';
 import { GitHubApiError } from '../github/errors.ts';
-import { MODES, type Mode, type NameKind } from './audit.ts';
+import { MODES, type NameKind } from './audit.ts';
 import { renderText } from './format.ts';
 import { parseRepository } from './inventory.ts';
 import { ManifestError } from './load.ts';
@@ -32,72 +33,37 @@ export interface CliIo extends AuditIo {
   stderr: (text: string) => void;
 }
 
-class UsageError extends Error {}
-
 function parseArguments(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): (AuditOptions & { format: 'text' | 'json' }) | 'help' {
-  const modes: Mode[] = [];
-  let manifestPath = DEFAULT_MANIFEST;
-  let environment = '';
-  let workflowsDir = DEFAULT_WORKFLOWS_DIR;
-  let names: NameKind = 'variable';
-  let failOnUnused = false;
-  let format: 'text' | 'json' = 'text';
-  let repository = env.GITHUB_REPOSITORY ?? '';
-  let apiUrl = env.GITHUB_API_URL || DEFAULT_API_URL;
-  for (let i = 0; i < argv.length; i++) {
-    const argument = argv[i]!;
-    const eq = argument.indexOf('=');
-    const [flag, inline] = argument.startsWith('--') && eq > 0 ? [argument.slice(0, eq), argument.slice(eq + 1)] : [argument, undefined];
-    const value = () => {
-      const given = inline ?? argv[++i];
-      if (given === undefined || given === '') throw new UsageError(`${flag} needs a value`);
-      return given;
-    };
-    const choice = <T extends string>(choices: readonly T[]): T => {
-      const given = value();
-      if (!(choices as readonly string[]).includes(given))
-        throw new UsageError(`${flag} must be one of ${choices.join(', ')}, not "${given}"`);
-      return given as T;
-    };
-    switch (flag) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '--manifest':
-        manifestPath = value();
-        break;
-      case '--mode':
-        for (const mode of value().split(',')) modes.push(choiceOf(mode.trim()));
-        break;
-      case '--environment':
-        environment = value();
-        break;
-      case '--workflows-dir':
-        workflowsDir = value();
-        break;
-      case '--names':
-        names = choice(['variable', 'secret'] as const);
-        break;
-      case '--fail-on-unused':
-        failOnUnused = true;
-        break;
-      case '--format':
-        format = choice(['text', 'json'] as const);
-        break;
-      case '--repository':
-        repository = value();
-        break;
-      case '--api-url':
-        apiUrl = value();
-        break;
-      default:
-        throw new UsageError(flag.startsWith('-') ? `unknown option ${flag}` : `unexpected argument "${flag}"`);
-    }
+  const { values } = parseCommandLine(argv, {
+    help: { type: 'boolean', short: 'h' },
+    manifest: { type: 'string' },
+    mode: { type: 'string', multiple: true },
+    environment: { type: 'string' },
+    'workflows-dir': { type: 'string' },
+    names: { type: 'string' },
+    'fail-on-unused': { type: 'boolean' },
+    format: { type: 'string' },
+    repository: { type: 'string' },
+    'api-url': { type: 'string' },
+  });
+  if (values.help) return 'help';
+  for (const flag of ['manifest', 'environment', 'workflows-dir', 'names', 'format', 'repository', 'api-url'] as const) {
+    if (values[flag] === '') throw new UsageError(`--${flag} needs a value`);
   }
+  const choice = <T extends string>(flag: string, given: string | undefined, choices: readonly T[], fallback: T): T => {
+    if (given === undefined) return fallback;
+    if (!(choices as readonly string[]).includes(given))
+      throw new UsageError(`--${flag} must be one of ${choices.join(', ')}, not "${given}"`);
+    return given as T;
+  };
+  // --mode repeats, and each takes a comma-separated list.
+  const modes = (values.mode ?? []).flatMap((list) => list.split(',').map((mode) => choice('mode', mode.trim(), MODES, 'workflows')));
   if (modes.length === 0) throw new UsageError('--mode is required');
+  const repository = values.repository ?? env.GITHUB_REPOSITORY ?? '';
+  const apiUrl = values['api-url'] ?? (env.GITHUB_API_URL || DEFAULT_API_URL);
   let github: AuditOptions['github'];
   if (modes.includes('github')) {
     const token = env.GITHUB_TOKEN || env.GH_TOKEN || '';
@@ -108,12 +74,16 @@ function parseArguments(
     if (!/^https?:\/\//.test(apiUrl)) throw new UsageError(`--api-url must be an http(s) URL, not "${apiUrl}"`);
     github = { token, apiUrl, repository: parsed, maxRateLimitWaitMs: 120_000 };
   }
-  return { manifestPath, modes: [...new Set(modes)], environment, names, workflowsDir, failOnUnused, github, format };
-
-  function choiceOf(mode: string): Mode {
-    if (!(MODES as readonly string[]).includes(mode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, not "${mode}"`);
-    return mode as Mode;
-  }
+  return {
+    manifestPath: values.manifest ?? DEFAULT_MANIFEST,
+    modes: [...new Set(modes)],
+    environment: values.environment ?? '',
+    names: choice<NameKind>('names', values.names, ['variable', 'secret'], 'variable'),
+    workflowsDir: values['workflows-dir'] ?? DEFAULT_WORKFLOWS_DIR,
+    failOnUnused: values['fail-on-unused'] ?? false,
+    github,
+    format: choice('format', values.format, ['text', 'json'] as const, 'text'),
+  };
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -121,6 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     options = parseArguments(argv, io.env);
   } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
     io.stderr(`audit-secrets: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }

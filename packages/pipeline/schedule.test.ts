@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type JobRecord, type JobSpec, mermaidGantt, runSchedule, textTimeline, validateGraph } from './schedule.ts';
+import { type JobSpec, runSchedule, validateGraph } from './schedule.ts';
 
 /** Jobs that each take `ms` of real time and record the order they started in. */
 function simulated(specs: { id: string; lane?: string; needs?: string[]; ms: number; fail?: boolean; continueOnError?: boolean }[]) {
@@ -77,38 +77,5 @@ describe('runSchedule', () => {
     const job = (id: string, needs: string[]) => ({ id, lane: 'x', needs, run: async () => undefined });
     expect(() => validateGraph([job('a', ['nope'])])).toThrow('job a needs unknown job nope');
     expect(() => validateGraph([job('a', ['b']), job('b', ['a'])])).toThrow('jobs form a cycle: a → b → a');
-  });
-});
-
-describe('timelines', () => {
-  const records: JobRecord[] = [
-    { id: 'audit', lane: 'setup', status: 'success', startMs: 0, endMs: 1000, notes: {}, continueOnError: false },
-    { id: 'deploy-backend', lane: 'backend', status: 'failure', startMs: 1000, endMs: 4000, notes: {}, continueOnError: false },
-    { id: 'health-backend', lane: 'backend', status: 'skipped', notes: {}, continueOnError: false },
-  ];
-
-  it('draws bars on a shared time axis', () => {
-    expect(textTimeline(records, 8).split('\n')).toEqual([
-      'audit          │██      │ 1.0 s',
-      'deploy-backend │  ▓▓▓▓▓▓│ 3.0 s failure',
-      'health-backend │        │ skipped',
-    ]);
-  });
-
-  it('writes a Mermaid Gantt chart with a section per lane and failures marked', () => {
-    expect(mermaidGantt(records, 'dev')).toBe(
-      [
-        '```mermaid',
-        'gantt',
-        '  title dev',
-        '  dateFormat X',
-        '  axisFormat %Ss',
-        '  section setup',
-        '  audit :audit, 0, 1',
-        '  section backend',
-        '  deploy-backend :crit, deploy_backend, 1, 4',
-        '```',
-      ].join('\n'),
-    );
   });
 });

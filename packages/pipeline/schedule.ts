@@ -1,5 +1,5 @@
 // Runs a graph of jobs the way a workflow does: a job starts when every job it needs has succeeded, is skipped
-// when one of them did not, and a job marked continueOnError never blocks what follows. Also renders the timeline.
+// when one of them did not, and a job marked continueOnError never blocks what follows. (Rendering: report.ts.)
 
 export type JobStatus = 'pending' | 'running' | 'success' | 'failure' | 'skipped';
 
@@ -129,41 +129,4 @@ export async function runSchedule<C>(jobs: readonly JobSpec<C>[], context: C, op
     await Promise.race(running.values());
   }
   return jobs.map((j) => records.get(j.id)!);
-}
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-/** A terminal Gantt chart: one bar per job on a shared time axis. */
-export function textTimeline(records: readonly JobRecord[], width = 48): string {
-  const ran = records.filter((r) => r.startMs !== undefined && r.endMs !== undefined);
-  const total = Math.max(1, ...ran.map((r) => r.endMs!));
-  const label = Math.max(...records.map((r) => r.id.length));
-  const mark: Record<JobStatus, string> = { success: '█', failure: '▓', skipped: ' ', pending: ' ', running: '░' };
-  return records
-    .map((r) => {
-      if (r.startMs === undefined || r.endMs === undefined) return `${r.id.padEnd(label)} │${' '.repeat(width)}│ ${r.status}`;
-      const from = Math.floor((r.startMs / total) * width);
-      const to = Math.max(from + 1, Math.round((r.endMs / total) * width));
-      const bar = ' '.repeat(from) + mark[r.status].repeat(to - from) + ' '.repeat(Math.max(0, width - to));
-      return `${r.id.padEnd(label)} │${bar}│ ${seconds(r.endMs - r.startMs)}${r.status === 'success' ? '' : ` ${r.status}`}`;
-    })
-    .join('\n');
-}
-
-/** The same timeline as a Mermaid Gantt chart, one section per lane (times in seconds from the start). */
-export function mermaidGantt(records: readonly JobRecord[], title: string): string {
-  const lanes = [...new Set(records.map((r) => r.lane))];
-  const lines = ['```mermaid', 'gantt', `  title ${title}`, '  dateFormat X', '  axisFormat %Ss'];
-  for (const lane of lanes) {
-    lines.push(`  section ${lane}`);
-    for (const r of records.filter((x) => x.lane === lane)) {
-      if (r.startMs === undefined || r.endMs === undefined) continue;
-      const tag = r.status === 'failure' ? (r.continueOnError ? 'active, ' : 'crit, ') : '';
-      const start = Math.floor(r.startMs / 1000);
-      const end = Math.max(start + 1, Math.ceil(r.endMs / 1000));
-      lines.push(`  ${r.id} :${tag}${r.id.replace(/[^a-zA-Z0-9]/g, '_')}, ${start}, ${end}`);
-    }
-  }
-  lines.push('```');
-  return lines.join('\n');
 }

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { parsePipelineOptions } from './options.ts';
+
+describe('the local pipeline command line', () => {
+  it('defaults to dev, one host, in parallel, with the layer cache', () => {
+    expect(parsePipelineOptions([])).toEqual({
+      env: 'dev',
+      sha: '',
+      hosts: 1,
+      breakBackend: false,
+      sequential: false,
+      noCache: false,
+      result: undefined,
+    });
+  });
+
+  it('reads every flag, in either form', () => {
+    expect(
+      parsePipelineOptions([
+        '--env',
+        'uat',
+        '--sha=abc1234',
+        '--hosts',
+        '2',
+        '--break-backend',
+        '--sequential',
+        '--no-cache',
+        '--result',
+        'r.json',
+      ]),
+    ).toEqual({ env: 'uat', sha: 'abc1234', hosts: 2, breakBackend: true, sequential: true, noCache: true, result: 'r.json' });
+  });
+
+  it.each([
+    [['--env', 'staging'], '--env must be one of dev, uat, prod, not "staging"'],
+    [['--env'], '--env needs a value'],
+    [['--sha', 'xyz'], '--sha must be 7 to 40 hex digits, not "xyz"'],
+    [['--sha', ''], '--sha must be 7 to 40 hex digits, not ""'],
+    [['--hosts', '0'], '--hosts must be a number of app hosts from 1 to 9, not "0"'],
+    [['--hosts', '10'], '--hosts must be a number of app hosts from 1 to 9, not "10"'],
+    [['--result', ''], '--result needs a file name'],
+    [['--fast'], 'unknown option --fast'],
+    [['--sequential=yes'], '--sequential takes no value'],
+    [['dev'], 'unexpected argument "dev"'],
+  ])('%j is refused, naming the flag', (argv, message) => {
+    expect(() => parsePipelineOptions(argv)).toThrow(message);
+  });
+});
