@@ -1,6 +1,7 @@
 // Rebuilds the exact scripts a file runs: workflow and composite-action `run:` values (from a real YAML
 // parse, so folding and chomping match GitHub's) or a whole shell script, each with a map back to the file.
-import { isMap, isScalar, isSeq, parseDocument, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isScalar, parseDocument, type Scalar, type YAMLMap } from 'yaml';
+import { actionStepNodes, jobNodes, stepNodes } from '../workflow/index.ts';
 import { type FilePosition, lastAtOrBelow, LineIndex } from '../text/lines.ts';
 import type { Shell } from './scan.ts';
 import { UserError } from '../errors/index.ts';
@@ -109,20 +110,13 @@ function defaultShell(node: unknown): string | undefined {
 function workflowScripts(root: YAMLMap, index: LineIndex, scriptInputs: readonly ScriptInput[]): ExtractedScript[] {
   const scripts: ExtractedScript[] = [];
   const workflowShell = defaultShell(root);
-  const jobs = root.get('jobs');
-  if (!isMap(jobs)) return scripts;
-  for (const pair of jobs.items) {
-    const job = pair.value;
-    if (!isMap(job)) continue;
-    const jobShell = defaultShell(job) ?? workflowShell;
-    scripts.push(...stepScripts(job.get('steps'), jobShell, index, scriptInputs));
-  }
+  for (const { job } of jobNodes(root))
+    scripts.push(...stepScripts(stepNodes(job), defaultShell(job) ?? workflowShell, index, scriptInputs));
   return scripts;
 }
 
 function actionScripts(root: YAMLMap, index: LineIndex, scriptInputs: readonly ScriptInput[]): ExtractedScript[] {
-  const runs = root.get('runs');
-  return isMap(runs) ? stepScripts(runs.get('steps'), undefined, index, scriptInputs) : [];
+  return stepScripts(actionStepNodes(root), undefined, index, scriptInputs);
 }
 
 /** Whether `uses: owner/repo/path@ref` (or ./path, $/path) is the action a ScriptInput names. */
@@ -157,15 +151,13 @@ function inputScripts(step: YAMLMap, index: LineIndex, scriptInputs: readonly Sc
 }
 
 function stepScripts(
-  steps: unknown,
+  steps: readonly YAMLMap[],
   inherited: string | undefined,
   index: LineIndex,
   scriptInputs: readonly ScriptInput[],
 ): ExtractedScript[] {
-  if (!isSeq(steps)) return [];
   const scripts: ExtractedScript[] = [];
-  for (const step of steps.items) {
-    if (!isMap(step)) continue;
+  for (const step of steps) {
     scripts.push(...inputScripts(step, index, scriptInputs));
     const run = step.get('run', true);
     if (!isScalar(run) || run.value === null || run.value === undefined) continue;

@@ -2,6 +2,7 @@
 import { isMap, isScalar, type Node, parseDocument, type YAMLMap } from 'yaml';
 import { InputError } from '../inputs/index.ts';
 import { LineIndex } from '../text/lines.ts';
+import { jobNodes } from '../workflow/index.ts';
 import type { Position } from './load.ts';
 
 export type SecretReference =
@@ -51,23 +52,10 @@ export function parseWorkflow(file: string, text: string): WorkflowJob[] {
   const document = parseDocument(text, { uniqueKeys: false });
   if (document.errors.length > 0)
     throw new WorkflowParseError(file, position(document.errors[0]!.pos[0]), `invalid YAML: ${document.errors[0]!.message.split('\n')[0]}`);
-  const root = document.contents;
-  if (!isMap(root)) return [];
-  const jobs = root.get('jobs');
-  if (!isMap(jobs)) return [];
-  const result: WorkflowJob[] = [];
-  for (const pair of jobs.items) {
-    const job = pair.value as Node | null;
-    if (!isMap(job) || !isScalar(pair.key)) continue;
+  return jobNodes(document.contents).map(({ id, job }) => {
     const [start, , end] = job.range ?? [0, 0, 0];
-    result.push({
-      file,
-      id: String(pair.key.value),
-      environment: environmentOf(job, position),
-      secrets: secretReferences(text, start, end, position),
-    });
-  }
-  return result;
+    return { file, id, environment: environmentOf(job, position), secrets: secretReferences(text, start, end, position) };
+  });
 }
 
 function environmentOf(job: YAMLMap, position: (offset: number) => Position): WorkflowJob['environment'] {

@@ -1,5 +1,6 @@
 // The golden-state rules for a repository's workflows, as pure checks over parsed workflow files.
-import { isMap, isScalar, isSeq, type Node, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
+import { jobNodes, stepNodes, stringAt } from '../workflow/index.ts';
 import { LineIndex } from '../text/lines.ts';
 
 export interface Violation {
@@ -37,47 +38,35 @@ export function readJobs(file: string, text: string): Job[] | Violation {
       line: lines.position(document.errors[0]!.pos[0]).line,
       message: `invalid YAML: ${document.errors[0]!.message.split('\n')[0]}`,
     };
-  const jobs = isMap(document.contents) ? document.contents.get('jobs', true) : undefined;
-  if (!isMap(jobs)) return [];
-  return jobs.items
-    .filter((pair) => isScalar(pair.key) && isMap(pair.value))
-    .map((pair) => {
-      const job = pair.value as YAMLMap;
-      const environment = job.get('environment', true) as Node | undefined;
-      const environmentName = isMap(environment) ? environment.get('name') : isScalar(environment) ? environment.value : undefined;
-      const needs = job.get('needs', true) as Node | undefined;
-      const steps = job.get('steps', true);
-      return {
-        file,
-        id: String((pair.key as { value: unknown }).value),
-        line: lineOf(pair.key as Node),
-        needs: isSeq(needs)
-          ? needs.items.map((n) => String((n as { value: unknown }).value))
-          : isScalar(needs)
-            ? [String(needs.value)]
-            : [],
-        environment: environmentName === undefined || environmentName === null ? undefined : String(environmentName),
-        uses: typeof job.get('uses') === 'string' ? String(job.get('uses')) : undefined,
-        steps: isSeq(steps)
-          ? steps.items.filter(isMap).map((step) => {
-              const withNode = step.get('with', true);
-              return {
-                uses: typeof step.get('uses') === 'string' ? String(step.get('uses')) : undefined,
-                run: typeof step.get('run') === 'string' ? String(step.get('run')) : undefined,
-                with: isMap(withNode)
-                  ? Object.fromEntries(
-                      withNode.items.map((p) => [
-                        String((p.key as { value: unknown }).value),
-                        String((p.value as { value?: unknown } | null)?.value ?? ''),
-                      ]),
-                    )
-                  : {},
-                line: lineOf(step),
-              };
-            })
-          : [],
-      };
-    });
+  return jobNodes(document.contents).map(({ id, key, job }) => {
+    const environment = job.get('environment', true) as Node | undefined;
+    const environmentName = isMap(environment) ? environment.get('name') : isScalar(environment) ? environment.value : undefined;
+    const needs = job.get('needs', true) as Node | undefined;
+    return {
+      file,
+      id,
+      line: lineOf(key),
+      needs: isSeq(needs) ? needs.items.map((n) => String((n as { value: unknown }).value)) : isScalar(needs) ? [String(needs.value)] : [],
+      environment: environmentName === undefined || environmentName === null ? undefined : String(environmentName),
+      uses: stringAt(job, 'uses'),
+      steps: stepNodes(job).map((step) => {
+        const withNode = step.get('with', true);
+        return {
+          uses: stringAt(step, 'uses'),
+          run: stringAt(step, 'run'),
+          with: isMap(withNode)
+            ? Object.fromEntries(
+                withNode.items.map((p) => [
+                  String((p.key as { value: unknown }).value),
+                  String((p.value as { value?: unknown } | null)?.value ?? ''),
+                ]),
+              )
+            : {},
+          line: lineOf(step),
+        };
+      }),
+    };
+  });
 }
 
 const isAction = (uses: string | undefined, name: string) => uses !== undefined && new RegExp(`(^|/)${name}(@|$)`).test(uses);
