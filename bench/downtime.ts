@@ -12,18 +12,18 @@
  *
  *   node bench/downtime.ts [--rounds N]     (the lab must be up: scripts/lab up)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { runAction } from '../packages/runner/index.ts';
+import { writeFileSync } from 'node:fs';
 import { median } from '../packages/stats/index.ts';
 import { buildFixtureVersions, dockerMaybe, startExtraSshd } from '../test/support/docker.ts';
 import { servesWithin } from '../test/support/faults.ts';
+import { labDeployInputs, runDeploy } from '../test/support/deploy.ts';
 import { labEnv } from '../test/support/lab.ts';
 import { startLoad, type LoadReport } from '../test/support/load.ts';
 import { freePort } from '../test/support/servers.ts';
 import { sectionsOf } from './sections.ts';
+import { countFlags } from '../packages/args/index.ts';
 
-const roundsFlag = process.argv.indexOf('--rounds');
-const ROUNDS = roundsFlag > 0 ? Number(process.argv[roundsFlag + 1]) : 5;
+const { rounds: ROUNDS } = countFlags(process.argv.slice(2), { rounds: 5 });
 const STRATEGIES = ['replace', 'switch'] as const;
 const CASES = ['upgrade', 'broken', 'fault'] as const;
 type Strategy = (typeof STRATEGIES)[number];
@@ -37,30 +37,21 @@ const { v1, v2, broken } = await buildFixtureVersions(lab, 'downtime');
 
 async function deploy(strategy: Strategy, image: string): Promise<number | null> {
   const port = ports[strategy];
-  const { main } = await runAction('actions/deploy-container', {
-    inputs: {
-      host: '127.0.0.1',
-      port: String(sshd.port),
-      username: lab.LAB_SSH_USER!,
-      'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
-      'host-key': sshd.knownHosts,
+  const main = await runDeploy(
+    {
+      ...labDeployInputs(lab, { host: '127.0.0.1', port: sshd.port, knownHosts: sshd.knownHosts }, `http://127.0.0.1:${port}/health/`),
       image,
       name: names[strategy],
       ports: `127.0.0.1:${port}:80`,
       'docker-args': '--init',
-      'registry-username': lab.LAB_REGISTRY_USER!,
-      'registry-password': lab.LAB_REGISTRY_PASSWORD!,
-      'health-url': `http://127.0.0.1:${port}/health/`,
-      'health-interval': '300ms',
-      'health-attempts': '10',
       'keep-images': '10',
       strategy,
       'proxy-image': lab.LAB_NGINX_IMAGE!,
       'drain-timeout': '5s',
       'lock-timeout': '30s',
     },
-    timeoutMs: 120_000,
-  });
+    { runId: 'bench-downtime', timeoutMs: 120_000 },
+  );
   return main.exitCode;
 }
 

@@ -14,19 +14,19 @@
  *   node bench/rolling.ts [--rounds N]     (the lab must be up: scripts/lab up)
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { runAction } from '../packages/runner/index.ts';
 import { median } from '../packages/stats/index.ts';
 import { appHosts } from '../test/support/app-hosts.ts';
 import { buildFixtureVersions } from '../test/support/docker.ts';
+import { labDeployInputs, runDeploy } from '../test/support/deploy.ts';
 import { labEnv } from '../test/support/lab.ts';
 import { startLoad } from '../test/support/load.ts';
 import { replaceSection } from './sections.ts';
+import { countFlags } from '../packages/args/index.ts';
 
 const execFileAsync = promisify(execFile);
-const roundsFlag = process.argv.indexOf('--rounds');
-const ROUNDS = roundsFlag > 0 ? Number(process.argv[roundsFlag + 1]) : 5;
+const { rounds: ROUNDS } = countFlags(process.argv.slice(2), { rounds: 5 });
 const NAME = 'gp-bench-rolling';
 const lab = labEnv();
 const hosts = appHosts(lab).filter((host) => !host.jumpOnly);
@@ -38,33 +38,26 @@ const images = Object.fromEntries(
 const port = lab.LAB_LB_UPSTREAM_PORT!;
 
 async function roll(count: number, image: string): Promise<number | null> {
-  const { main } = await runAction('actions/deploy-container', {
-    inputs: {
-      hosts: hosts
-        .slice(0, count)
-        .map((host) => host.address)
-        .join('\n'),
-      username: lab.LAB_SSH_USER!,
-      'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
-      'host-key': lab.LAB_APP_KNOWN_HOSTS!,
+  const main = await runDeploy(
+    {
+      ...labDeployInputs(
+        lab,
+        { hosts: hosts.slice(0, count).map((host) => host.address), knownHosts: lab.LAB_APP_KNOWN_HOSTS! },
+        `http://127.0.0.1:${port}/health/`,
+      ),
       image,
       name: NAME,
       ports: `0.0.0.0:${port}:80`,
       'docker-args': '--init',
       'max-parallel': '1',
-      'registry-username': lab.LAB_REGISTRY_USER!,
-      'registry-password': lab.LAB_REGISTRY_PASSWORD!,
-      'health-url': `http://127.0.0.1:${port}/health/`,
-      'health-interval': '300ms',
-      'health-attempts': '10',
       'keep-images': '10',
       strategy: 'switch',
       'proxy-image': lab.LAB_NGINX_IMAGE!,
       'drain-timeout': '5s',
       'lock-timeout': '30s',
     },
-    timeoutMs: 300_000,
-  });
+    { runId: 'bench-rolling', timeoutMs: 300_000 },
+  );
   return main.exitCode;
 }
 

@@ -7,8 +7,9 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAction, runStep, secretLeaks, type StepRun } from '../packages/runner/index.ts';
+import { runAction, runStep, secretLeaks } from '../packages/runner/index.ts';
 import { startExtraSshd } from './support/docker.ts';
+import { errorsOf } from './support/deploy.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { freePort } from './support/servers.ts';
 
@@ -32,11 +33,6 @@ const inputs = (overrides: Record<string, string> = {}) => ({
 });
 const migrate = async (overrides: Record<string, string> = {}) =>
   (await runAction(ACTION, { inputs: inputs(overrides), timeoutMs: 120_000 })).main;
-const errorsOf = (step: StepRun) =>
-  step.commands
-    .filter((c) => c.command === 'error')
-    .map((c) => c.message)
-    .join('\n');
 /** Asks the database directly over its unix socket (the filesystem is shared; the network is not). */
 const sql = (query: string) =>
   execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-h', `${lab.LAB_DIR}/postgres/socket`, '-d', lab.LAB_DB_NAME!, '-Atc', query], {

@@ -7,8 +7,9 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
+import { runAction, secretLeaks } from '../packages/runner/index.ts';
 import { buildFixtureVersions, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
+import { errorsOf, labDeployInputs } from './support/deploy.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { freePort } from './support/servers.ts';
 
@@ -33,19 +34,14 @@ const envInput = Object.entries(ENV_VALUES)
 
 function inputs(overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    host: lab.LAB_SSH_HOST!,
-    port: lab.LAB_SSH_PORT!,
-    username: lab.LAB_SSH_USER!,
-    'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
-    'host-key': lab.LAB_SSH_KNOWN_HOSTS!,
+    ...labDeployInputs(
+      lab,
+      { host: lab.LAB_SSH_HOST!, port: lab.LAB_SSH_PORT!, knownHosts: lab.LAB_SSH_KNOWN_HOSTS! },
+      `http://127.0.0.1:${port}/health/`,
+    ),
     image: images.v1!,
     name: NAME,
     ports: `127.0.0.1:${port}:80`,
-    'registry-username': lab.LAB_REGISTRY_USER!,
-    'registry-password': lab.LAB_REGISTRY_PASSWORD!,
-    'health-url': `http://127.0.0.1:${port}/health/`,
-    'health-interval': '300ms',
-    'health-attempts': '10',
     env: envInput,
     'keep-images': '10',
     'docker-args': '--init',
@@ -58,11 +54,6 @@ const deploy = async (overrides: Record<string, string> = {}, env: Record<string
     .main;
 const serving = async () => (await fetch(`http://127.0.0.1:${port}/health/`)).text();
 const runningImage = async () => (await docker('container', 'inspect', '--format', '{{.Config.Image}}', NAME)).trim();
-const errorsOf = (step: StepRun) =>
-  step.commands
-    .filter((c) => c.command === 'error')
-    .map((c) => c.message)
-    .join('\n');
 const home = () => execFileSync('getent', ['passwd', lab.LAB_SSH_USER!], { encoding: 'utf8' }).split(':')[5]!;
 
 beforeAll(async () => {

@@ -5,15 +5,14 @@
  * retried for seconds), and the deploy is interrupted at a random moment: within a few seconds the port
  * must serve the previous, verified version again, never the broken one.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAction, type StepRun } from '../packages/runner/index.ts';
+import type { StepRun } from '../packages/runner/index.ts';
 import { buildAndPush, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
 import { credentialsAtRest, servesWithin, sessionStarted } from './support/faults.ts';
+import { errorsOf, labDeployInputs, runDeploy } from './support/deploy.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { freePort } from './support/servers.ts';
 
-const ACTION = 'actions/deploy-container';
 const NAME = `gp-replace-faults-${process.pid}`;
 // A replace deploy of the fixture takes about 1.5 s to reach its gate here; allow many times that.
 const DEPLOY_TIMEOUT_MS = 60_000;
@@ -24,35 +23,22 @@ let port: number;
 let sshd: ExtraSshd;
 const images: Record<string, string> = {};
 
-const deploy = async (overrides: Record<string, string> = {}, timeoutMs = DEPLOY_TIMEOUT_MS): Promise<StepRun> =>
-  (
-    await runAction(ACTION, {
-      inputs: {
-        host: lab.LAB_SSH_HOST!,
-        port: String(sshd.port),
-        username: lab.LAB_SSH_USER!,
-        'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
-        'host-key': sshd.knownHosts,
-        image: images.good!,
-        name: NAME,
-        ports: `127.0.0.1:${port}:80`,
-        'docker-args': '--init',
-        'registry-username': lab.LAB_REGISTRY_USER!,
-        'registry-password': lab.LAB_REGISTRY_PASSWORD!,
-        'health-url': `http://127.0.0.1:${port}/health/`,
-        'health-interval': '300ms',
-        'health-attempts': '10',
-        ...overrides,
-      },
-      env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: 'replace-faults' },
-      timeoutMs,
-    })
-  ).main;
-const errorsOf = (step: StepRun) =>
-  step.commands
-    .filter((c) => c.command === 'error')
-    .map((c) => c.message)
-    .join('\n');
+const deploy = (overrides: Record<string, string> = {}, timeoutMs = DEPLOY_TIMEOUT_MS): Promise<StepRun> =>
+  runDeploy(
+    {
+      ...labDeployInputs(
+        lab,
+        { host: lab.LAB_SSH_HOST!, port: sshd.port, knownHosts: sshd.knownHosts },
+        `http://127.0.0.1:${port}/health/`,
+      ),
+      image: images.good!,
+      name: NAME,
+      ports: `127.0.0.1:${port}:80`,
+      'docker-args': '--init',
+      ...overrides,
+    },
+    { runId: 'replace-faults', timeoutMs },
+  );
 const goodAgain = () => servesWithin(`http://127.0.0.1:${port}/version`, SERVE_WITHIN_MS, (body) => body === 'good');
 
 beforeAll(async () => {

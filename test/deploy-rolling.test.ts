@@ -10,16 +10,16 @@ import * as http from 'node:http';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
+import { secretLeaks } from '../packages/runner/index.ts';
 import { buildFixtureVersions, killDescendants } from './support/docker.ts';
 import { servesWithin, sessionStarted } from './support/faults.ts';
+import { errorsOf, labDeployInputs, runDeploy } from './support/deploy.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { appHosts, type AppHost, balancerAnswers } from './support/app-hosts.ts';
 import { type LoadReport, withLoad } from './support/load.ts';
 import { freePort } from './support/servers.ts';
 
 const execFileAsync = promisify(execFile);
-const ACTION = 'actions/deploy-container';
 const NAME = `gp-roll-${process.pid}`;
 // A roll of the fixture across three hosts takes about 10 s here; a busy machine may take many times that.
 const ROLL_TIMEOUT_MS = 180_000;
@@ -31,39 +31,23 @@ const images: Record<string, string> = {};
 function inputs(overrides: Record<string, string> = {}): Record<string, string> {
   const port = lab.LAB_LB_UPSTREAM_PORT!;
   return {
-    hosts: direct.map((h) => h.address).join('\n'),
-    username: lab.LAB_SSH_USER!,
-    'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
-    'host-key': lab.LAB_APP_KNOWN_HOSTS!,
+    ...labDeployInputs(
+      lab,
+      { hosts: direct.map((h) => h.address), knownHosts: lab.LAB_APP_KNOWN_HOSTS! },
+      `http://127.0.0.1:${port}/health/`,
+    ),
     image: images.v1!,
     name: NAME,
     ports: `0.0.0.0:${port}:80`,
     strategy: 'switch',
     'proxy-image': lab.LAB_NGINX_IMAGE!,
-    'registry-username': lab.LAB_REGISTRY_USER!,
-    'registry-password': lab.LAB_REGISTRY_PASSWORD!,
-    'health-url': `http://127.0.0.1:${port}/health/`,
-    'health-interval': '300ms',
-    'health-attempts': '10',
     'drain-timeout': '5s',
     'max-parallel': '1',
     ...overrides,
   };
 }
 
-const deploy = async (overrides: Record<string, string> = {}) =>
-  (
-    await runAction(ACTION, {
-      inputs: inputs(overrides),
-      env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: 'roll' },
-      timeoutMs: ROLL_TIMEOUT_MS,
-    })
-  ).main;
-const errorsOf = (step: StepRun) =>
-  step.commands
-    .filter((c) => c.command === 'error')
-    .map((c) => c.message)
-    .join('\n');
+const deploy = (overrides: Record<string, string> = {}) => runDeploy(inputs(overrides), { runId: 'roll', timeoutMs: ROLL_TIMEOUT_MS });
 
 /** What one host's engine runs for the service: `name image role state` lines. */
 async function engineContainers(host: AppHost): Promise<string[]> {

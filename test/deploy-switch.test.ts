@@ -3,16 +3,15 @@
  * engine, registry and the Debian nginx image as the proxy, with a client asking the published port what it
  * serves during every change. State is checked with docker, the host's files and HTTP.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
+import { secretLeaks } from '../packages/runner/index.ts';
 import { buildFixtureVersions, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
+import { errorsOf, labDeployInputs, runDeploy } from './support/deploy.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { credentialsAtRest, servesWithin, sessionStarted } from './support/faults.ts';
 import { withLoad } from './support/load.ts';
 import { freePort } from './support/servers.ts';
 
-const ACTION = 'actions/deploy-container';
 const NAME = `gp-switch-${process.pid}`;
 const EXTRA_NETWORK = `gp-switch-extra-${process.pid}`;
 // A switch deploy of the fixture takes about 3 s here; a deploy the test lets finish may take 20 times that.
@@ -24,21 +23,12 @@ const images: Record<string, string> = {};
 
 function inputs(overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    host: lab.LAB_SSH_HOST!,
-    port: String(sshd.port),
-    username: lab.LAB_SSH_USER!,
-    'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
-    'host-key': sshd.knownHosts,
+    ...labDeployInputs(lab, { host: lab.LAB_SSH_HOST!, port: sshd.port, knownHosts: sshd.knownHosts }, `http://127.0.0.1:${port}/health/`),
     image: images.v1!,
     name: NAME,
     ports: `127.0.0.1:${port}:80`,
     strategy: 'switch',
     'proxy-image': lab.LAB_NGINX_IMAGE!,
-    'registry-username': lab.LAB_REGISTRY_USER!,
-    'registry-password': lab.LAB_REGISTRY_PASSWORD!,
-    'health-url': `http://127.0.0.1:${port}/health/`,
-    'health-interval': '300ms',
-    'health-attempts': '10',
     env: 'GREETING=hello from the env file',
     'drain-timeout': '5s',
     'docker-args': '--init',
@@ -46,19 +36,8 @@ function inputs(overrides: Record<string, string> = {}): Record<string, string> 
   };
 }
 
-const deploy = async (overrides: Record<string, string> = {}, options: { timeoutMs?: number; runId?: string } = {}) =>
-  (
-    await runAction(ACTION, {
-      inputs: inputs(overrides),
-      env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: options.runId ?? 'switch' },
-      timeoutMs: options.timeoutMs ?? DEPLOY_TIMEOUT_MS,
-    })
-  ).main;
-const errorsOf = (step: StepRun) =>
-  step.commands
-    .filter((c) => c.command === 'error')
-    .map((c) => c.message)
-    .join('\n');
+const deploy = (overrides: Record<string, string> = {}, options: { timeoutMs?: number; runId?: string } = {}) =>
+  runDeploy(inputs(overrides), { runId: options.runId ?? 'switch', timeoutMs: options.timeoutMs ?? DEPLOY_TIMEOUT_MS });
 const version = async () => (await fetch(`http://127.0.0.1:${port}/version`)).text();
 const serviceContainers = async () =>
   (
