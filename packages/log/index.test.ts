@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inGroup, maskablePieces, MemoryLogger } from './index.ts';
+import { inGroup, maskablePieces, MemoryLogger, worthMasking } from './index.ts';
 
 describe('maskablePieces', () => {
   it('masks each line of a multi-line secret so no line of a private key can leak', () => {
@@ -26,5 +26,12 @@ describe('inGroup', () => {
     expect(logger.lines[0]).toBe('group: phase');
     expect(logger.lines[1]).toMatch(/^phase: \d+ ms$/);
     expect(logger.lines[2]).toBe('endgroup');
+  });
+});
+
+describe('worthMasking', () => {
+  it('registers values that may be secret from 4 characters, never 1-3 character ones that would blank the log', () => {
+    expect(['1', 'on', 'yes', ' no ', ''].map(worthMasking)).toEqual([false, false, false, false, false]);
+    expect(['true', 'hunter2', ' abcd '].map(worthMasking)).toEqual([true, true, true]);
   });
 });

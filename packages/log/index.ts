@@ -17,6 +17,21 @@ export interface Logger {
   annotate(annotation: Annotation): void;
 }
 
+/*
+ * The masking policy, for every action and the local pipeline:
+ * - a secret (a key, a password, a token, a database URL) is masked whatever its length: the whole value
+ *   and, for a multi-line value, each non-blank line (maskablePieces);
+ * - a value that may or may not be secret (an env entry of deploy-container) is masked when it is at least
+ *   MIN_MASKED_VALUE characters long (worthMasking): a mask of `1` or `on` would blank every such run of
+ *   characters in the whole job log, and the value is never printed anyway.
+ */
+export const MIN_MASKED_VALUE = 4;
+
+/** Whether a value that may be secret is long enough to register as a mask (see the policy above). */
+export function worthMasking(value: string): boolean {
+  return value.trim().length >= MIN_MASKED_VALUE;
+}
+
 /** Every piece of a secret the runner must mask: the whole value and, for multi-line values, each line. */
 export function maskablePieces(secret: string): string[] {
   if (secret.trim() === '') return [];

@@ -2,6 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, posix, relative, resolve } from 'node:path';
 import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '../../../packages/inputs/index.ts';
 import { type EnvEntry, type ImageRef, parseEnvLines, parseImageRef } from '../../../packages/docker/index.ts';
+import { worthMasking } from '../../../packages/log/index.ts';
 import { readSshTarget, readSshTargets, type SshTarget } from '../../../packages/ssh/index.ts';
 
 export interface PrepareDir {
@@ -62,7 +63,6 @@ export interface DeployInputs {
   secrets: string[];
 }
 
-export const MIN_MASKED_ENV_VALUE = 4;
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const PORT = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:\d{1,5}(?:-\d{1,5})?:)?\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp|sctp))?$/;
 const VOLUME_SOURCE = /^(?:\/[^:,\0]*|[a-zA-Z0-9][a-zA-Z0-9_.-]*)$/;
@@ -145,9 +145,8 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
   }
 
   const { entries: env, warnings: envWarnings } = parseEnvLines('env', inputs.verbatim('env'));
-  // Env values are never printed; masking is the safety net. A mask of `1` or `on` would blank every
-  // such character run in the whole job log, so values that short are not registered.
-  for (const entry of env) if (entry.value.trim().length >= MIN_MASKED_ENV_VALUE) keep(entry.value.trim());
+  // Env values are never printed; masking is the safety net, under the one policy (packages/log).
+  for (const entry of env) if (worthMasking(entry.value)) keep(entry.value.trim());
 
   const envFilePath = inputs.string('env-file-path') || undefined;
   if (envFilePath && (/[\0\n]/.test(envFilePath) || envFilePath.endsWith('/')))
