@@ -2,7 +2,7 @@
  * Strategy switch's order, rollback and recovery, against a recording fake host that simulates docker's
  * containers, the proxy's loaded config and what each address answers. No lab needed.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InputReader } from '../../../packages/inputs/index.ts';
 import type { Logger } from '../../../packages/log/index.ts';
 import { servingUpstream } from '../../../packages/docker/index.ts';
@@ -201,7 +201,16 @@ describe('strategy switch orchestration', () => {
   it('a switch the proxy does not confirm goes back to the old container, which still runs', async () => {
     fake = new FakeDocker().withServing('registry.example.com/web:v1', 'r1');
     fake.proxyAnswersTokens = false;
-    const result = await deployToHost(fake.host, read({}), context);
+    // 20 checks, 500 ms apart, each way: on fake timers, so the test costs no real waiting.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let result: Awaited<ReturnType<typeof deployToHost>> | undefined;
+    try {
+      const pending = deployToHost(fake.host, read({}), context).then((r) => (result = r));
+      while (result === undefined) await vi.advanceTimersByTimeAsync(500);
+      await pending;
+    } finally {
+      vi.useRealTimers();
+    }
     expect(result.outcome).toBe('rollback-failed');
     // The proxy confirms nothing, so even the way back cannot be verified: said loudly, not hidden.
     expect(result.error).toMatch(/the proxy did not take the new config .*; then switching back to web-r1 failed/);
