@@ -2,7 +2,7 @@
 /**
  * PostgreSQL through the bastion three ways, on the lab, side by side in the same run:
  *   ours    — packages/ssh openTunnel over one ssh2 connection (what bastion-migrate uses; ssh2 carries
- *             patches/ssh2+*.patch: one KeyObject per key, one socket write per packet);
+ *             patches/ssh2+*.patch: one KeyObject per key, one socket write per packet, padding from a random pool);
  *   openssh — `ssh -N -L` to the same bastion (the OpenSSH client, host key checked);
  *   direct  — pgbench run inside the bastion's namespace, no tunnel (the ceiling).
  * For 1 and 8 clients: pgbench select-only TPS, and the CPU each tunnel spends per transaction (this

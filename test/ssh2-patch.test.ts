@@ -1,8 +1,10 @@
 /**
  * patches/ssh2+*.patch (applied by scripts/bootstrap with patch-package) makes ssh2 import each cipher key
- * once as a KeyObject and write each SSH packet to the socket in one call. These tests fail without it:
+ * once as a KeyObject, fill packet padding from a random pool, and write each SSH packet to the socket in one call. These tests fail without it:
  * in the committed bundles, and on the wire against the lab's bastion, for every cipher family ssh2 uses.
  */
+// First, so that ssh2 takes the counted randomFillSync when it loads.
+import { randomFillCalls } from './support/count-rng.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { type Algorithms, Client } from 'ssh2';
@@ -27,7 +29,12 @@ describe('the ssh2 patch', () => {
     });
     const withSsh2 = bundles.filter((file) => readFileSync(file, 'utf8').includes('SSH-2.0-ssh2js'));
     expect(withSsh2.length).toBeGreaterThanOrEqual(3);
-    for (const file of withSsh2) expect(readFileSync(file, 'utf8'), file).toContain('createSecretKey');
+    // The bundles are minified; what survives of the patch: ssh2's import of createSecretKey, and the padding pool.
+    for (const file of withSsh2) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).toContain('createSecretKey');
+      expect(text, file).toContain('.allocUnsafe(16384)');
+    }
   });
 
   for (const algorithms of [
@@ -59,7 +66,7 @@ describe('the ssh2 patch', () => {
           });
       });
       try {
-        const echoed = await new Promise<{ text: string; packets: number; writes: number }>((resolve, reject) => {
+        const echoed = await new Promise<{ text: string; packets: number; writes: number; rngCalls: number }>((resolve, reject) => {
           client.exec('cat', (error, stream) => {
             if (error) return reject(error);
             let text = '';
@@ -67,13 +74,15 @@ describe('the ssh2 patch', () => {
               text += chunk;
             });
             const before = writes;
+            const rngBefore = randomFillCalls.count;
             let sent = 0;
             // 50 small writes, each its own CHANNEL_DATA packet, spaced so that none coalesce.
             const next = () => {
               if (sent === 50) {
                 const counted = writes - before;
+                const rngCalls = randomFillCalls.count - rngBefore;
                 stream.end();
-                stream.on('close', () => resolve({ text, packets: 50, writes: counted }));
+                stream.on('close', () => resolve({ text, packets: 50, writes: counted, rngCalls }));
                 return;
               }
               stream.write(`line ${sent}\n`);
@@ -87,6 +96,8 @@ describe('the ssh2 patch', () => {
         // One socket write per packet (window adjustments may add a few); unpatched it is three or four each.
         expect(echoed.writes).toBeGreaterThanOrEqual(50);
         expect(echoed.writes).toBeLessThanOrEqual(60);
+        // Padding comes from a 16 KiB random pool: at most one refill for 50 packets; unpatched, one call each.
+        expect(echoed.rngCalls).toBeLessThanOrEqual(1);
       } finally {
         client.end();
       }
