@@ -374,30 +374,11 @@ export function jobs(context: Context): JobSpec<Context>[] {
     'build-frontend': (c, handle) => buildAndPush(c, 'build-frontend', handle, 'examples/frontend', c.frontendImage, [`VERSION=${tag}`]),
     'test-frontend': async (c, handle) => {
       handle.progress('nginx -t, and the page loads env-config.js');
-      await command(c, 'test-frontend', [
-        'docker',
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        c.frontendImage,
-        'nginx',
-        '-t',
-        '-c',
-        '/etc/nginx/golden-frontend.conf',
-      ]);
-      await command(c, 'test-frontend', [
-        'docker',
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        c.frontendImage,
-        'grep',
-        '-q',
-        'src="/env-config.js"',
-        '/srv/www/index.html',
-      ]);
+      // Each check in a throwaway container of the new image, with no network.
+      const inImage = (...argv: string[]) =>
+        command(c, 'test-frontend', ['docker', 'run', '--rm', '--network', 'none', c.frontendImage, ...argv]);
+      await inImage('nginx', '-t', '-c', '/etc/nginx/golden-frontend.conf');
+      await inImage('grep', '-q', 'src="/env-config.js"', '/srv/www/index.html');
     },
     'scan-frontend': (c, handle) => scanImage(c, 'scan-frontend', handle, c.frontendImage),
     'deploy-frontend': (c, handle) => {
