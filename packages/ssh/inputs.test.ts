@@ -37,6 +37,8 @@ describe('parseHostEntry: one host grammar for every SSH target', () => {
     ['web;id', "Input 'jump-host': 'web;id' is not a host name or address"],
     ['-oProxyCommand=id', "Input 'jump-host': '-oProxyCommand=id' is not a host name or address"],
     ['[web.example]:22', "Input 'jump-host': '[web.example]:22' is not a host name or address"],
+    [':::', "Input 'jump-host': ':::' is not a host name or address"],
+    ['[fd00::7::1]:22', "Input 'jump-host': '[fd00::7::1]:22' is not a host name or address"],
     ['web.example:0', "Input 'jump-host': 'web.example:0' has a port outside 1-65535"],
     ['web.example:70000', "Input 'jump-host': 'web.example:70000' has a port outside 1-65535"],
     [`${'a'.repeat(64)}.example`, "Input 'jump-host': '" + 'a'.repeat(40) + "…' is longer than a host name may be"],

@@ -1,4 +1,5 @@
 /** Reading SSH inputs the same way in every action: targets, pinned host keys and credentials. */
+import { isIPv6 } from 'node:net';
 import { InputError, type InputReader } from '../inputs/index.ts';
 import { type HostKeyPin, parseHostKeyPins, pinsForHost } from './hostkey.ts';
 import { checkPrivateKey } from './keys.ts';
@@ -56,7 +57,6 @@ function readSshCredentials(
 // One host grammar for every SSH target: a DNS name, an IPv4 address, `[v6]`, or a bare IPv6 address
 // (which cannot take a port), each optionally followed by `:port`.
 const HOST_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/;
-const IPV6 = /^[0-9a-fA-F:]*:[0-9a-fA-F:]*$/;
 const USER = /^[a-z_][a-z0-9_.-]*\$?$/i;
 // DNS limits (RFC 1035): a host name is at most 253 characters, each label at most 63.
 const HOST_NAME_MAX = 253;
@@ -69,7 +69,7 @@ export function parseHostEntry(input: string, entry: string, defaultPort: number
   const match = bareV6 ? [text, text, undefined] : /^(?:\[([0-9a-fA-F:]+)\]|([^:\s[\]]+))(?::(\d{1,5}))?$/.exec(text);
   const host = match?.[1] ?? match?.[2];
   const v6 = bareV6 || text.startsWith('[');
-  if (!match || !host || !(v6 ? IPV6 : HOST_NAME).test(host)) {
+  if (!match || !host || !(v6 ? isIPv6(host) : HOST_NAME.test(host))) {
     throw new InputError(input, `'${entry}' is not a host name or address (optionally :port)`);
   }
   if (host.length > HOST_NAME_MAX || host.split('.').some((label) => label.length > HOST_LABEL_MAX)) {
