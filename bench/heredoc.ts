@@ -6,9 +6,9 @@
  * Speed, on two sets: FILES workflow files (the labelled corpus and the real-world patterns, repeated), and
  * REAL_FILES real-shaped ones (bench/realshaped.ts), each linted by the heredoc-lint command in one process,
  * against ShellCheck on the extracted scripts with one process per script, as actionlint runs it, on every
- * core. On the real-shaped set it also measures the YAML parse's share of heredoc-lint's time. A second baseline hands ShellCheck 50 scripts a process,
- * which no linter of workflows does but which is ShellCheck's best case. Only ShellCheck's own processes
- * are timed on its side; extracting and writing the scripts is free. Runs are interleaved and the median
+ * core. On the real-shaped set it also measures the YAML parse's share of heredoc-lint's time. A second
+ * baseline hands ShellCheck 50 scripts a process, which no linter of workflows does but which is
+ * ShellCheck's best case. Only ShellCheck's own processes are timed on its side; extracting and writing the scripts is free. Runs are interleaved and the median
  * of RUNS is reported as a ratio.
  *
  * Accuracy: precision and recall of both tools on the labelled corpus (labels confirmed by bash in

@@ -30,7 +30,10 @@ export function licenseBlocks(text, isPackage) {
   return blocks;
 }
 
-/** Whether a block has a licence text after its name and identifier (ncc writes just those two lines when a package has no licence file). */
+/**
+ * Whether a block has a licence text after its name and identifier (ncc writes just those two lines when a
+ * package has no licence file).
+ */
 export const hasLicenseText = (block) =>
   block
     .split('\n')

@@ -1,7 +1,8 @@
 /**
  * patches/ssh2+*.patch (applied by scripts/bootstrap with patch-package) makes ssh2 import each cipher key
- * once as a KeyObject, fill packet padding from a random pool, and write each SSH packet to the socket in one call. These tests fail without it:
- * in the committed bundles, and on the wire against the lab's bastion, for every cipher family ssh2 uses.
+ * once as a KeyObject, fill packet padding from a random pool, and write each SSH packet to the socket in
+ * one call. These tests fail without it: in the committed bundles, and on the wire against the lab's
+ * bastion, for every cipher family ssh2 uses.
  */
 // First, so that ssh2 takes the counted randomFillSync when it loads.
 import { randomFillCalls } from './support/count-rng.ts';

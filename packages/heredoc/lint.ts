@@ -32,7 +32,10 @@ export interface FileResult {
   reason?: string;
   scripts: number;
   findings: Finding[];
-  /** Mechanical fixes, one group per fixable finding (same order as findings, undefined where none); a group applies whole or not at all. */
+  /**
+   * Mechanical fixes, one group per fixable finding (same order as findings, undefined where none); a group
+   * applies whole or not at all.
+   */
   edits: (FileEdit[] | undefined)[];
 }
 
