@@ -5,6 +5,7 @@
  * retried for seconds), and the deploy is interrupted at a random moment: within a few seconds the port
  * must serve the previous, verified version again, never the broken one.
  */
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepRun } from '../packages/runner/index.ts';
 import { buildAndPush, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
@@ -23,7 +24,11 @@ let port: number;
 let sshd: ExtraSshd;
 const images: Record<string, string> = {};
 
-const deploy = (overrides: Record<string, string> = {}, timeoutMs = DEPLOY_TIMEOUT_MS): Promise<StepRun> =>
+const deploy = (
+  overrides: Record<string, string> = {},
+  timeoutMs = DEPLOY_TIMEOUT_MS,
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<StepRun> =>
   runDeploy(
     {
       ...labDeployInputs(
@@ -37,7 +42,7 @@ const deploy = (overrides: Record<string, string> = {}, timeoutMs = DEPLOY_TIMEO
       'docker-args': '--init',
       ...overrides,
     },
-    { runId: 'replace-faults', timeoutMs },
+    { runId: 'replace-faults', timeoutMs, onSpawn },
   );
 const goodAgain = () => servesWithin(`http://127.0.0.1:${port}/version`, SERVE_WITHIN_MS, (body) => body === 'good');
 
@@ -68,9 +73,10 @@ describe('deploy-container strategy replace under faults', () => {
   async function afterFault(what: string): Promise<number> {
     const served = await goodAgain();
     expect(served.body, `${what}: the previous version did not serve again within ${SERVE_WITHIN_MS} ms`).toBe('good');
-    return served.afterMs;
+    // The pull unit removes its credentials folder within a moment of losing its session.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(credentialsAtRest(lab), what).toEqual([]);
+    return served.afterMs;
   }
 
   it(
@@ -92,7 +98,7 @@ describe('deploy-container strategy replace under faults', () => {
         expect(step.exitCode, `trial ${trial}`).toBe(1);
         restoredAfter.push(await afterFault(`trial ${trial}, sessions killed ${killAt} ms after login`));
       }
-      const next = await deploy({ 'lock-timeout': '2s' });
+      const next = await deploy({ 'lock-timeout': '30s' });
       expect(errorsOf(next)).toBe('');
       console.log(
         `[replace faults] sshd sessions killed: the previous version served again ${restoredAfter.join(', ')} ms after the action ended`,
@@ -111,10 +117,36 @@ describe('deploy-container strategy replace under faults', () => {
         restoredAfter.push(await afterFault(`trial ${trial}, SIGKILL at ${killAt} ms (${step.signal ?? `exit ${step.exitCode}`})`));
       }
       console.log(`[replace faults] action SIGKILLed: the previous version served again ${restoredAfter.join(', ')} ms after the kill`);
-      const next = await deploy({ 'lock-timeout': '2s' });
+      // A unit whose runner was killed may still be restoring: the next deploy waits for it (the unit lock).
+      const next = await deploy({ 'lock-timeout': '30s' });
       expect(errorsOf(next)).toBe('');
       expect((await dockerMaybe('container', 'inspect', `${NAME}.previous`)).code).not.toBe(0);
     },
     TRIALS * 3 * DEPLOY_TIMEOUT_MS,
+  );
+
+  it(
+    'a deploy started the moment another is SIGKILLed waits for the host to finish restoring, then deploys',
+    async () => {
+      // The orphaned unit holds its lock until it has put the previous container back; the next deploy's lock
+      // waits for it. Without that, the two rename the same containers at once.
+      for (let trial = 0; trial < 3; trial += 1) {
+        let child: ChildProcess | undefined;
+        const killed = deploy({ ...broken, image: images.broken! }, DEPLOY_TIMEOUT_MS, (spawned) => (child = spawned));
+        // SIGKILL the action as soon as its replace unit runs on the host, before it has stopped anything.
+        const deadline = performance.now() + 30_000;
+        while (!execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(`guarded-replace ${NAME} `)) {
+          if (performance.now() > deadline) throw new Error('the replace unit never started');
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        child!.kill('SIGKILL');
+        await killed;
+        const next = await deploy({ 'lock-timeout': '30s' });
+        expect(errorsOf(next), `trial ${trial}`).toBe('');
+        expect((await goodAgain()).body, `trial ${trial}`).toBe('good');
+        expect((await dockerMaybe('container', 'inspect', `${NAME}.previous`)).code, `trial ${trial}`).not.toBe(0);
+      }
+    },
+    3 * 3 * DEPLOY_TIMEOUT_MS,
   );
 });

@@ -46,9 +46,10 @@ describe('docker command catalogue', () => {
     const replace = hostCommands.guardedReplace(
       'web',
       'web.previous',
+      '/home/deploy/.golden-deploy/locks/web.lock.unit',
       docker.run({ name: 'web', image: 'app:2', ports: [], volumes: [], labels: [], restart: 'no', command: [], extraArgs: [] }),
     );
-    expect(replace.slice(3, 6)).toEqual(['guarded-replace', 'web', 'web.previous']);
+    expect(replace.slice(3, 7)).toEqual(['guarded-replace', 'web', 'web.previous', '/home/deploy/.golden-deploy/locks/web.lock.unit']);
     expect(replace[2]).not.toContain('app:2');
     expect(text(hostCommands.switchConfig('/p/nginx.conf.next', '/p/nginx.conf', 'web-proxy'))).toBe(
       `sh -c 'mv -f "$1" "$2" && exec docker container kill --signal HUP "$3" >/dev/null' switch-config /p/nginx.conf.next /p/nginx.conf web-proxy`,

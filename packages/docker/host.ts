@@ -13,9 +13,17 @@ export const removeFile = (path: string): Argv => ['rm', '-f', path];
 export const replaceFile = (from: string, to: string): Argv => ['mv', '-f', from, to];
 
 /**
- * Takes the flock on `lockPath` (waiting up to `seconds`, exiting `conflictCode` if it cannot) and holds it
- * for as long as stdin stays open: closing stdin, the runner dying or the connection dropping all end `cat`,
- * and the kernel releases the lock, so it can never go stale. Prints `locked` once held.
+ * The lock a remote unit that outlives its session (guardedReplace's worker) holds for as long as it runs,
+ * beside the deploy lock: a deploy that takes the deploy lock also waits for this one, so it never meets a
+ * unit left by a runner that died mid-deploy while that unit is still restoring.
+ */
+export const unitLockPath = (lockPath: string): string => `${lockPath}.unit`;
+
+/**
+ * Takes the flock on `lockPath`, then waits for any unit still holding `unitLockPath(lockPath)` (each wait
+ * up to `seconds`, exiting `conflictCode` if it times out), and holds the deploy lock for as long as stdin
+ * stays open: closing stdin, the runner dying or the connection dropping all end `cat`, and the kernel
+ * releases the lock, so it can never go stale. Prints `locked` once held.
  */
 export const holdLock = (lockPath: string, seconds: number, conflictCode: number): Argv => [
   'flock',
@@ -26,7 +34,11 @@ export const holdLock = (lockPath: string, seconds: number, conflictCode: number
   lockPath,
   'sh',
   '-c',
-  'echo locked; exec cat >/dev/null',
+  'flock --wait "$1" --conflict-exit-code "$2" "$3" true || exit; echo locked; exec cat >/dev/null',
+  'hold-lock',
+  String(seconds),
+  String(conflictCode),
+  unitLockPath(lockPath),
 ];
 
 /** Appends one line to a file; the line is data, given as an argument. */
@@ -145,12 +157,14 @@ export const takeOverPorts = (holder: string, startProxy: Argv): Argv => [
 /** guardedReplace's exit codes besides 0: the old container could not be stopped; the new one did not start (the old one is back). */
 export const GUARD_STOP_FAILED = 3;
 export const GUARD_START_FAILED = 4;
+/** guardedReplace could not take its unit lock (nothing was changed). */
+export const GUARD_LOCK_FAILED = 5;
 
-export const guardedReplace = (name: string, previous: string, startNew: Argv): Argv => [
+export const guardedReplace = (name: string, previous: string, unitLock: string, startNew: Argv): Argv => [
   'sh',
   '-c',
   [
-    'name=$1; previous=$2; shift 2',
+    'name=$1; previous=$2; unit=$3; shift 3',
     'state=$(mktemp -d)',
     'exec 3<&0',
     '( (',
@@ -159,6 +173,9 @@ export const guardedReplace = (name: string, previous: string, startNew: Argv): 
     '    if [ -n "$had_previous" ]; then docker container rename "$previous" "$name" && docker container start "$name" >/dev/null; fi',
     '  }',
     '  finish() { echo "$1" > "$state/code.new" && mv "$state/code.new" "$state/code"; exit "$1"; }',
+    // Held until the worker exits. It is free now (this deploy waited for it with the deploy lock); a later
+    // deploy waits for it (holdLock) if this worker is still restoring after its runner died.
+    `  exec 9>"$unit" && flock --wait 30 9 || finish ${GUARD_LOCK_FAILED}`,
     '  had_previous=',
     '  if docker container inspect "$name" >/dev/null 2>&1; then',
     `    docker container stop --time 10 "$name" >/dev/null && docker container rename "$name" "$previous" || finish ${GUARD_STOP_FAILED}`,
@@ -179,5 +196,6 @@ export const guardedReplace = (name: string, previous: string, startNew: Argv): 
   'guarded-replace',
   name,
   previous,
+  unitLock,
   ...startNew,
 ];

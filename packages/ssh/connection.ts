@@ -51,6 +51,7 @@ export class SshConnectError extends UserError {
 export interface RemoteProcess {
   /** Resolves with the first stdout line. */
   firstLine: Promise<string>;
+  /** The exit code (255 when killed by a signal); rejects with an SshConnectError when the connection was lost. */
   exit: Promise<number>;
   /** Sends `input` (if any) and closes stdin, which lets the process finish. */
   end(input?: string): void;
@@ -274,10 +275,20 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
         }),
       );
       firstLine.catch(() => {});
-      const exit = Promise.race([
-        new Promise<number>((resolve) => channel.on('close', (code: number | null) => resolve(code ?? 255))),
-        ended.catch(() => 255),
-      ]);
+      // No exit status and no signal: the session died with the connection (a killed sshd, a dropped link), so
+      // the process's fate is unknown and the caller hears that the connection was lost, not a made-up code.
+      const exit = untilClosed(
+        new Promise<number>((resolve, reject) =>
+          channel.on('close', (code: number | null, signal?: string) =>
+            code === null || code === undefined
+              ? signal
+                ? resolve(255)
+                : reject(new SshConnectError(`the SSH connection to ${name} was lost while \`${argv[0]}\` ran`))
+              : resolve(code),
+          ),
+        ),
+      );
+      exit.catch(() => {});
       return { firstLine, exit, end: (input?: string) => channel.end(input ?? '') };
     },
     async writeFile(path, content, mode) {

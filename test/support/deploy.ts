@@ -3,6 +3,7 @@
  * deploy-container step against the lab, running the committed bundle through the runner harness, and
  * reading a step's error lines.
  */
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { runAction, type StepRun } from '../../packages/runner/index.ts';
 import type { LabEnv } from './lab.ts';
@@ -29,11 +30,15 @@ export function labDeployInputs(lab: LabEnv, target: DeployTarget, healthUrl: st
 }
 
 /** Runs deploy-container's committed bundle as the runner would; resolves to its main step. */
-export async function runDeploy(inputs: Record<string, string>, options: { runId: string; timeoutMs: number }): Promise<StepRun> {
+export async function runDeploy(
+  inputs: Record<string, string>,
+  options: { runId: string; timeoutMs: number; onSpawn?: (child: ChildProcess) => void },
+): Promise<StepRun> {
   const { main } = await runAction(DEPLOY_ACTION, {
     inputs,
     env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: options.runId },
     timeoutMs: options.timeoutMs,
+    onSpawn: options.onSpawn,
   });
   return main;
 }

@@ -122,7 +122,7 @@ export async function deployToHost(host: RemoteHost, inputs: DeployInputs, conte
     if (inputs.strategy === 'switch') {
       await switchDeploy(host, inputs, paths.base, paths.envFile, result, phase, logger);
     } else {
-      await replaceDeploy(host, inputs, paths.envFile, result, phase, logger);
+      await replaceDeploy(host, inputs, paths, result, phase, logger);
     }
     if (result.outcome === 'deployed') await phase('prune', () => pruneImages(host, inputs, result.previousImage, logger));
     return result;
@@ -142,7 +142,7 @@ type Phase = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 async function replaceDeploy(
   host: RemoteHost,
   inputs: DeployInputs,
-  envFile: string,
+  paths: Pick<ReturnType<typeof deployPaths>, 'envFile' | 'lock'>,
   result: HostResult,
   phase: Phase,
   logger: Logger,
@@ -165,7 +165,14 @@ async function replaceDeploy(
 
   // Stop, start and the verdict are one remote unit: if this runner or the connection dies before the
   // verdict, the host itself puts the previous container back (see hostCommands.guardedReplace).
-  const guard = await host.start(hostCommands.guardedReplace(name, previousName, docker.run(containerSpec(inputs, envFile))));
+  const guard = await host.start(
+    hostCommands.guardedReplace(
+      name,
+      previousName,
+      hostCommands.unitLockPath(paths.lock),
+      docker.run(containerSpec(inputs, paths.envFile)),
+    ),
+  );
   try {
     const started = await phase('start', () =>
       Promise.race([guard.firstLine, host.lost]).catch((error: unknown) => {
@@ -176,9 +183,13 @@ async function replaceDeploy(
           .split('\n')
           .slice(-3)
           .join(' | ');
-        throw new DeployFailure(
-          `${error.code === hostCommands.GUARD_STOP_FAILED ? 'the running container could not be stopped' : 'the new container did not start'}: ${why}`,
-        );
+        const what =
+          error.code === hostCommands.GUARD_STOP_FAILED
+            ? 'the running container could not be stopped'
+            : error.code === hostCommands.GUARD_LOCK_FAILED
+              ? `the replace unit could not take its lock (nothing was changed)`
+              : 'the new container did not start';
+        throw new DeployFailure(`${what}: ${why}`);
       }),
     );
     result.containerId = started.replace(/^started /, '').trim();

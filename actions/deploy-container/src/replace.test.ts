@@ -70,7 +70,9 @@ describe('strategy replace verdicts', () => {
       servingContainer: 'web',
     });
     const verdict = host.indexOf(/^<stdin commit\n>$/);
-    expect(verdict).toBeGreaterThan(host.indexOf(/guarded-replace web web\.previous docker container run --detach --name web /));
+    expect(verdict).toBeGreaterThan(
+      host.indexOf(/guarded-replace web web\.previous \S+\/web\.lock\.unit docker container run --detach --name web /),
+    );
     expect(host.indexOf(/^docker container rm --force web\.previous$/)).toBeGreaterThan(verdict);
   });
 
