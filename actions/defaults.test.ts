@@ -5,18 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { InputReader } from '../packages/inputs/index.ts';
 import { readAuditInputs } from './audit-secrets/src/main.ts';
+import { TEST_HOST_KEY_PIN, TEST_PRIVATE_KEY } from '../packages/ssh/testing.ts';
 import { readMigrateInputs } from './bastion-migrate/src/inputs.ts';
+import { VALID_MIGRATE_INPUTS } from './bastion-migrate/src/testing.ts';
 import { readDeployInputs } from './deploy-container/src/inputs.ts';
 import { readHealthCheckInputs } from './health-check/src/inputs.ts';
 import { readHeredocLintInputs } from './heredoc-lint/src/main.ts';
 
-const KEY = utils.generateKeyPairSync('ed25519').private.trim();
-const PIN = 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU';
+const KEY = TEST_PRIVATE_KEY;
+const PIN = TEST_HOST_KEY_PIN;
 
 /** Each action's reader, with the least it needs beyond the defaults. */
 const ACTIONS: Record<string, { needs: Record<string, string>; read: (reader: InputReader) => unknown }> = {
@@ -26,17 +27,7 @@ const ACTIONS: Record<string, { needs: Record<string, string>; read: (reader: In
     read: (reader) => readDeployInputs(reader),
   },
   'bastion-migrate': {
-    needs: {
-      'bastion-host': 'bastion.example',
-      'bastion-user': 'jump',
-      'bastion-key': KEY,
-      'bastion-host-key': PIN,
-      'db-host': '10.0.0.5',
-      'db-name': 'app',
-      'db-user': 'app',
-      'db-password': 'pw',
-      command: 'true',
-    },
+    needs: VALID_MIGRATE_INPUTS,
     read: readMigrateInputs,
   },
   'audit-secrets': { needs: {}, read: (reader) => readAuditInputs(reader) },

@@ -13,11 +13,9 @@
  *
  *   node bench/rolling.ts [--rounds N]     (the lab must be up: scripts/lab up)
  */
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { median } from '../packages/stats/index.ts';
-import { appHosts } from '../test/support/app-hosts.ts';
+import { appHosts, removeService } from '../test/support/app-hosts.ts';
 import { buildFixtureVersions } from '../test/support/docker.ts';
 import { labDeployInputs, runDeploy } from '../test/support/deploy.ts';
 import { labEnv } from '../test/support/lab.ts';
@@ -25,7 +23,6 @@ import { startLoad } from '../test/support/load.ts';
 import { replaceSection } from './sections.ts';
 import { countFlags } from '../packages/args/index.ts';
 
-const execFileAsync = promisify(execFile);
 const { rounds: ROUNDS } = countFlags(process.argv.slice(2), { rounds: 5 });
 const NAME = 'gp-bench-rolling';
 const lab = labEnv();
@@ -105,21 +102,7 @@ try {
     console.log(`round ${round}/${ROUNDS} done`);
   }
 } finally {
-  for (const host of hosts) {
-    const { stdout } = await execFileAsync('docker', [
-      '-H',
-      host.engine,
-      'container',
-      'ls',
-      '--all',
-      '--quiet',
-      '--filter',
-      `label=golden.deploy.service=${NAME}`,
-    ]);
-    const ids = stdout.trim().split('\n').filter(Boolean);
-    if (ids.length > 0) await execFileAsync('docker', ['-H', host.engine, 'container', 'rm', '--force', ...ids]);
-    await execFileAsync('docker', ['-H', host.engine, 'network', 'rm', `${NAME}-net`]).catch(() => undefined);
-  }
+  await removeService(hosts, NAME);
 }
 
 interface Stat {

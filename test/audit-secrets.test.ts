@@ -2,6 +2,7 @@
  * audit-secrets' committed bundle, run the way the runner runs it, and its `audit-secrets` bin. GitHub itself
  * is the local stub in support/github-stub.ts, whose every response must match GitHub's OpenAPI description.
  */
+import type { AuditReport } from '../packages/manifest/audit.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,19 +16,7 @@ const BIN = resolve('packages/cli/bin/audit-secrets.cjs');
 const MANIFEST = resolve('config/env.manifest.json');
 const TOKEN = 'github_pat_11AUDIT0token0for0tests';
 
-interface Report {
-  ok: boolean;
-  environments: {
-    environment: string;
-    checked: number;
-    present: number;
-    missing: string[];
-    optionalMissing: string[];
-    unused: string[];
-    exceptions: string[];
-  }[];
-  findings: { level: string; kind: string; environment: string; name: string; message: string; file: string; position: { line: number } }[];
-}
+type Report = AuditReport;
 const reportOf = (run: StepRun) => JSON.parse(run.outputs.report!) as Report;
 const failure = (run: StepRun) =>
   run.commands

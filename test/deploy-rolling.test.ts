@@ -15,7 +15,7 @@ import { buildFixtureVersions, killDescendants } from './support/docker.ts';
 import { servesWithin, sessionStarted } from './support/faults.ts';
 import { errorsOf, labDeployInputs, runDeploy } from './support/deploy.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
-import { appHosts, type AppHost, balancerAnswers } from './support/app-hosts.ts';
+import { appHosts, type AppHost, balancerAnswers, removeService } from './support/app-hosts.ts';
 import { type LoadReport, withLoad } from './support/load.ts';
 import { freePort } from './support/servers.ts';
 
@@ -103,11 +103,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const host of [...(direct ?? []), ...(jump ? [jump] : [])]) {
-    const names = (await engineContainers(host).catch(() => [])).map((line) => line.split(' ')[0]!);
-    if (names.length > 0) await execFileAsync('docker', ['-H', host.engine, 'container', 'rm', '--force', ...names]).catch(() => undefined);
-    await execFileAsync('docker', ['-H', host.engine, 'network', 'rm', `${NAME}-net`]).catch(() => undefined);
-  }
+  await removeService([...(direct ?? []), ...(jump ? [jump] : [])], NAME).catch(() => undefined);
 });
 
 describe('deploy-container rolling across separate hosts behind a load balancer', () => {

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../packages/pipeline/schedule.ts';
 import { runAction } from '../packages/runner/index.ts';
-import { appHosts, balancerAnswers } from './support/app-hosts.ts';
+import { appHosts, balancerAnswers, removeService } from './support/app-hosts.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { startLoad } from './support/load.ts';
 
@@ -195,21 +195,7 @@ describe('npm run pipeline against the lab', () => {
       }
     } finally {
       // The load balancer's port on these hosts is the rolling test's too.
-      for (const host of hosts) {
-        const { stdout } = await execFileAsync('docker', [
-          '-H',
-          host.engine,
-          'container',
-          'ls',
-          '--all',
-          '--quiet',
-          '--filter',
-          'label=golden.deploy.service=golden-backend',
-        ]);
-        const ids = stdout.trim().split('\n').filter(Boolean);
-        if (ids.length > 0) await execFileAsync('docker', ['-H', host.engine, 'container', 'rm', '--force', ...ids]);
-        await execFileAsync('docker', ['-H', host.engine, 'network', 'rm', 'golden-backend-net']).catch(() => undefined);
-      }
+      await removeService(hosts, 'golden-backend');
     }
   }, 300_000);
 

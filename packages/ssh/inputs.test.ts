@@ -1,10 +1,10 @@
-import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { InputReader } from '../inputs/index.ts';
+import { TEST_PRIVATE_KEY } from './testing.ts';
 import { parseHostEntry, readSshTarget, readSshTargets, type SshTargetNames } from './inputs.ts';
 
 const PIN = 'SHA256:' + 'A'.repeat(43);
-const KEY = utils.generateKeyPairSync('ed25519').private.trim();
+const KEY = TEST_PRIVATE_KEY;
 const NAMES: SshTargetNames = {
   host: 'host',
   hosts: 'hosts',

@@ -6,9 +6,14 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { utils } from 'ssh2';
 import type { ExecResult, RemoteHost, RemoteProcess } from './connection.ts';
 import { RemoteError } from './connection.ts';
 import { shellJoin } from './quote.ts';
+
+/** For input tests: an unencrypted ed25519 private key (made once per test file) and a well-formed host-key pin. */
+export const TEST_PRIVATE_KEY = utils.generateKeyPairSync('ed25519').private.trim();
+export const TEST_HOST_KEY_PIN = 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU';
 
 export type FakeAnswer = Partial<ExecResult> | undefined;
 /** What a forwarded address answers: a status and body, or undefined for a refused connection. */

@@ -1,6 +1,10 @@
 /** The lab's separate app hosts as the tests see them: SSH address, lab address and own Docker engine. */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import type { LabEnv } from './lab.ts';
+
+const execFileAsync = promisify(execFile);
 
 export interface AppHost {
   /** The lab's name for the host (app1…): its pidfiles are `$LAB_DIR/run/<name>-sshd.pid` and `-dockerd.pid`. */
@@ -37,4 +41,15 @@ export async function balancerAnswers(lab: LabEnv, path: string, count: number):
     answers.set(upstream, (answers.get(upstream) ?? new Set()).add(response.ok ? body : `status ${response.status}`));
   }
   return answers;
+}
+
+/** Removes what deploy-container left for `service` on each host: its containers (by label) and its network. */
+export async function removeService(hosts: readonly AppHost[], service: string): Promise<void> {
+  for (const host of hosts) {
+    const docker = (...args: string[]) => execFileAsync('docker', ['-H', host.engine, ...args]);
+    const { stdout } = await docker('container', 'ls', '--all', '--quiet', '--filter', `label=golden.deploy.service=${service}`);
+    const ids = stdout.trim().split('\n').filter(Boolean);
+    if (ids.length > 0) await docker('container', 'rm', '--force', ...ids);
+    await docker('network', 'rm', `${service}-net`).catch(() => undefined);
+  }
 }

@@ -2,21 +2,12 @@ import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { InputReader } from '../../../packages/inputs/index.ts';
 import { lockKeyFor } from '../../../packages/postgres/index.ts';
+import { TEST_PRIVATE_KEY } from '../../../packages/ssh/testing.ts';
 import { readMigrateInputs } from './inputs.ts';
+import { VALID_MIGRATE_INPUTS } from './testing.ts';
 
-const KEY = utils.generateKeyPairSync('ed25519').private.trim();
-const PIN = 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU';
-const base: Record<string, string> = {
-  'bastion-host': 'bastion.example',
-  'bastion-user': 'jump',
-  'bastion-key': KEY,
-  'bastion-host-key': PIN,
-  'db-host': '10.0.0.5',
-  'db-name': 'app',
-  'db-user': 'app',
-  'db-password': 'secret-pw',
-  command: 'python manage.py migrate --noinput',
-};
+const KEY = TEST_PRIVATE_KEY;
+const base = VALID_MIGRATE_INPUTS;
 const read = (values: Record<string, string>) => readMigrateInputs(new InputReader((name) => ({ ...base, ...values })[name] ?? ''));
 
 describe('bastion-migrate inputs', () => {

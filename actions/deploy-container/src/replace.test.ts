@@ -4,32 +4,11 @@
  * rollback off. The unit itself (its restore when the channel closes) is tested against the lab.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { InputReader } from '../../../packages/inputs/index.ts';
-import type { Logger } from '../../../packages/log/index.ts';
 import { RecordingHost } from '../../../packages/ssh/testing.ts';
 import { deployToHost } from './deploy.ts';
-import { readDeployInputs } from './inputs.ts';
+import { fakeHostInputs, quietLogger } from './testing.ts';
 
-const quiet: Logger = { debug() {}, info() {}, warning() {}, error() {}, startGroup() {}, endGroup() {}, mask() {}, annotate() {} };
-const read = (values: Record<string, string>) =>
-  readDeployInputs(
-    new InputReader(
-      (name) =>
-        ({
-          host: 'deploy.example.com',
-          username: 'deploy',
-          password: 'pw',
-          'insecure-ignore-host-key': 'true',
-          image: 'registry.example.com/web:v2',
-          name: 'web',
-          ports: '127.0.0.1:8000:80',
-          'health-url': 'http://127.0.0.1:8000/health',
-          'health-interval': '10ms',
-          'health-attempts': '2',
-          ...values,
-        })[name] ?? '',
-    ),
-  );
+const read = fakeHostInputs;
 
 /** A host where `web` runs v1; what serves on 127.0.0.1:8000 follows the guarded unit's verdicts. */
 function hostWith(newImageHealthy: boolean) {
@@ -62,7 +41,7 @@ afterEach(() => host?.close());
 describe('strategy replace verdicts', () => {
   it('commits a new container that passes its gate, then removes the previous one', async () => {
     host = hostWith(true);
-    const result = await deployToHost(host, read({}), { actor: 't', runId: '1', logger: quiet });
+    const result = await deployToHost(host, read({}), { actor: 't', runId: '1', logger: quietLogger });
     expect(result).toMatchObject({
       outcome: 'deployed',
       containerId: 'new-id',
@@ -78,7 +57,7 @@ describe('strategy replace verdicts', () => {
 
   it('tells the unit to restore after a failed gate, and gates the restored container', async () => {
     host = hostWith(false);
-    const result = await deployToHost(host, read({}), { actor: 't', runId: '1', logger: quiet });
+    const result = await deployToHost(host, read({}), { actor: 't', runId: '1', logger: quietLogger });
     expect(result).toMatchObject({ outcome: 'rolled-back', servingContainer: 'web' });
     expect(result.error).toMatch(/health gate: .*status 500/);
     expect(host.commands.filter((c) => c.startsWith('<stdin'))).toEqual(['<stdin restore\n>', '<stdin >']);
@@ -86,7 +65,7 @@ describe('strategy replace verdicts', () => {
 
   it('tells the unit to keep both containers when rollback is off', async () => {
     host = hostWith(false);
-    const result = await deployToHost(host, read({ rollback: 'false' }), { actor: 't', runId: '1', logger: quiet });
+    const result = await deployToHost(host, read({ rollback: 'false' }), { actor: 't', runId: '1', logger: quietLogger });
     expect(result.outcome).toBe('failed');
     expect(host.commands).toContain('<stdin keep\n>');
   });

@@ -3,12 +3,10 @@
  * containers, the proxy's loaded config and what each address answers. No lab needed.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { InputReader } from '../../../packages/inputs/index.ts';
-import type { Logger } from '../../../packages/log/index.ts';
 import { servingUpstream } from '../../../packages/docker/index.ts';
 import { RecordingHost } from '../../../packages/ssh/testing.ts';
 import { deployToHost } from './deploy.ts';
-import { readDeployInputs } from './inputs.ts';
+import { fakeHostInputs, quietLogger } from './testing.ts';
 
 const HOME = '/home/deploy';
 const CONFIG = `${HOME}/.golden-deploy/proxy/web/nginx.conf`;
@@ -135,30 +133,8 @@ class FakeDocker {
 }
 
 const read = (values: Record<string, string>) =>
-  readDeployInputs(
-    new InputReader(
-      (name) =>
-        ({
-          host: 'deploy.example.com',
-          username: 'deploy',
-          password: 'pw',
-          'insecure-ignore-host-key': 'true',
-          image: 'registry.example.com/web:v2',
-          name: 'web',
-          strategy: 'switch',
-          'proxy-image': 'nginx:1.27',
-          ports: '127.0.0.1:8000:80',
-          'health-url': 'http://127.0.0.1:8000/health',
-          'health-interval': '10ms',
-          'health-attempts': '2',
-          'drain-timeout': '1s',
-          'docker-args': '--init',
-          ...values,
-        })[name] ?? '',
-    ),
-  );
-const quiet: Logger = { debug() {}, info() {}, warning() {}, error() {}, startGroup() {}, endGroup() {}, mask() {}, annotate() {} };
-const context = { actor: 'tester', runId: '1', logger: quiet };
+  fakeHostInputs({ strategy: 'switch', 'proxy-image': 'nginx:1.27', 'drain-timeout': '1s', 'docker-args': '--init', ...values });
+const context = { actor: 'tester', runId: '1', logger: quietLogger };
 
 let fake: FakeDocker;
 afterEach(() => fake?.host.close());

@@ -1,37 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputReader } from '../../../packages/inputs/index.ts';
+import { makePki } from '../../../test/support/servers.ts';
 import { readHealthCheckInputs } from './inputs.ts';
 
 const read = (values: Record<string, string>) => readHealthCheckInputs(new InputReader((name) => values[name] ?? ''));
-// A real self-signed certificate, made once for these tests.
-const certDir = mkdtempSync(join(tmpdir(), 'hc-inputs-'));
-execFileSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=golden-test-ca',
-    '-keyout',
-    join(certDir, 'ca.key'),
-    '-out',
-    join(certDir, 'ca.pem'),
-  ],
-  { stdio: 'ignore' },
-);
-const PEM = readFileSync(join(certDir, 'ca.pem'), 'utf8');
-afterAll(() => rmSync(certDir, { recursive: true, force: true }));
+// A real CA certificate, made once for these tests.
+const pki = makePki();
+const PEM = pki.caPem;
+afterAll(() => pki.cleanup());
 
 describe('health-check inputs: defaults', () => {
   it('follows the golden pipeline rule: 5 attempts, 5 s apart, 200-399, GET', () => {
@@ -134,7 +110,7 @@ describe('health-check inputs: every input', () => {
   });
   it('reads ca-cert inline or from a file path', () => {
     expect(read({ urls: 'https://a.test', 'ca-cert': PEM }).requests[0]!.ca).toBe(PEM.trim());
-    expect(read({ urls: 'https://a.test', 'ca-cert': join(certDir, 'ca.pem') }).requests[0]!.ca).toBe(PEM);
+    expect(read({ urls: 'https://a.test', 'ca-cert': pki.caFile }).requests[0]!.ca).toBe(PEM);
     expect(() => read({ urls: 'https://a.test', 'ca-cert': '/nonexistent/ca.pem' })).toThrow(
       "Input 'ca-cert': is neither a PEM certificate nor a readable file: '/nonexistent/ca.pem'",
     );
