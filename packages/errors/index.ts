@@ -15,12 +15,10 @@ export class UserError extends Error {
   }
 }
 
-/** The job was cancelled (SIGINT, SIGTERM, SIGHUP) while `what` was under way; `message` says what was cleaned up. */
+/** The job was cancelled by `signal` (SIGINT, SIGTERM, SIGHUP); `message` says what was stopped and cleaned up. */
 export class CancelledError extends UserError {
-  readonly signal: string;
   constructor(signal: string, message: string) {
     super(`cancelled (${signal}): ${message}`);
-    this.signal = signal;
   }
 
   override stepSentence(action: string): string {

@@ -11,11 +11,7 @@ export interface Tunnel {
   close(): Promise<void>;
 }
 
-export class TunnelError extends UserError {
-  constructor(message: string) {
-    super(message);
-  }
-}
+export class TunnelError extends UserError {}
 
 export interface TunnelOptions {
   /** The input that named the port, for errors. */

@@ -7,11 +7,7 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-export class LockTimeoutError extends UserError {
-  constructor(message: string) {
-    super(message);
-  }
-}
+export class LockTimeoutError extends UserError {}
 
 const CONFLICT = 75;
 
