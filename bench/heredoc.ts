@@ -4,10 +4,10 @@
  * workflow, replace ${{ }} with underscores of the same length, and run ShellCheck on it).
  *
  * Speed, on two sets: FILES workflow files (the labelled corpus and the real-world patterns, repeated), and
- * REAL_FILES real-shaped ones (bench/realshaped.ts), each linted by the heredoc-lint command in one process,
- * against ShellCheck on the extracted scripts with one process per script, as actionlint runs it, on every
- * core. On the real-shaped set it also measures the YAML parse's share of heredoc-lint's time. A second
- * baseline hands ShellCheck 50 scripts a process, which no linter of workflows does but which is
+ * REAL_FILES real-shaped ones (bench/realshaped.ts), each linted by the heredoc-lint command in one process
+ * (on its default threads, one per core, and on one thread with --jobs 1), against ShellCheck on the
+ * extracted scripts with one process per script, as actionlint runs it, on every core. On the real-shaped
+ * set it also measures the YAML parse's share of heredoc-lint's time. A second baseline hands ShellCheck 50 scripts a process, which no linter of workflows does but which is
  * ShellCheck's best case. Only ShellCheck's own processes are timed on its side; extracting and writing
  * the scripts is free. Runs are interleaved and the median of RUNS is reported as a ratio.
  *
@@ -152,9 +152,9 @@ function runProcess(command: string, args: string[]): Promise<void> {
   });
 }
 
-async function timeHeredocLint(set: WorkflowSet): Promise<number> {
+async function timeHeredocLint(set: WorkflowSet, jobs: number): Promise<number> {
   const started = performance.now();
-  await runProcess(process.execPath, [BIN, '--format', 'json', set.dir]);
+  await runProcess(process.execPath, [BIN, '--format', 'json', '--jobs', String(jobs), set.dir]);
   return performance.now() - started;
 }
 
@@ -174,20 +174,26 @@ async function timeShellCheck(set: WorkflowSet, size: number): Promise<number> {
 
 interface Timing {
   ours: number[];
+  oneThread: number[];
   theirs: number[];
   batched: number[];
 }
 const timings = new Map<WorkflowSet, Timing>([
-  [corpusSet, { ours: [], theirs: [], batched: [] }],
-  [realSet, { ours: [], theirs: [], batched: [] }],
+  [corpusSet, { ours: [], oneThread: [], theirs: [], batched: [] }],
+  [realSet, { ours: [], oneThread: [], theirs: [], batched: [] }],
 ]);
 for (let run = 0; run < RUNS; run++) {
   for (const [set, timing] of timings) {
-    timing.ours.push(await timeHeredocLint(set));
+    // Which of the two heredoc-lint runs goes first alternates, so neither always meets the cache first.
+    const lints: [number[], number][] = [
+      [timing.ours, availableParallelism()],
+      [timing.oneThread, 1],
+    ];
+    for (const [into, jobs] of run % 2 === 0 ? lints : lints.toReversed()) into.push(await timeHeredocLint(set, jobs));
     timing.theirs.push(await timeShellCheck(set, PER_SCRIPT));
     timing.batched.push(await timeShellCheck(set, BATCHED));
     console.log(
-      `[bench] run ${run + 1}/${RUNS}, ${set.label}: heredoc-lint ${timing.ours.at(-1)!.toFixed(0)} ms, ShellCheck per script ${timing.theirs.at(-1)!.toFixed(0)} ms, batched ${timing.batched.at(-1)!.toFixed(0)} ms`,
+      `[bench] run ${run + 1}/${RUNS}, ${set.label}: heredoc-lint ${timing.ours.at(-1)!.toFixed(0)} ms (1 thread ${timing.oneThread.at(-1)!.toFixed(0)} ms), ShellCheck per script ${timing.theirs.at(-1)!.toFixed(0)} ms, batched ${timing.batched.at(-1)!.toFixed(0)} ms`,
     );
   }
 }
@@ -240,6 +246,7 @@ const accuracy = { heredocLint: score(heredocLintFlags), shellCheck: score(shell
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const speed = [...timings].map(([set, t]) => {
   const ours = median(t.ours);
+  const oneThread = median(t.oneThread);
   const theirs = median(t.theirs);
   const batched = median(t.batched);
   return {
@@ -248,9 +255,11 @@ const speed = [...timings].map(([set, t]) => {
     kilobytes: Math.round(set.bytes / 1024),
     scripts: set.scripts,
     heredocLintMs: { median: ours, runs: t.ours },
+    heredocLintOneThreadMs: { median: oneThread, runs: t.oneThread },
     shellCheckMs: { median: theirs, runs: t.theirs },
     shellCheckBatchedMs: { median: batched, runs: t.batched },
     speedup: theirs / ours,
+    speedupOneThread: theirs / oneThread,
     speedupOverBatched: batched / ours,
     goal: set.goal,
     goalMet: theirs / ours >= set.goal,
@@ -277,17 +286,18 @@ mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/heredoc.json'), `${JSON.stringify(result, null, 2)}\n`);
 const rows = speed.flatMap((s) => [
   `| ${s.label} (${s.kilobytes} KB, ${s.scripts} run: scripts) | ${s.heredocLintMs.median.toFixed(0)} ms (${Math.min(...s.heredocLintMs.runs).toFixed(0)}–${Math.max(...s.heredocLintMs.runs).toFixed(0)}) | ` +
+    `${s.heredocLintOneThreadMs.median.toFixed(0)} ms (${s.speedupOneThread.toFixed(1)}×) | ` +
     `${s.shellCheckMs.median.toFixed(0)} ms (${Math.min(...s.shellCheckMs.runs).toFixed(0)}–${Math.max(...s.shellCheckMs.runs).toFixed(0)}) | ${s.shellCheckBatchedMs.median.toFixed(0)} ms | ` +
     `**${s.speedup.toFixed(1)}×** (goal ≥ ${s.goal}×: ${s.goalMet ? 'met' : 'missed'}) | ${s.speedupOverBatched.toFixed(1)}× |`,
 ]);
 const markdown = `# heredoc-lint vs the ShellCheck route
 
 Median of ${RUNS} interleaved runs, ${availableParallelism()} cores, Node ${process.version}, ShellCheck ${shellcheckVersion}. heredoc-lint runs as one
-process over the folder; ShellCheck gets the scripts actionlint would extract, one process a script as actionlint runs it,
+process over the folder, on a thread per core (and, for comparison, on one thread, \`--jobs 1\`); ShellCheck gets the scripts actionlint would extract, one process a script as actionlint runs it,
 ${availableParallelism()} at once (and, as its best case, ${BATCHED} scripts a process, which no workflow linter does).
 
-| workflow files | heredoc-lint | ShellCheck, a process a script | ShellCheck, ${BATCHED} a process | speed-up | over batched |
-| --- | ---: | ---: | ---: | ---: | ---: |
+| workflow files | heredoc-lint | heredoc-lint, 1 thread (speed-up) | ShellCheck, a process a script | ShellCheck, ${BATCHED} a process | speed-up | over batched |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
 The real-shaped files (\`bench/realshaped.ts\`: generated, with the sizes and structure of public workflows: median

@@ -3,12 +3,13 @@
  * `heredoc-lint` package bin run as a user runs it (npx / pre-commit), on a workspace of real files.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { runAction } from '../packages/runner/index.ts';
+import { realShapedWorkflows } from '../bench/realshaped.ts';
 
 const ACTION = resolve('actions/heredoc-lint');
 const BIN = resolve('packages/cli/bin/heredoc-lint.cjs');
@@ -270,6 +271,34 @@ describe('heredoc-lint command (package bin)', () => {
     // What is left is the common-delimiter warning, which needs a human to pick a delimiter.
     const again = JSON.parse(cli('--format', 'json', 'scripts/a.sh', '.github/workflows/deploy.yml').stdout);
     expect(again.findings.map((f: { rule: string }) => f.rule)).toEqual(['HD021']);
+  });
+
+  it('lints a large tree on several threads (--jobs) with the same findings and fixes as on one', () => {
+    // 5.7 MiB of real-shaped workflows (over 2 MiB a thread) and the corpus, with its fixable cases, beside them.
+    for (const file of realShapedWorkflows(876)) write(`.github/workflows/${file.name}`, file.content);
+    cpSync(CORPUS, join(workspace, 'scripts/corpus'), { recursive: true });
+    const twin = `${workspace}-twin`;
+    roots.push(twin);
+    cpSync(workspace, twin, { recursive: true });
+    const lintFix = (cwd: string, jobs: string) =>
+      spawnSync(process.execPath, [BIN, '--fix', '--jobs', jobs, '.'], { cwd, encoding: 'utf8', timeout: 60_000 });
+    const alone = lintFix(twin, '1');
+    const spread = lintFix(workspace, '2');
+    expect(spread.stderr).toMatch(/finding\(s\) in \d+ file\(s\) on 2 threads/);
+    expect(alone.stderr).not.toContain('threads');
+    expect(spread.status).toBe(alone.status);
+    expect(spread.stdout).toBe(alone.stdout);
+    expect(spread.stderr.replace(' on 2 threads', '')).toBe(alone.stderr);
+    expect(alone.stderr).toMatch(/fixed [1-9]\d* finding\(s\)/);
+    const tree = (root: string) =>
+      readdirSync(root, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => join(relative(root, entry.parentPath), entry.name))
+        .sort()
+        .map((path) => [path, readFileSync(join(root, path), 'utf8')]);
+    expect(tree(workspace)).toEqual(tree(twin));
+    expect(cli('--jobs', '0').stderr).toContain('--jobs takes a number of threads from 1 to 9999, not "0"');
+    expect(cli('--jobs', 'two').status).toBe(2);
   });
 
   it('leaves out what .heredoc-lintignore names, unless a file is named on the command line', () => {

@@ -25,31 +25,44 @@ export interface LintRun {
   fixedFiles: string[];
 }
 
-export function lintFiles(files: readonly string[], access: FileAccess, options: LintOptions & { fix: boolean }): LintRun {
-  const results: FileResult[] = [];
-  let fixed = 0;
-  const fixedFiles: string[] = [];
-  for (const file of files) {
-    let content: string;
-    try {
-      content = access.read(file);
-    } catch (error) {
-      throw new ReadError(`cannot read ${file}: ${(error as Error).message}`);
-    }
-    let result = lintText(file, content, options);
-    if (options.fix && result.edits.some(Boolean)) {
-      const { content: repaired, applied } = applyEdits(content, result.edits);
-      if (applied > 0) {
-        access.write(file, repaired);
-        const after = lintText(file, repaired, options);
-        fixed += result.findings.length - after.findings.length;
-        fixedFiles.push(file);
-        result = after;
-      }
-    }
-    results.push(result);
+/** One file's lint, and what --fix did to it. */
+export interface FileOutcome {
+  result: FileResult;
+  /** Findings removed by --fix. */
+  fixed: number;
+  rewritten: boolean;
+}
+
+/** Reads, lints and (with fix) repairs one file; an unreadable file is a ReadError. */
+export function lintFile(file: string, access: FileAccess, options: LintOptions & { fix: boolean }): FileOutcome {
+  let content: string;
+  try {
+    content = access.read(file);
+  } catch (error) {
+    throw new ReadError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  return { results, findings: results.flatMap((r) => r.findings), fixed, fixedFiles };
+  const result = lintText(file, content, options);
+  if (!options.fix || !result.edits.some(Boolean)) return { result, fixed: 0, rewritten: false };
+  const { content: repaired, applied } = applyEdits(content, result.edits);
+  if (applied === 0) return { result, fixed: 0, rewritten: false };
+  access.write(file, repaired);
+  const after = lintText(file, repaired, options);
+  return { result: after, fixed: result.findings.length - after.findings.length, rewritten: true };
+}
+
+/** A run's totals from its files' outcomes, in the order the files were named. */
+export function collectRun(outcomes: readonly FileOutcome[]): LintRun {
+  const results = outcomes.map((o) => o.result);
+  return {
+    results,
+    findings: results.flatMap((r) => r.findings),
+    fixed: outcomes.reduce((n, o) => n + o.fixed, 0),
+    fixedFiles: outcomes.filter((o) => o.rewritten).map((o) => o.result.file),
+  };
+}
+
+export function lintFiles(files: readonly string[], access: FileAccess, options: LintOptions & { fix: boolean }): LintRun {
+  return collectRun(files.map((file) => lintFile(file, access, options)));
 }
 
 export function failing(findings: readonly Finding[], failOn: Severity): Finding[] {
