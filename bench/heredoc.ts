@@ -7,9 +7,10 @@
  * REAL_FILES real-shaped ones (bench/realshaped.ts), each linted by the heredoc-lint command in one process
  * (on its default threads, one per core, and on one thread with --jobs 1), against ShellCheck on the
  * extracted scripts with one process per script, as actionlint runs it, on every core. On the real-shaped
- * set it also measures the YAML parse's share of heredoc-lint's time. A second baseline hands ShellCheck 50 scripts a process, which no linter of workflows does but which is
- * ShellCheck's best case. Only ShellCheck's own processes are timed on its side; extracting and writing
- * the scripts is free. Runs are interleaved and the median of RUNS is reported as a ratio.
+ * set it also measures the YAML parse's share of heredoc-lint's time. A second baseline hands ShellCheck
+ * 50 scripts a process, which no linter of workflows does but which is ShellCheck's best case. Only
+ * ShellCheck's own processes are timed on its side; extracting and writing the scripts is free. Runs are
+ * interleaved and the median of RUNS is reported as a ratio.
  *
  * Accuracy: precision and recall of both tools on the labelled corpus (labels confirmed by bash in
  * packages/heredoc/corpus.test.ts) plus the real-world patterns (all valid). ShellCheck counts as flagging a

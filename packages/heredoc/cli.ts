@@ -1,14 +1,14 @@
 // The heredoc-lint command line: argument parsing, output and exit codes (0 clean, 1 findings, 2 usage or I/O).
+import { availableParallelism } from 'node:os';
 import { parseCommandLine, UsageError } from '../args/index.ts';
 import { expandPaths, DEFAULT_PATTERNS, PathError } from './files.ts';
 import { type Format, FORMATS, render, TOOL_VERSION } from './format.ts';
-import { availableParallelism } from 'node:os';
 import { type FileAccess, failing, lintFiles, type LintRun, ReadError } from './run.ts';
 import { lintFilesInThreads, MIN_BYTES_PER_THREAD, threadsFor } from './threads.ts';
-
-const MIN_KB = MIN_BYTES_PER_THREAD / 1024;
 import type { Severity } from './rules.ts';
 import { DEFAULT_SCRIPT_INPUTS, parseScriptInput, type ScriptInput, ScriptInputError } from './sources.ts';
+
+const MIN_MIB = MIN_BYTES_PER_THREAD / 1024 / 1024;
 
 export interface CliIo {
   cwd: string;
@@ -37,7 +37,7 @@ add more with --script-input), and the bodies fed to a shell, ssh or docker/kube
 commands whose standard input is a script with --script-command).
 
 --jobs N lints on up to N threads (default: one per core); a thread is started only for
-every ${MIN_KB} KB of input, so a few files are linted on one.
+every ${MIN_MIB} MiB of input, so a few files are linted on one.
 
 Exit status: 0 clean, 1 a finding at or above --fail-on (default warning), 2 usage or I/O error.
 Suppress one heredoc's findings with a comment on its line: # heredoc-lint disable=HD004

@@ -9,8 +9,9 @@ import type { LintOptions } from './lint.ts';
 import { collectRun, type FileAccess, type FileOutcome, lintFile, lintFiles, type LintRun, nodeFileAccess, ReadError } from './run.ts';
 
 /**
- * Input below which one more thread costs more than it saves: a thread takes about 40 ms to load the bundle
- * (bench/heredoc.ts), the time the lint needs for some 150 KB of workflows.
+ * Input each thread must have to be worth starting. A thread loads the bundle and warms up its own JIT, so on two
+ * busy cores a second one broke even at about 2.8 MB of real-shaped workflows and was 1.1–1.2× faster at 5.7 MB
+ * (the heredoc-lint command, `--jobs 1` against `--jobs 2`).
  */
 export const MIN_BYTES_PER_THREAD = 2 * 1024 * 1024;
 
