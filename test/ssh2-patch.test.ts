@@ -6,11 +6,12 @@
  */
 // First, so that ssh2 takes the counted randomFillSync when it loads.
 import { randomFillCalls } from './support/count-rng.ts';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { type Algorithms, Client } from 'ssh2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labEnv, type LabEnv } from './support/lab.ts';
+import { committedBundles } from './support/bundles.ts';
 
 let lab: LabEnv;
 beforeAll(() => {
@@ -19,16 +20,7 @@ beforeAll(() => {
 
 describe('the ssh2 patch', () => {
   it('is in every committed bundle that carries ssh2', () => {
-    const bundles = readdirSync('actions').flatMap((action) => {
-      try {
-        return readdirSync(`actions/${action}/dist`)
-          .filter((f) => f.endsWith('.cjs'))
-          .map((f) => `actions/${action}/dist/${f}`);
-      } catch {
-        return [];
-      }
-    });
-    const withSsh2 = bundles.filter((file) => readFileSync(file, 'utf8').includes('SSH-2.0-ssh2js'));
+    const withSsh2 = committedBundles().filter((file) => readFileSync(file, 'utf8').includes('SSH-2.0-ssh2js'));
     expect(withSsh2.length).toBeGreaterThanOrEqual(3);
     // The bundles are minified; what survives of the patch: ssh2's import of createSecretKey, and the padding pool.
     for (const file of withSsh2) {

@@ -4,11 +4,11 @@
  * getenv, and the per-token read was a quarter of heredoc-lint's YAML parse. These tests fail without it,
  * in the installed package and in the committed bundles.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseDocument } from 'yaml';
 import { realShapedWorkflows } from '../bench/realshaped.ts';
+import { committedBundles } from './support/bundles.ts';
 
 const realEnv = process.env;
 afterEach(() => {
@@ -49,16 +49,7 @@ describe('the yaml patch', () => {
   });
 
   it('is in every committed bundle that parses YAML', () => {
-    const folders = [...readdirSync('actions').map((action) => join('actions', action, 'dist')), join('packages', 'cli', 'dist')];
-    const bundles = folders.flatMap((folder) => {
-      try {
-        return readdirSync(folder)
-          .filter((f) => f.endsWith('.cjs'))
-          .map((f) => join(folder, f));
-      } catch {
-        return [];
-      }
-    });
+    const bundles = committedBundles();
     // yaml's parser says this of a bad token; only bundles with the parser carry it.
     const withParser = bundles.filter((file) => readFileSync(file, 'utf8').includes('Not a YAML token'));
     expect(withParser.length).toBeGreaterThanOrEqual(4);
