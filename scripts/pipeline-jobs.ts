@@ -315,7 +315,8 @@ export function jobs(context: Context): JobSpec<Context>[] {
     'scan-backend': (c, handle) => scanImage(c, 'scan-backend', handle, c.backendImage),
     migrate: async (c, handle) => {
       handle.progress(`bastion-migrate through ${lab.LAB_BASTION_HOST}`);
-      const django = ['docker', 'run', '--rm', '--network', 'host', '-e', 'DATABASE_URL', c.backendImage, 'python3', 'manage.py'].join(' ');
+      // The run's lock timeout and application_name reach Django only when passed into the container.
+      const django = `docker run --rm --network host -e DATABASE_URL -e PGOPTIONS -e PGAPPNAME ${c.backendImage} python3 manage.py`;
       const step = await action(c, 'migrate', 'bastion-migrate', {
         'bastion-host': secrets.backend.BASTION_HOST!,
         'bastion-user': lab.LAB_BASTION_USER!,

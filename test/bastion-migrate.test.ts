@@ -6,6 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import * as net from 'node:net';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, runStep, secretLeaks } from '../packages/runner/index.ts';
 import { startExtraSshd } from './support/docker.ts';
@@ -157,9 +158,15 @@ describe('bastion-migrate: a real Django migration', () => {
     const step = await migrate({
       'db-name': database,
       'check-command': `docker run --rm --network host -e DATABASE_URL ${image} python3 manage.py makemigrations --check --dry-run`,
-      command: `docker run --rm --network host -e DATABASE_URL ${image} python3 manage.py migrate --fake-initial --noinput`,
+      // The container gets the run's session settings only when they are passed in, as the README shows.
+      command:
+        `docker run --rm --network host -e DATABASE_URL -e PGOPTIONS -e PGAPPNAME ${image} python3 manage.py migrate --fake-initial --noinput && ` +
+        `docker run --rm --network host -e DATABASE_URL -e PGOPTIONS -e PGAPPNAME ${image} python3 manage.py shell -c "` +
+        `from django.db import connection; c = connection.cursor(); ` +
+        `c.execute(\\"SELECT current_setting('lock_timeout') || ' ' || current_setting('application_name')\\"); print('settings:', c.fetchone()[0])"`,
     });
     expect(errorsOf(step)).toBe('');
+    expect(step.stdout).toContain(`settings: 2s ${step.outputs['application-name']}`);
     expect(step.stdout).toContain('Applying core.0001_initial... OK');
     const applied = execFileSync(
       'runuser',
@@ -207,6 +214,209 @@ describe('bastion-migrate: the lock', () => {
       /^bastion-migrate failed: another migration still holds the lock after 1 s \(held by backend \d+, golden-pipeline-migrate, since .+\); raise lock-timeout/,
     );
     expect((await holder).exitCode).toBe(0);
+  });
+});
+
+describe('bastion-migrate: a migration never stalls the site waiting for a lock', () => {
+  const table = `${TABLE}_hot`;
+  /** A session of the app's own, over the database's unix socket: not through the tunnel, not the run's. */
+  const appSession = async (applicationName: string) => {
+    const client = new pg.Client({
+      host: `${lab.LAB_DIR}/postgres/socket`,
+      user: lab.LAB_DB_USER,
+      password: lab.LAB_DB_PASSWORD,
+      database: lab.LAB_DB_NAME,
+      application_name: applicationName,
+    });
+    await client.connect();
+    return client;
+  };
+  /** A reader that queries the table every 200 ms, as the site does, and keeps the longest wait for an answer. */
+  const startReader = async () => {
+    const client = await appSession('gp-test-reader');
+    let longestMs = 0;
+    let queries = 0;
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const started = performance.now();
+        await client.query(`SELECT count(*) FROM ${table}`);
+        const took = performance.now() - started;
+        longestMs = Math.max(longestMs, took);
+        queries += 1;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, 200 - took)));
+      }
+    })();
+    return {
+      async stop() {
+        running = false;
+        await loop;
+        await client.end();
+        return { longestMs: Math.round(longestMs), queries };
+      },
+    };
+  };
+  let blocker: pg.Client;
+  let blockerPid: number;
+  /** A long read transaction on the table, left open: what a report or an idle-in-transaction bug does. */
+  const holdReadTransaction = async () => {
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT count(*) FROM ${table}`);
+  };
+  const columns = () =>
+    sql(`SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '${table}'`);
+  const alter = (column: string) => `psql -v ON_ERROR_STOP=1 -c "ALTER TABLE ${table} ADD COLUMN ${column} int"`;
+
+  beforeAll(async () => {
+    blocker = await appSession('gp-test-blocker');
+    blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    await blocker.query(
+      `DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id int); INSERT INTO ${table} SELECT generate_series(1, 100)`,
+    );
+  });
+  afterAll(async () => {
+    await blocker.query('ROLLBACK').catch(() => undefined);
+    await blocker.query(`DROP TABLE IF EXISTS ${table}`);
+    await blocker.end();
+  });
+
+  it('without a lock timeout the reader stalls behind the queued ALTER (so the test below can fail)', async () => {
+    await holdReadTransaction();
+    const reader = await startReader();
+    const release = setTimeout(() => void blocker.query('COMMIT'), 4000);
+    const step = await migrate({ command: alter('stalled'), 'db-lock-timeout': '0' });
+    clearTimeout(release);
+    const { longestMs } = await reader.stop();
+    console.log(`[migrate locks] no lock timeout: the reader waited up to ${longestMs} ms`);
+    expect(errorsOf(step)).toBe('');
+    expect(longestMs).toBeGreaterThan(2500);
+    expect(step.stdout).toMatch(
+      new RegExp(`lock wait: session \\d+ has waited [\\d.]+ s for AccessExclusiveLock on ${table}, held by pid ${blockerPid} `),
+    );
+  });
+
+  it('fails within the lock timeout naming the blocker, in the log and the summary, and the reader never waits much longer', async () => {
+    await holdReadTransaction();
+    const reader = await startReader();
+    const started = performance.now();
+    const step = await migrate({ command: alter('never'), 'db-lock-timeout': '1s' });
+    const tookMs = Math.round(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const { longestMs, queries } = await reader.stop();
+    await blocker.query('COMMIT');
+    console.log(
+      `[migrate locks] lock timeout 1 s: failed after ${tookMs} ms; the reader waited up to ${longestMs} ms over ${queries} queries`,
+    );
+    expect(errorsOf(step)).toMatch(
+      new RegExp(
+        `^bastion-migrate failed: the migration command could not get a lock within db-lock-timeout \\(1 s\\) and failed: it waited for AccessExclusiveLock on ${table}, ` +
+          `held by pid ${blockerPid} \\(user app, application_name 'gp-test-blocker', idle in transaction, transaction open [\\d.]+ s\\): ` +
+          `SELECT count\\(\\*\\) FROM ${table} \\(exit 1\\)$`,
+      ),
+    );
+    expect(tookMs).toBeLessThan(15_000);
+    expect(longestMs).toBeLessThan(2500);
+    expect(step.summary).toContain('## ❌ Migration through');
+    expect(step.summary).toMatch(
+      new RegExp(
+        `\\| ${blockerPid} \\| app \\| gp-test-blocker \\| idle in transaction \\| [\\d.]+ s \\| \`SELECT count\\(\\*\\) FROM ${table}\` \\|`,
+      ),
+    );
+    expect(columns()).toBe('id,stalled');
+  });
+
+  it('with lock-retries, the same migration runs again with backoff and succeeds once the blocker commits', async () => {
+    await holdReadTransaction();
+    const reader = await startReader();
+    const release = setTimeout(() => void blocker.query('COMMIT'), 2500);
+    const step = await migrate({ command: alter('retried'), 'db-lock-timeout': '1s', 'lock-retries': '5' });
+    clearTimeout(release);
+    const { longestMs } = await reader.stop();
+    console.log(`[migrate locks] lock-retries: the reader waited up to ${longestMs} ms`);
+    expect(errorsOf(step)).toBe('');
+    expect(step.stdout).toMatch(
+      /command could not get a lock within db-lock-timeout \(1 s\) on attempt 1 of 6: .*gp-test-blocker.*; running it again in 1 s/,
+    );
+    expect(step.stdout).toContain('command (attempt 2 of 6)');
+    expect(step.summary).toMatch(/the command ran [2-6] times \(lock retries\)/);
+    expect(longestMs).toBeLessThan(2500);
+    expect(columns()).toBe('id,stalled,retried');
+  });
+
+  it('SIGKILLed while its ALTER waits, the run leaves no statement queued: the lock timeout ends it on the server too', async () => {
+    await holdReadTransaction();
+    const reader = await startReader();
+    let action: ChildProcess | undefined;
+    const running = runAction(ACTION, {
+      inputs: inputs({ command: alter('orphaned'), 'db-lock-timeout': '2s' }),
+      timeoutMs: 120_000,
+      onSpawn: (child) => {
+        action = child;
+      },
+    });
+    // Asked without blocking this process, where the reader runs too.
+    const observer = await appSession('gp-test-observer');
+    const alters = async (condition: string) =>
+      (await observer.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'ALTER TABLE ${table}%' AND ${condition}`))
+        .rows[0].n as number;
+    // The ALTER is in the lock queue (the server says so): kill the action at a random moment of its wait.
+    await until('the ALTER waiting', async () => (await alters("wait_event_type = 'Lock'")) === 1, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 1000));
+    action!.kill('SIGKILL');
+    const { main } = await running;
+    expect(main.signal).toBe('SIGKILL');
+    // PostgreSQL does not notice a gone client while its backend waits for a lock; lock_timeout ends the wait.
+    const goneMs = await until('no ALTER left on the server', async () => (await alters("state = 'active'")) === 0, 10_000);
+    const { longestMs } = await reader.stop();
+    await observer.end();
+    await blocker.query('COMMIT');
+    console.log(
+      `[migrate locks] SIGKILL mid-wait: the orphaned ALTER was gone ${goneMs} ms later; the reader waited up to ${longestMs} ms`,
+    );
+    expect(longestMs).toBeLessThan(3500);
+    expect(columns()).not.toContain('orphaned');
+  });
+
+  it('a statement timeout stops a runaway statement', async () => {
+    const started = performance.now();
+    const step = await migrate({ command: 'psql -v ON_ERROR_STOP=1 -c "SELECT pg_sleep(60)"', 'db-statement-timeout': '1s' });
+    expect(errorsOf(step)).toBe(
+      'bastion-migrate failed: the migration command failed: a statement ran longer than db-statement-timeout (1 s) and was cancelled (exit 1)',
+    );
+    expect(performance.now() - started).toBeLessThan(15_000);
+  });
+
+  it('warns when a client ignored PGAPPNAME and PGOPTIONS, so its sessions run without the lock timeout', async () => {
+    const step = await migrate({ command: 'env -u PGAPPNAME -u PGOPTIONS psql -Atc "SELECT pg_sleep(1.8)"' });
+    expect(errorsOf(step)).toBe('');
+    expect(step.stdout).toMatch(
+      /1 connection\(s\) through the tunnel are not sessions named gp-migrate\/\S+: their client did not read PGAPPNAME, .*docker run -e PGOPTIONS -e PGAPPNAME/,
+    );
+    const named = await migrate({ command: 'psql -Atc "SELECT pg_sleep(1.8)"' });
+    expect(named.stdout).not.toContain('through the tunnel are not sessions named');
+  });
+
+  it("names the run's sessions, sets their timeouts through PGOPTIONS, and puts check-command's plan in the summary", async () => {
+    const settings = `psql -Atc "SELECT current_setting('application_name') || ' ' || current_setting('lock_timeout') || ' ' || current_setting('statement_timeout') || ' ' || current_setting('work_mem')"`;
+    const { main: step } = await runAction(ACTION, {
+      inputs: inputs({ 'check-command': `echo "plan: add column"; ${settings}`, command: settings, 'db-statement-timeout': '90s' }),
+      // The job's own PGOPTIONS is kept; the inputs are applied after it, so they win where both set a setting.
+      env: {
+        GITHUB_RUN_ID: '4242',
+        GITHUB_RUN_ATTEMPT: '2',
+        GITHUB_REPOSITORY: 'acme/payments',
+        PGOPTIONS: '-c lock_timeout=9s -c work_mem=8MB',
+      },
+      timeoutMs: 120_000,
+    });
+    expect(errorsOf(step)).toBe('');
+    const name = step.outputs['application-name']!;
+    expect(name).toMatch(/^gp-migrate\/4242\.2\/\d+\/acme\/payments$/);
+    expect(step.outputs['pg-options']).toBe(`-c application_name=${name} -c lock_timeout=2000 -c statement_timeout=90000`);
+    expect(step.stdout).toContain(`${name} 2s 90s 8MB`);
+    expect(step.summary).toContain(
+      `<details><summary>Plan: what check-command printed (2 lines)</summary>\n\n\`\`\`text\nplan: add column\n${name} 2s 90s 8MB\n\`\`\``,
+    );
   });
 });
 

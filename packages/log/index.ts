@@ -43,6 +43,16 @@ export function maskablePieces(secret: string): string[] {
 }
 
 /**
+ * Text with every piece of each secret replaced by `***`, as the runner masks its log: for text that goes
+ * where the runner's masking may not reach, such as a job summary built from a command's output.
+ */
+export function redact(text: string, secrets: readonly string[]): string {
+  // Longest first, so a secret that contains another is masked whole.
+  const pieces = [...new Set(secrets.flatMap(maskablePieces))].sort((a, b) => b.length - a.length);
+  return pieces.reduce((masked, piece) => masked.split(piece).join('***'), text);
+}
+
+/**
  * Runs `work` inside a log group and reports how long it took, so long phases never look silent;
  * `onDone` also receives the milliseconds, e.g. for a summary of phases.
  */

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { databaseUrl, describeDbError, libpqEnvironment, lockKeyFor, parseDatabaseUrl, parseLockKey } from './index.ts';
+import {
+  databaseUrl,
+  describeDbError,
+  libpqEnvironment,
+  lockKeyFor,
+  MAX_APPLICATION_NAME,
+  parseDatabaseUrl,
+  parseLockKey,
+  pgOptions,
+  runApplicationName,
+  sessionEnvironment,
+} from './index.ts';
 
 const db = { host: 'db.internal', port: 5432, database: 'app', user: 'app', password: 'p@ss:w/rd' };
 
@@ -50,5 +61,28 @@ describe('describeDbError', () => {
       'the database refused the password for user app (check db-password)',
     );
     expect(describeDbError({ code: '3D000', message: '' }, db)).toBe('database app does not exist');
+  });
+});
+
+describe('the settings every session of a run gets', () => {
+  const settings = { lockTimeoutMs: 2000, applicationName: 'gp-migrate/7.1/42/acme/app' };
+  it('names the run: the workflow run and attempt, the pid, the repository', () => {
+    expect(runApplicationName({ GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '3', GITHUB_REPOSITORY: 'acme/app' }, 42)).toBe(
+      'gp-migrate/7.3/42/acme/app',
+    );
+    expect(runApplicationName({}, 42)).toBe('gp-migrate/local/42');
+  });
+  it('keeps the name within what PostgreSQL keeps, and to characters PGOPTIONS needs no escape for', () => {
+    const name = runApplicationName({ GITHUB_RUN_ID: '123456789012', GITHUB_REPOSITORY: `acme/${'very-long-name'.repeat(8)}` }, 4_194_304);
+    expect(name.length).toBe(MAX_APPLICATION_NAME);
+    expect(name.startsWith('gp-migrate/123456789012.1/4194304/acme/very-long-name')).toBe(true);
+    expect(runApplicationName({ GITHUB_REPOSITORY: 'a b/c\\d é' }, 1)).toBe('gp-migrate/local/1/a_b/c_d__');
+  });
+  it("puts the inputs after the job's own PGOPTIONS, so they win, and leaves statement_timeout alone unless given", () => {
+    expect(pgOptions(settings)).toBe('-c application_name=gp-migrate/7.1/42/acme/app -c lock_timeout=2000');
+    expect(pgOptions({ ...settings, lockTimeoutMs: 0, statementTimeoutMs: 60_000 }, ' -c search_path=app ')).toBe(
+      '-c search_path=app -c application_name=gp-migrate/7.1/42/acme/app -c lock_timeout=0 -c statement_timeout=60000',
+    );
+    expect(sessionEnvironment(settings)).toEqual({ PGOPTIONS: pgOptions(settings), PGAPPNAME: settings.applicationName });
   });
 });

@@ -54,6 +54,44 @@ export function libpqEnvironment(settings: DbSettings): Record<string, string> {
   };
 }
 
+/** What every session a run opens gets from its environment (libpq's PGOPTIONS and PGAPPNAME). */
+export interface SessionSettings {
+  /** lock_timeout in ms; 0 turns it off (PostgreSQL's meaning of 0). */
+  lockTimeoutMs: number;
+  /** statement_timeout in ms (0 turns it off); undefined leaves the server's or role's own setting. */
+  statementTimeoutMs?: number;
+  /** Names the run's sessions in pg_stat_activity (printable ASCII, no spaces, at most 63 bytes). */
+  applicationName: string;
+}
+
+/** PostgreSQL keeps the first 63 bytes of an application_name (NAMEDATALEN - 1). */
+export const MAX_APPLICATION_NAME = 63;
+
+/**
+ * An application_name that names one run: `gp-migrate/<run>/<pid>/<repository>`, cut to fit, with only
+ * characters that need no escaping in PGOPTIONS (a space would need a backslash there).
+ */
+export function runApplicationName(env: NodeJS.ProcessEnv, pid: number): string {
+  const run = env.GITHUB_RUN_ID ? `${env.GITHUB_RUN_ID}.${env.GITHUB_RUN_ATTEMPT ?? '1'}` : 'local';
+  const name = `gp-migrate/${run}/${pid}/${env.GITHUB_REPOSITORY ?? ''}`.replace(/[^A-Za-z0-9._:@/-]/g, '_').replace(/\/$/, '');
+  return name.slice(0, MAX_APPLICATION_NAME);
+}
+
+/**
+ * PGOPTIONS for a run: the caller's own PGOPTIONS first, then ours, so the inputs win where both set a
+ * setting (libpq applies `-c` options in order). Every libpq client and node-postgres read it.
+ */
+export function pgOptions(settings: SessionSettings, existing = ''): string {
+  const ours = [`-c application_name=${settings.applicationName}`, `-c lock_timeout=${settings.lockTimeoutMs}`];
+  if (settings.statementTimeoutMs !== undefined) ours.push(`-c statement_timeout=${settings.statementTimeoutMs}`);
+  return [existing.trim(), ...ours].filter(Boolean).join(' ');
+}
+
+/** The environment that carries SessionSettings to every client a command starts. */
+export function sessionEnvironment(settings: SessionSettings, existingOptions = ''): Record<string, string> {
+  return { PGOPTIONS: pgOptions(settings, existingOptions), PGAPPNAME: settings.applicationName };
+}
+
 /** A stable signed 64-bit advisory lock key for a name (as a decimal string for the bigint parameter). */
 export function lockKeyFor(name: string): string {
   return createHash('sha256').update(`golden-pipeline-migrate:${name}`).digest().readBigInt64BE(0).toString();

@@ -25,7 +25,11 @@ export interface ProbeDependencies {
 }
 
 /** The wait before the next attempt: the interval after a success, backoff after failures. */
-export function nextWaitMs(schedule: ProbeSchedule, lastOk: boolean, consecutiveFailures: number): number {
+export function nextWaitMs(
+  schedule: Pick<ProbeSchedule, 'intervalMs' | 'backoff' | 'maxIntervalMs'>,
+  lastOk: boolean,
+  consecutiveFailures: number,
+): number {
   if (lastOk || schedule.backoff === 'fixed') return schedule.intervalMs;
   const grown = schedule.intervalMs * 2 ** Math.max(0, consecutiveFailures - 1);
   return Math.min(grown, Math.max(schedule.maxIntervalMs, schedule.intervalMs));

@@ -7,6 +7,8 @@ export interface Tunnel {
   readonly port: number;
   /** Why the far side refused the last forward, e.g. the database is down; undefined while all went well. */
   lastForwardError(): string | undefined;
+  /** How many local connections it forwards now. */
+  openConnections(): number;
   /** Stops listening and drops every forwarded connection. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -76,6 +78,7 @@ export async function openTunnel(
   return {
     port: (server.address() as net.AddressInfo).port,
     lastForwardError: () => lastError,
+    openConnections: () => sockets.size,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

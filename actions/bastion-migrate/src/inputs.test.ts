@@ -29,6 +29,9 @@ describe('bastion-migrate inputs', () => {
       checkCommand: '',
       backupFile: undefined,
       commandTimeoutMs: undefined,
+      dbLockTimeoutMs: 2000,
+      dbStatementTimeoutMs: undefined,
+      lockRetries: 0,
     });
     expect(inputs.secrets).toEqual([KEY, 'secret-pw']);
   });
@@ -45,6 +48,9 @@ describe('bastion-migrate inputs', () => {
       'backup-file': '/tmp/pre.dump',
       'db-port': '6432',
       'connect-timeout': '5s',
+      'db-lock-timeout': '500ms',
+      'db-statement-timeout': '15m',
+      'lock-retries': '3',
     });
     expect(inputs).toMatchObject({
       localPort: 5433,
@@ -54,6 +60,9 @@ describe('bastion-migrate inputs', () => {
       lockTimeoutMs: 30_000,
       lockKey: '42',
       backupFile: '/tmp/pre.dump',
+      dbLockTimeoutMs: 500,
+      dbStatementTimeoutMs: 900_000,
+      lockRetries: 3,
     });
     expect(inputs.bastion).toMatchObject({ port: 2222, password: 'pw', connectTimeoutMs: 5000 });
     expect(inputs.db.port).toBe(6432);
@@ -68,6 +77,9 @@ describe('bastion-migrate inputs', () => {
     });
     expect(inputs.db).toEqual({ host: 'db', port: 6543, database: 'shop', user: 'u', password: 'pw!' });
     expect(inputs.secrets).toEqual(expect.arrayContaining(['postgres://u:pw%21@db:6543/shop', 'pw!']));
+  });
+  it('takes 0 as a lock or statement timeout that is off', () => {
+    expect(read({ 'db-lock-timeout': '0', 'db-statement-timeout': '0' })).toMatchObject({ dbLockTimeoutMs: 0, dbStatementTimeoutMs: 0 });
   });
   it('keeps an empty command: keep-open mode', () => {
     expect(read({ command: '' }).command).toBe('');
@@ -104,6 +116,13 @@ describe('bastion-migrate inputs', () => {
     [{ 'lock-key': '99999999999999999999' }, "Input 'lock-key': must fit in a signed 64-bit integer"],
     [{ 'backup-file': '/tmp/' }, "Input 'backup-file': must be a file path"],
     [{ 'connect-timeout': '0' }, "Input 'connect-timeout': must be at least 1 ms"],
+    [{ 'db-lock-timeout': 'short' }, "Input 'db-lock-timeout': expected a duration"],
+    [{ 'db-lock-timeout': '-1s' }, "Input 'db-lock-timeout': must not be negative"],
+    [{ 'db-lock-timeout': '600h' }, "Input 'db-lock-timeout': must be at most 596h"],
+    [{ 'db-statement-timeout': '1 week' }, "Input 'db-statement-timeout': expected a duration"],
+    [{ 'lock-retries': '-1' }, "Input 'lock-retries': must be at least 0"],
+    [{ 'lock-retries': '21' }, "Input 'lock-retries': must be at most 20"],
+    [{ 'lock-retries': 'twice' }, "Input 'lock-retries': expected a whole number"],
   ])('%j is refused, naming the input', (values, message) => {
     expect(() => read(values)).toThrow(message);
   });

@@ -14,7 +14,22 @@ export interface MigrateInputs {
   lockTimeoutMs: number;
   lockKey: string;
   backupFile?: string;
+  /** lock_timeout for every session the commands open (0: off). */
+  dbLockTimeoutMs: number;
+  /** statement_timeout for them; undefined leaves the server's own. */
+  dbStatementTimeoutMs?: number;
+  /** How often `command` is run again after it failed on the lock timeout. */
+  lockRetries: number;
   secrets: string[];
+}
+
+/** The most retries `lock-retries` takes: with the backoff's 30 s ceiling, about ten minutes of trying. */
+export const MAX_LOCK_RETRIES = 20;
+
+/** PostgreSQL's timeouts are int milliseconds: a longer one is refused at connect time, so refuse it here. */
+function serverMilliseconds(input: string, ms: number): number {
+  if (ms > 2 ** 31 - 1) throw new InputError(input, 'must be at most 596h (PostgreSQL keeps timeouts as int milliseconds)');
+  return ms;
 }
 
 export function readMigrateInputs(inputs: InputReader): MigrateInputs {
@@ -51,6 +66,7 @@ export function readMigrateInputs(inputs: InputReader): MigrateInputs {
   if (db.password) keep(db.password);
 
   const timeout = inputs.string('command-timeout');
+  const statementTimeout = inputs.string('db-statement-timeout');
   const backupFile = inputs.string('backup-file') || undefined;
   if (backupFile && backupFile.endsWith('/')) throw new InputError('backup-file', 'must be a file path, not a directory');
   return {
@@ -64,6 +80,11 @@ export function readMigrateInputs(inputs: InputReader): MigrateInputs {
     lockTimeoutMs: inputs.duration('lock-timeout', 300_000),
     lockKey: parseLockKey(inputs.string('lock-key'), db.database),
     backupFile,
+    dbLockTimeoutMs: serverMilliseconds('db-lock-timeout', inputs.duration('db-lock-timeout', 2000)),
+    dbStatementTimeoutMs: statementTimeout
+      ? serverMilliseconds('db-statement-timeout', inputs.duration('db-statement-timeout', 0))
+      : undefined,
+    lockRetries: inputs.integer('lock-retries', 0, { min: 0, max: MAX_LOCK_RETRIES }),
     secrets,
   };
 }

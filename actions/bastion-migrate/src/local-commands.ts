@@ -12,6 +12,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** When this aborts, the process group is killed. */
   signal?: AbortSignal;
+  /** Each output line (stdout or stderr), as it is logged. */
+  onLine?: (line: string) => void;
 }
 
 /**
@@ -77,16 +79,20 @@ export function runProcess(
     };
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
+    const emit = (line: string) => {
+      logger.info(line);
+      options.onLine?.(line);
+    };
     for (const stream of [child.stdout, child.stderr]) {
       let pending = '';
       stream.setEncoding('utf8').on('data', (chunk: string) => {
         pending += chunk;
         const lines = pending.split('\n');
         pending = lines.pop()!;
-        for (const line of lines) logger.info(line);
+        for (const line of lines) emit(line);
       });
       stream.on('end', () => {
-        if (pending) logger.info(pending);
+        if (pending) emit(pending);
       });
     }
     child.on('error', reject);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { envInputSource, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
-import { inGroup, type Logger } from '../../../packages/log/index.ts';
+import { type Logger, redact } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
 import { CancelledError, UserError } from '../../../packages/errors/index.ts';
 import { runAction } from '../../../packages/log/action.ts';
@@ -10,11 +10,11 @@ import { type ActionReporter } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import type { StateProvider } from '../../../packages/log/state.ts';
 import { coreState } from '../../../packages/log/state-core.ts';
-import { databaseUrl, type DbSettings, libpqEnvironment } from '../../../packages/postgres/index.ts';
+import { databaseUrl, type DbSettings, pgOptions, type SessionSettings } from '../../../packages/postgres/index.ts';
 import { connectSsh } from '../../../packages/ssh/index.ts';
 import { identify } from '../../../packages/process/index.ts';
 import { type Cancellation, listenForCancel } from './cancel.ts';
-import { type CommandResult, runCommand, runProcess } from './local-commands.ts';
+import { runMigration, runSettings } from './migrate.ts';
 import { type MigrateInputs, readMigrateInputs } from './inputs.ts';
 import { type Connect, openSession } from './session.ts';
 import { HELPER_PID_STATE, type HelperRequest } from './state.ts';
@@ -66,12 +66,14 @@ export async function runMigrate(deps: MigrateDependencies): Promise<boolean> {
   }
 }
 
-function reportConnection(local: DbSettings, lockWaitMs: number, deps: MigrateDependencies): void {
+function reportConnection(local: DbSettings, lockWaitMs: number, deps: MigrateDependencies, settings: SessionSettings): void {
   const url = databaseUrl(local);
   deps.logger.mask(url);
   deps.reporter.setOutput('local-port', String(local.port));
   deps.reporter.setOutput('database-url', url);
   deps.reporter.setOutput('lock-wait-ms', String(lockWaitMs));
+  deps.reporter.setOutput('application-name', settings.applicationName);
+  deps.reporter.setOutput('pg-options', pgOptions(settings));
 }
 
 async function migrate(inputs: MigrateInputs, deps: MigrateDependencies, cancel: Cancellation): Promise<void> {
@@ -87,42 +89,20 @@ async function migrate(inputs: MigrateInputs, deps: MigrateDependencies, cancel:
   const onCancel = () => stop.abort();
   cancel.signal.addEventListener('abort', onCancel, { once: true });
   try {
-    reportConnection(session.local, session.lockWaitMs, deps);
-    const env = libpqEnvironment(session.local);
-    const steps: Array<[string, () => Promise<CommandResult>, string]> = [];
-    const signal = stop.signal;
-    if (inputs.backupFile) {
-      const file = inputs.backupFile;
-      steps.push([
-        'backup',
-        () => runProcess('pg_dump', ['--format=custom', '--no-password', '--file', file], env, logger, { signal }),
-        `pg_dump to ${file} failed`,
-      ]);
-    }
-    if (inputs.checkCommand) {
-      steps.push([
-        'check-command',
-        () => runCommand(inputs.checkCommand, env, logger, { signal }),
-        'check-command failed; nothing was migrated',
-      ]);
-    }
-    steps.push([
-      'command',
-      () => runCommand(inputs.command, env, logger, { timeoutMs: inputs.commandTimeoutMs, signal }),
-      'the migration command failed',
-    ]);
-    for (const [name, step, failure] of steps) {
-      if (cancel.signal.aborted) throw new UserError(`stopped before ${name}`);
-      const result = await inGroup(logger, name, step);
-      if (cancel.signal.aborted)
-        throw new UserError(`${name} was stopped: its whole process group was killed; the lock was released and the tunnel closed`);
-      if (lost) throw new UserError(`${lost.message} during ${name}; the step stopped it`);
-      if (result.timedOut) throw new UserError(`${name} timed out after ${Math.round(inputs.commandTimeoutMs! / 1000)} s and was killed`);
-      if (result.code !== 0) throw new UserError(`${failure} (exit ${result.code})`);
-    }
-    await deps.reporter.writeSummary(
-      `## ✅ Migration through ${inputs.bastion.host} done\n\nLock waited ${session.lockWaitMs} ms; ` +
-        `database ${inputs.db.database} on ${inputs.db.host}:${inputs.db.port} as the bastion sees it.\n`,
+    const settings = runSettings(inputs, process.env, process.pid);
+    reportConnection(session.local, session.lockWaitMs, deps, settings);
+    await runMigration(
+      {
+        inputs,
+        session,
+        logger,
+        cancel,
+        stop: stop.signal,
+        lost: () => lost,
+        writeSummary: (markdown) => deps.reporter.writeSummary(redact(markdown, inputs.secrets)),
+        jobPgOptions: process.env.PGOPTIONS,
+      },
+      settings,
     );
   } finally {
     cancel.signal.removeEventListener('abort', onCancel);
@@ -153,7 +133,7 @@ async function keepOpen(inputs: MigrateInputs, deps: MigrateDependencies, cancel
     else if (kind === 'ready') {
       const { port, lockWaitMs } = JSON.parse(text) as { port: number; lockWaitMs: number };
       deps.state.save(HELPER_PID_STATE, String(helper.pid));
-      reportConnection({ ...inputs.db, host: '127.0.0.1', port }, lockWaitMs, deps);
+      reportConnection({ ...inputs.db, host: '127.0.0.1', port }, lockWaitMs, deps, runSettings(inputs, process.env, process.pid));
       deps.logger.info(`the tunnel stays open on 127.0.0.1:${port} (helper pid ${helper.pid}) until this job's post step`);
       lines.close();
       helper.stdout.destroy();

@@ -6,6 +6,7 @@ import { UserError } from '../../../packages/errors/index.ts';
 import type pg from 'pg';
 import type { Logger } from '../../../packages/log/index.ts';
 import { acquireAdvisoryLock, connectDb, type DbSettings, describeDbError, serverVersion } from '../../../packages/postgres/index.ts';
+import { lookAtRun, type RunSessions } from '../../../packages/postgres/locks.ts';
 import { descendsFrom, loopbackPeer } from '../../../packages/process/index.ts';
 import { openTunnel, type RemoteHost, type SshTarget, type Tunnel } from '../../../packages/ssh/index.ts';
 import type { MigrateInputs } from './inputs.ts';
@@ -16,6 +17,10 @@ export interface DbSession {
   lockWaitMs: number;
   /** Rejects when the SSH connection to the bastion drops. */
   lost: Promise<never>;
+  /** The sessions named `applicationName`, and those of them that wait for a lock, seen from this session's own connection. */
+  lookAtRun(applicationName: string): Promise<RunSessions>;
+  /** Connections the tunnel forwards now, this session's own included. */
+  tunnelConnections(): number;
   /** Releases the lock and closes the database session, the listener and the SSH connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -98,7 +103,16 @@ export async function openSession(inputs: MigrateInputs, logger: Logger, connect
       lockWaitMs = lock.waitedMs;
       logger.info(`migration lock taken (key ${inputs.lockKey}) after ${lockWaitMs} ms`);
     }
-    return { local, lockWaitMs, lost: host.lost, close };
+    const connected = client;
+    const forwarding = tunnel;
+    return {
+      local,
+      lockWaitMs,
+      lost: host.lost,
+      lookAtRun: (applicationName) => lookAtRun(async (text, values) => (await connected.query(text, values)).rows, applicationName),
+      tunnelConnections: () => forwarding.openConnections(),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
