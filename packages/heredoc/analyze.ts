@@ -20,6 +20,8 @@ export interface ScriptFinding {
   fix: string;
   /** Applied together or not at all. */
   edits?: Edit[];
+  /** Variables the fix passes through the step's `env:`; without a way to add them, the fix is not made. */
+  env?: Array<{ name: string; value: string }>;
 }
 
 export interface AnalyzeOptions {
@@ -34,6 +36,8 @@ export interface AnalyzeOptions {
   positionOf?: (offset: number) => { line: number; column: number };
   /** More commands whose standard input is a script, beside shells, ssh and docker/kubectl exec. */
   scriptCommands?: ReadonlySet<string>;
+  /** Names the step's `env:` sets already, when a fix may add to it (a `run:` script); undefined where it cannot. */
+  envNames?: ReadonlySet<string>;
 }
 
 /** Reserved words: alone on a line they are syntax, not a command that could fail. */
@@ -80,9 +84,12 @@ const COMMON_DELIMITERS = new Set([
   '_EOF_',
   'END_OF_FILE',
 ]);
-/** Expressions whose value the author does not control (GitHub's script-injection list), plus secrets and inputs. */
-const HAZARDOUS_EXPRESSION =
-  /\$\{\{\s*[^}]*?\b(secrets\.[\w-]+|inputs\.[\w-]+|github\.event\.[\w.*[\]-]*\b(?:title|body|message|name|email|label|ref|page_name|default_branch)\b|github\.head_ref)[^}]*\}\}/g;
+/** Expressions whose value anyone who opens an issue, a pull request or a comment can write (GitHub's script-injection list). */
+const UNTRUSTED_EXPRESSION =
+  /\$\{\{\s*[^}]*?\b(github\.event\.[\w.*[\]-]*\b(?:title|body|message|name|email|label|ref|page_name|default_branch)\b|github\.head_ref)[^}]*\}\}/g;
+const UNTRUSTED_EXPRESSION_ONE = new RegExp(UNTRUSTED_EXPRESSION.source);
+/** Secrets and inputs: written by the repository's own people, but holding any character. */
+const HAZARDOUS_EXPRESSION = /\$\{\{\s*[^}]*?\b(secrets\.[\w-]+|inputs\.[\w-]+)[^}]*\}\}/g;
 const SUPPRESSION = /#[ \t]*heredoc-lint[ \t]+disable(?:=([\w \t,-]+))?/g;
 
 export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFinding[] {
@@ -94,10 +101,20 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
   for (const lone of loneCommandWords) loneByWord.set(lone.word, [...(loneByWord.get(lone.word) ?? []), lone]);
   const suppressed = suppressionsOf(text);
   const misplaced = wrongOrderLines(heredocs);
-  const add = (heredoc: Heredoc, rule: RuleId, offset: number, message: string, fix: string, edit?: Edit | Edit[]) => {
+  /** Names a fix has given to env: variables so far: each finding's fix stands alone, so none may share one. */
+  const envNamesTaken = new Set(options.envNames ?? []);
+  const add = (
+    heredoc: Heredoc,
+    rule: RuleId,
+    offset: number,
+    message: string,
+    fix: string,
+    edit?: Edit | Edit[],
+    env?: ScriptFinding['env'],
+  ) => {
     const severity: Severity = rule === 'HD014' && options.shell === 'sh' ? 'error' : ruleById(rule).severity;
     const edits = edit === undefined ? undefined : Array.isArray(edit) ? edit : [edit];
-    if (!isSuppressed(suppressed, rule, [heredoc.opStart, offset])) findings.push({ rule, severity, offset, message, fix, edits });
+    if (!isSuppressed(suppressed, rule, [heredoc.opStart, offset])) findings.push({ rule, severity, offset, message, fix, edits, env });
   };
 
   for (const heredoc of heredocs) {
@@ -136,7 +153,10 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     }
     reportNestedReuse(heredoc, op);
     if (!explained.has(heredoc)) reportNestedScriptReuse(heredoc, op);
-    if (options.expressions) reportExpressions(heredoc, op);
+    if (options.expressions) {
+      reportUntrusted(heredoc, op);
+      reportExpressions(heredoc, op);
+    }
   }
   reportStrayTerminators();
   return findings;
@@ -370,17 +390,70 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     );
   }
 
+  /**
+   * Event data (an issue's title, a pull request's body, a branch name) in a heredoc body: its author can write
+   * a line equal to the delimiter, which ends the heredoc early, and the lines after it run. Quoting the
+   * delimiter or choosing a rarer one does not help: the workflow file, and so the delimiter, is public. The
+   * one safe fix passes the value through env: and expands it (${NAME}) in an unquoted body, where bash
+   * inserts it as text; a body fed to a shell, ssh or docker exec runs it as code however it gets there.
+   */
+  function reportUntrusted(heredoc: Heredoc, op: string): void {
+    const body = text.slice(heredoc.bodyStart, heredoc.terminator?.start ?? text.length);
+    const values = [...body.matchAll(UNTRUSTED_EXPRESSION)];
+    if (values.length === 0) return;
+    const what = values[0]![1]!;
+    const reader = scriptReader(commandAround(text, heredoc.opStart, heredoc.delimEnd), options.scriptCommands);
+    if (reader) {
+      add(
+        heredoc,
+        'HD022',
+        heredoc.bodyStart + values[0]!.index,
+        `\${{ ${what} }} is pasted into the body of ${op}, a script that ${reader} runs: whoever can write that value writes commands for it`,
+        `keep the value out of the script: pass it as data (an env: variable on the runner, then a file or an argument the remote side reads)`,
+      );
+      return;
+    }
+    const unquoteSafely =
+      !heredoc.quoted || (!/[$`\\]/.test(body.replace(UNTRUSTED_EXPRESSION, '')) && /^[\w.-]+$/.test(heredoc.delimiter));
+    const names = new Map<string, string>();
+    for (const value of values) if (!names.has(value[0])) names.set(value[0], envNameFor(value[1]!, envNamesTaken, text));
+    const edits: Edit[] = values.map((value) => ({
+      start: heredoc.bodyStart + value.index,
+      end: heredoc.bodyStart + value.index + value[0].length,
+      text: `\${${names.get(value[0])!}}`,
+    }));
+    if (heredoc.quoted) edits.push({ start: heredoc.delimStart, end: heredoc.delimEnd, text: heredoc.delimiter });
+    const env = [...names].map(([value, name]) => ({ name, value }));
+    const first = env[0]!;
+    add(
+      heredoc,
+      'HD022',
+      heredoc.bodyStart + values[0]!.index,
+      `\${{ ${what} }} is pasted into the body of ${op} before bash runs: whoever can write that value can put a line "${heredoc.delimiter}" in it, ` +
+        `which ends the heredoc early, and the lines after it run as commands${heredoc.quoted ? '' : ' (a $( or backtick in it runs too)'}; ` +
+        'quoting or renaming the delimiter does not help, as the workflow file is public',
+      `pass it through env: (${first.name}: ${first.value}) and write \${${first.name}} in the body${heredoc.quoted ? `, with the delimiter unquoted (<<${heredoc.delimiter})` : ''}`,
+      options.envNames && unquoteSafely ? edits : undefined,
+      options.envNames && unquoteSafely ? env : undefined,
+    );
+  }
+
   function reportExpressions(heredoc: Heredoc, op: string): void {
     const bodyEnd = heredoc.terminator?.start ?? text.length;
-    const body = text.slice(heredoc.bodyStart, bodyEnd);
+    // Event data is HD022's; a secret or an input beside it is still judged here.
+    const body = text.slice(heredoc.bodyStart, bodyEnd).replace(UNTRUSTED_EXPRESSION, (match) => ' '.repeat(match.length));
     const hazards = [...body.matchAll(HAZARDOUS_EXPRESSION)];
     if (hazards.length === 0) return;
     const first = hazards[0]!;
     const what = first[1]!;
     if (!heredoc.quoted) {
-      // Quoting the delimiter is a safe mechanical fix only when nothing else in the body relies on expansion.
+      // Quoting the delimiter is a safe mechanical fix only when nothing else in the body relies on expansion
+      // (HD022's fix for event data beside it needs the body unquoted).
       const rest = body.replace(HAZARDOUS_EXPRESSION, '');
-      const safeToQuote = !/[$`\\]/.test(rest) && /^[\w.-]+$/.test(heredoc.delimiter);
+      const safeToQuote =
+        !/[$`\\]/.test(rest) &&
+        /^[\w.-]+$/.test(heredoc.delimiter) &&
+        !UNTRUSTED_EXPRESSION_ONE.test(text.slice(heredoc.bodyStart, bodyEnd));
       add(
         heredoc,
         'HD020',
@@ -635,6 +708,25 @@ function freshDelimiter(text: string, delimiter: string): string {
   for (let n = 1; ; n++) {
     const candidate = `${delimiter}_INNER${n === 1 ? '' : n}`;
     if (!text.includes(candidate)) return candidate;
+  }
+}
+
+/**
+ * An env: name for an event value, from the last two parts of its path (ISSUE_BODY, PULL_REQUEST_TITLE,
+ * HEAD_REF), numbered when the step or the script already uses it or another fix took it.
+ */
+function envNameFor(path: string, taken: Set<string>, script: string): string {
+  const parts = path
+    .replace(/^github\.(event\.)?/, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean);
+  const base = parts.slice(-2).join('_').toUpperCase() || 'EVENT_VALUE';
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? base : `${base}_${n}`;
+    if (!taken.has(name) && !new RegExp(`\\b${name}\\b`).test(script)) {
+      taken.add(name);
+      return name;
+    }
   }
 }
 

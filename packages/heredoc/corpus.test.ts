@@ -18,7 +18,9 @@ const CORPUS = join(import.meta.dirname, 'corpus');
 const HOSTILE_VALUE = 'x$(touch INJECTED)`touch INJECTED`\nEOF\nEND\ntouch EARLY';
 /** Files the hostile value creates if bash runs it: executed, or ended the heredoc early. */
 const CANARIES = ['INJECTED', 'EARLY'];
-const HAZARDOUS = /^(secrets|inputs)\.|^github\.event\./;
+const HAZARDOUS = /^(secrets|inputs)\.|^github\.event\.|^github\.head_ref\b/;
+/** Event data is written by outsiders who read the public workflow: they also know its delimiters. */
+const UNTRUSTED = /^github\.event\.|^github\.head_ref\b/;
 
 interface Label {
   valid: boolean;
@@ -29,6 +31,8 @@ interface Label {
 interface Script {
   text: string;
   shell: 'bash' | 'sh';
+  /** The step's env:, as GitHub passes it (its expressions substituted like the script's). */
+  env?: Record<string, string>;
 }
 
 function corpusFiles(directory = CORPUS): string[] {
@@ -59,7 +63,11 @@ function scriptsOf(file: string, content: string): Script[] {
   for (const job of jobs) {
     for (const step of job.steps ?? []) {
       if (typeof step.run === 'string')
-        steps.push({ text: step.run, shell: shellOf(step.shell, job.defaults?.run?.shell, document.defaults?.run?.shell) });
+        steps.push({
+          text: step.run,
+          shell: shellOf(step.shell, job.defaults?.run?.shell, document.defaults?.run?.shell),
+          env: Object.fromEntries(Object.entries(step.env ?? {}).map(([name, value]) => [name, String(value)])),
+        });
       // with: inputs run as shell, here by the local shell: ssh-action's script by bash, post-deploy line by line by sh.
       if (/(^|\/)appleboy\/ssh-action@/.test(step.uses ?? '') && typeof step.with?.script === 'string')
         steps.push({ text: step.with.script, shell: 'bash' });
@@ -72,24 +80,35 @@ function scriptsOf(file: string, content: string): Script[] {
   return steps;
 }
 
-/** GitHub substitutes expressions as text before the shell starts. */
-function substitute(script: string, hostile: boolean): string {
-  return script.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expression: string) =>
-    hostile && HAZARDOUS.test(expression) ? HOSTILE_VALUE : 'v1',
-  );
+/** GitHub substitutes expressions as text before the shell starts; `delimiters` are the script's own, for event data. */
+function substitute(text: string, hostile: boolean, delimiters: readonly string[]): string {
+  return text.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expression: string) => {
+    if (!hostile || !HAZARDOUS.test(expression)) return 'v1';
+    return UNTRUSTED.test(expression) ? [HOSTILE_VALUE, ...delimiters, 'touch EARLY'].join('\n') : HOSTILE_VALUE;
+  });
+}
+
+/** Every heredoc delimiter word the script uses, unquoted. */
+function delimitersOf(script: string): string[] {
+  return [...new Set([...script.matchAll(/<<-?[ \t]*['"\\]?([\w.-]+)/g)].map((match) => match[1]!))];
 }
 
 const work = mkdtempSync(join(tmpdir(), 'heredoc-corpus-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs a script as GitHub runs a step: bash --noprofile --norc -eo pipefail, or sh -e. */
-function runsCleanly(script: string, shell: 'bash' | 'sh'): boolean {
+/** Runs a script as GitHub runs a step: bash --noprofile --norc -eo pipefail, or sh -e, with the step's env. */
+function runsCleanly(script: string, shell: 'bash' | 'sh', env: Record<string, string> = {}): boolean {
   const path = join(work, 'step.sh');
   writeFileSync(path, script);
   for (const canary of CANARIES) rmSync(join(work, canary), { force: true });
   const argv =
     shell === 'bash' ? (['bash', ['--noprofile', '--norc', '-eo', 'pipefail', path]] as const) : (['dash', ['-e', path]] as const);
-  const result = spawnSync(argv[0], argv[1], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work }, timeout: 10_000 });
+  const result = spawnSync(argv[0], argv[1], {
+    cwd: work,
+    encoding: 'utf8',
+    env: { ...env, PATH: process.env.PATH, HOME: work },
+    timeout: 10_000,
+  });
   const lines = result.stdout.trimEnd().split('\n');
   return (
     result.status === 0 &&
@@ -100,8 +119,12 @@ function runsCleanly(script: string, shell: 'bash' | 'sh'): boolean {
 }
 
 function shellVerdict(scripts: readonly Script[], override?: 'sh'): boolean {
-  return scripts.every(
-    (s) => runsCleanly(substitute(s.text, false), override ?? s.shell) && runsCleanly(substitute(s.text, true), override ?? s.shell),
+  return scripts.every((s) =>
+    [false, true].every((hostile) => {
+      const delimiters = delimitersOf(s.text);
+      const env = Object.fromEntries(Object.entries(s.env ?? {}).map(([name, value]) => [name, substitute(value, hostile, delimiters)]));
+      return runsCleanly(substitute(s.text, hostile, delimiters), override ?? s.shell, env);
+    }),
   );
 }
 

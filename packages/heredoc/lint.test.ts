@@ -40,6 +40,7 @@ const POINTS_AT: Record<string, RegExp> = {
   HD016: /^\S/,
   HD020: /^\$\{\{/,
   HD021: /^['"\\]?[A-Za-z_]/,
+  HD022: /^\$\{\{/,
 };
 
 describe('positions', () => {
@@ -105,12 +106,19 @@ describe('--fix', () => {
       const fixed = access.files[name]!;
       expect(lintText(name, fixed).edits.filter(Boolean)).toEqual([]);
       const lines = new LineIndex(content);
-      const touched = new Set(before.edits.flatMap((group) => group ?? []).map((e) => lines.position(e.start).line));
+      const edits = before.edits.flatMap((group) => group ?? []);
+      const touched = new Set(edits.map((e) => lines.position(e.start).line));
+      // A fix may add lines (an env: entry): every other line keeps its text, shifted by the lines added above it.
+      const addedBy = edits.map((e) => ({
+        line: lines.position(e.start).line,
+        added: e.text.split('\n').length - content.slice(e.start, e.end).split('\n').length,
+      }));
       const oldLines = content.split('\n');
       const newLines = fixed.split('\n');
-      expect(newLines.length).toBe(oldLines.length);
+      expect(newLines.length).toBe(oldLines.length + addedBy.reduce((sum, e) => sum + e.added, 0));
       oldLines.forEach((line, i) => {
-        if (!touched.has(i + 1)) expect(newLines[i], `line ${i + 1}`).toBe(line);
+        const shift = addedBy.filter((e) => e.line < i + 1).reduce((sum, e) => sum + e.added, 0);
+        if (!touched.has(i + 1)) expect(newLines[i + shift], `line ${i + 1}`).toBe(line);
       });
     },
   );
@@ -144,6 +152,96 @@ describe('--fix', () => {
       expect(access.files[name], name).toBe(expected);
       expect(run.fixed, name).toBeGreaterThan(0);
     }
+  });
+
+  describe('event data (HD022): the value moves to env:, or the finding stays without a fix', () => {
+    const fixed = (input: string, name = 'w.yml') => {
+      const access = memory({ [name]: input });
+      lintFiles([name], access, { fix: true });
+      return access.files[name]!;
+    };
+    const step = (lines: string) => `on: issues\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n${lines}`;
+
+    it('makes an env: before run:, unquotes the delimiter, and expands the variable', () => {
+      const input = step("      - run: |\n          cat <<'NOTE' > n.md\n          ${{ github.event.issue.title }}\n          NOTE\n");
+      expect(fixed(input)).toBe(
+        step(
+          '      - env:\n          ISSUE_TITLE: ${{ github.event.issue.title }}\n        run: |\n          cat <<NOTE > n.md\n          ${ISSUE_TITLE}\n          NOTE\n',
+        ),
+      );
+    });
+
+    it("adds to the step's own env:, keeps a CRLF file CRLF, and quotes a value YAML would misread", () => {
+      const input = step(
+        "      - name: x\n        env:\n          A: 1\n        run: |\n          cat <<EOF > n\n          ${{ github.event.issue.body || 'none: given' }} $A\n          EOF\n",
+      ).replace(/\n/g, '\r\n');
+      expect(fixed(input)).toBe(
+        step(
+          "      - name: x\n        env:\n          ISSUE_BODY: '${{ github.event.issue.body || ''none: given'' }}'\n          A: 1\n        run: |\n          cat <<EOF > n\n          ${ISSUE_BODY} $A\n          EOF\n",
+        ).replace(/\n/g, '\r\n'),
+      );
+    });
+
+    it('numbers a name the script or the step uses already', () => {
+      const input = step(
+        '      - env:\n          HEAD_REF: main\n        run: |\n          cat <<EOF > n\n          ${{ github.head_ref }} $HEAD_REF\n          EOF\n',
+      );
+      expect(fixed(input)).toContain('HEAD_REF_2: ${{ github.head_ref }}\n          HEAD_REF: main');
+      expect(fixed(input)).toContain('${HEAD_REF_2} $HEAD_REF');
+    });
+
+    it.each([
+      [
+        'a flow-style env:',
+        '      - env: { A: 1 }\n        run: |\n          cat <<EOF > n\n          ${{ github.event.issue.title }}\n          EOF\n',
+      ],
+      [
+        'an env: from one expression',
+        '      - env: ${{ fromJSON(vars.E) }}\n        run: |\n          cat <<EOF > n\n          ${{ github.event.issue.title }}\n          EOF\n',
+      ],
+      [
+        'a body that needs its $ literal',
+        "      - run: |\n          cat <<'EOF' > n\n          $5 ${{ github.event.issue.title }}\n          EOF\n",
+      ],
+      [
+        'a body that ssh runs as a script',
+        '      - run: |\n          ssh deploy@host bash <<EOF\n          echo ${{ github.event.issue.title }}\n          EOF\n',
+      ],
+      [
+        "ssh-action's script, which runs on the remote host",
+        "      - uses: appleboy/ssh-action@v1.2.0\n        with:\n          script: |\n            cat <<'EOF' > n\n            ${{ github.event.issue.title }}\n            EOF\n",
+      ],
+    ])('keeps the finding and makes no fix for %s', (_, lines) => {
+      const result = lintText('w.yml', step(lines));
+      expect(result.findings.map((f) => f.rule)).toEqual(['HD022']);
+      expect(result.edits).toEqual([undefined]);
+    });
+
+    it('says that a script for ssh runs the value as code, and that the delimiter is public', () => {
+      const [remote] = lintText(
+        'w.yml',
+        step('      - run: |\n          ssh deploy@host bash <<EOF\n          echo ${{ github.event.issue.title }}\n          EOF\n'),
+      ).findings;
+      expect(remote!.message).toContain(
+        'a script that bash over ssh deploy@host runs: whoever can write that value writes commands for it',
+      );
+      const [local] = lintText(
+        'w.yml',
+        step("      - run: |\n          cat <<'X_9' > n\n          ${{ github.event.issue.title }}\n          X_9\n"),
+      ).findings;
+      expect(local!.message).toContain('can put a line "X_9" in it, which ends the heredoc early');
+      expect(local!.message).toContain('the workflow file is public');
+    });
+
+    it("leaves a secret beside event data to HD020, without HD020's quoting fix, which would undo HD022's", () => {
+      const input = step(
+        '      - run: |\n          cat <<ENV_Q > n\n          T=${{ secrets.T }} ${{ github.event.issue.title }}\n          ENV_Q\n',
+      );
+      const result = lintText('w.yml', input);
+      expect(result.findings.map((f) => f.rule).sort()).toEqual(['HD020', 'HD022']);
+      expect(result.edits.filter(Boolean)).toHaveLength(1);
+      expect(fixed(input)).toContain('cat <<ENV_Q > n\n          T=${{ secrets.T }} ${ISSUE_TITLE}\n');
+    });
   });
 
   it('does not quote a delimiter when the body relies on expansion', () => {

@@ -74,14 +74,18 @@ export function lintText(file: string, content: string, options: LintOptions = {
       lineOf,
       positionOf,
       scriptCommands: options.scriptCommands,
+      envNames: script.exact ? script.stepEnv?.names : undefined,
     })) {
       const { line, column } = script.map(finding.offset);
       findings.push({ file, line, column, rule: finding.rule, severity: finding.severity, message: finding.message, fix: finding.fix });
-      edits.push(
-        finding.edits && script.exact
-          ? finding.edits.map((edit) => ({ start: script.map(edit.start).offset, end: script.map(edit.end).offset, text: edit.text }))
-          : undefined,
-      );
+      const inScript = finding.edits?.map((edit) => ({
+        start: script.map(edit.start).offset,
+        end: script.map(edit.end).offset,
+        text: edit.text,
+      }));
+      if (!inScript || !script.exact) edits.push(undefined);
+      else if (!finding.env) edits.push(inScript);
+      else edits.push(script.stepEnv ? [...inScript, script.stepEnv.add(finding.env)] : undefined);
     }
   }
   const order = findings

@@ -98,13 +98,19 @@ const catalogue = [
     id: 'HD020',
     name: 'expression-in-unquoted-body',
     severity: 'warning',
-    summary: 'A secret, input or untrusted event value is substituted into an unquoted body, where $ and backticks run.',
+    summary: 'A secret or input is substituted into an unquoted body, where $ and backticks in its value run.',
   },
   {
     id: 'HD021',
     name: 'expression-with-common-delimiter',
     severity: 'warning',
     summary: 'A body expands a secret or input under a common delimiter; a value line equal to it ends the heredoc early.',
+  },
+  {
+    id: 'HD022',
+    name: 'untrusted-value-in-heredoc',
+    severity: 'warning',
+    summary: 'Event data anyone can write is pasted into a body: a line equal to the (public) delimiter ends it, and the rest runs.',
   },
   { id: 'HD100', name: 'yaml-syntax', severity: 'error', summary: 'The YAML file does not parse, so no script can be rebuilt from it.' },
 ] as const satisfies readonly Rule[];

@@ -52,6 +52,23 @@ export interface ExtractedScript {
   map: (offset: number) => FilePosition;
   /** Where the scalar starts (for findings about the whole script). */
   origin: FilePosition;
+  /** For a `run:` script: how a fix adds variables to its step's `env:` (undefined where it cannot). */
+  stepEnv?: StepEnv;
+}
+
+/** A replacement in file offsets (the shape of lint.ts's FileEdit). */
+interface Replacement {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** The `env:` of the step a script runs in, as a fix may extend it. */
+export interface StepEnv {
+  /** Names the step's env: sets already. */
+  names: ReadonlySet<string>;
+  /** The edit that adds `NAME: value` entries to the step's env:, making one if it has none. */
+  add(entries: ReadonlyArray<{ name: string; value: string }>): Replacement;
 }
 
 export type Classified =
@@ -163,9 +180,49 @@ function stepScripts(
     if (!isScalar(run) || run.value === null || run.value === undefined) continue;
     const declared = step.get('shell');
     const shell = shellOf(typeof declared === 'string' ? declared : inherited);
-    if (shell) scripts.push(scalarScript(run, shell, index));
+    if (shell) scripts.push({ ...scalarScript(run, shell, index), stepEnv: stepEnvOf(step, index) });
   }
   return scripts;
+}
+
+/** A value as a YAML plain scalar where it can be one, else single-quoted (an expression may hold ': ' or ' #'). */
+function yamlScalar(value: string): string {
+  return /^[$\w][^:#'"\n]*$/.test(value) && !/\s$/.test(value) ? value : `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Where `NAME: value` lines go in a block-style step: before the first entry of its block `env:`, or, with no
+ * `env:`, a new one before the `run:` key, at that key's indentation. A flow-style step or `env:`, or an `env:`
+ * given as one expression, cannot take lines.
+ */
+function stepEnvOf(step: YAMLMap, index: LineIndex): StepEnv | undefined {
+  if (step.flow) return undefined;
+  const newline = index.text.includes('\r\n') ? '\r\n' : '\n';
+  const keyOf = (name: string) => step.items.find((pair) => isScalar(pair.key) && pair.key.value === name);
+  const env = keyOf('env');
+  const lines = (entries: ReadonlyArray<{ name: string; value: string }>, indent: number) =>
+    entries.map((e) => `${e.name}: ${yamlScalar(e.value)}${newline}${' '.repeat(indent)}`).join('');
+  if (env) {
+    if (!isMap(env.value) || env.value.flow || env.value.items.length === 0) return undefined;
+    const first = env.value.items[0]!.key as Scalar;
+    const at = first.range?.[0];
+    if (at === undefined) return undefined;
+    const indent = index.position(at).column - 1;
+    const names = new Set(env.value.items.map((pair) => String((pair.key as Scalar).value)));
+    return { names, add: (entries) => ({ start: at, end: at, text: lines(entries, indent) }) };
+  }
+  const run = keyOf('run')?.key as Scalar | undefined;
+  const at = run?.range?.[0];
+  if (at === undefined) return undefined;
+  const indent = index.position(at).column - 1;
+  return {
+    names: new Set(),
+    add: (entries) => ({
+      start: at,
+      end: at,
+      text: `env:${newline}${' '.repeat(indent + 2)}${lines(entries, indent + 2).trimEnd()}${newline}${' '.repeat(indent)}`,
+    }),
+  };
 }
 
 /** The shell GitHub runs a step with: bash when none is given (on Linux); only bash and sh are judged. */
