@@ -38,6 +38,8 @@ export interface AnalyzeOptions {
   scriptCommands?: ReadonlySet<string>;
   /** Names the step's `env:` sets already, when a fix may add to it (a `run:` script); undefined where it cannot. */
   envNames?: ReadonlySet<string>;
+  /** A shell script file, not a step's `run:` (which GitHub runs with bash -e): messages speak of the script. */
+  file?: boolean;
 }
 
 /** Reserved words: alone on a line they are syntax, not a command that could fail. */
@@ -151,8 +153,9 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     ) {
       reportSwallowedNeighbour(heredoc, op);
     }
-    reportNestedReuse(heredoc, op);
     if (!explained.has(heredoc)) reportNestedScriptReuse(heredoc, op);
+    if (!explained.has(heredoc)) reportSuppliedTerminator(heredoc, op);
+    if (!explained.has(heredoc)) reportNestedReuse(heredoc, op);
     if (options.expressions) {
       reportUntrusted(heredoc, op);
       reportExpressions(heredoc, op);
@@ -253,7 +256,7 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
         heredoc,
         'HD016',
         stray.start,
-        `this line "${stray.word}" runs as a command ("${stray.word}: command not found", which fails the step): it looks like the end of ${op} (line ${options.lineOf(heredoc.opStart)}), ` +
+        `this line "${stray.word}" runs as a command ("${stray.word}: command not found", ${options.file ? 'exit 127, which stops a script run with set -e' : 'which fails the step'}): it looks like the end of ${op} (line ${options.lineOf(heredoc.opStart)}), ` +
           `but that heredoc already ended at line ${options.lineOf(heredoc.terminator!.start)}, so the lines between ran as commands too`,
         `if the body of ${op} holds a heredoc with the same delimiter, give that inner heredoc its own delimiter; otherwise remove this line`,
       );
@@ -307,7 +310,7 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
         heredoc,
         'HD009',
         heredoc.opStart,
-        `${op}${restOfLine.trimEnd()} is a heredoc followed by a redirection without a file name, so bash stops there with a syntax error and the step fails` +
+        `${op}${restOfLine.trimEnd()} is a heredoc followed by a redirection without a file name, so bash stops there with a syntax error and the ${options.file ? 'script' : 'step'} fails` +
           (template ? ` (this is CircleCI's << ${heredoc.delimiter} >> parameter syntax, which GitHub Actions does not expand)` : ''),
         template
           ? `write the value itself, or \${{ inputs.${heredoc.delimiter.split('.').pop()} }} in a workflow`
@@ -346,7 +349,7 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
 
   /** A near-miss terminator inside a body that does end later, swallowing another heredoc's opening. */
   function reportSwallowedNeighbour(heredoc: Heredoc, op: string): void {
-    const opener = new RegExp(`<<-?[ \\t]*(['"]?)\\\\?${escapeRegExp(heredoc.delimiter)}\\1(?![\\w-])`);
+    const opener = reopener(heredoc.delimiter);
     // Only near misses before the last re-opening matter; finding that bound first keeps this linear.
     const lastReopen = heredoc.lines.findLastIndex((line) => opener.test(line.text));
     for (let index = 0; index < lastReopen; index++) {
@@ -370,12 +373,63 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     }
   }
 
+  /**
+   * A heredoc whose own terminator is missing or mangled, ended by the terminator of a later heredoc with the
+   * same delimiter: bash -n is content, and every line between, the later opener included, is body and never
+   * runs. Told from a nested reuse (HD013, HD015, HD016) by what follows: no line repeats the delimiter after it.
+   */
+  function reportSuppliedTerminator(heredoc: Heredoc, op: string): void {
+    if (!heredoc.terminator) return;
+    // The later heredoc, read as bash reads the body: it has lines of its own and no end before the outer one's
+    // (an inner heredoc closed inside the body, or a last line that only mentions <<EOF, is no such case).
+    const body = text.slice(heredoc.bodyStart, heredoc.terminator.start);
+    const inner = scanScript(body, { shell: 'bash', expressions: options.expressions }).find(
+      (h) => h.delimiter === heredoc.delimiter && !h.terminator && h.lines.length > 0,
+    );
+    if (!inner) return;
+    const stray = strayAfter(heredoc);
+    const strayIsLaters = (h: Heredoc) =>
+      h.delimiter === heredoc.delimiter &&
+      h.opStart > heredoc.terminator!.end &&
+      h.terminator !== undefined &&
+      h.terminator.end <= stray!.start;
+    if (stray && !heredocs.some(strayIsLaters)) return;
+    const reopenedAt = heredoc.lines.findIndex((line) => line.end > heredoc.bodyStart + inner.opStart);
+    explained.add(heredoc);
+    const reopened = heredoc.lines[reopenedAt]!;
+    const end = options.lineOf(heredoc.terminator.start);
+    const reopenLine = options.lineOf(reopened.start);
+    const firstBody = options.lineOf(heredoc.bodyStart);
+    const mangled = heredoc.lines.slice(0, reopenedAt).find((line) => isMangledTerminator(line.text, heredoc));
+    const never = `lines ${firstBody}–${end - 1} are its body and never run as commands`;
+    if (mangled) {
+      add(
+        heredoc,
+        'HD017',
+        mangled.start + (mangled.text.length - mangled.text.trimStart().length),
+        `this line "${mangled.text.trim()}" is not "${heredoc.delimiter}", so it does not end ${op} (line ${options.lineOf(heredoc.opStart)}): ` +
+          `the heredoc runs on to line ${end}, the end of the ${heredoc.delimiter} heredoc opened on line ${reopenLine}, and ${never}`,
+        `make this line exactly "${heredoc.delimiter}"`,
+      );
+      return;
+    }
+    add(
+      heredoc,
+      'HD017',
+      heredoc.opStart,
+      `${op} has no "${heredoc.delimiter}" line before the heredoc opened on line ${reopenLine} with the same delimiter, so it ends at that heredoc's end ` +
+        `(line ${end}): ${never}`,
+      `add a line "${heredoc.delimiter}" where the body of ${op} should end, before line ${reopenLine}; if its body is a script that holds a heredoc, give that one its own delimiter`,
+    );
+  }
+
   function reportNestedReuse(heredoc: Heredoc, op: string): void {
-    if (heredoc.quoted || options.shell !== 'bash') return;
-    const body = text.slice(heredoc.bodyStart, heredoc.terminator?.start ?? text.length);
+    // An unterminated heredoc is HD009's: what it swallows is not a nesting.
+    if (heredoc.quoted || options.shell !== 'bash' || !heredoc.terminator) return;
+    const body = text.slice(heredoc.bodyStart, heredoc.terminator.start);
     const substitution = body.indexOf('$(');
     if (substitution < 0) return;
-    const inner = new RegExp(`<<-?[ \\t]*(['"]?)\\\\?${escapeRegExp(heredoc.delimiter)}\\1(?![\\w-])`, 'g');
+    const inner = reopener(heredoc.delimiter, 'g');
     inner.lastIndex = substitution;
     const match = inner.exec(body);
     if (!match) return;
@@ -656,7 +710,7 @@ function swallowed(text: string, heredoc: Heredoc, options: AnalyzeOptions): str
   }
   // The lines may be the body the author meant (only the terminator is missing) or commands it swallowed.
   return (
-    `it reads ${range}, to the end of the script, as its body; ${shell} ${options.shell === 'bash' ? 'only warns ("delimited by end-of-file")' : 'does not even warn'} and the step still succeeds, ` +
+    `it reads ${range}, to the end of the script, as its body; ${shell} ${options.shell === 'bash' ? 'only warns ("delimited by end-of-file")' : 'does not even warn'} and the ${options.file ? 'script goes on' : 'step still succeeds'}, ` +
     'so any of those lines meant as commands never run'
   );
 }
@@ -697,6 +751,20 @@ function isSuppressed(suppressions: Suppressions, rule: RuleId, offsets: readonl
     const rules = suppressions.byLine.get(suppressions.lines!.position(offset).line);
     return rules === 'all' || (rules !== undefined && (rules.has(id.toLowerCase()) || rules.has(name)));
   });
+}
+
+/** A body line that looks like the delimiter with a character or two more or less: `EOF_`, `EOFF`, `_EOF`, `EO`. */
+function isMangledTerminator(line: string, heredoc: Heredoc): boolean {
+  const word = line.trim();
+  const delimiter = heredoc.delimiter;
+  if (word === '' || /\s/.test(word) || word === delimiter || delimiter.length < 2) return false;
+  const close = word.startsWith(delimiter) || word.endsWith(delimiter) || delimiter.startsWith(word);
+  return close && Math.abs(word.length - delimiter.length) <= 2;
+}
+
+/** A line that opens another heredoc with this delimiter (`<<EOF`, `<<-'EOF'`, `<<\\EOF`). */
+function reopener(delimiter: string, flags = ''): RegExp {
+  return new RegExp(`<<-?[ \\t]*(['"]?)\\\\?${escapeRegExp(delimiter)}\\1(?![\\w-])`, flags);
 }
 
 function escapeRegExp(value: string): string {

@@ -320,6 +320,44 @@ describe('what is read', () => {
   }, 60_000);
 });
 
+describe('findings that say what really happens', () => {
+  const rules = (name: string, text: string) => lintText(name, text).findings.map((f) => f.rule);
+
+  it('speaks of the step in a workflow and of the script in a .sh file', () => {
+    const [step] = lintText('w.yml', 'jobs:\n  a:\n    steps:\n      - run: |\n          cat <<EOF\n          x\n').findings;
+    expect(step!.message).toContain('the step still succeeds');
+    const [file] = lintText('s.sh', 'cat <<EOF\nx\n').findings;
+    expect(file!.message).toContain('the script goes on');
+    expect(file!.message).not.toContain('step');
+  });
+
+  it('reads a ${{ }} inside shell single quotes as GitHub does: replaced before bash sees its quotes or <<', () => {
+    expect(
+      rules('w.yml', "jobs:\n  a:\n    steps:\n      - run: |\n          echo '${{ contains(github.ref, '<<x') }}'\n          echo ok\n"),
+    ).toEqual([]);
+    // Outside an expression, the same text is a real heredoc.
+    expect(rules('s.sh', "echo 'a' <<x\necho ok\n")).toEqual(['HD009']);
+  });
+
+  it('blames an unterminated heredoc, not the nesting it swallowed (no HD013)', () => {
+    expect(rules('s.sh', 'cat <<EOF > a\nx\ny=$(cat <<EOF\nz\n)\necho done\n')).toEqual(['HD009']);
+  });
+
+  it('names a mangled terminator that a later heredoc with the same delimiter makes look harmless', () => {
+    const [finding] = lintText('s.sh', 'cat <<EOF > a\nx\nEOF_\ny=$(cat <<EOF\nz\nEOF\n)\necho done\n').findings;
+    expect(finding).toMatchObject({ rule: 'HD017', line: 3, column: 1 });
+    expect(finding!.message).toBe(
+      'this line "EOF_" is not "EOF", so it does not end <<EOF (line 1): the heredoc runs on to line 6, the end of the EOF heredoc opened on line 4, ' +
+        'and lines 2–5 are its body and never run as commands',
+    );
+  });
+
+  it('keeps a true nesting (a stray terminator after it) to HD013, HD015 and HD016', () => {
+    expect(rules('s.sh', 'cat <<EOF\nouter $(cat <<EOF\ninner\nEOF\n)\nEOF\necho done\n')).toEqual(['HD013']);
+    expect(rules('s.sh', 'cat > d.sh <<EOF\ncat > a <<EOF\nA=1\nEOF\nchmod +x d.sh\nEOF\necho done\n')).toEqual(['HD016']);
+  });
+});
+
 describe('advice that bash agrees with', () => {
   const work = mkdtempSync(join(tmpdir(), 'heredoc-advice-'));
   const bash = (script: string, env: Record<string, string> = {}) => {
@@ -335,7 +373,8 @@ describe('advice that bash agrees with', () => {
   it("CircleCI's << parameters.x >>: a syntax error that fails the step, not a warning; the value itself works", () => {
     const script = 'cat << parameters.filename >>\necho DONE\n';
     const [finding] = lintText('step.sh', script).findings;
-    expect(finding!.message).toMatch(/syntax error and the step fails .*CircleCI/);
+    // A .sh file: the script fails (in a workflow step it is the step).
+    expect(finding!.message).toMatch(/syntax error and the script fails .*CircleCI/);
     expect(finding!.message).not.toMatch(/only warns|still succeeds/);
     expect(bash(script).status).toBe(2);
     writeFileSync(join(work, 'app.env'), 'A=1\n');

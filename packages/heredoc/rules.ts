@@ -95,6 +95,12 @@ const catalogue = [
     summary: 'A heredoc in $( ) ends with DELIM); bash 5.2 accepts it with a warning, dash fails.',
   },
   {
+    id: 'HD017',
+    name: 'terminator-supplied-by-later-heredoc',
+    severity: 'error',
+    summary: 'A missing or mangled terminator is supplied by a later heredoc with the same delimiter: the lines between never run.',
+  },
+  {
     id: 'HD020',
     name: 'expression-in-unquoted-body',
     severity: 'warning',

@@ -155,7 +155,7 @@ export function scanScriptDetailed(text: string, options: ScanOptions): { heredo
       continue;
     }
     if (c === "'") {
-      i = skipSingleQuoted(text, i + 1);
+      i = skipSingleQuoted(text, i + 1, options.expressions);
       commandStart = false;
       continue;
     }
@@ -327,9 +327,20 @@ export function scanScriptDetailed(text: string, options: ScanOptions): { heredo
   }
 }
 
-function skipSingleQuoted(text: string, from: number): number {
-  const close = text.indexOf("'", from);
-  return close < 0 ? text.length : close + 1;
+/**
+ * The end of a single-quoted string. With expressions, a `${{ }}` inside it is opaque: GitHub replaces it before
+ * the shell starts, so a quote in its string literals (`'${{ contains(x, '<<') }}'`) never reaches the shell.
+ */
+function skipSingleQuoted(text: string, from: number, expressions = false): number {
+  for (let pos = from; ;) {
+    const close = text.indexOf("'", pos);
+    if (close < 0) return text.length;
+    const expression = expressions ? text.indexOf('${{', pos) : -1;
+    if (expression < 0 || expression > close) return close + 1;
+    const end = text.indexOf('}}', expression + 3);
+    if (end < 0) return text.length;
+    pos = end + 2;
+  }
 }
 
 function skipAnsiQuoted(text: string, from: number): number {
