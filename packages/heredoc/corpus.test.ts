@@ -12,6 +12,7 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { applyEdits, lintText } from './lint.ts';
+import { DEFAULT_SCRIPT_INPUTS } from './sources.ts';
 
 const CORPUS = join(import.meta.dirname, 'corpus');
 /** What a secret, input or event value could hold: a command substitution, and lines equal to common delimiters. */
@@ -68,9 +69,13 @@ function scriptsOf(file: string, content: string): Script[] {
           shell: shellOf(step.shell, job.defaults?.run?.shell, document.defaults?.run?.shell),
           env: Object.fromEntries(Object.entries(step.env ?? {}).map(([name, value]) => [name, String(value)])),
         });
-      // with: inputs run as shell, here by the local shell: ssh-action's script by bash, post-deploy line by line by sh.
-      if (/(^|\/)appleboy\/ssh-action@/.test(step.uses ?? '') && typeof step.with?.script === 'string')
-        steps.push({ text: step.with.script, shell: 'bash' });
+      // with: inputs run as shell, here by the local shell: the remote-shell actions' scripts by bash (input names
+      // ignore case), post-deploy line by line by sh.
+      for (const spec of DEFAULT_SCRIPT_INPUTS.filter((s) => !s.perLine)) {
+        if (!new RegExp(`(^|/)${spec.action}@`, 'i').test(step.uses ?? '')) continue;
+        const value = Object.entries(step.with ?? {}).find(([name]) => name.toLowerCase() === spec.input.toLowerCase())?.[1];
+        if (typeof value === 'string') steps.push({ text: value, shell: 'bash' });
+      }
       if (/\/deploy-container@/.test(step.uses ?? '') && typeof step.with?.['post-deploy'] === 'string') {
         for (const line of step.with['post-deploy'].split('\n').filter((l: string) => l.trim() !== ''))
           steps.push({ text: line, shell: 'sh' });

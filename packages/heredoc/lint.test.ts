@@ -123,6 +123,18 @@ describe('--fix', () => {
     },
   );
 
+  it('fixes what a fix uncovers in the same run, and counts every fix', () => {
+    // The indented terminator swallows the second heredoc; only once it is fixed does that one's comment show.
+    const broken = 'cat <<EOF > a\nx\n  EOF\ncat <<EOF > b\ny\nEOF # end\necho done\n';
+    expect(lintText('s.sh', broken).findings.map((f) => f.rule)).toEqual(['HD001']);
+    const access = memory({ 's.sh': broken });
+    const run = lintFiles(['s.sh'], access, { fix: true });
+    expect(access.files['s.sh']).toBe('cat <<EOF > a\nx\nEOF\ncat <<EOF > b\ny\nEOF\necho done\n');
+    expect(run.fixed).toBe(2);
+    expect(run.findings).toEqual([]);
+    expect(lintFiles(['s.sh'], access, { fix: true }).fixed).toBe(0);
+  });
+
   it('rewrites exactly the mechanical cases', () => {
     const cases: [string, string, string][] = [
       ['indent.sh', 'cat <<EOF\nx\n  EOF\n', 'cat <<EOF\nx\nEOF\n'],

@@ -20,7 +20,7 @@ export class ReadError extends UserError {}
 export interface LintRun {
   results: FileResult[];
   findings: Finding[];
-  /** Findings removed by --fix. */
+  /** Findings --fix fixed, uncovered ones included. */
   fixed: number;
   fixedFiles: string[];
 }
@@ -28,7 +28,7 @@ export interface LintRun {
 /** One file's lint, and what --fix did to it. */
 export interface FileOutcome {
   result: FileResult;
-  /** Findings removed by --fix. */
+  /** Findings --fix fixed, over as many rounds as it took. */
   fixed: number;
   rewritten: boolean;
 }
@@ -41,14 +41,25 @@ export function lintFile(file: string, access: FileAccess, options: LintOptions 
   } catch (error) {
     throw new ReadError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  const result = lintText(file, content, options);
-  if (!options.fix || !result.edits.some(Boolean)) return { result, fixed: 0, rewritten: false };
-  const { content: repaired, applied } = applyEdits(content, result.edits);
-  if (applied === 0) return { result, fixed: 0, rewritten: false };
-  access.write(file, repaired);
-  const after = lintText(file, repaired, options);
-  return { result: after, fixed: result.findings.length - after.findings.length, rewritten: true };
+  let result = lintText(file, content, options);
+  if (!options.fix) return { result, fixed: 0, rewritten: false };
+  // A fix can uncover the next defect (a repaired terminator hands the lines after it back to the shell, and
+  // they may hold another broken heredoc), so fix until nothing fixable is left; each applied group is one fix.
+  let fixed = 0;
+  let repaired = content;
+  for (let round = 0; round < MAX_FIX_ROUNDS && result.edits.some(Boolean); round++) {
+    const { content: next, applied } = applyEdits(repaired, result.edits);
+    if (applied === 0 || next === repaired) break;
+    fixed += applied;
+    repaired = next;
+    result = lintText(file, repaired, options);
+  }
+  if (fixed > 0) access.write(file, repaired);
+  return { result, fixed, rewritten: fixed > 0 };
 }
+
+/** Rounds of fixing one file: each round fixes at least one finding, so this only stops a runaway. */
+const MAX_FIX_ROUNDS = 50;
 
 /** A run's totals from its files' outcomes, in the order the files were named. */
 export function collectRun(outcomes: readonly FileOutcome[]): LintRun {

@@ -19,11 +19,19 @@ export interface ScriptInput {
 }
 
 /**
- * Inputs linted by default: appleboy/ssh-action's `script` (its lines, joined, run by the host's bash) and this
- * suite's own deploy-container `post-deploy` (each line run by the container's sh).
+ * Inputs linted by default: the remote-shell actions in common use, whose input the host's shell runs as one
+ * script (appleboy/ssh-action's `script`, its lines joined; the `command` of garygrossgarten/github-action-ssh,
+ * fifsky/ssh-action, D3rHase/ssh-command-action and nekiro/ssh-job; easingthemes/ssh-deploy's scripts before and
+ * after the copy), and this suite's own deploy-container `post-deploy` (each line run by the container's sh).
  */
 export const DEFAULT_SCRIPT_INPUTS: readonly ScriptInput[] = [
   { action: 'appleboy/ssh-action', input: 'script' },
+  { action: 'garygrossgarten/github-action-ssh', input: 'command' },
+  { action: 'fifsky/ssh-action', input: 'command' },
+  { action: 'D3rHase/ssh-command-action', input: 'command' },
+  { action: 'nekiro/ssh-job', input: 'command' },
+  { action: 'easingthemes/ssh-deploy', input: 'SCRIPT_BEFORE' },
+  { action: 'easingthemes/ssh-deploy', input: 'SCRIPT_AFTER' },
   { action: 'actions/deploy-container', input: 'post-deploy', perLine: true },
 ];
 
@@ -136,10 +144,11 @@ function actionScripts(root: YAMLMap, index: LineIndex, scriptInputs: readonly S
   return stepScripts(actionStepNodes(root), undefined, index, scriptInputs);
 }
 
-/** Whether `uses: owner/repo/path@ref` (or ./path, $/path) is the action a ScriptInput names. */
+/** Whether `uses: owner/repo/path@ref` (or ./path, $/path) is the action a ScriptInput names (GitHub ignores case). */
 function usesAction(uses: string, action: string): boolean {
-  const name = uses.replace(/@[^@]*$/, '');
-  return name === action || name.endsWith(`/${action}`);
+  const name = uses.replace(/@[^@]*$/, '').toLowerCase();
+  const wanted = action.toLowerCase();
+  return name === wanted || name.endsWith(`/${wanted}`);
 }
 
 /** The scripts an action runs from its `with:` inputs, rebuilt the way it runs them. */
@@ -149,7 +158,10 @@ function inputScripts(step: YAMLMap, index: LineIndex, scriptInputs: readonly Sc
   if (typeof uses !== 'string' || !isMap(inputs)) return [];
   const scripts: ExtractedScript[] = [];
   for (const spec of scriptInputs.filter((s) => usesAction(uses, s.action))) {
-    const node = inputs.get(spec.input, true);
+    // Input names are case-insensitive: SCRIPT_AFTER and script_after are one input.
+    const node = inputs.items.find(
+      (pair) => isScalar(pair.key) && String(pair.key.value).toLowerCase() === spec.input.toLowerCase(),
+    )?.value;
     if (!isScalar(node) || typeof node.value !== 'string') continue;
     const whole = scalarScript(node, spec.perLine ? 'sh' : 'bash', index);
     if (!spec.perLine) {
