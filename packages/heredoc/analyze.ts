@@ -40,6 +40,8 @@ export interface AnalyzeOptions {
   envNames?: ReadonlySet<string>;
   /** A shell script file, not a step's `run:` (which GitHub runs with bash -e): messages speak of the script. */
   file?: boolean;
+  /** The action (its `uses:`) that inserts an exit-code check after every line of the script, if it does. */
+  checkedLineByLine?: string;
 }
 
 /** Reserved words: alone on a line they are syntax, not a command that could fail. */
@@ -162,7 +164,22 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     }
   }
   reportStrayTerminators();
+  reportLineChecks();
   return findings;
+
+  /** An action that appends a command after every line writes it into every heredoc body too (HD018). */
+  function reportLineChecks(): void {
+    const first = heredocs[0];
+    if (!options.checkedLineByLine || !first) return;
+    add(
+      first,
+      'HD018',
+      first.opStart,
+      `${options.checkedLineByLine} with script_stop: true appends an exit-code check after every line of the script, so each heredoc body ` +
+        'gets those lines written into it and loses its blank lines (ssh-action issue 335, fixed in v1.2.0)',
+      'use appleboy/ssh-action v1.2.0 or later and start the script with set -e instead of script_stop',
+    );
+  }
 
   /**
    * A heredoc whose body is a script (fed to a shell, ssh, docker exec …) holding a heredoc with the same

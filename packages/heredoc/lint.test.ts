@@ -370,6 +370,55 @@ describe('findings that say what really happens', () => {
   });
 });
 
+describe('appleboy/ssh-action with script_stop (HD018)', () => {
+  const step = (uses: string, stop: string) =>
+    `      - uses: ${uses}\n        with:\n${stop}          script: |\n            cat <<'EOF' > app.json\n            {"a": 1}\n\n            EOF\n`;
+  const workflow = (...steps: string[]) => `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n${steps.join('')}`;
+
+  it('is reported where the pinned version is known to be older than v1.2.0, and only with script_stop: true', () => {
+    const result = lintText(
+      'w.yml',
+      workflow(
+        step('appleboy/ssh-action@v1.0.3', '          script_stop: true\n'),
+        step('appleboy/ssh-action@2451745138b602d3e100a6def50c8e4e39591d4c # v1.1.0', "          SCRIPT_STOP: 'true'\n"),
+        step('appleboy/ssh-action@v1.2.0', '          script_stop: true\n'),
+        step('appleboy/ssh-action@v1', '          script_stop: true\n'),
+        step('appleboy/ssh-action@master', '          script_stop: true\n'),
+        step('appleboy/ssh-action@v0.1.10', ''),
+      ),
+    );
+    expect(result.findings.map((f) => [f.rule, f.line])).toEqual([
+      ['HD018', 10],
+      ['HD018', 18],
+    ]);
+    expect(result.findings[1]!.message).toMatch(
+      /^appleboy\/ssh-action@2451745138b602d3e100a6def50c8e4e39591d4c \(v1\.1\.0\) with script_stop: true/,
+    );
+  });
+
+  it('says what bash then writes: the check lines inside the body, the blank line gone', () => {
+    const script = `cat <<'EOF' > app.json\n{"a": 1}\n\nEOF\ncat app.json\n`;
+    // What ssh-action before v1.2.0 sends with script_stop: true (its issue 335): a check after every non-blank line.
+    const check =
+      'DRONE_SSH_PREV_COMMAND_EXIT_CODE=$? ; if [ $DRONE_SSH_PREV_COMMAND_EXIT_CODE -ne 0 ]; then exit $DRONE_SSH_PREV_COMMAND_EXIT_CODE; fi;';
+    const sent = script
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => `${line}\n${check}`)
+      .join('\n');
+    const written = spawnSync('bash', ['--noprofile', '--norc'], {
+      input: sent,
+      cwd: mkdtempSync(join(tmpdir(), 'hd018-')),
+      encoding: 'utf8',
+    });
+    // The line after the operator is the body's first: the check goes in before the content, and after it.
+    expect(written.stdout).toBe(`${check}\n{"a": 1}\n${check}\n`);
+    expect(
+      spawnSync('bash', ['--noprofile', '--norc'], { input: script, cwd: mkdtempSync(join(tmpdir(), 'hd018-')), encoding: 'utf8' }).stdout,
+    ).toBe('{"a": 1}\n\n');
+  });
+});
+
 describe('advice that bash agrees with', () => {
   const work = mkdtempSync(join(tmpdir(), 'heredoc-advice-'));
   const bash = (script: string, env: Record<string, string> = {}) => {

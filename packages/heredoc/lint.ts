@@ -76,6 +76,7 @@ export function lintText(file: string, content: string, options: LintOptions = {
       scriptCommands: options.scriptCommands,
       envNames: script.exact ? script.stepEnv?.names : undefined,
       file: classified.kind === 'script',
+      checkedLineByLine: script.checkedLineByLine,
     })) {
       const { line, column } = script.map(finding.offset);
       findings.push({ file, line, column, rule: finding.rule, severity: finding.severity, message: finding.message, fix: finding.fix });

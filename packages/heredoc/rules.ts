@@ -101,6 +101,12 @@ const catalogue = [
     summary: 'A missing or mangled terminator is supplied by a later heredoc with the same delimiter: the lines between never run.',
   },
   {
+    id: 'HD018',
+    name: 'ssh-action-script-stop',
+    severity: 'error',
+    summary: 'appleboy/ssh-action before v1.2.0 with script_stop: true writes an exit-code check into every heredoc body.',
+  },
+  {
     id: 'HD020',
     name: 'expression-in-unquoted-body',
     severity: 'warning',

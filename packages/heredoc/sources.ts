@@ -62,6 +62,8 @@ export interface ExtractedScript {
   origin: FilePosition;
   /** For a `run:` script: how a fix adds variables to its step's `env:` (undefined where it cannot). */
   stepEnv?: StepEnv;
+  /** The action (its `uses:`) that inserts an exit-code check after every line of this script, if it does. */
+  checkedLineByLine?: string;
 }
 
 /** A replacement in file offsets (the shape of lint.ts's FileEdit). */
@@ -144,6 +146,26 @@ function actionScripts(root: YAMLMap, index: LineIndex, scriptInputs: readonly S
   return stepScripts(actionStepNodes(root), undefined, index, scriptInputs);
 }
 
+/**
+ * appleboy/ssh-action before v1.2.0 with `script_stop: true` appends an exit-code check after every line of the
+ * script, heredoc bodies included, and drops blank lines (its issue 335; v1.2.0 removed script_stop). Judged
+ * only where the version is known: a tag (v1.0.3, v1.1), or a commit pinned with a `# v1.0.3` comment.
+ */
+function insertsLineChecks(step: YAMLMap, uses: string): string | undefined {
+  if (!usesAction(uses, 'appleboy/ssh-action')) return undefined;
+  const stop = withInput(step, 'script_stop');
+  if (!isScalar(stop) || String(stop.value).toLowerCase() !== 'true') return undefined;
+  const ref = uses.slice(uses.lastIndexOf('@') + 1);
+  const comment = (step.get('uses', true) as Scalar | undefined)?.comment ?? '';
+  const version = /^v?\d+(\.\d+)*$/.test(ref) ? ref : /^[0-9a-f]{40}$/.test(ref) ? /\bv?(\d+(?:\.\d+)*)\b/.exec(comment)?.[0] : undefined;
+  if (!version) return undefined;
+  const [major = 0, minor] = version.replace(/^v/, '').split('.').map(Number);
+  // A bare major tag (v1) floats to the newest v1.x, which has no script_stop.
+  if (minor === undefined) return major < 1 ? uses : undefined;
+  const named = version === ref ? uses : `${uses} (${version})`;
+  return major < 1 || (major === 1 && minor < 2) ? named : undefined;
+}
+
 /** Whether `uses: owner/repo/path@ref` (or ./path, $/path) is the action a ScriptInput names (GitHub ignores case). */
 function usesAction(uses: string, action: string): boolean {
   const name = uses.replace(/@[^@]*$/, '').toLowerCase();
@@ -151,19 +173,22 @@ function usesAction(uses: string, action: string): boolean {
   return name === wanted || name.endsWith(`/${wanted}`);
 }
 
+/** A `with:` input's node; input names are case-insensitive (SCRIPT_AFTER and script_after are one input). */
+function withInput(step: YAMLMap, name: string): unknown {
+  const inputs = step.get('with', true);
+  if (!isMap(inputs)) return undefined;
+  return inputs.items.find((pair) => isScalar(pair.key) && String(pair.key.value).toLowerCase() === name.toLowerCase())?.value;
+}
+
 /** The scripts an action runs from its `with:` inputs, rebuilt the way it runs them. */
 function inputScripts(step: YAMLMap, index: LineIndex, scriptInputs: readonly ScriptInput[]): ExtractedScript[] {
   const uses = step.get('uses');
-  const inputs = step.get('with', true);
-  if (typeof uses !== 'string' || !isMap(inputs)) return [];
+  if (typeof uses !== 'string') return [];
   const scripts: ExtractedScript[] = [];
   for (const spec of scriptInputs.filter((s) => usesAction(uses, s.action))) {
-    // Input names are case-insensitive: SCRIPT_AFTER and script_after are one input.
-    const node = inputs.items.find(
-      (pair) => isScalar(pair.key) && String(pair.key.value).toLowerCase() === spec.input.toLowerCase(),
-    )?.value;
+    const node = withInput(step, spec.input);
     if (!isScalar(node) || typeof node.value !== 'string') continue;
-    const whole = scalarScript(node, spec.perLine ? 'sh' : 'bash', index);
+    const whole = { ...scalarScript(node, spec.perLine ? 'sh' : 'bash', index), checkedLineByLine: insertsLineChecks(step, uses) };
     if (!spec.perLine) {
       scripts.push(whole);
       continue;
