@@ -1,6 +1,6 @@
 // Judges each heredoc the scanner found and explains, in bash's terms, what goes wrong.
 import { type BodyLine, type Heredoc, type LoneCommandWord, scanScript, scanScriptDetailed, type Shell } from './scan.ts';
-import { commandAround, scriptReader } from './feeds.ts';
+import { commandAround, markdownSink, scriptReader } from './feeds.ts';
 import { LineIndex } from '../text/lines.ts';
 import { type RuleId, ruleById, type Severity } from './rules.ts';
 
@@ -162,10 +162,41 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
       reportUntrusted(heredoc, op);
       reportExpressions(heredoc, op);
     }
+    reportMarkdownBackticks(heredoc, op);
   }
   reportStrayTerminators();
   reportLineChecks();
   return findings;
+
+  /**
+   * A Markdown code span in an unquoted body is a command substitution: `npm test` written for the job summary
+   * runs npm test and writes its output instead (HD019). Deliberate substitutions are written $( ) and stay silent.
+   */
+  function reportMarkdownBackticks(heredoc: Heredoc, op: string): void {
+    if (heredoc.quoted) return;
+    const body = text.slice(heredoc.bodyStart, heredoc.terminator?.start ?? text.length);
+    const ticks = unescapedBackticks(body);
+    if (ticks.length === 0) return;
+    const sink = markdownSink(text, heredoc.opStart, heredoc.delimEnd);
+    if (!sink) return;
+    const span = body.slice(ticks[0]! + 1, ticks[1] ?? body.length).split('\n')[0]!;
+    // Quoting the delimiter writes the text as it is, when nothing else in the body expands; else escape each backtick.
+    const quote = !/[$\\]/.test(body) && /^[\w.-]+$/.test(heredoc.delimiter);
+    const edits = quote
+      ? [{ start: heredoc.delimStart, end: heredoc.delimEnd, text: `'${heredoc.delimiter}'` }]
+      : ticks.map((at) => ({ start: heredoc.bodyStart + at, end: heredoc.bodyStart + at, text: '\\' }));
+    add(
+      heredoc,
+      'HD019',
+      heredoc.bodyStart + ticks[0]!,
+      `\`${span}\` in the unquoted body of ${op}, which writes Markdown to ${sink}, is a command substitution: ` +
+        `bash runs "${span}" and writes its output, not the code span`,
+      quote
+        ? `quote the delimiter (<<'${heredoc.delimiter}') so the text is written as it is`
+        : 'escape the backticks (\\`), or quote the delimiter',
+      edits,
+    );
+  }
 
   /** An action that appends a command after every line writes it into every heredoc body too (HD018). */
   function reportLineChecks(): void {
@@ -777,6 +808,17 @@ function isMangledTerminator(line: string, heredoc: Heredoc): boolean {
   if (word === '' || /\s/.test(word) || word === delimiter || delimiter.length < 2) return false;
   const close = word.startsWith(delimiter) || word.endsWith(delimiter) || delimiter.startsWith(word);
   return close && Math.abs(word.length - delimiter.length) <= 2;
+}
+
+/** Offsets of the backticks an unquoted body expands (a backslash makes the next character literal). */
+function unescapedBackticks(body: string): number[] {
+  const ticks: number[] = [];
+  for (let i = body.indexOf('`'); i >= 0; i = body.indexOf('`', i + 1)) {
+    let backslashes = 0;
+    while (body[i - 1 - backslashes] === '\\') backslashes++;
+    if (backslashes % 2 === 0) ticks.push(i);
+  }
+  return ticks;
 }
 
 /** A line that opens another heredoc with this delimiter (`<<EOF`, `<<-'EOF'`, `<<\\EOF`). */

@@ -111,7 +111,8 @@ function runsCleanly(script: string, shell: 'bash' | 'sh', env: Record<string, s
   const result = spawnSync(argv[0], argv[1], {
     cwd: work,
     encoding: 'utf8',
-    env: { ...env, PATH: process.env.PATH, HOME: work },
+    // The runner gives every step a job summary file.
+    env: { ...env, PATH: process.env.PATH, HOME: work, GITHUB_STEP_SUMMARY: join(work, 'summary.md') },
     timeout: 10_000,
   });
   const lines = result.stdout.trimEnd().split('\n');

@@ -53,17 +53,61 @@ export function commandWords(line: string): string[] {
   return [...line.matchAll(/'[^']*'|"(?:\\.|[^"\\])*"|[^\s'"]+/g)].map((m) => m[0].replace(/^(['"])([\s\S]*)\1$/, '$2'));
 }
 
-/** The simple command an operator belongs to: its line, cut at the command separators before and after it. */
-export function commandAround(text: string, opStart: number, delimEnd: number): string[] {
+/** The words of the simple command an operator belongs to, redirections included: its line, cut at separators. */
+function simpleCommandAt(text: string, opStart: number, delimEnd: number): string[] {
   const lineStart = text.lastIndexOf('\n', opStart - 1) + 1;
   const lineEnd = text.indexOf('\n', delimEnd);
   const before =
     text
       .slice(lineStart, opStart)
-      .split(/&&|\|\||[;|&(`{]|\$\(/)
+      // A { opens a group, but not in ${VAR}.
+      .split(/&&|\|\||[;|&(`]|(?<!\$)\{|\$\(/)
       .pop() ?? '';
   const after = text.slice(delimEnd, lineEnd < 0 ? text.length : lineEnd).split(/&&|\|\||[;|&)`}#]/)[0] ?? '';
-  return withoutRedirections(commandWords(`${before} ${after}`));
+  return commandWords(`${before} ${after}`);
+}
+
+/** The simple command an operator belongs to, without its redirections. */
+export function commandAround(text: string, opStart: number, delimEnd: number): string[] {
+  return withoutRedirections(simpleCommandAt(text, opStart, delimEnd));
+}
+
+/** A file whose text GitHub or an editor renders as Markdown: the job summary, or a .md file. */
+function markdownFile(word: string): string | undefined {
+  if (/^\$\{?GITHUB_STEP_SUMMARY\}?$/.test(word)) return 'the job summary';
+  return /\.(md|markdown)$/i.test(word) ? word : undefined;
+}
+
+/**
+ * Where a heredoc's body goes when that place renders Markdown: a redirection or `tee` to the job summary or
+ * a .md file, or `gh pr|issue comment|create|edit|review` reading its body from standard input.
+ */
+export function markdownSink(text: string, opStart: number, delimEnd: number): string | undefined {
+  const words = simpleCommandAt(text, opStart, delimEnd);
+  const sink = sinkOf(words);
+  if (sink || basename(withoutRedirections(words)[0] ?? 'cat') !== 'cat') return sink;
+  // cat <<EOF | gh pr comment 1 --body-file -, | tee -a "$GITHUB_STEP_SUMMARY": the next stage of the pipeline.
+  const lineEnd = text.indexOf('\n', delimEnd);
+  const next = /^[^|]*?(?<!\|)\|(?!\|)([^|;&]*)/.exec(text.slice(delimEnd, lineEnd < 0 ? text.length : lineEnd))?.[1];
+  return next === undefined ? undefined : sinkOf(commandWords(next));
+}
+
+function sinkOf(words: string[]): string | undefined {
+  for (let i = 0; i < words.length; i++) {
+    const redirect = /^\d*(>>?|&>>?)(.*)$/.exec(words[i]!);
+    const target = redirect && (redirect[2] || words[i + 1]);
+    const file = target ? markdownFile(target) : undefined;
+    if (file) return file;
+  }
+  const command = withoutRedirections(words);
+  const name = command[0] === undefined ? '' : basename(command[0]);
+  if (name === 'tee') return command.slice(1).map(markdownFile).find(Boolean);
+  if (name === 'gh' && /^(pr|issue)$/.test(command[1] ?? '') && /^(comment|create|edit|review)$/.test(command[2] ?? '')) {
+    const fromStdin =
+      command.some((word, i) => (word === '--body-file' || word === '-F') && command[i + 1] === '-') || command.includes('--body-file=-');
+    return fromStdin ? `a ${command[1] === 'pr' ? 'pull request' : 'issue'} ${command[2] === 'comment' ? 'comment' : 'body'}` : undefined;
+  }
+  return undefined;
 }
 
 function withoutRedirections(words: string[]): string[] {

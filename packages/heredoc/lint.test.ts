@@ -364,9 +364,37 @@ describe('findings that say what really happens', () => {
     );
   });
 
+  it('reads a ${VAR} before the operator as a word, not the start of a { } group', () => {
+    expect(rules('s.sh', 'ssh ${HOST} bash <<EOF\ncat > a <<EOF\nx\nEOF\necho hi\nEOF\necho done\n')).toEqual(['HD015']);
+  });
+
   it('keeps a true nesting (a stray terminator after it) to HD013, HD015 and HD016', () => {
     expect(rules('s.sh', 'cat <<EOF\nouter $(cat <<EOF\ninner\nEOF\n)\nEOF\necho done\n')).toEqual(['HD013']);
     expect(rules('s.sh', 'cat > d.sh <<EOF\ncat > a <<EOF\nA=1\nEOF\nchmod +x d.sh\nEOF\necho done\n')).toEqual(['HD016']);
+  });
+});
+
+describe('Markdown code spans in an unquoted body (HD019)', () => {
+  const rules = (script: string) => lintText('s.sh', script).findings.map((f) => f.rule);
+  const body = '<<EOF\nrun `make check`\nEOF\n';
+
+  it.each([
+    ['the job summary', `cat >> "$GITHUB_STEP_SUMMARY" ${body}`],
+    ['the job summary through tee', `tee -a \${GITHUB_STEP_SUMMARY} ${body}`],
+    ['a .md file', `cat > docs/NOTES.md ${body}`],
+    ['a pull request comment read from standard input', `gh pr comment 7 --body-file - ${body}`],
+    ['an issue body through a pipe', `cat ${body.replace('\n', ' | gh issue create -t x -F -\n')}`],
+  ])('is reported for %s', (_, script) => {
+    expect(rules(script)).toEqual(['HD019']);
+  });
+
+  it.each([
+    ['a plain text file', `cat > notes.txt ${body}`],
+    ['a quoted delimiter', `cat >> "$GITHUB_STEP_SUMMARY" <<'EOF'\nrun \`make check\`\nEOF\n`],
+    ['escaped backticks', 'cat >> "$GITHUB_STEP_SUMMARY" <<EOF\nrun \\`make check\\`\nEOF\n'],
+    ['a $( ) written on purpose', 'cat >> "$GITHUB_STEP_SUMMARY" <<EOF\nbuilt $(date)\nEOF\n'],
+  ])('is silent for %s', (_, script) => {
+    expect(rules(script)).toEqual([]);
   });
 });
 

@@ -107,6 +107,12 @@ const catalogue = [
     summary: 'appleboy/ssh-action before v1.2.0 with script_stop: true writes an exit-code check into every heredoc body.',
   },
   {
+    id: 'HD019',
+    name: 'markdown-backticks-run',
+    severity: 'warning',
+    summary: 'A Markdown code span in an unquoted body written to the job summary, a .md file or a comment runs as a command.',
+  },
+  {
     id: 'HD020',
     name: 'expression-in-unquoted-body',
     severity: 'warning',
