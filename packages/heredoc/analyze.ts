@@ -2,6 +2,7 @@
 import { type BodyLine, type Heredoc, type LoneCommandWord, scanScript, scanScriptDetailed, type Shell } from './scan.ts';
 import { commandAround, markdownSink, scriptReader } from './feeds.ts';
 import { LineIndex } from '../text/lines.ts';
+import { type TaintedOutputs, untrustedExpressions } from './outputs.ts';
 import { type RuleId, ruleById, type Severity } from './rules.ts';
 
 /** A replacement in script offsets that fixes a finding mechanically. */
@@ -42,6 +43,8 @@ export interface AnalyzeOptions {
   file?: boolean;
   /** The action (its `uses:`) that inserts an exit-code check after every line of the script, if it does. */
   checkedLineByLine?: string;
+  /** Outputs of earlier steps that carry event data (`steps.ID.outputs.NAME`), as the workflow shows them. */
+  untrustedOutputs?: TaintedOutputs;
 }
 
 /** Reserved words: alone on a line they are syntax, not a command that could fail. */
@@ -88,10 +91,6 @@ const COMMON_DELIMITERS = new Set([
   '_EOF_',
   'END_OF_FILE',
 ]);
-/** Expressions whose value anyone who opens an issue, a pull request or a comment can write (GitHub's script-injection list). */
-const UNTRUSTED_EXPRESSION =
-  /\$\{\{\s*[^}]*?\b(github\.event\.[\w.*[\]-]*\b(?:title|body|message|name|email|label|ref|page_name|default_branch)\b|github\.head_ref)[^}]*\}\}/g;
-const UNTRUSTED_EXPRESSION_ONE = new RegExp(UNTRUSTED_EXPRESSION.source);
 /** Secrets and inputs: written by the repository's own people, but holding any character. */
 const HAZARDOUS_EXPRESSION = /\$\{\{\s*[^}]*?\b(secrets\.[\w-]+|inputs\.[\w-]+)[^}]*\}\}/g;
 const SUPPRESSION = /#[ \t]*heredoc-lint[ \t]+disable(?:=([\w \t,-]+))?/g;
@@ -105,6 +104,7 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
   for (const lone of loneCommandWords) loneByWord.set(lone.word, [...(loneByWord.get(lone.word) ?? []), lone]);
   const suppressed = suppressionsOf(text);
   const misplaced = wrongOrderLines(heredocs);
+  const tainted: TaintedOutputs = options.untrustedOutputs ?? new Map();
   /** Names a fix has given to env: variables so far: each finding's fix stands alone, so none may share one. */
   const envNamesTaken = new Set(options.envNames ?? []);
   const add = (
@@ -501,40 +501,45 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
    */
   function reportUntrusted(heredoc: Heredoc, op: string): void {
     const body = text.slice(heredoc.bodyStart, heredoc.terminator?.start ?? text.length);
-    const values = [...body.matchAll(UNTRUSTED_EXPRESSION)];
+    const values = untrustedExpressions(body, tainted);
     if (values.length === 0) return;
-    const what = values[0]![1]!;
+    const [first] = values as [(typeof values)[0]];
+    // Through a step output: say where the workflow shows the event data entering it, or that it cannot know.
+    const through = first.origin
+      ? ` (${first.origin.certain ? 'it carries event data: ' : 'it may carry event data: '}${first.origin.from})`
+      : '';
+    const value = `\${{ ${first.path} }}${through}`;
     const reader = scriptReader(commandAround(text, heredoc.opStart, heredoc.delimEnd), options.scriptCommands);
     if (reader) {
       add(
         heredoc,
         'HD022',
-        heredoc.bodyStart + values[0]!.index,
-        `\${{ ${what} }} is pasted into the body of ${op}, a script that ${reader} runs: whoever can write that value writes commands for it`,
+        heredoc.bodyStart + first.index,
+        `${value} is pasted into the body of ${op}, a script that ${reader} runs: whoever can write that value writes commands for it`,
         `keep the value out of the script: pass it as data (an env: variable on the runner, then a file or an argument the remote side reads)`,
       );
       return;
     }
-    const unquoteSafely =
-      !heredoc.quoted || (!/[$`\\]/.test(body.replace(UNTRUSTED_EXPRESSION, '')) && /^[\w.-]+$/.test(heredoc.delimiter));
+    const rest = values.reduceRight((kept, v) => kept.slice(0, v.index) + kept.slice(v.index + v.expression.length), body);
+    const unquoteSafely = !heredoc.quoted || (!/[$`\\]/.test(rest) && /^[\w.-]+$/.test(heredoc.delimiter));
     const names = new Map<string, string>();
-    for (const value of values) if (!names.has(value[0])) names.set(value[0], envNameFor(value[1]!, envNamesTaken, text));
-    const edits: Edit[] = values.map((value) => ({
-      start: heredoc.bodyStart + value.index,
-      end: heredoc.bodyStart + value.index + value[0].length,
-      text: `\${${names.get(value[0])!}}`,
+    for (const v of values) if (!names.has(v.expression)) names.set(v.expression, envNameFor(v.path, envNamesTaken, text));
+    const edits: Edit[] = values.map((v) => ({
+      start: heredoc.bodyStart + v.index,
+      end: heredoc.bodyStart + v.index + v.expression.length,
+      text: `\${${names.get(v.expression)!}}`,
     }));
     if (heredoc.quoted) edits.push({ start: heredoc.delimStart, end: heredoc.delimEnd, text: heredoc.delimiter });
-    const env = [...names].map(([value, name]) => ({ name, value }));
-    const first = env[0]!;
+    const env = [...names].map(([expression, name]) => ({ name, value: expression }));
+    const suggested = env[0]!;
     add(
       heredoc,
       'HD022',
-      heredoc.bodyStart + values[0]!.index,
-      `\${{ ${what} }} is pasted into the body of ${op} before bash runs: whoever can write that value can put a line "${heredoc.delimiter}" in it, ` +
+      heredoc.bodyStart + first.index,
+      `${value} is pasted into the body of ${op} before bash runs: whoever can write that value can put a line "${heredoc.delimiter}" in it, ` +
         `which ends the heredoc early, and the lines after it run as commands${heredoc.quoted ? '' : ' (a $( or backtick in it runs too)'}; ` +
         'quoting or renaming the delimiter does not help, as the workflow file is public',
-      `pass it through env: (${first.name}: ${first.value}) and write \${${first.name}} in the body${heredoc.quoted ? `, with the delimiter unquoted (<<${heredoc.delimiter})` : ''}`,
+      `pass it through env: (${suggested.name}: ${suggested.value}) and write \${${suggested.name}} in the body${heredoc.quoted ? `, with the delimiter unquoted (<<${heredoc.delimiter})` : ''}`,
       options.envNames && unquoteSafely ? edits : undefined,
       options.envNames && unquoteSafely ? env : undefined,
     );
@@ -543,7 +548,12 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
   function reportExpressions(heredoc: Heredoc, op: string): void {
     const bodyEnd = heredoc.terminator?.start ?? text.length;
     // Event data is HD022's; a secret or an input beside it is still judged here.
-    const body = text.slice(heredoc.bodyStart, bodyEnd).replace(UNTRUSTED_EXPRESSION, (match) => ' '.repeat(match.length));
+    const raw = text.slice(heredoc.bodyStart, bodyEnd);
+    const untrusted = untrustedExpressions(raw, tainted);
+    const body = untrusted.reduce(
+      (kept, v) => kept.slice(0, v.index) + ' '.repeat(v.expression.length) + kept.slice(v.index + v.expression.length),
+      raw,
+    );
     const hazards = [...body.matchAll(HAZARDOUS_EXPRESSION)];
     if (hazards.length === 0) return;
     const first = hazards[0]!;
@@ -552,10 +562,7 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
       // Quoting the delimiter is a safe mechanical fix only when nothing else in the body relies on expansion
       // (HD022's fix for event data beside it needs the body unquoted).
       const rest = body.replace(HAZARDOUS_EXPRESSION, '');
-      const safeToQuote =
-        !/[$`\\]/.test(rest) &&
-        /^[\w.-]+$/.test(heredoc.delimiter) &&
-        !UNTRUSTED_EXPRESSION_ONE.test(text.slice(heredoc.bodyStart, bodyEnd));
+      const safeToQuote = !/[$`\\]/.test(rest) && /^[\w.-]+$/.test(heredoc.delimiter) && untrusted.length === 0;
       add(
         heredoc,
         'HD020',
@@ -845,6 +852,7 @@ function freshDelimiter(text: string, delimiter: string): string {
 function envNameFor(path: string, taken: Set<string>, script: string): string {
   const parts = path
     .replace(/^github\.(event\.)?/, '')
+    .replace(/^steps\.([\w-]+)\.outputs\./, '$1.')
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean);
   const base = parts.slice(-2).join('_').toUpperCase() || 'EVENT_VALUE';

@@ -245,6 +245,18 @@ describe('--fix', () => {
       expect(local!.message).toContain('the workflow file is public');
     });
 
+    it('makes one env: for two fixes in a step that had none, in one run, so the key is never written twice', () => {
+      const input = step(
+        "      - run: |\n          cat <<EOF > a\n          ${{ github.event.issue.title }}\n          EOF\n          cat <<'B' > b\n          ${{ github.event.issue.body }}\n          B\n",
+      );
+      const output = fixed(input);
+      expect(output.match(/env:/g)).toHaveLength(1);
+      expect(output).toContain(
+        '      - env:\n          ISSUE_BODY: ${{ github.event.issue.body }}\n          ISSUE_TITLE: ${{ github.event.issue.title }}\n        run: |',
+      );
+      expect(lintText('w.yml', output).findings).toEqual([]);
+    });
+
     it("leaves a secret beside event data to HD020, without HD020's quoting fix, which would undo HD022's", () => {
       const input = step(
         '      - run: |\n          cat <<ENV_Q > n\n          T=${{ secrets.T }} ${{ github.event.issue.title }}\n          ENV_Q\n',

@@ -65,6 +65,9 @@ export function lintText(file: string, content: string, options: LintOptions = {
   const findings: Finding[] = [];
   const edits: (FileEdit[] | undefined)[] = [];
   for (const script of classified.scripts) {
+    // Two fixes that each make the step's env: would write the key twice: the first one makes it, and the next
+    // round of --fix adds the others to it.
+    let envMade = false;
     const lineOf = (offset: number) => script.map(offset).line;
     const positionOf = (offset: number) => script.map(offset);
     for (const finding of analyzeScript(script.text, {
@@ -77,6 +80,7 @@ export function lintText(file: string, content: string, options: LintOptions = {
       envNames: script.exact ? script.stepEnv?.names : undefined,
       file: classified.kind === 'script',
       checkedLineByLine: script.checkedLineByLine,
+      untrustedOutputs: script.untrustedOutputs,
     })) {
       const { line, column } = script.map(finding.offset);
       findings.push({ file, line, column, rule: finding.rule, severity: finding.severity, message: finding.message, fix: finding.fix });
@@ -87,7 +91,11 @@ export function lintText(file: string, content: string, options: LintOptions = {
       }));
       if (!inScript || !script.exact) edits.push(undefined);
       else if (!finding.env) edits.push(inScript);
-      else edits.push(script.stepEnv ? [...inScript, script.stepEnv.add(finding.env)] : undefined);
+      else if (!script.stepEnv || (script.stepEnv.creates && envMade)) edits.push(undefined);
+      else {
+        envMade = script.stepEnv.creates;
+        edits.push([...inScript, script.stepEnv.add(finding.env)]);
+      }
     }
   }
   const order = findings

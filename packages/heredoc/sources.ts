@@ -5,6 +5,7 @@ import { actionStepNodes, jobNodes, stepNodes } from '../workflow/index.ts';
 import { type FilePosition, lastAtOrBelow, LineIndex } from '../text/lines.ts';
 import type { Shell } from './scan.ts';
 import { UserError } from '../errors/index.ts';
+import { envValues, type TaintedOutputs, taintedOutputsBySteps } from './outputs.ts';
 
 export type { FilePosition } from '../text/lines.ts';
 
@@ -64,6 +65,8 @@ export interface ExtractedScript {
   stepEnv?: StepEnv;
   /** The action (its `uses:`) that inserts an exit-code check after every line of this script, if it does. */
   checkedLineByLine?: string;
+  /** Outputs of earlier steps that carry event data, as the workflow shows them. */
+  untrustedOutputs?: TaintedOutputs;
 }
 
 /** A replacement in file offsets (the shape of lint.ts's FileEdit). */
@@ -77,6 +80,8 @@ interface Replacement {
 export interface StepEnv {
   /** Names the step's env: sets already. */
   names: ReadonlySet<string>;
+  /** The step has no env: yet, so an edit makes one: only one such edit may apply per round. */
+  creates: boolean;
   /** The edit that adds `NAME: value` entries to the step's env:, making one if it has none. */
   add(entries: ReadonlyArray<{ name: string; value: string }>): Replacement;
 }
@@ -137,13 +142,17 @@ function defaultShell(node: unknown): string | undefined {
 function workflowScripts(root: YAMLMap, index: LineIndex, scriptInputs: readonly ScriptInput[]): ExtractedScript[] {
   const scripts: ExtractedScript[] = [];
   const workflowShell = defaultShell(root);
-  for (const { job } of jobNodes(root))
-    scripts.push(...stepScripts(stepNodes(job), defaultShell(job) ?? workflowShell, index, scriptInputs));
+  for (const { job } of jobNodes(root)) {
+    const steps = stepNodes(job);
+    const tainted = taintedOutputsBySteps(steps, { ...envValues(root.get('env', true)), ...envValues(job.get('env', true)) });
+    scripts.push(...stepScripts(steps, defaultShell(job) ?? workflowShell, index, scriptInputs, tainted));
+  }
   return scripts;
 }
 
 function actionScripts(root: YAMLMap, index: LineIndex, scriptInputs: readonly ScriptInput[]): ExtractedScript[] {
-  return stepScripts(actionStepNodes(root), undefined, index, scriptInputs);
+  const steps = actionStepNodes(root);
+  return stepScripts(steps, undefined, index, scriptInputs, taintedOutputsBySteps(steps, {}));
 }
 
 /**
@@ -209,15 +218,17 @@ function stepScripts(
   inherited: string | undefined,
   index: LineIndex,
   scriptInputs: readonly ScriptInput[],
+  tainted: readonly TaintedOutputs[],
 ): ExtractedScript[] {
   const scripts: ExtractedScript[] = [];
-  for (const step of steps) {
-    scripts.push(...inputScripts(step, index, scriptInputs));
+  for (const [k, step] of steps.entries()) {
+    const untrustedOutputs = tainted[k];
+    scripts.push(...inputScripts(step, index, scriptInputs).map((script) => ({ ...script, untrustedOutputs })));
     const run = step.get('run', true);
     if (!isScalar(run) || run.value === null || run.value === undefined) continue;
     const declared = step.get('shell');
     const shell = shellOf(typeof declared === 'string' ? declared : inherited);
-    if (shell) scripts.push({ ...scalarScript(run, shell, index), stepEnv: stepEnvOf(step, index) });
+    if (shell) scripts.push({ ...scalarScript(run, shell, index), stepEnv: stepEnvOf(step, index), untrustedOutputs });
   }
   return scripts;
 }
@@ -246,7 +257,7 @@ function stepEnvOf(step: YAMLMap, index: LineIndex): StepEnv | undefined {
     if (at === undefined) return undefined;
     const indent = index.position(at).column - 1;
     const names = new Set(env.value.items.map((pair) => String((pair.key as Scalar).value)));
-    return { names, add: (entries) => ({ start: at, end: at, text: lines(entries, indent) }) };
+    return { names, creates: false, add: (entries) => ({ start: at, end: at, text: lines(entries, indent) }) };
   }
   const run = keyOf('run')?.key as Scalar | undefined;
   const at = run?.range?.[0];
@@ -254,6 +265,7 @@ function stepEnvOf(step: YAMLMap, index: LineIndex): StepEnv | undefined {
   const indent = index.position(at).column - 1;
   return {
     names: new Set(),
+    creates: true,
     add: (entries) => ({
       start: at,
       end: at,
