@@ -3,6 +3,7 @@ import { type BodyLine, type Heredoc, type LoneCommandWord, scanScript, scanScri
 import { commandAround, markdownSink, scriptReader } from './feeds.ts';
 import { LineIndex } from '../text/lines.ts';
 import { type TaintedOutputs, untrustedExpressions } from './outputs.ts';
+import { quotedScripts } from './strings.ts';
 import { type RuleId, ruleById, type Severity } from './rules.ts';
 
 /** A replacement in script offsets that fixes a finding mechanically. */
@@ -166,7 +167,42 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
   }
   reportStrayTerminators();
   reportLineChecks();
+  reportQuotedScripts();
   return findings;
+
+  /**
+   * The heredocs of a script in a quoted string (`bash -c '…'`, `ssh host "…"`), which the shell running that
+   * string reads: linted as that script, with positions in this one, and fixes where each edit maps exactly into
+   * the string (no escape replaced, nothing added that its quotes treat specially).
+   */
+  function reportQuotedScripts(): void {
+    const skip = heredocs.map((h) => ({ start: h.bodyStart, end: h.terminator?.end ?? text.length }));
+    for (const inner of quotedScripts(text, skip, options.expressions)) {
+      const outer = (offset: number) => inner.offsets[Math.min(offset, inner.offsets.length - 1)]!;
+      const innerFindings = analyzeScript(inner.text, {
+        ...options,
+        shell: inner.shell,
+        folded: false,
+        lineOf: (offset) => options.lineOf(outer(offset)),
+        positionOf: options.positionOf && ((offset) => options.positionOf!(outer(offset))),
+        envNames: undefined,
+        checkedLineByLine: undefined,
+      });
+      // An edit stands as written where it adds no character the quotes treat specially and replaces no escape.
+      const special = inner.verbatim ? /'/ : /["\\$`]/;
+      const exact = (edit: Edit) => !special.test(edit.text) && outer(edit.end) - outer(edit.start) === edit.end - edit.start;
+      for (const finding of innerFindings) {
+        const inPlace = !finding.env && finding.edits?.every(exact);
+        findings.push({
+          ...finding,
+          offset: outer(finding.offset),
+          message: `in the script that ${inner.reader} runs: ${finding.message}`,
+          edits: inPlace ? finding.edits!.map((edit) => ({ start: outer(edit.start), end: outer(edit.end), text: edit.text })) : undefined,
+          env: undefined,
+        });
+      }
+    }
+  }
 
   /**
    * A Markdown code span in an unquoted body is a command substitution: `npm test` written for the job summary

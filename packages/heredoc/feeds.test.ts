@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandAround, commandWords, scriptReader } from './feeds.ts';
+import { commandStringReader, commandAround, commandWords, scriptReader } from './feeds.ts';
 
 const reader = (line: string, extra?: string[]) => scriptReader(commandWords(line), new Set(extra));
 
@@ -63,5 +63,22 @@ describe('commandAround: the simple command a heredoc operator belongs to', () =
     expect(around("echo start; sudo bash -s <<'EOF' 2>&1 | tee log")).toEqual(['sudo', 'bash', '-s']);
     expect(around('cat > /tmp/x <<EOF')).toEqual(['cat']);
     expect(around('x=$(ssh host <<EOF')).toEqual(['ssh', 'host']);
+  });
+});
+
+describe('commandStringReader: the quoted word a command runs as a script', () => {
+  it.each([
+    ['bash -c', 'bash -c'],
+    ['sudo -u app bash -ec', 'bash -ec'],
+    ['sh -c', 'sh -c'],
+    ['ssh -p 2222 -i key deploy@app1', 'ssh deploy@app1'],
+    ['docker exec -i web sh -c', 'docker exec … sh -c'],
+    ['kubectl exec -n prod pod/web -- bash -c', 'kubectl exec … bash -c'],
+  ])('%s runs its next word', (command, reader) => {
+    expect(commandStringReader(commandWords(command))?.reader).toBe(reader);
+  });
+
+  it.each([['echo'], ['bash script.sh'], ['ssh deploy@app1 ls'], ['bash -c "true" arg0'], ['grep -c']])('%s does not', (command) => {
+    expect(commandStringReader(commandWords(command))).toBeUndefined();
   });
 });

@@ -134,6 +134,40 @@ function skipOptions(words: string[], valued: ReadonlySet<string>): string[] {
 }
 
 /**
+ * What runs a quoted string as a script when the string is the next word after `words`: the string of a shell's
+ * -c (`bash -c`, `sudo -u app sh -ec`, `docker exec web sh -c`), or the remote command of `ssh host`.
+ */
+export function commandStringReader(words: readonly string[]): { reader: string; shell: 'bash' | 'sh' } | undefined {
+  let rest = [...words];
+  while (rest.length > 0 && (/^[A-Za-z_]\w*=/.test(rest[0]!) || WRAPPERS.has(basename(rest[0]!)))) {
+    const wrapper = basename(rest[0]!);
+    rest = /=/.test(rest[0]!) && !WRAPPERS.has(wrapper) ? rest.slice(1) : skipOptions(rest.slice(1), WRAPPER_VALUE_OPTIONS);
+    if (wrapper === 'timeout' && rest.length > 0) rest = rest.slice(1);
+  }
+  const name = rest[0] === undefined ? '' : basename(rest[0]);
+  const args = rest.slice(1);
+  if (SHELLS.has(name) && name !== 'busybox') {
+    // The string must be the word right after the -c option (bash -c 'script', bash -ec 'script').
+    const last = args.at(-1);
+    return last && /^-[a-z]*c[a-z]*$/.test(last)
+      ? { reader: `${name} ${last}`, shell: name === 'bash' || name === 'zsh' ? 'bash' : 'sh' }
+      : undefined;
+  }
+  if (name === 'ssh') {
+    const remote = skipOptions(args, SSH_VALUE_OPTIONS);
+    return remote.length === 1 ? { reader: `ssh ${remote[0]}`, shell: 'bash' } : undefined;
+  }
+  const execAt = args.indexOf('exec');
+  if (['docker', 'podman', 'nerdctl', 'kubectl', 'oc', 'docker-compose'].includes(name) && execAt >= 0 && execAt <= 2) {
+    const afterExec = skipOptions(args.slice(execAt + 1), EXEC_VALUE_OPTIONS);
+    const command = name === 'kubectl' || name === 'oc' ? afterExec.slice(afterExec.indexOf('--') + 1 || 1) : afterExec.slice(1);
+    const inner = commandStringReader(command);
+    return inner ? { ...inner, reader: `${name} exec … ${inner.reader}` } : undefined;
+  }
+  return undefined;
+}
+
+/**
  * What runs the body as a script, e.g. "bash", "ssh deploy@host", "docker exec … sh"; undefined when the
  * reader is not a shell (cat, tee, psql, a shell given -c or a script file). `extra` names more commands
  * whose standard input is a script (configuration).
