@@ -258,6 +258,8 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     const reader = scriptReader(commandAround(text, heredoc.opStart, heredoc.delimEnd), options.scriptCommands);
     if (!reader) return;
     const body = text.slice(heredoc.bodyStart, heredoc.terminator.start);
+    // Most bodies open no heredoc of this delimiter: look before reading the body as a script.
+    if (!reopener(heredoc.delimiter).test(body)) return;
     const inner = scanScript(body, { shell: 'bash', expressions: options.expressions }).find(
       (h) => h.delimiter === heredoc.delimiter && !h.terminator,
     );
@@ -467,6 +469,8 @@ export function analyzeScript(text: string, options: AnalyzeOptions): ScriptFind
     // The later heredoc, read as bash reads the body: it has lines of its own and no end before the outer one's
     // (an inner heredoc closed inside the body, or a last line that only mentions <<EOF, is no such case).
     const body = text.slice(heredoc.bodyStart, heredoc.terminator.start);
+    // Most bodies open no heredoc of this delimiter: look before reading the body as a script.
+    if (!reopener(heredoc.delimiter).test(body)) return;
     const inner = scanScript(body, { shell: 'bash', expressions: options.expressions }).find(
       (h) => h.delimiter === heredoc.delimiter && !h.terminator && h.lines.length > 0,
     );
