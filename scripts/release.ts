@@ -10,9 +10,11 @@ import {
   compareVersions,
   cutRelease,
   formatVersion,
+  newerInMajor,
   newestReleaseTag,
   parseVersion,
   releaseNotes,
+  type Version,
 } from '../packages/release/changelog.ts';
 
 const USAGE = `usage: scripts/release [--dry-run] [--skip-tests] [--notes FILE] VERSION
@@ -67,6 +69,16 @@ function majorTagMove(major: string): string {
   return `${major}: ${before} →`;
 }
 
+/** Moves vX to the tag, unless a newer release of major X exists (a backport): vX never moves back. Says what it did. */
+function moveMajorTag(tag: string, version: Version): string {
+  const major = `v${version.major}`;
+  const newer = newerInMajor(git('tag', '--list').split('\n'), version);
+  if (newer) return `${major} stays on v${formatVersion(newer)}, which is newer (${tag} is a backport; ${major} never moves back)`;
+  const movedFrom = majorTagMove(major);
+  git('tag', '--force', '--annotate', major, '-m', `${major} is ${tag}`, `${tag}^{commit}`);
+  return `${movedFrom} ${git('rev-parse', '--short', `${tag}^{commit}`)}`;
+}
+
 function writeNotes(file: string | undefined, notes: string): void {
   if (file) {
     writeFileSync(file, notes);
@@ -116,12 +128,11 @@ function cut(versionText: string, options: { dryRun: boolean; skipTests: boolean
   run(process.execPath, ['scripts/build.mjs'], 'rebuild the bundles with the new version');
   git('add', '--all');
   git('commit', '--quiet', '--cleanup=verbatim', '-m', `Release ${tag}`, '-m', notes);
-  const movedFrom = majorTagMove(major);
   git('tag', '--annotate', '--cleanup=verbatim', tag, '-m', `Release ${tag}\n\n${notes}`);
-  git('tag', '--force', '--annotate', major, '-m', `${major} is ${tag}`, `${tag}^{commit}`);
-  step(`tagged ${tag} and ${movedFrom} ${git('rev-parse', '--short', `${tag}^{commit}`)}`);
+  step(`tagged ${tag} and ${moveMajorTag(tag, version)}`);
   writeNotes(options.notes, notes);
-  step(`push with: git push origin HEAD ${tag} && git push --force origin refs/tags/${major}`);
+  // Atomic: the branch and the tag land together or not at all, so a rejected branch push leaves no tag behind.
+  step(`push with: git push --atomic origin HEAD ${tag} && git push --force origin refs/tags/${major}`);
 }
 
 function verifyTag(tag: string, options: { skipTests: boolean; notes?: string }): void {
@@ -137,10 +148,7 @@ function verifyTag(tag: string, options: { skipTests: boolean; notes?: string })
   const notes = releaseNotes(readFileSync('CHANGELOG.md', 'utf8'), name);
   if (!notes) throw new ReleaseError(`CHANGELOG.md has no section "## [${name}]" with notes`);
   checkTree(options.skipTests);
-  const major = `v${version.major}`;
-  const movedFrom = majorTagMove(major);
-  git('tag', '--force', '--annotate', major, '-m', `${major} is ${tag}`, `${tag}^{commit}`);
-  step(`${tag} checks out; ${movedFrom} ${git('rev-parse', '--short', 'HEAD')}`);
+  step(`${tag} checks out; ${moveMajorTag(tag, version)}`);
   writeNotes(options.notes, notes);
 }
 

@@ -81,7 +81,7 @@ describe('scripts/release', () => {
   it('cuts the release: changelog, versions and bundles in one commit, tagged vX.Y.Z, with vX moved to it', () => {
     const notes = unreleased();
     const cut = release('1.1.0');
-    expect(cut.out).toContain('push with: git push origin HEAD v1.1.0 && git push --force origin refs/tags/v1');
+    expect(cut.out).toContain('push with: git push --atomic origin HEAD v1.1.0 && git push --force origin refs/tags/v1');
     expect(cut.status).toBe(0);
     expect(git('status', '--porcelain')).toBe('');
     expect(git('log', '-1', '--format=%s')).toBe('Release v1.1.0');
@@ -111,5 +111,27 @@ describe('scripts/release', () => {
     const verified = release('--verify-tag', 'v1.1.0');
     expect(verified.out).toMatch(/v1\.1\.0 checks out; v1: [0-9a-f]{7} → [0-9a-f]{7}/);
     expect(verified.status).toBe(0);
+  }, 480_000);
+
+  it('--verify-tag of a backport tagged after a newer release leaves the major tag where it is', () => {
+    const v1 = git('rev-parse', 'v1^{commit}');
+    // v1.0.5, cut by hand on the commit before v1.1.0 as a maintenance branch would: versions, changelog, bundles.
+    git('checkout', '--quiet', '-b', 'release-1.0', 'v1.1.0~1');
+    for (const file of ['package.json', 'packages/cli/package.json']) {
+      const json = JSON.parse(readFileSync(join(clone, file), 'utf8'));
+      writeFileSync(join(clone, file), `${JSON.stringify({ ...json, version: '1.0.5' }, null, 2)}\n`);
+    }
+    const changelog = readFileSync(join(clone, 'CHANGELOG.md'), 'utf8');
+    writeFileSync(
+      join(clone, 'CHANGELOG.md'),
+      changelog.replace('## [Unreleased]\n', '## [Unreleased]\n\n## [1.0.5] - 2026-12-04\n\n### Fixed\n- a backported fix\n'),
+    );
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: clone, stdio: 'ignore' });
+    git('commit', '--quiet', '--all', '-m', 'Release v1.0.5');
+    git('tag', '--annotate', 'v1.0.5', '-m', 'Release v1.0.5');
+    const backport = release('--verify-tag', 'v1.0.5');
+    expect(backport.out).toContain('v1.0.5 checks out; v1 stays on v1.1.0, which is newer (v1.0.5 is a backport; v1 never moves back)');
+    expect(backport.status).toBe(0);
+    expect(git('rev-parse', 'v1^{commit}')).toBe(v1);
   }, 480_000);
 });

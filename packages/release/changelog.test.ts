@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChangelogError, compareVersions, cutRelease, newestReleaseTag, parseVersion, releaseNotes } from './changelog.ts';
+import { ChangelogError, compareVersions, cutRelease, newerInMajor, newestReleaseTag, parseVersion, releaseNotes } from './changelog.ts';
 
 const CHANGELOG = `# Changelog
 
@@ -31,6 +31,13 @@ describe('versions', () => {
     expect(compareVersions(parseVersion('2.0.0')!, parseVersion('2.0.0')!)).toBe(0);
     expect(newestReleaseTag(['v1', 'v1.9.0', 'v1.10.0', 'nightly', '2.0.0', 'v1.2'])).toEqual({ major: 1, minor: 10, patch: 0 });
     expect(newestReleaseTag(['v1'])).toBeUndefined();
+  });
+  it("keeps a major tag from moving back: a backport older than its major's newest release does not move it", () => {
+    const tags = ['v1', 'v1.0.4', 'v1.1.0', 'v2', 'v2.0.0'];
+    expect(newerInMajor(tags, parseVersion('1.0.5')!)).toEqual({ major: 1, minor: 1, patch: 0 });
+    expect(newerInMajor(tags, parseVersion('1.1.1')!)).toBeUndefined();
+    expect(newerInMajor(tags, parseVersion('1.1.0')!)).toBeUndefined();
+    expect(newerInMajor(tags, parseVersion('3.0.0')!)).toBeUndefined();
   });
 });
 

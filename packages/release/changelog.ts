@@ -29,6 +29,15 @@ export function newestReleaseTag(tags: readonly string[]): Version | undefined {
     .at(-1);
 }
 
+/**
+ * The newer release of the same major that keeps vX where it is, if there is one: vX never moves back, so a
+ * backport (v1.0.5 tagged after v1.1.0) leaves v1 on v1.1.0.
+ */
+export function newerInMajor(tags: readonly string[], version: Version): Version | undefined {
+  const newest = newestReleaseTag(tags.filter((tag) => parseVersion(tag)?.major === version.major));
+  return newest && compareVersions(version, newest) < 0 ? newest : undefined;
+}
+
 const HEADING = /^## \[([^\]]+)\](.*)$/gm;
 
 interface Section {
