@@ -407,7 +407,13 @@ describe('audit-secrets command (package bin)', () => {
     expect(missing.status).toBe(1);
     expect(JSON.parse(missing.stdout).environments[0].missing).toEqual(['DB_PASSWORD']);
     expect(cli(['--mode', 'vault']).status).toBe(2);
-    expect(cli([]).stderr).toContain('--mode is required');
+    expect(cli([]).stderr).toBe('audit-secrets: --mode is required (audit-secrets --help for usage)\n');
+    expect(cli(['--version'])).toMatchObject({
+      status: 0,
+      stdout: `audit-secrets ${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`,
+    });
+    const noDirectory = cli(['--mode', 'workflows', '--workflows-dir', 'no/such/dir']);
+    expect([noDirectory.status, noDirectory.stderr]).toEqual([2, 'audit-secrets: cannot read no/such/dir: no such directory\n']);
     writeFileSync(join(workspace, 'broken.json'), '{ "project": ');
     const broken = cli(['--manifest', 'broken.json', '--mode', 'workflows']);
     expect(broken.status).toBe(2);

@@ -93,6 +93,9 @@ describe('heredoc-lint action bundle', () => {
     const badPath = await runAction(ACTION, { cwd: workspace, inputs: { paths: 'no/such/file.yml' } });
     expect(badPath.main.exitCode).toBe(1);
     expect(badPath.main.stdout).toMatch(/::error::.*paths.*no\/such\/file\.yml: no such file or directory/);
+    const typo = await runAction(ACTION, { cwd: workspace, inputs: { paths: '.github/workflow/*.yml' } });
+    expect(typo.main.exitCode).toBe(1);
+    expect(typo.main.stdout).toContain("::error::Input 'paths': .github/workflow/*.yml matches no file");
     const badFailOn = await runAction(ACTION, { cwd: workspace, inputs: { 'fail-on': 'fatal' } });
     expect(badFailOn.main.stdout).toMatch(/::error::Input 'fail-on': expected one of error, warning, info, got 'fatal'/);
     write('blocker', 'a file where the SARIF folder should be');
@@ -175,6 +178,10 @@ describe('heredoc-lint command (package bin)', () => {
     const missing = cli('missing.sh');
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('cannot read missing.sh: no such file or directory');
+    // A named glob that matches nothing is a typo, not a clean run; a usage error is its one line.
+    const typo = cli('.github/workflow/*.yml');
+    expect([typo.status, typo.stderr]).toEqual([2, 'heredoc-lint: .github/workflow/*.yml matches no file\n']);
+    expect(cli('--bogus').stderr).toBe('heredoc-lint: unknown option --bogus (heredoc-lint --help for usage)\n');
   });
 
   it("runs on the machine's own Node 20 as on Node 24: globs, excluded folders, exit codes", () => {

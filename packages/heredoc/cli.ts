@@ -108,7 +108,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     options = parseArguments(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`heredoc-lint: ${(error as Error).message}\n${USAGE}`);
+    io.stderr(`heredoc-lint: ${(error as Error).message} (heredoc-lint --help for usage)\n`);
     return 2;
   }
   if (options === 'help') {
@@ -121,7 +121,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 
   try {
-    const files = expandPaths(options.paths.length > 0 ? options.paths : DEFAULT_PATTERNS, io.cwd);
+    const named = options.paths.length > 0;
+    const files = expandPaths(named ? options.paths : DEFAULT_PATTERNS, io.cwd, undefined, { named });
     const lintOptions = {
       fix: options.fix,
       scriptInputs: [...DEFAULT_SCRIPT_INPUTS, ...options.scriptInputs],

@@ -26,10 +26,16 @@ export function readIgnoreFile(cwd: string): string[] {
 }
 
 /**
- * Files in the order named, without duplicates; a named path that does not exist is a PathError. Files that
- * match an ignore glob (by default those of .heredoc-lintignore) are left out, unless named one by one.
+ * Files in the order named, without duplicates; a named path that does not exist is a PathError, and so is a
+ * named glob that matches no file (a typo would otherwise pass in CI; `named: false` for the default globs).
+ * Files that match an ignore glob (by default those of .heredoc-lintignore) are left out, unless named one by one.
  */
-export function expandPaths(patterns: readonly string[], cwd: string, ignore: readonly string[] = readIgnoreFile(cwd)): string[] {
+export function expandPaths(
+  patterns: readonly string[],
+  cwd: string,
+  ignore: readonly string[] = readIgnoreFile(cwd),
+  { named = true }: { named?: boolean } = {},
+): string[] {
   const files = new Set<string>();
   const ignoreMatchers = ignore.map((glob) => picomatch(glob, { dot: true }));
   const ignored = (file: string) => ignoreMatchers.some((matches) => matches(relative(cwd, resolve(cwd, file))));
@@ -42,9 +48,9 @@ export function expandPaths(patterns: readonly string[], cwd: string, ignore: re
         expandDirectories: false,
         ignore: [...EXCLUDED_DIRECTORIES].map((name) => `**/${name}/**`),
       });
-      for (const match of matches.sort()) {
-        if (statSync(join(cwd, match), { throwIfNoEntry: false })?.isFile() && !ignored(match)) files.add(match);
-      }
+      const found = matches.sort().filter((match) => statSync(join(cwd, match), { throwIfNoEntry: false })?.isFile());
+      if (named && found.length === 0) throw new PathError(`${pattern} matches no file`);
+      for (const match of found) if (!ignored(match)) files.add(match);
       continue;
     }
     let stats;

@@ -3,12 +3,13 @@ import { type Annotation, type AnnotationLevel, annotationCommand } from '../log
 import type { Finding } from './lint.ts';
 import { RULES, ruleById, type Severity } from './rules.ts';
 import suite from '../../package.json' with { type: 'json' };
+import { SUITE_VERSION } from '../release/version.ts';
 
 export const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export const TOOL_NAME = 'heredoc-lint';
-export const TOOL_VERSION = suite.version;
+export const TOOL_VERSION = SUITE_VERSION;
 // The rules' documentation at this release; package.json says where the project lives, so a fork edits one place.
 const INFORMATION_URI = `${suite.homepage.replace(/#.*$/, '')}/tree/v${TOOL_VERSION}/actions/heredoc-lint`;
 

@@ -9,6 +9,7 @@ import { parseRepository } from './inventory.ts';
 import { ManifestError } from './load.ts';
 import { type AuditIo, type AuditOptions, AuditUsageError, runAudit } from './run.ts';
 import { WorkflowParseError } from './workflows.ts';
+import { SUITE_VERSION } from '../release/version.ts';
 
 export const DEFAULT_MANIFEST = 'config/env.manifest.json';
 export const DEFAULT_WORKFLOWS_DIR = '.github/workflows';
@@ -17,6 +18,7 @@ export const DEFAULT_API_URL = 'https://api.github.com';
 export const USAGE = `usage: audit-secrets [--manifest FILE] --mode workflows|env|github [--mode …] [--environment E]
                      [--workflows-dir DIR] [--names variable|secret] [--fail-on-unused]
                      [--repository OWNER/REPO] [--api-url URL] [--format text|json]
+       audit-secrets --help | --version
 
 Proves that every environment has exactly the secrets its manifest (default ${DEFAULT_MANIFEST}) says.
   workflows  every secrets.NAME a job with environment: E uses is defined for E; every manifest secret is used
@@ -36,9 +38,10 @@ export interface CliIo extends AuditIo {
 function parseArguments(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-): (AuditOptions & { format: 'text' | 'json' }) | 'help' {
+): (AuditOptions & { format: 'text' | 'json' }) | 'help' | 'version' {
   const { values } = parseCommandLine(argv, {
     help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
     manifest: { type: 'string' },
     mode: { type: 'string', multiple: true },
     environment: { type: 'string' },
@@ -50,6 +53,7 @@ function parseArguments(
     'api-url': { type: 'string' },
   });
   if (values.help) return 'help';
+  if (values.version) return 'version';
   for (const flag of ['manifest', 'environment', 'workflows-dir', 'names', 'format', 'repository', 'api-url'] as const) {
     if (values[flag] === '') throw new UsageError(`--${flag} needs a value`);
   }
@@ -92,11 +96,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     options = parseArguments(argv, io.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`audit-secrets: ${(error as Error).message}\n${USAGE}`);
+    io.stderr(`audit-secrets: ${(error as Error).message} (audit-secrets --help for usage)\n`);
     return 2;
   }
   if (options === 'help') {
     io.stdout(USAGE);
+    return 0;
+  }
+  if (options === 'version') {
+    io.stdout(`audit-secrets ${SUITE_VERSION}\n`);
     return 0;
   }
   try {

@@ -73,7 +73,11 @@ export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{ ma
       try {
         files = io.listWorkflows(options.workflowsDir);
       } catch (error) {
-        throw new AuditUsageError('workflows-dir', `cannot read ${options.workflowsDir}: ${(error as Error).message}`);
+        const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+        throw new AuditUsageError(
+          'workflows-dir',
+          `cannot read ${options.workflowsDir}: ${missing ? 'no such directory' : (error as Error).message}`,
+        );
       }
       for (const file of files) jobs.push(...parseWorkflow(file, io.readFile(file)));
       io.log(

@@ -33,8 +33,11 @@ export interface HeredocLintInputs {
 
 export function readHeredocLintInputs(reader: InputReader): HeredocLintInputs {
   const paths = reader.list('paths');
+  // The input's default (action.yml) is the default globs, which may match nothing in a repository: only
+  // globs a user named must match a file.
+  const named = paths.length > 0 && paths.join('\n') !== DEFAULT_PATTERNS.join('\n');
   return {
-    paths: paths.length > 0 ? paths : DEFAULT_PATTERNS,
+    paths: named ? paths : DEFAULT_PATTERNS,
     format: reader.oneOf('format', FORMATS, 'github'),
     sarifFile: reader.string('sarif-file'),
     failOn: reader.oneOf('fail-on', ['error', 'warning', 'info'] as const, 'warning'),
@@ -66,7 +69,7 @@ export async function runHeredocLint(deps: HeredocLintDependencies): Promise<boo
     const config = readHeredocLintInputs(new InputReader(deps.inputs));
     let files: string[];
     try {
-      files = expandPaths(config.paths, deps.cwd);
+      files = expandPaths(config.paths, deps.cwd, undefined, { named: config.paths !== DEFAULT_PATTERNS });
     } catch (error) {
       if (error instanceof PathError) throw new InputError('paths', error.message);
       throw error;
