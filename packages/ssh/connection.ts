@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
-import { fingerprintOfKey, type HostKeyPin, pinsForHost } from './hostkey.ts';
+import { fingerprintOfKey, type HostKeyPin, isRevoked, pinsForHost } from './hostkey.ts';
 import { shellJoin } from './quote.ts';
 import { UserError } from '../errors/index.ts';
 
@@ -121,12 +121,10 @@ async function connectClient(target: SshTarget, tunnel?: Duplex): Promise<Client
     client.once('error', (error: Error & { level?: string }) => {
       client.end();
       if (presented && !target.insecureIgnoreHostKey && !pins.some((pin) => pin.fingerprint === presented)) {
-        reject(
-          new SshConnectError(
-            `host key verification failed for ${target.host}:${target.port}: it presented ${presented}, which matches ` +
-              `none of the ${pins.length} pinned key(s). If the host was rebuilt, update host-key (ssh-keyscan -p ${target.port} ${target.host}).`,
-          ),
-        );
+        const why = isRevoked(target.hostKeys, presented, target.host, target.port)
+          ? 'which an @revoked line of host-key refuses'
+          : `which matches none of the ${pins.length} pinned key(s). If the host was rebuilt, update host-key (ssh-keyscan -p ${target.port} ${target.host}).`;
+        reject(new SshConnectError(`host key verification failed for ${target.host}:${target.port}: it presented ${presented}, ${why}`));
       } else if (error.level === 'client-authentication') {
         reject(
           new SshConnectError(`authentication as ${describeTarget(target)} failed: the server accepted none of the given credentials`),
