@@ -1,4 +1,6 @@
 // Renders findings as text, GitHub annotations, JSON or SARIF 2.1.0.
+import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { type Annotation, type AnnotationLevel, annotationCommand } from '../log/annotation.ts';
 import type { Finding } from './lint.ts';
 import { RULES, ruleById, type Severity } from './rules.ts';
@@ -30,7 +32,7 @@ export function renderText(findings: readonly Finding[]): string {
   return findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.rule} ${f.severity}: ${f.message}\n  fix: ${f.fix}\n`).join('');
 }
 
-export function toJson(findings: readonly Finding[]): { findings: Finding[] } {
+export function toJson(findings: readonly Finding[]): { findings: Array<Omit<Finding, 'lineText'>> } {
   return {
     findings: findings.map(({ file, line, column, rule, severity, message, fix }) => ({
       file,
@@ -67,8 +69,33 @@ export function renderGithub(findings: readonly Finding[]): string {
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
 
+/**
+ * A file's SARIF artifact URI: a relative path as a URI reference with each segment percent-encoded, an absolute
+ * one as a file:// URI (code scanning resolves relative ones against the checkout).
+ */
+export function sarifUri(file: string): string {
+  const path = file.split('\\').join('/').replace(/^\.\//, '');
+  if (path.startsWith('/') || /^[A-Za-z]:\//.test(path)) return pathToFileURL(path).href;
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+/**
+ * Identifies a result across runs without its line number, so code scanning keeps one alert when lines above it
+ * move: the rule, the file, the line's text and which of its equals this is.
+ */
+function fingerprints(findings: readonly Finding[]): string[] {
+  const seen = new Map<string, number>();
+  return findings.map((f) => {
+    const key = `${f.rule}\0${f.file}\0${f.lineText.trim()}`;
+    const nth = seen.get(key) ?? 0;
+    seen.set(key, nth + 1);
+    return createHash('sha256').update(`${key}\0${nth}`).digest('hex');
+  });
+}
+
 export function toSarif(findings: readonly Finding[]): Record<string, unknown> {
   const ruleIndex = new Map(RULES.map((rule, index) => [rule.id, index]));
+  const keys = fingerprints(findings);
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -87,7 +114,7 @@ export function toSarif(findings: readonly Finding[]): Record<string, unknown> {
             })),
           },
         },
-        results: findings.map((f) => ({
+        results: findings.map((f, i) => ({
           ruleId: f.rule,
           ruleIndex: ruleIndex.get(f.rule),
           level: SARIF_LEVEL[f.severity],
@@ -95,11 +122,12 @@ export function toSarif(findings: readonly Finding[]): Record<string, unknown> {
           locations: [
             {
               physicalLocation: {
-                artifactLocation: { uri: f.file.split('\\').join('/').replace(/^\.\//, '') },
+                artifactLocation: { uri: sarifUri(f.file) },
                 region: { startLine: f.line, startColumn: f.column },
               },
             },
           ],
+          partialFingerprints: { 'heredocLint/v1': keys[i] },
         })),
         columnKind: 'utf16CodeUnits',
       },

@@ -2,6 +2,7 @@
 import { analyzeScript } from './analyze.ts';
 import { type RuleId, ruleById, SEVERITY_RANK, type Severity } from './rules.ts';
 import { classify, type FileKind, type SourceOptions } from './sources.ts';
+import { LineIndex } from '../text/lines.ts';
 
 export interface LintOptions extends SourceOptions {
   /** More commands whose standard input is a script (see feeds.ts). */
@@ -16,6 +17,8 @@ export interface Finding {
   severity: Severity;
   message: string;
   fix: string;
+  /** The text of the finding's line, which identifies it across edits elsewhere in the file (SARIF fingerprints). */
+  lineText: string;
 }
 
 /** A replacement in file offsets. */
@@ -58,12 +61,14 @@ export function lintText(file: string, content: string, options: LintOptions = {
           severity: ruleById('HD100').severity,
           message: `invalid YAML: ${classified.message}`,
           fix: 'fix the YAML syntax',
+          lineText: new LineIndex(content).lineText(line - 1),
         },
       ],
     };
   }
   const findings: Finding[] = [];
   const edits: (FileEdit[] | undefined)[] = [];
+  const lines = new LineIndex(content);
   for (const script of classified.scripts) {
     // Two fixes that each make the step's env: would write the key twice: the first one makes it, and the next
     // round of --fix adds the others to it.
@@ -83,7 +88,16 @@ export function lintText(file: string, content: string, options: LintOptions = {
       untrustedOutputs: script.untrustedOutputs,
     })) {
       const { line, column } = script.map(finding.offset);
-      findings.push({ file, line, column, rule: finding.rule, severity: finding.severity, message: finding.message, fix: finding.fix });
+      findings.push({
+        file,
+        line,
+        column,
+        rule: finding.rule,
+        severity: finding.severity,
+        message: finding.message,
+        fix: finding.fix,
+        lineText: lines.lineText(line - 1),
+      });
       const inScript = finding.edits?.map((edit) => ({
         start: script.map(edit.start).offset,
         end: script.map(edit.end).offset,
