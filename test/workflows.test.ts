@@ -216,6 +216,26 @@ describe('the other workflows', () => {
   });
 });
 
+describe('every workflow', () => {
+  it('checks out without leaving the token in .git/config for later steps', () => {
+    const checkouts = readdirSync('.github/workflows')
+      .filter((name) => /\.ya?ml$/.test(name))
+      .flatMap((name) =>
+        Object.values((load(name).jobs ?? {}) as Record<string, { steps?: Array<Record<string, any>> }>).flatMap((job) =>
+          (job.steps ?? []).filter((step) => /^actions\/checkout@/.test(step.uses ?? '')).map((step) => ({ name, step })),
+        ),
+      );
+    expect(checkouts.length).toBeGreaterThan(10);
+    for (const { name, step } of checkouts) expect(step.with?.['persist-credentials'], name).toBe(false);
+  });
+
+  it('gives the release token to the pushing steps alone', () => {
+    const steps = load('release.yml').jobs.release.steps as Array<Record<string, any>>;
+    const withToken = steps.filter((step) => JSON.stringify(step.env ?? {}).includes('github.token')).map((step) => step.name);
+    expect(withToken).toEqual(['Push the release commit and its tag', 'Move the major tag', 'GitHub release']);
+  });
+});
+
 describe('release.yml', () => {
   const workflow = load('release.yml');
   const steps = workflow.jobs.release.steps as Array<Record<string, any>>;
@@ -226,14 +246,15 @@ describe('release.yml', () => {
     expect(workflow.on.workflow_dispatch.inputs.version).toMatchObject({ type: 'string', required: true, description: expect.any(String) });
     expect(workflow.on.push.tags).toEqual(['v[0-9]+.[0-9]+.[0-9]+']);
     expect(workflow.concurrency).toEqual({ group: 'release', 'cancel-in-progress': false });
-    expect(steps[0]).toEqual({ uses: 'actions/checkout@v5', with: { 'fetch-depth': 0 } });
+    expect(steps[0]).toEqual({ uses: 'actions/checkout@v5', with: { 'persist-credentials': false, 'fetch-depth': 0 } });
   });
 
   it('cuts or verifies with scripts/release (check-dist and unit tests inside), moves the major tag, and writes the release from the CHANGELOG', () => {
     expect(run).toContain('bash scripts/release --notes "$RUNNER_TEMP/notes.md" "$VERSION"');
     expect(run).toContain('bash scripts/release --verify-tag "$GITHUB_REF_NAME" --notes "$RUNNER_TEMP/notes.md"');
     expect(run).not.toContain('--skip-tests');
-    expect(run).toContain('git push --force origin "refs/tags/${TAG%%.*}"');
+    expect(run).toContain('push --force origin "refs/tags/${TAG%%.*}"');
+    expect(run).toContain('push --atomic origin "HEAD:$GITHUB_REF_NAME" "refs/tags/$TAG"');
     expect(run).toMatch(/gh release create "\$TAG" --verify-tag .*--notes-file "\$RUNNER_TEMP\/notes\.md" .*golden-pipeline-cli-\*\.tgz/);
     // The major tag is what `uses: …@v1` resolves; it moves only after the checks of scripts/release passed.
     const order = ['Cut the release from the branch', 'Check the pushed tag', 'Move the major tag', 'GitHub release'].map((name) =>
