@@ -229,6 +229,20 @@ describe('every workflow', () => {
     for (const { name, step } of checkouts) expect(step.with?.['persist-credentials'], name).toBe(false);
   });
 
+  it('grants no write at the workflow level: each job asks for what it writes, an image push only where an image is built', () => {
+    const names = readdirSync('.github/workflows').filter((name) => /\.ya?ml$/.test(name));
+    for (const name of names) {
+      const permissions = load(name).permissions as Record<string, string> | undefined;
+      expect(permissions, `${name} declares its permissions`).toBeDefined();
+      for (const [scope, level] of Object.entries(permissions!)) expect(level, `${name}: ${scope}`).not.toBe('write');
+    }
+    const reusable = load('reusable-deploy.yml').jobs as Record<string, { permissions?: Record<string, string> }>;
+    const pushing = Object.entries(reusable)
+      .filter(([, job]) => job.permissions?.packages === 'write')
+      .map(([id]) => id);
+    expect(pushing.sort()).toEqual(['build-backend', 'build-frontend']);
+  });
+
   it('gives the release token to the pushing steps alone', () => {
     const steps = load('release.yml').jobs.release.steps as Array<Record<string, any>>;
     const withToken = steps.filter((step) => JSON.stringify(step.env ?? {}).includes('github.token')).map((step) => step.name);
