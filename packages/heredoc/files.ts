@@ -27,14 +27,14 @@ export function readIgnoreFile(cwd: string): string[] {
 
 /**
  * Files in the order named, without duplicates; a named path that does not exist is a PathError, and so is a
- * named glob that matches no file (a typo would otherwise pass in CI; `named: false` for the default globs).
+ * glob a user named (`named: true`) that matches no file: a typo would otherwise pass in CI. Default globs may match nothing.
  * Files that match an ignore glob (by default those of .heredoc-lintignore) are left out, unless named one by one.
  */
 export function expandPaths(
   patterns: readonly string[],
   cwd: string,
   ignore: readonly string[] = readIgnoreFile(cwd),
-  { named = true }: { named?: boolean } = {},
+  { named = false }: { named?: boolean } = {},
 ): string[] {
   const files = new Set<string>();
   const ignoreMatchers = ignore.map((glob) => picomatch(glob, { dot: true }));
