@@ -133,19 +133,31 @@ function skipOptions(words: string[], valued: ReadonlySet<string>): string[] {
   return words.slice(i);
 }
 
+/** A command without its leading assignments and wrappers (sudo, env, timeout 60 …): its words, name and arguments. */
+function unwrapped(words: readonly string[]): { rest: string[]; name: string; args: string[] } {
+  let rest = [...words];
+  while (rest.length > 0 && (/^[A-Za-z_]\w*=/.test(rest[0]!) || WRAPPERS.has(basename(rest[0]!)))) {
+    const wrapper = basename(rest[0]!);
+    rest = /=/.test(rest[0]!) && !WRAPPERS.has(wrapper) ? rest.slice(1) : skipOptions(rest.slice(1), WRAPPER_VALUE_OPTIONS);
+    if (wrapper === 'timeout' && rest.length > 0) rest = rest.slice(1); // the duration
+  }
+  return { rest, name: rest[0] === undefined ? '' : basename(rest[0]), args: rest.slice(1) };
+}
+
+/** The command a `docker|podman|kubectl|oc … exec` runs in the container, or undefined for another command. */
+function execedCommand(name: string, args: readonly string[]): string[] | undefined {
+  const execAt = args.indexOf('exec');
+  if (!['docker', 'podman', 'nerdctl', 'kubectl', 'oc', 'docker-compose'].includes(name) || execAt < 0 || execAt > 2) return undefined;
+  const afterExec = skipOptions(args.slice(execAt + 1), EXEC_VALUE_OPTIONS);
+  return name === 'kubectl' || name === 'oc' ? afterExec.slice(afterExec.indexOf('--') + 1 || 1) : afterExec.slice(1);
+}
+
 /**
  * What runs a quoted string as a script when the string is the next word after `words`: the string of a shell's
  * -c (`bash -c`, `sudo -u app sh -ec`, `docker exec web sh -c`), or the remote command of `ssh host`.
  */
 export function commandStringReader(words: readonly string[]): { reader: string; shell: 'bash' | 'sh' } | undefined {
-  let rest = [...words];
-  while (rest.length > 0 && (/^[A-Za-z_]\w*=/.test(rest[0]!) || WRAPPERS.has(basename(rest[0]!)))) {
-    const wrapper = basename(rest[0]!);
-    rest = /=/.test(rest[0]!) && !WRAPPERS.has(wrapper) ? rest.slice(1) : skipOptions(rest.slice(1), WRAPPER_VALUE_OPTIONS);
-    if (wrapper === 'timeout' && rest.length > 0) rest = rest.slice(1);
-  }
-  const name = rest[0] === undefined ? '' : basename(rest[0]);
-  const args = rest.slice(1);
+  const { name, args } = unwrapped(words);
   if (SHELLS.has(name) && name !== 'busybox') {
     // The string must be the word right after the -c option (bash -c 'script', bash -ec 'script').
     const last = args.at(-1);
@@ -157,14 +169,9 @@ export function commandStringReader(words: readonly string[]): { reader: string;
     const remote = skipOptions(args, SSH_VALUE_OPTIONS);
     return remote.length === 1 ? { reader: `ssh ${remote[0]}`, shell: 'bash' } : undefined;
   }
-  const execAt = args.indexOf('exec');
-  if (['docker', 'podman', 'nerdctl', 'kubectl', 'oc', 'docker-compose'].includes(name) && execAt >= 0 && execAt <= 2) {
-    const afterExec = skipOptions(args.slice(execAt + 1), EXEC_VALUE_OPTIONS);
-    const command = name === 'kubectl' || name === 'oc' ? afterExec.slice(afterExec.indexOf('--') + 1 || 1) : afterExec.slice(1);
-    const inner = commandStringReader(command);
-    return inner ? { ...inner, reader: `${name} exec … ${inner.reader}` } : undefined;
-  }
-  return undefined;
+  const command = execedCommand(name, args);
+  const inner = command && commandStringReader(command);
+  return inner ? { ...inner, reader: `${name} exec … ${inner.reader}` } : undefined;
 }
 
 /**
@@ -173,14 +180,7 @@ export function commandStringReader(words: readonly string[]): { reader: string;
  * whose standard input is a script (configuration).
  */
 export function scriptReader(words: readonly string[], extra: ReadonlySet<string> = new Set()): string | undefined {
-  let rest = [...words];
-  while (rest.length > 0 && (/^[A-Za-z_]\w*=/.test(rest[0]!) || WRAPPERS.has(basename(rest[0]!)))) {
-    const wrapper = basename(rest[0]!);
-    rest = /=/.test(rest[0]!) && !WRAPPERS.has(wrapper) ? rest.slice(1) : skipOptions(rest.slice(1), WRAPPER_VALUE_OPTIONS);
-    if (wrapper === 'timeout' && rest.length > 0) rest = rest.slice(1); // the duration
-  }
-  const name = rest[0] === undefined ? '' : basename(rest[0]);
-  const args = rest.slice(1);
+  const { rest, name, args } = unwrapped(words);
   if (extra.has(name)) return name;
   if (SHELLS.has(name)) {
     const shellArgs = name === 'busybox' ? args.slice(1) : args;
@@ -199,12 +199,7 @@ export function scriptReader(words: readonly string[], extra: ReadonlySet<string
     const inner = scriptReader(commandWords(remote.join(' ')), extra);
     return inner ? `${inner} over ssh ${destination}` : undefined;
   }
-  const execAt = args.indexOf('exec');
-  if (['docker', 'podman', 'nerdctl', 'kubectl', 'oc', 'docker-compose'].includes(name) && execAt >= 0 && execAt <= 2) {
-    const afterExec = skipOptions(args.slice(execAt + 1), EXEC_VALUE_OPTIONS);
-    const command = name === 'kubectl' || name === 'oc' ? afterExec.slice(afterExec.indexOf('--') + 1 || 1) : afterExec.slice(1);
-    const inner = scriptReader(command, extra);
-    return inner ? `${name} exec … ${inner}` : undefined;
-  }
-  return undefined;
+  const command = execedCommand(name, args);
+  const inner = command && scriptReader(command, extra);
+  return inner ? `${name} exec … ${inner}` : undefined;
 }

@@ -376,6 +376,13 @@ describe('findings that say what really happens', () => {
     );
   });
 
+  it("reads a quoted script's ${{ }} as GitHub does, whatever quotes its string literals hold", () => {
+    const script = "bash -c 'echo ${{ format('{0}', 'x') }}\ncat <<EOF > a\nx\nEOF # end\n'\necho done\n";
+    expect(
+      lintText('w.yml', `jobs:\n  a:\n    steps:\n      - run: |\n${script.replace(/^/gm, '          ')}`).findings.map((f) => f.rule),
+    ).toEqual(['HD004']);
+  });
+
   it('reads a ${VAR} before the operator as a word, not the start of a { } group', () => {
     expect(rules('s.sh', 'ssh ${HOST} bash <<EOF\ncat > a <<EOF\nx\nEOF\necho hi\nEOF\necho done\n')).toEqual(['HD015']);
   });

@@ -331,7 +331,7 @@ export function scanScriptDetailed(text: string, options: ScanOptions): { heredo
  * The end of a single-quoted string. With expressions, a `${{ }}` inside it is opaque: GitHub replaces it before
  * the shell starts, so a quote in its string literals (`'${{ contains(x, '<<') }}'`) never reaches the shell.
  */
-function skipSingleQuoted(text: string, from: number, expressions = false): number {
+export function skipSingleQuoted(text: string, from: number, expressions = false): number {
   for (let pos = from; ;) {
     const close = text.indexOf("'", pos);
     if (close < 0) return text.length;

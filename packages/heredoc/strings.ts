@@ -1,7 +1,7 @@
 // Scripts inside quoted command strings: `bash -c '…'`, `ssh host "…"`, `docker exec web sh -c '…'`. The outer
 // shell sees only a quoted word; the shell that runs the string sees its heredocs, so they are linted too.
 import { commandStringReader, commandWords } from './feeds.ts';
-import type { Shell } from './scan.ts';
+import { type Shell, skipSingleQuoted } from './scan.ts';
 
 export interface QuotedScript {
   /** The script the string holds, as the reading shell gets it (quotes removed, backslash escapes undone). */
@@ -70,8 +70,11 @@ export function quotedScripts(text: string, skip: readonly SkipRange[], expressi
       continue;
     }
     if (c === "'" || c === '"') {
-      let close = i + 1;
-      while (close < text.length && text[close] !== c) close += c === '"' && text[close] === '\\' ? 2 : 1;
+      // The scanner's reading of a single-quoted string (a ${{ }} in it is opaque); a double-quoted one ends at
+      // the first unescaped ".
+      const end = c === "'" ? skipSingleQuoted(text, i + 1, expressions) : 0;
+      let close = c === '"' ? i + 1 : text[end - 1] === "'" && end - 1 > i ? end - 1 : text.length;
+      while (c === '"' && close < text.length && text[close] !== '"') close += text[close] === '\\' ? 2 : 1;
       const raw = text.slice(i + 1, close);
       const reading = raw.includes('<<') ? commandStringReader(commandWords(text.slice(commandStart, i))) : undefined;
       if (reading) {

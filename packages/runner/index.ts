@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { inputEnvName } from '../inputs/index.ts';
+import { redact } from '../log/index.ts';
 
 export interface WorkflowCommand {
   command: string;
@@ -107,11 +108,9 @@ export function parseWorkflowCommands(stdout: string): WorkflowCommand[] {
   return commands;
 }
 
+/** The log as the runner shows it: every registered mask replaced (the actions' one masking function). */
 export function applyMasks(text: string, masks: readonly string[]): string {
-  // Longest first, so a secret that contains another is masked whole.
-  return [...masks]
-    .sort((a, b) => b.length - a.length)
-    .reduce((masked, secret) => (secret ? masked.split(secret).join('***') : masked), text);
+  return redact(text, masks);
 }
 
 /** Runs one step of an action: `main` or `post`. */
