@@ -565,8 +565,9 @@ describe('bastion-migrate: a cancelled or killed run leaves nothing running', ()
       `DROP TABLE IF EXISTS ${TABLE}_order; CREATE TABLE ${TABLE}_order (n serial, who text); GRANT ALL ON ${TABLE}_order, ${TABLE}_order_n_seq TO ${lab.LAB_DB_USER}`,
     );
     // The killed run's command leaves a process that escaped its group (setsid): for 12 s it keeps trying to
-    // write through whatever listens on the port.
-    const orphan = `for i in $(seq 1 40); do psql -Atc "INSERT INTO ${TABLE}_order (who) VALUES (\\$\\$orphan\\$\\$)" && break; sleep 0.3; done # ${marker}`;
+    // write through whatever listens on the port. It starts trying 2 s after the run is killed (the kill comes
+    // within a poll of the flag): before that it is still the run's own process, rightly admitted.
+    const orphan = `sleep 2; for i in $(seq 1 40); do psql -Atc "INSERT INTO ${TABLE}_order (who) VALUES (\\$\\$orphan\\$\\$)" && break; sleep 0.3; done # ${marker}`;
     const escaped = `setsid bash -c '${orphan}' </dev/null >/dev/null 2>&1 & touch ${flag}; exec -a ${marker} sleep 120`;
     const first = runAction(ACTION, {
       inputs: inputs({ 'local-port': String(port), command: escaped }),
