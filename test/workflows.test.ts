@@ -243,46 +243,115 @@ describe('every workflow', () => {
     expect(pushing.sort()).toEqual(['build-backend', 'build-frontend']);
   });
 
-  it('gives the release token to the pushing steps alone', () => {
-    const steps = load('release.yml').jobs.release.steps as Array<Record<string, any>>;
-    const withToken = steps.filter((step) => JSON.stringify(step.env ?? {}).includes('github.token')).map((step) => step.name);
-    expect(withToken).toEqual(['Push the release commit and its tag', 'Move the major tag', 'GitHub release']);
+  it('pins every third-party action to a full commit SHA, with its version in a comment, the same SHA for the same version', () => {
+    const files = [...workflowFiles.map((f) => join(WORKFLOWS, f)), ...actionFiles];
+    const versionOf = new Map<string, string>();
+    let pinned = 0;
+    for (const file of files) {
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, index) => {
+          const uses = /^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/.exec(line);
+          if (!uses) return;
+          const [, target, rest] = uses as unknown as [string, string, string];
+          const where = `${file}:${index + 1}: ${line.trim()}`;
+          if (target.startsWith('./') || target.startsWith('$/')) return; // this repository's own actions
+          const pin = /^([\w.-]+\/[\w./-]+)@([0-9a-f]{40})$/.exec(target);
+          expect(pin, `${where} is not pinned to a full commit SHA`).not.toBeNull();
+          const version = /^\s+# (v\d+\.\d+\.\d+)\s*$/.exec(rest)?.[1];
+          expect(version, `${where} has no "# vX.Y.Z" comment`).toBeDefined();
+          const key = `${pin![1]}@${pin![2]}`;
+          expect(versionOf.get(key) ?? version, `${where}: the same SHA is labelled two versions`).toBe(version);
+          versionOf.set(key, version!);
+          pinned++;
+        });
+    }
+    expect(pinned).toBeGreaterThan(20);
+    // The SARIF upload runs on the Node 24 major of codeql-action.
+    expect([...versionOf].filter(([key]) => key.startsWith('github/codeql-action/')).map(([, v]) => v.split('.')[0])).toEqual(['v4']);
+  });
+
+  it('Dependabot keeps the pinned actions current, in one group', () => {
+    const config = parse(readFileSync('.github/dependabot.yml', 'utf8')) as { updates: Array<Record<string, any>> };
+    const actions = config.updates.find((u) => u['package-ecosystem'] === 'github-actions');
+    expect(actions).toMatchObject({ directory: '/', groups: { 'github-actions': { patterns: ['*'] } } });
+  });
+
+  it('no job that installs dependencies or runs the tests holds a write permission', () => {
+    const installs = /scripts\/bootstrap|npm (ci|install|test)\b|vitest/;
+    for (const name of workflowFiles) {
+      for (const [id, job] of Object.entries((load(name).jobs ?? {}) as Record<string, any>)) {
+        const writes = Object.entries((job.permissions ?? {}) as Record<string, string>)
+          .filter(([, level]) => level === 'write')
+          .map(([scope]) => scope);
+        const runs = ((job.steps ?? []) as Array<Record<string, any>>).map((step) => step.run ?? '').join('\n');
+        // Exceptions, each for an image the job builds and pushes: the reusable workflow's build jobs.
+        if (name === 'reusable-deploy.yml' && writes.join() === 'packages') continue;
+        if (writes.length > 0) expect(runs, `${name}: ${id} holds ${writes.join(', ')} write`).not.toMatch(installs);
+      }
+    }
   });
 });
 
 describe('release.yml', () => {
   const workflow = load('release.yml');
-  const steps = workflow.jobs.release.steps as Array<Record<string, any>>;
-  const run = steps.map((s) => s.run ?? '').join('\n');
+  const jobs = workflow.jobs as Record<
+    string,
+    { permissions: Record<string, string>; steps: Array<Record<string, any>>; needs?: unknown; if?: string }
+  >;
+  const runOf = (id: string) => jobs[id]!.steps.map((s) => s.run ?? '').join('\n');
 
   it('releases by hand with a version, or from a pushed vX.Y.Z tag, one release at a time', () => {
     expect(Object.keys(workflow.on).sort()).toEqual(['push', 'workflow_dispatch']);
     expect(workflow.on.workflow_dispatch.inputs.version).toMatchObject({ type: 'string', required: true, description: expect.any(String) });
     expect(workflow.on.push.tags).toEqual(['v[0-9]+.[0-9]+.[0-9]+']);
     expect(workflow.concurrency).toEqual({ group: 'release', 'cancel-in-progress': false });
-    expect(steps[0]).toEqual({ uses: 'actions/checkout@v5', with: { 'persist-credentials': false, 'fetch-depth': 0 } });
+    expect(jobs.build!.steps[0]).toMatchObject({ with: { 'persist-credentials': false, 'fetch-depth': 0 } });
   });
 
-  it('cuts or verifies with scripts/release (check-dist and unit tests inside), moves the major tag, and writes the release from the CHANGELOG', () => {
-    expect(run).toContain('bash scripts/release --notes "$RUNNER_TEMP/notes.md" "$VERSION"');
-    expect(run).toContain('bash scripts/release --verify-tag "$GITHUB_REF_NAME" --notes "$RUNNER_TEMP/notes.md"');
-    expect(run).not.toContain('--skip-tests');
-    expect(run).toContain('push --force origin "refs/tags/${TAG%%.*}"');
-    expect(run).toContain('push --atomic origin "HEAD:$GITHUB_REF_NAME" "refs/tags/$TAG"');
-    expect(run).toMatch(/gh release create "\$TAG" --verify-tag .*--notes-file "\$RUNNER_TEMP\/notes\.md" .*golden-pipeline-cli-\*\.tgz/);
-    // The major tag is what `uses: …@v1` resolves; it moves only after the checks of scripts/release passed.
-    const order = ['Cut the release from the branch', 'Check the pushed tag', 'Move the major tag', 'GitHub release'].map((name) =>
-      steps.findIndex((s) => s.name === name),
+  it('is three jobs, each with only its own permission: verify and build reads, tag and release writes contents, npm holds the OIDC token', () => {
+    expect(Object.keys(jobs)).toEqual(['build', 'tag', 'npm']);
+    expect(jobs.build!.permissions).toEqual({ contents: 'read' });
+    expect(jobs.tag!.permissions).toEqual({ contents: 'write' });
+    expect(jobs.npm!.permissions).toEqual({ 'id-token': 'write' });
+    expect(jobs.tag!.needs).toBe('build');
+    expect(jobs.npm!.needs).toEqual(['build', 'tag']);
+    // The writing jobs run nothing installed: no bootstrap, no npm install of the repository, no tests.
+    for (const id of ['tag', 'npm']) expect(runOf(id)).not.toMatch(/scripts\/bootstrap|npm ci|vitest|scripts\/release /);
+  });
+
+  it('cuts or verifies with scripts/release (check-dist and unit tests inside), then pushes exactly what passed', () => {
+    const build = runOf('build');
+    expect(build).toContain(
+      'bash scripts/release --resume --default-branch "$DEFAULT_BRANCH" --notes "$RUNNER_TEMP/release/notes.md" "$VERSION"',
     );
-    expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(build).toContain('bash scripts/release --verify-tag "$GITHUB_REF_NAME" --default-branch "$DEFAULT_BRANCH"');
+    expect(build).not.toContain('--skip-tests');
+    expect(build).toContain('git bundle create "$RUNNER_TEMP/release/release.bundle" "refs/tags/$tag"');
+    const tag = runOf('tag');
+    expect(tag).toContain('node scripts/release.ts --push "$TAG" --bundle "$RUNNER_TEMP/release/release.bundle"');
+    expect(tag).toMatch(
+      /gh release create "\$TAG" --verify-tag .*--notes-file "\$RUNNER_TEMP\/release\/notes\.md" .*golden-pipeline-cli-\*\.tgz/,
+    );
+    // A re-run finds the release and updates it instead of failing on it.
+    expect(tag).toContain('gh release upload "$TAG" --clobber');
+    // The major tag (what `uses: …@v1` resolves) moves in the push, before the GitHub release is written.
+    const names = jobs.tag!.steps.map((s) => s.name);
+    expect(names.indexOf('Push the release and move the major tag')).toBeLessThan(names.indexOf('GitHub release'));
   });
 
-  it('gives the npm token to the publish step alone, not to the steps that run the repository’s code', () => {
-    expect(workflow.jobs.release.env).toBeUndefined();
-    const withToken = steps.filter((s) => JSON.stringify(s).includes('secrets.NPM_TOKEN'));
-    expect(withToken.map((s) => s.name)).toEqual(['Is there an npm token?', 'Publish @golden-pipeline/cli to npm']);
-    expect(withToken[0]!.run).not.toMatch(/echo[^\n]*\$\{\{ secrets\.NPM_TOKEN \}\}/);
+  it('gives the write token to the pushing steps alone, and the npm token to the publish step alone', () => {
+    const withToken = Object.values(jobs)
+      .flatMap((job) => job.steps)
+      .filter((step) => JSON.stringify(step.env ?? {}).includes('github.token'))
+      .map((step) => step.name);
+    expect(withToken).toEqual(['Push the release and move the major tag', 'GitHub release']);
+    const withNpmToken = Object.values(jobs)
+      .flatMap((job) => job.steps)
+      .filter((s) => JSON.stringify(s).includes('secrets.NPM_TOKEN'));
+    expect(withNpmToken.map((s) => s.name)).toEqual(['Publish @golden-pipeline/cli to npm']);
+    expect(jobs.npm!.if).toBe("vars.NPM_PUBLISH == 'true'");
+    expect(runOf('npm')).toContain('--provenance');
   });
 });
 
