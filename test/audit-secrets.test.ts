@@ -198,15 +198,15 @@ describe('github mode (bundle against the OpenAPI-checked stub)', () => {
     expect(main.exitCode).toBe(1);
   });
 
-  it('waits out a 429 (retry-after) and a 403 rate limit (x-ratelimit-reset), and gives up past rate-limit-wait', async () => {
+  it('waits out a secondary limit (429, retry-after) and the primary one (403, x-ratelimit-reset), and gives up past rate-limit-wait', async () => {
     const after429 = await github({ ...fullInventory(), rateLimit: { style: '429', requests: 1, seconds: 1 } }, { environment: 'uat2' });
     expect(after429.exitCode).toBe(0);
-    expect(after429.stdout).toMatch(/GitHub rate limit reached \(429\); waiting 1 s/);
+    expect(after429.stdout).toMatch(/GitHub secondary rate limit reached; waiting 1 s before retrying \/repos\/acme\/meats\//);
     await stub!.close();
     stub = undefined;
     const after403 = await github({ ...fullInventory(), rateLimit: { style: '403', requests: 1, seconds: 1 } }, { environment: 'uat2' });
     expect(after403.exitCode).toBe(0);
-    expect(after403.stdout).toMatch(/GitHub rate limit reached \(403\); waiting [1-3] s/);
+    expect(after403.stdout).toMatch(/GitHub primary rate limit reached; waiting [1-3] s/);
     await stub!.close();
     stub = undefined;
     const tooLong = await github(
@@ -215,7 +215,20 @@ describe('github mode (bundle against the OpenAPI-checked stub)', () => {
     );
     expect(tooLong.exitCode).toBe(1);
     expect(failure(tooLong)).toMatch(/rate limit is exhausted for this token until \d{4}-\d\d-\d\dT.* more than the 10 s this step waits/);
-  });
+  }, 60_000);
+
+  it("retries a 5xx as Octokit's retry plugin does, and stops retrying a limit that does not lift after 3 waits", async () => {
+    const after502 = await github({ ...fullInventory(), rateLimit: { style: '502', requests: 1, seconds: 0 } }, { environment: 'uat2' });
+    expect(after502.exitCode).toBe(0);
+    // The request that met the 502 was sent again, once.
+    expect(stub!.requests.filter((request) => request === stub!.requests[0])).toHaveLength(2);
+    await stub!.close();
+    stub = undefined;
+    const stuck = await github({ ...fullInventory(), rateLimit: { style: '429', requests: 100, seconds: 1 } }, { environment: 'uat2' });
+    expect(stuck.exitCode).toBe(1);
+    expect(stuck.stdout.match(/GitHub secondary rate limit reached; waiting 1 s before retrying/g)?.length).toBeGreaterThanOrEqual(3);
+    expect(failure(stuck)).toMatch(/rate limit is exhausted for this token until .*\(1 s, still limited after 3 waits\)/);
+  }, 60_000);
 
   it('works against GitHub Enterprise Server through api-url', async () => {
     const main = await github({ ...fullInventory(), prefix: '/api/v3' }, { environment: 'dev-backend' });

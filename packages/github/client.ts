@@ -1,8 +1,11 @@
-// GitHub's REST API through Octokit (@actions/github's getOctokit, with its pagination plugin), plus what
-// Octokit leaves to its caller: rate-limit waits with a ceiling, and errors that say which fine-grained
+// GitHub's REST API through Octokit (@actions/github's getOctokit, with its pagination plugin), plus Octokit's
+// throttling and retry plugins: the ecosystem's handling of primary and secondary rate limits and of 5xx. What
+// this file adds: a ceiling on rate-limit waits, a line for each wait, and errors that say which fine-grained
 // permission is missing. Works against GitHub Enterprise Server through apiUrl. Loaded only by github mode:
 // Octokit costs about 55 ms of start-up that the other modes do not need.
 import { getOctokit } from '@actions/github';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
 import { GitHubApiError, permissionFor } from './errors.ts';
 
 export interface GitHubClientOptions {
@@ -12,16 +15,18 @@ export interface GitHubClientOptions {
   /** Longest wait for a rate limit to reset before giving up. */
   maxRateLimitWaitMs: number;
   fetch?: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   /** Told about each wait, so a long one is never silent. */
   onWait?: (message: string) => void;
 }
 
 const PER_PAGE = 100;
+/** Waits for one request's rate limit before giving up, and retries of a 5xx (the retry plugin's 1, 4 and 9 s). */
 const MAX_RETRIES = 3;
+/** The retry plugin's default, plus 429: rate limits are the throttling plugin's, with this file's ceiling. */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 
-/** What Octokit's RequestError carries that the waits and messages need. */
+/** What Octokit's RequestError carries that the messages need. */
 interface FailedRequest {
   status: number;
   response?: { headers: Record<string, string | number | undefined>; data?: unknown };
@@ -31,26 +36,54 @@ interface FailedRequest {
 const isFailedRequest = (error: unknown): error is FailedRequest =>
   error instanceof Error && typeof (error as { status?: unknown }).status === 'number';
 
+type RateLimit = 'primary' | 'secondary';
+
 export class GitHubClient {
   private readonly octokit: ReturnType<typeof getOctokit>;
   private readonly options: Required<Omit<GitHubClientOptions, 'onWait' | 'fetch'>> & Pick<GitHubClientOptions, 'onWait'>;
+  /** Per request URL, the wait this client refused the throttling plugin: the error that follows says so. */
+  private readonly refusedWaits = new Map<string, { waitMs: number; tooLong: boolean }>();
 
   constructor(options: GitHubClientOptions) {
     this.options = {
       token: options.token,
       maxRateLimitWaitMs: options.maxRateLimitWaitMs,
       onWait: options.onWait,
-      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       now: options.now ?? Date.now,
       apiUrl: options.apiUrl.replace(/\/+$/, ''),
     };
-    this.octokit = getOctokit(options.token, {
-      baseUrl: this.options.apiUrl,
-      userAgent: 'golden-pipeline-audit-secrets',
-      request: { fetch: options.fetch ?? globalThis.fetch },
-    });
-    // Every request, each page included, goes through the rate-limit waits.
-    this.octokit.hook.wrap('request', (request, endpoint) => this.withRateLimitWaits(async () => request(endpoint), String(endpoint.url)));
+    const onLimit = (kind: RateLimit) => (retryAfterSeconds: number, request: { url: string }, _octokit: unknown, retryCount: number) =>
+      this.waitOrGiveUp(kind, retryAfterSeconds * 1000, request.url, retryCount);
+    this.octokit = getOctokit(
+      options.token,
+      {
+        baseUrl: this.options.apiUrl,
+        userAgent: 'golden-pipeline-audit-secrets',
+        request: { fetch: options.fetch ?? globalThis.fetch },
+        throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
+        retry: { doNotRetry: DO_NOT_RETRY, retries: MAX_RETRIES },
+      },
+      throttling,
+      retry,
+    );
+  }
+
+  /** The throttling plugin's question, per request and per attempt: wait this long and retry? */
+  private waitOrGiveUp(kind: RateLimit, waitMs: number, url: string, retryCount: number): boolean {
+    const tooLong = waitMs > this.options.maxRateLimitWaitMs;
+    if (tooLong || retryCount >= MAX_RETRIES) {
+      this.refusedWaits.set(url, { waitMs, tooLong });
+      return false;
+    }
+    this.options.onWait?.(`GitHub ${kind} rate limit reached; waiting ${Math.ceil(waitMs / 1000)} s before retrying ${this.pathOf(url)}`);
+    return true;
+  }
+
+  /** An endpoint's path below apiUrl (/repos/…), as users and the permission advice name it. */
+  private pathOf(url: string): string {
+    const base = new URL(this.options.apiUrl).pathname.replace(/\/$/, '');
+    const path = new URL(url, this.options.apiUrl).pathname;
+    return path.startsWith(base) ? path.slice(base.length) : path;
   }
 
   /** Every item of a paginated list endpoint whose body is { total_count, [key]: [...] }. */
@@ -62,44 +95,6 @@ export class GitHubClient {
     } catch (error) {
       throw this.failure(error, path);
     }
-  }
-
-  private async withRateLimitWaits<R>(send: () => Promise<R>, url: string): Promise<R> {
-    const path = new URL(url, this.options.apiUrl).pathname.slice(new URL(this.options.apiUrl).pathname.replace(/\/$/, '').length);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await send();
-      } catch (error) {
-        const wait = isFailedRequest(error) ? this.rateLimitWait(error) : undefined;
-        if (wait === undefined || !isFailedRequest(error)) throw error;
-        if (attempt >= MAX_RETRIES || wait > this.options.maxRateLimitWaitMs) {
-          const resetAt = new Date(this.options.now() + wait).toISOString();
-          throw new GitHubApiError(
-            error.status,
-            path,
-            `GitHub's rate limit is exhausted for this token until ${resetAt} (${Math.ceil(wait / 1000)} s, more than the ${Math.round(this.options.maxRateLimitWaitMs / 1000)} s this step waits); try again later or use a token with a higher limit`,
-          );
-        }
-        this.options.onWait?.(`GitHub rate limit reached (${error.status}); waiting ${Math.ceil(wait / 1000)} s before retrying ${path}`);
-        await this.options.sleep(wait);
-      }
-    }
-  }
-
-  /** Milliseconds to wait for a 429, or a 403 that is a rate limit (primary or secondary); undefined otherwise. */
-  private rateLimitWait(error: FailedRequest): number | undefined {
-    if (error.status !== 429 && error.status !== 403) return undefined;
-    const header = (name: string) => {
-      const value = error.response?.headers[name];
-      return value === undefined ? null : String(value);
-    };
-    const retryAfter = header('retry-after');
-    if (retryAfter !== null && /^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000;
-    if (header('x-ratelimit-remaining') === '0') {
-      const reset = Number(header('x-ratelimit-reset'));
-      if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - this.options.now()) + 1000;
-    }
-    return error.status === 429 ? 60_000 : undefined;
   }
 
   /** Octokit's errors as GitHubApiError, with the advice a user of this step needs. */
@@ -114,6 +109,18 @@ export class GitHubClient {
         0,
         path,
         `cannot reach ${this.options.apiUrl}: ${cause?.cause?.message ?? cause?.message ?? error.message}`,
+      );
+    }
+    const refused = this.refusedWaits.get(String((error as { request?: { url?: string } }).request?.url));
+    if ((error.status === 403 || error.status === 429) && refused) {
+      const resetAt = new Date(this.options.now() + refused.waitMs).toISOString();
+      const why = refused.tooLong
+        ? `more than the ${Math.round(this.options.maxRateLimitWaitMs / 1000)} s this step waits`
+        : `still limited after ${MAX_RETRIES} waits`;
+      return new GitHubApiError(
+        error.status,
+        path,
+        `GitHub's rate limit is exhausted for this token until ${resetAt} (${Math.ceil(refused.waitMs / 1000)} s, ${why}); try again later or use a token with a higher limit`,
       );
     }
     const detail = (error.response?.data as { message?: string } | undefined)?.message ?? '';

@@ -79,8 +79,11 @@ export interface GitHubState {
   prefix: string;
   /** Paths that answer 403 as a token without the permission gets. */
   forbidden: string[];
-  /** Rate-limit the first N requests: with 429 + retry-after, or 403 + x-ratelimit-remaining 0 and a reset time. */
-  rateLimit?: { style: '429' | '403'; requests: number; seconds: number };
+  /**
+   * Fail the first N requests as GitHub does: 429 = a secondary rate limit (retry-after), 403 = the primary limit
+   * used up (x-ratelimit-remaining 0 and a reset time), 502 = a gateway error.
+   */
+  rateLimit?: { style: '429' | '403' | '502'; requests: number; seconds: number };
 }
 
 export interface GitHubStub {
@@ -131,7 +134,12 @@ export async function startGitHubStub(initial: Partial<GitHubState> = {}): Promi
       return error(401, 'Bad credentials');
     if (state.rateLimit && rateLimited < state.rateLimit.requests) {
       rateLimited++;
-      if (state.rateLimit.style === '429') return error(429, 'Too Many Requests', { 'retry-after': String(state.rateLimit.seconds) });
+      // GitHub's own words for a secondary limit; Octokit's throttling plugin recognises it by them.
+      if (state.rateLimit.style === '429')
+        return error(429, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', {
+          'retry-after': String(state.rateLimit.seconds),
+        });
+      if (state.rateLimit.style === '502') return error(502, 'Server Error');
       const reset = Math.ceil(Date.now() / 1000) + state.rateLimit.seconds;
       return error(403, 'API rate limit exceeded for user ID 1.', {
         'x-ratelimit-limit': '5000',

@@ -9,36 +9,62 @@ exports.modules = {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   GitHubClient: () => (/* binding */ GitHubClient)
 /* harmony export */ });
-/* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
+/* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1758);
+/* harmony import */ var _octokit_plugin_retry__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9735);
+/* harmony import */ var _octokit_plugin_throttling__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6856);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9325);
-// GitHub's REST API through Octokit (@actions/github's getOctokit, with its pagination plugin), plus what
-// Octokit leaves to its caller: rate-limit waits with a ceiling, and errors that say which fine-grained
+// GitHub's REST API through Octokit (@actions/github's getOctokit, with its pagination plugin), plus Octokit's
+// throttling and retry plugins: the ecosystem's handling of primary and secondary rate limits and of 5xx. What
+// this file adds: a ceiling on rate-limit waits, a line for each wait, and errors that say which fine-grained
 // permission is missing. Works against GitHub Enterprise Server through apiUrl. Loaded only by github mode:
 // Octokit costs about 55 ms of start-up that the other modes do not need.
 
 
+
+
 const PER_PAGE = 100;
+/** Waits for one request's rate limit before giving up, and retries of a 5xx (the retry plugin's 1, 4 and 9 s). */
 const MAX_RETRIES = 3;
+/** The retry plugin's default, plus 429: rate limits are the throttling plugin's, with this file's ceiling. */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 const isFailedRequest = (error) => error instanceof Error && typeof error.status === 'number';
 class GitHubClient {
     octokit;
     options;
+    /** Per request URL, the wait this client refused the throttling plugin: the error that follows says so. */
+    refusedWaits = new Map();
     constructor(options) {
         this.options = {
             token: options.token,
             maxRateLimitWaitMs: options.maxRateLimitWaitMs,
             onWait: options.onWait,
-            sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
             now: options.now ?? Date.now,
             apiUrl: options.apiUrl.replace(/\/+$/, ''),
         };
+        const onLimit = (kind) => (retryAfterSeconds, request, _octokit, retryCount) => this.waitOrGiveUp(kind, retryAfterSeconds * 1000, request.url, retryCount);
         this.octokit = (0,_actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q)(options.token, {
             baseUrl: this.options.apiUrl,
             userAgent: 'golden-pipeline-audit-secrets',
             request: { fetch: options.fetch ?? globalThis.fetch },
-        });
-        // Every request, each page included, goes through the rate-limit waits.
-        this.octokit.hook.wrap('request', (request, endpoint) => this.withRateLimitWaits(async () => request(endpoint), String(endpoint.url)));
+            throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
+            retry: { doNotRetry: DO_NOT_RETRY, retries: MAX_RETRIES },
+        }, _octokit_plugin_throttling__WEBPACK_IMPORTED_MODULE_2__/* .throttling */ .A, _octokit_plugin_retry__WEBPACK_IMPORTED_MODULE_3__/* .retry */ .L);
+    }
+    /** The throttling plugin's question, per request and per attempt: wait this long and retry? */
+    waitOrGiveUp(kind, waitMs, url, retryCount) {
+        const tooLong = waitMs > this.options.maxRateLimitWaitMs;
+        if (tooLong || retryCount >= MAX_RETRIES) {
+            this.refusedWaits.set(url, { waitMs, tooLong });
+            return false;
+        }
+        this.options.onWait?.(`GitHub ${kind} rate limit reached; waiting ${Math.ceil(waitMs / 1000)} s before retrying ${this.pathOf(url)}`);
+        return true;
+    }
+    /** An endpoint's path below apiUrl (/repos/…), as users and the permission advice name it. */
+    pathOf(url) {
+        const base = new URL(this.options.apiUrl).pathname.replace(/\/$/, '');
+        const path = new URL(url, this.options.apiUrl).pathname;
+        return path.startsWith(base) ? path.slice(base.length) : path;
     }
     /** Every item of a paginated list endpoint whose body is { total_count, [key]: [...] }. */
     async listAll(path, key) {
@@ -52,43 +78,6 @@ class GitHubClient {
             throw this.failure(error, path);
         }
     }
-    async withRateLimitWaits(send, url) {
-        const path = new URL(url, this.options.apiUrl).pathname.slice(new URL(this.options.apiUrl).pathname.replace(/\/$/, '').length);
-        for (let attempt = 0;; attempt++) {
-            try {
-                return await send();
-            }
-            catch (error) {
-                const wait = isFailedRequest(error) ? this.rateLimitWait(error) : undefined;
-                if (wait === undefined || !isFailedRequest(error))
-                    throw error;
-                if (attempt >= MAX_RETRIES || wait > this.options.maxRateLimitWaitMs) {
-                    const resetAt = new Date(this.options.now() + wait).toISOString();
-                    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GitHubApiError */ .O(error.status, path, `GitHub's rate limit is exhausted for this token until ${resetAt} (${Math.ceil(wait / 1000)} s, more than the ${Math.round(this.options.maxRateLimitWaitMs / 1000)} s this step waits); try again later or use a token with a higher limit`);
-                }
-                this.options.onWait?.(`GitHub rate limit reached (${error.status}); waiting ${Math.ceil(wait / 1000)} s before retrying ${path}`);
-                await this.options.sleep(wait);
-            }
-        }
-    }
-    /** Milliseconds to wait for a 429, or a 403 that is a rate limit (primary or secondary); undefined otherwise. */
-    rateLimitWait(error) {
-        if (error.status !== 429 && error.status !== 403)
-            return undefined;
-        const header = (name) => {
-            const value = error.response?.headers[name];
-            return value === undefined ? null : String(value);
-        };
-        const retryAfter = header('retry-after');
-        if (retryAfter !== null && /^\d+$/.test(retryAfter))
-            return Number(retryAfter) * 1000;
-        if (header('x-ratelimit-remaining') === '0') {
-            const reset = Number(header('x-ratelimit-reset'));
-            if (Number.isFinite(reset) && reset > 0)
-                return Math.max(0, reset * 1000 - this.options.now()) + 1000;
-        }
-        return error.status === 429 ? 60_000 : undefined;
-    }
     /** Octokit's errors as GitHubApiError, with the advice a user of this step needs. */
     failure(error, path) {
         if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GitHubApiError */ .O)
@@ -99,6 +88,14 @@ class GitHubClient {
             // Octokit reports a fetch that never got an answer (refused, DNS, TLS) as status 500 without a response.
             const cause = error.cause;
             return new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GitHubApiError */ .O(0, path, `cannot reach ${this.options.apiUrl}: ${cause?.cause?.message ?? cause?.message ?? error.message}`);
+        }
+        const refused = this.refusedWaits.get(String(error.request?.url));
+        if ((error.status === 403 || error.status === 429) && refused) {
+            const resetAt = new Date(this.options.now() + refused.waitMs).toISOString();
+            const why = refused.tooLong
+                ? `more than the ${Math.round(this.options.maxRateLimitWaitMs / 1000)} s this step waits`
+                : `still limited after ${MAX_RETRIES} waits`;
+            return new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GitHubApiError */ .O(error.status, path, `GitHub's rate limit is exhausted for this token until ${resetAt} (${Math.ceil(refused.waitMs / 1000)} s, ${why}); try again later or use a token with a higher limit`);
         }
         const detail = error.response?.data?.message ?? '';
         const said = detail ? ` ("${detail}")` : '';
