@@ -3,7 +3,18 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
-import { freePort, httpServer, httpsServer, makePki, reply, slowStartServer, type Pki, type TestServer } from './support/servers.ts';
+import {
+  forwardProxy,
+  freePort,
+  httpServer,
+  httpsServer,
+  makePki,
+  reply,
+  slowStartServer,
+  type ForwardProxy,
+  type Pki,
+  type TestServer,
+} from './support/servers.ts';
 
 const ACTION = 'actions/health-check';
 const FAST = { interval: '150ms', timeout: '1s' };
@@ -217,6 +228,84 @@ describe('health-check bundle over TLS with a self-made CA', () => {
   it('connects without verification only when insecure is set', async () => {
     const { main } = await runAction(ACTION, { inputs: { urls: app.url, insecure: 'true', ...FAST } });
     expect(main.exitCode).toBe(0);
+  });
+});
+
+describe('health-check bundle through a real forward proxy (tinyproxy), as a self-hosted runner behind one', () => {
+  let pki: Pki;
+  let secure: TestServer;
+  let plain: TestServer;
+  let proxy: ForwardProxy;
+  beforeAll(async () => {
+    pki = makePki();
+    secure = await httpsServer(pki, (_req, res) => reply(200, 'secure')(res));
+    plain = await httpServer((_req, res) => reply(200, 'plain')(res));
+    proxy = await forwardProxy();
+  });
+  afterAll(async () => {
+    await Promise.all([secure?.close(), plain?.close(), proxy?.close()]);
+    pki.cleanup();
+  });
+  const host = (server: TestServer) => new URL(server.url).host;
+  const noProxy = { NO_PROXY: '', no_proxy: '' };
+
+  it('sends https:// through a CONNECT tunnel (TLS end to end, the CA still checked) and http:// in absolute form', async () => {
+    const before = proxy.requests().length;
+    const { main } = await runAction(ACTION, {
+      inputs: { urls: `${secure.url}/tls\n${plain.url}/plain`, 'ca-cert': pki.caPem, ...FAST },
+      env: { ...noProxy, HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url },
+    });
+    expect(main.exitCode, main.stdout).toBe(0);
+    expect(proxy.requests().slice(before).sort()).toEqual([`CONNECT ${host(secure)}`, `GET ${plain.url}/plain`]);
+    // The server saw the request itself, not the proxy's CONNECT.
+    expect(secure.requests.at(-1)!.url).toBe('/tls');
+    expect(secretLeaks(main, proxy.password), 'the proxy password never shows').toEqual([]);
+  });
+
+  it('goes direct for a host NO_PROXY names, and through the proxy for the rest', async () => {
+    const before = proxy.requests().length;
+    const { main } = await runAction(ACTION, {
+      inputs: { urls: `${plain.url}/direct`, ...FAST },
+      env: { HTTP_PROXY: proxy.url, NO_PROXY: 'example.invalid,127.0.0.1' },
+    });
+    expect(main.exitCode).toBe(0);
+    expect(proxy.requests().slice(before)).toEqual([]);
+    expect(plain.requests.at(-1)!.url).toBe('/direct');
+  });
+
+  it('names the proxy when it refuses (407 without credentials) or cannot be reached, never the server', async () => {
+    const refused = await runAction(ACTION, {
+      inputs: { urls: secure.url, 'ca-cert': pki.caPem, 'max-attempts': '1', ...FAST },
+      env: { ...noProxy, HTTPS_PROXY: proxy.anonymousUrl },
+    });
+    expect(refused.main.exitCode).toBe(1);
+    expect(results(refused.main)[0]!.error).toBe(
+      `the proxy ${host({ url: proxy.anonymousUrl } as TestServer)} refused CONNECT ${host(secure)}: 407 Proxy Authentication Required`,
+    );
+    const closed = `127.0.0.1:${await freePort()}`;
+    for (const [url, variable] of [
+      [secure.url, 'HTTPS_PROXY'],
+      [plain.url, 'HTTP_PROXY'],
+    ] as const) {
+      const down = await runAction(ACTION, {
+        inputs: { urls: url, 'ca-cert': pki.caPem, 'max-attempts': '1', ...FAST },
+        env: { ...noProxy, [variable]: `http://gp:${proxy.password}@${closed}` },
+      });
+      expect(down.main.exitCode).toBe(1);
+      expect(results(down.main)[0]!.error).toMatch(new RegExp(`^cannot reach the proxy ${closed}: .*\\(ECONNREFUSED\\)$`));
+      expect(secretLeaks(down.main, proxy.password)).toEqual([]);
+    }
+  });
+
+  it('refuses a proxy variable it cannot use, naming it, before any request', async () => {
+    const sent = plain.requests.length;
+    const { main } = await runAction(ACTION, {
+      inputs: { urls: plain.url, ...FAST },
+      env: { ...noProxy, HTTPS_PROXY: 'socks5://127.0.0.1:1080' },
+    });
+    expect(main.exitCode).toBe(1);
+    expect(errors(main).join('\n')).toContain('HTTPS_PROXY: only http:// proxies are supported, not socks5://');
+    expect(plain.requests.length).toBe(sent);
   });
 });
 

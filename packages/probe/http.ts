@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
+import { connectThroughProxy, proxiedRequestOptions, proxyFor, proxyUnreachable } from './proxy.ts';
 import { type FailureKind, type HttpTransport, type ProbeRequest, type ProbeResponse, TransportError } from './types.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -42,7 +43,8 @@ export type StreamConnector = (host: string, port: number) => Promise<Duplex>;
 
 /**
  * HTTP(S) with a fresh connection per attempt, as a probe should measure. By default over Node's own
- * sockets; with `connect`, over streams it opens (TLS, when needed, runs on top of them).
+ * sockets, through the proxy the environment names (proxy.ts); with `connect`, over streams it opens (TLS,
+ * when needed, runs on top of them).
  */
 export function createHttpTransport(connect?: StreamConnector): HttpTransport {
   return { send: (request) => sendFollowingRedirects(request, connect) };
@@ -104,9 +106,19 @@ function sendOnce(request: ProbeRequest, deadline: number, connect?: StreamConne
   return new Promise((resolve, reject) => {
     const url = request.url;
     const isHttps = url.protocol === 'https:';
+    let proxy: URL | undefined;
+    try {
+      proxy = connect ? undefined : proxyFor(url);
+    } catch (error) {
+      return reject(error);
+    }
+    // https:// through a proxy is a CONNECT tunnel, then TLS on it as over any stream; http:// goes to the proxy.
+    if (proxy && isHttps) connect = connectThroughProxy(proxy);
+    const viaProxy = proxy && !isHttps ? proxiedRequestOptions(proxy, url) : undefined;
     const options: https.RequestOptions = {
       method: request.method,
-      headers: { 'user-agent': 'golden-pipeline-health-check', ...request.headers },
+      ...viaProxy,
+      headers: { 'user-agent': 'golden-pipeline-health-check', ...request.headers, ...viaProxy?.headers },
       // Node uses createConnection only without an agent: `agent: false` would make a fresh agent that
       // opens its own socket and bypasses the stream (the SSH connection).
       ...(connect ? { agent: undefined, createConnection: tunnelledConnection(request, connect) as never } : { agent: false }),
@@ -121,7 +133,8 @@ function sendOnce(request: ProbeRequest, deadline: number, connect?: StreamConne
       req.destroy();
       reject(error);
     };
-    const req = (isHttps ? https : http).request(url, options, (res) => {
+    const req = viaProxy ? http.request(options, onResponse) : (isHttps ? https : http).request(url, options, onResponse);
+    function onResponse(res: http.IncomingMessage) {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -141,9 +154,11 @@ function sendOnce(request: ProbeRequest, deadline: number, connect?: StreamConne
       res.on('error', (error: NodeJS.ErrnoException) =>
         fail(new TransportError(classifyNetworkError(error), describe(classifyNetworkError(error), error, url), error.code)),
       );
-    });
+    }
     const timer = setTimeout(() => fail(new TransportError('timeout', `no complete answer within ${Math.round(timeLeft)} ms`)), timeLeft);
     req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error instanceof TransportError) return fail(error); // the tunnel's own, already named (a proxy's refusal)
+      if (viaProxy) return fail(proxyUnreachable(proxy!, error)); // the proxy, not the server, is what failed
       const kind = classifyNetworkError(error);
       fail(new TransportError(kind, describe(kind, error, url), error.code));
     });

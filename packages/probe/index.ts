@@ -3,3 +3,4 @@ export * from './checks.ts';
 export * from './schedule.ts';
 export * from './http.ts';
 export * from './pattern.ts';
+export { proxyEnvironmentProblems, proxyPasswords } from './proxy.ts';

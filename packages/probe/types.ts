@@ -23,7 +23,18 @@ export interface ProbeResponse {
 
 /** Why an attempt failed; every kind is retried, and the last one becomes the diagnosis. */
 export type FailureKind =
-  'connection-refused' | 'connection-reset' | 'dns' | 'timeout' | 'tls' | 'network' | 'status' | 'body' | 'json' | 'latency' | 'redirects';
+  | 'connection-refused'
+  | 'connection-reset'
+  | 'dns'
+  | 'timeout'
+  | 'tls'
+  | 'network'
+  | 'proxy'
+  | 'status'
+  | 'body'
+  | 'json'
+  | 'latency'
+  | 'redirects';
 
 /** A request that got no HTTP answer. */
 export class TransportError extends Error {

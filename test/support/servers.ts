@@ -1,5 +1,5 @@
 /** Real HTTP(S) servers on loopback that misbehave the ways deployed services do. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -136,3 +136,56 @@ export function makePki(): Pki {
 }
 
 export const httpsServer = (pki: Pki, handler: Handler) => listen(https.createServer({ cert: pki.cert, key: pki.key }), handler, 'https');
+
+export interface ForwardProxy {
+  /** http://user:password@127.0.0.1:port, as a runner's HTTPS_PROXY would name it. */
+  url: string;
+  /** The same proxy without credentials, which it answers with 407. */
+  anonymousUrl: string;
+  password: string;
+  /** The requests the proxy logged so far: "GET http://…" and "CONNECT host:port". */
+  requests(): string[];
+  close(): Promise<void>;
+}
+
+/** Debian's tinyproxy on loopback, in the foreground, with basic auth: a real forward proxy (the lab installs it). */
+export async function forwardProxy(): Promise<ForwardProxy> {
+  const dir = mkdtempSync(join(tmpdir(), 'tinyproxy-'));
+  const port = await freePort();
+  const password = `pw-${process.pid}-${Date.now()}`;
+  writeFileSync(
+    join(dir, 'tinyproxy.conf'),
+    [
+      `Port ${port}`,
+      'Listen 127.0.0.1',
+      'Timeout 30',
+      'LogLevel Info',
+      'MaxClients 50',
+      'Allow 127.0.0.1',
+      `BasicAuth gp ${password}`,
+    ].join('\n'),
+  );
+  let log = '';
+  const child = spawn('tinyproxy', ['-d', '-c', join(dir, 'tinyproxy.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const deadline = Date.now() + 10_000;
+  while (!/Accepting connections/.test(log)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`tinyproxy did not start:\n${log}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `http://gp:${password}@127.0.0.1:${port}`,
+    anonymousUrl: `http://127.0.0.1:${port}`,
+    password,
+    requests: () => [...log.matchAll(/Request \(file descriptor \d+\): (\S+ \S+)/g)].map((m) => m[1]!),
+    close: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

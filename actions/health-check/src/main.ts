@@ -4,7 +4,16 @@ import { coreLogger } from '../../../packages/log/core.ts';
 import { runAction } from '../../../packages/log/action.ts';
 import { type ActionReporter } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
-import { type Clock, type HttpTransport, nodeHttpTransport, probeUrl, realClock } from '../../../packages/probe/index.ts';
+import { UserError } from '../../../packages/errors/index.ts';
+import {
+  type Clock,
+  type HttpTransport,
+  nodeHttpTransport,
+  probeUrl,
+  proxyEnvironmentProblems,
+  proxyPasswords,
+  realClock,
+} from '../../../packages/probe/index.ts';
 import { readHealthCheckInputs } from './inputs.ts';
 import { failureMessage, summaryMarkdown, toReports } from './report.ts';
 
@@ -27,7 +36,9 @@ export async function runHealthCheck(deps: HealthCheckDependencies): Promise<boo
   const clock = deps.clock ?? realClock;
   return runAction('health-check', deps, async () => {
     const config = readHealthCheckInputs(new InputReader(deps.inputs));
-    for (const secret of config.secrets) logger.mask(secret);
+    for (const secret of [...config.secrets, ...proxyPasswords()]) logger.mask(secret);
+    const proxyProblems = proxyEnvironmentProblems();
+    if (proxyProblems.length > 0) throw new UserError(`the proxy environment is not usable: ${proxyProblems.join('; ')}`);
 
     const started = clock.now();
     const { schedule } = config;
