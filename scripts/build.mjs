@@ -10,8 +10,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundledPackages, hasLicenseText, licenseBlockFromPackage, licenseBlocks, mergeLicenses } from './licenses.mjs';
+import { writeUnits } from './units.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// The host units' shell files, as text the bundles carry.
+writeUnits();
 // node scripts/build.mjs [--out-root DIR] [TARGET...]
 const { values, positionals } = parseArgs({ options: { 'out-root': { type: 'string' } }, allowPositionals: true, strict: true });
 const outRoot = values['out-root'] !== undefined ? resolve(values['out-root']) : root;

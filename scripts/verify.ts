@@ -13,7 +13,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseCommandLine } from '../packages/args/index.ts';
 import { expandPaths } from '../packages/heredoc/files.ts';
 import { lintFiles, nodeFileAccess } from '../packages/heredoc/run.ts';
-import { ManifestError, parseManifest } from '../packages/manifest/load.ts';
+import { ManifestError, parseManifest } from '../packages/audit/load.ts';
 import {
   healthCheckAfterEveryDeploy,
   type Job,

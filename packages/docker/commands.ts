@@ -3,6 +3,8 @@
  * packages/ssh quotes and executes them. Tests assert the joined text.
  */
 
+import { formatPortMapping, type PortMapping } from './ports.ts';
+
 export type Argv = string[];
 
 /** Labels every container and helper this suite starts, so they can be found and cleaned up. */
@@ -12,7 +14,7 @@ export interface ContainerSpec {
   name: string;
   image: string;
   envFile?: string;
-  ports: string[];
+  ports: PortMapping[];
   volumes: string[];
   labels: string[];
   restart: string;
@@ -62,7 +64,17 @@ export const containerHealth = (name: string): Argv => [
   name,
 ];
 
-export const stop = (name: string, timeoutSeconds = 10): Argv => ['docker', 'container', 'stop', '--time', String(timeoutSeconds), name];
+/** How long a stopping container gets to finish its requests before docker kills it. */
+export const STOP_SECONDS = 10;
+
+export const stop = (name: string, timeoutSeconds = STOP_SECONDS): Argv => [
+  'docker',
+  'container',
+  'stop',
+  '--time',
+  String(timeoutSeconds),
+  name,
+];
 export const start = (name: string): Argv => ['docker', 'container', 'start', name];
 export const rename = (from: string, to: string): Argv => ['docker', 'container', 'rename', from, to];
 export const remove = (name: string): Argv => ['docker', 'container', 'rm', '--force', name];
@@ -82,7 +94,7 @@ export function run(spec: ContainerSpec): Argv {
     '--label',
     MANAGED_LABEL,
     ...(spec.envFile ? ['--env-file', spec.envFile] : []),
-    ...spec.ports.flatMap((port) => ['--publish', port]),
+    ...spec.ports.flatMap((port) => ['--publish', formatPortMapping(port)]),
     ...spec.volumes.flatMap((volume) => ['--volume', volume]),
     ...spec.labels.flatMap((label) => ['--label', label]),
     ...(spec.network ? ['--network', spec.network] : []),

@@ -5,6 +5,7 @@ import * as hostCommands from './host.ts';
 import { nginxWorkerPids, renderProxyConfig, servingUpstream } from './proxy.ts';
 import { parseEnvLines, renderEnvFile } from './envfile.ts';
 import { parseImageRef } from './image.ts';
+import { containerPortFor, formatPortMapping, hostAddressOf, isSingleTcpPort, onEveryAddress, parsePortMapping } from './ports.ts';
 
 const text = (argv: string[]) => shellJoin(argv);
 
@@ -16,7 +17,7 @@ describe('docker command catalogue', () => {
           name: 'backend',
           image: 'reg.example:5000/app:dev-abc',
           envFile: '/home/deploy/.golden-deploy/env/backend.env',
-          ports: ['127.0.0.1:8000:8000'],
+          ports: [parsePortMapping('127.0.0.1:8000:8000')!],
           volumes: ['/srv/static:/app/static'],
           labels: ['tier=web'],
           restart: 'unless-stopped',
@@ -33,12 +34,18 @@ describe('docker command catalogue', () => {
   });
   it('keeps registry credentials out of argv and out of ~/.docker: login and pull in one unit, data as arguments', () => {
     const unit = hostCommands.loginAndPull('reg.example:5000', "ci'user", 'reg.example:5000/app:1');
-    expect(unit.slice(3)).toEqual(['login-and-pull', "ci'user", 'reg.example:5000', 'reg.example:5000/app:1']);
+    expect(unit.slice(3)).toEqual([
+      'login-and-pull',
+      hostCommands.CREDENTIALS_PREFIX,
+      "ci'user",
+      'reg.example:5000',
+      'reg.example:5000/app:1',
+    ]);
     // No `docker login`: config.json is a named pipe the unit writes from memory; nothing reaches the disk.
     expect(unit[2]).toContain('mkfifo -m 600 "$dir/config.json"');
     expect(unit[2]).toContain('docker --config "$dir" pull --quiet "$3"');
     expect(unit[2]).not.toContain('login --');
-    expect(hostCommands.loginAndPull('docker.io', 'u', 'acme/app:1')[5]).toBe('https://index.docker.io/v1/');
+    expect(hostCommands.loginAndPull('docker.io', 'u', 'acme/app:1')[6]).toBe('https://index.docker.io/v1/');
     expect(unit[2]).not.toMatch(/reg\.example|ci'user/);
     expect(text(docker.pull('reg.example:5000/app:1'))).toBe('docker pull --quiet reg.example:5000/app:1');
   });
@@ -51,9 +58,10 @@ describe('docker command catalogue', () => {
     );
     expect(replace.slice(3, 7)).toEqual(['guarded-replace', 'web', 'web.previous', '/home/deploy/.golden-deploy/locks/web.lock.unit']);
     expect(replace[2]).not.toContain('app:2');
-    expect(text(hostCommands.switchConfig('/p/nginx.conf.next', '/p/nginx.conf', 'web-proxy'))).toBe(
-      `sh -c 'mv -f "$1" "$2" && exec docker container kill --signal HUP "$3" >/dev/null' switch-config /p/nginx.conf.next /p/nginx.conf web-proxy`,
-    );
+    const switched = hostCommands.switchConfig('/p/nginx.conf.next', '/p/nginx.conf', 'web-proxy');
+    expect(switched.slice(3)).toEqual(['switch-config', '/p/nginx.conf.next', '/p/nginx.conf', ...docker.reloadProxy('web-proxy')]);
+    expect(switched[2]).toContain('mv -f "$next" "$live" && exec "$@" >/dev/null');
+    expect(switched[2]).not.toContain('web-proxy');
   });
   it('renders a proxy config that names its upstream on the first line, and finds draining workers by pid', () => {
     const config = renderProxyConfig({ upstream: 'r20261130t101010-ab12', ports: [8000, 9000], token: 'tok', drainSeconds: 30 });
@@ -144,5 +152,42 @@ describe('env file', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('line one');
     }
+  });
+});
+
+describe('published ports: one grammar, parsed once', () => {
+  it('parses every form docker takes into a type, and writes it back as docker reads it', () => {
+    expect(parsePortMapping('127.0.0.1:8000:80')).toEqual({
+      address: '127.0.0.1',
+      hostPort: 8000,
+      hostPortLast: undefined,
+      containerPort: 80,
+      containerPortLast: undefined,
+      protocol: 'tcp',
+    });
+    expect(parsePortMapping('[::1]:8000-8001:80-81/udp')).toMatchObject({
+      address: '::1',
+      hostPort: 8000,
+      hostPortLast: 8001,
+      containerPort: 80,
+      containerPortLast: 81,
+      protocol: 'udp',
+    });
+    for (const text of ['8000', '9000/udp', '8000:80', '127.0.0.1:8000:80', '[::1]:8000-8001:80-81/sctp', '0.0.0.0:53:53/udp'])
+      expect(formatPortMapping(parsePortMapping(text)!)).toBe(text);
+    expect(formatPortMapping(parsePortMapping('8000/tcp')!)).toBe('8000');
+    for (const bad of ['127.0.0.1:80:80:80', 'http', '80/icmp', '1.2.3:80:80', ':80']) expect(parsePortMapping(bad), bad).toBeUndefined();
+  });
+
+  it('knows which ports listen everywhere, how the host itself reaches them, and which container port a URL lands on', () => {
+    const ports = ['127.0.0.1:8000:8000', '9000:90', '[::]:9100:91', '9200-9201:92-93'].map((p) => parsePortMapping(p)!);
+    expect(ports.map(onEveryAddress)).toEqual([false, true, true, true]);
+    expect(ports.map(hostAddressOf)).toEqual(['127.0.0.1', '127.0.0.1', '::1', '127.0.0.1']);
+    expect(ports.map(isSingleTcpPort)).toEqual([true, true, true, false]);
+    expect(containerPortFor(ports, new URL('http://127.0.0.1:8000/h'))).toBe(8000);
+    expect(containerPortFor(ports, new URL('http://localhost:8000/h'))).toBeUndefined();
+    expect(containerPortFor(ports, new URL('http://app.example:9000/'))).toBe(90);
+    expect(containerPortFor(ports, new URL('http://[::1]:9100/'))).toBe(91);
+    expect(containerPortFor(ports, new URL('http://127.0.0.1:9200/'))).toBeUndefined();
   });
 });

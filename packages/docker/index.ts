@@ -1,5 +1,6 @@
 export * from './commands.ts';
 export * from './envfile.ts';
 export * from './image.ts';
+export * from './ports.ts';
 export * from './proxy.ts';
 export * as hostCommands from './host.ts';

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError, UserError } from '../errors/index.ts';
 import { InputError } from '../inputs/index.ts';
-import { runAction } from './action.ts';
+import { settleStep } from './action.ts';
 import { MemoryLogger } from './index.ts';
 import { MemoryReporter } from './reporter.ts';
 
 async function ending(main: () => Promise<boolean>) {
   const io = { logger: new MemoryLogger(), reporter: new MemoryReporter() };
-  const ok = await runAction('demo-action', io, main);
+  const ok = await settleStep('demo-action', io, main);
   return { ok, failure: io.reporter.failure, log: io.logger.lines };
 }
 
-describe('runAction: every action ends the same way', () => {
+describe('settleStep: every action step ends the same way', () => {
   it('passes a result through, and fails nothing on success', async () => {
     expect(await ending(async () => true)).toEqual({ ok: true, failure: undefined, log: [] });
     // A main that set its own failure (unhealthy URLs, findings) returns false; the wrapper adds nothing.

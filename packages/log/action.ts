@@ -7,7 +7,7 @@ import { type ActionReporter, stepFailure } from './reporter.ts';
  * UserError fails the step with its one sentence. Anything else is a bug: the same sentence, plus a log
  * group with the stack to report. (Like codeql-action's runWrapper with its ConfigurationError.)
  */
-export async function runAction(
+export async function settleStep(
   action: string,
   io: { logger: Logger; reporter: ActionReporter },
   main: () => Promise<boolean>,

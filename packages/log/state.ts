@@ -7,14 +7,3 @@ export interface StateProvider {
   /** The saved value, or '' when the main step saved none. */
   get(name: string): string;
 }
-
-/** State in memory; for tests. */
-export class MemoryState implements StateProvider {
-  readonly values: Record<string, string> = {};
-  save(name: string, value: string): void {
-    this.values[name] = value;
-  }
-  get(name: string): string {
-    return this.values[name] ?? '';
-  }
-}

@@ -4,6 +4,7 @@ import {
   evaluateResponse,
   nextWaitMs,
   parseJsonPath,
+  pollUntil,
   probeUrl,
   readJsonPath,
   redactUrl,
@@ -163,5 +164,37 @@ describe('JSON paths and URLs', () => {
   });
   it('never shows credentials embedded in a URL', () => {
     expect(redactUrl(new URL('https://user:s3cret@app.test/h'))).toBe('https://***:***@app.test/h');
+  });
+});
+
+describe('pollUntil: the one wait for what is not an HTTP answer', () => {
+  it('looks until the condition holds, interval apart start to start, and says after how many looks', async () => {
+    const clock = new VirtualClock();
+    const seen: number[] = [];
+    const result = await pollUntil(
+      async (attempt) => {
+        seen.push(clock.now());
+        clock.time += 30; // the look itself takes time
+        return attempt === 3 ? { done: true, value: 'ready' } : { done: false, seen: `attempt ${attempt}` };
+      },
+      { intervalMs: 100, maxAttempts: 5 },
+      clock,
+    );
+    expect(result).toEqual({ done: true, value: 'ready', attempts: 3 });
+    expect(seen).toEqual([0, 100, 200]);
+  });
+
+  it('stops at maxAttempts or at the deadline, with what it saw last; a check that throws ends the wait', async () => {
+    const never = async (attempt: number) => ({ done: false as const, seen: `look ${attempt}` });
+    expect(await pollUntil(never, { intervalMs: 100, maxAttempts: 4 }, new VirtualClock())).toEqual({
+      done: false,
+      last: 'look 4',
+      attempts: 4,
+    });
+    const clock = new VirtualClock();
+    const byDeadline = await pollUntil(never, { intervalMs: 200, deadlineMs: 500 }, clock);
+    expect(byDeadline).toMatchObject({ done: false, attempts: 4 });
+    expect(clock.now()).toBe(500);
+    await expect(pollUntil(async () => Promise.reject(new Error('gone')), { intervalMs: 10 }, new VirtualClock())).rejects.toThrow('gone');
   });
 });

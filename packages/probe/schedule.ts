@@ -174,3 +174,36 @@ export function redactUrl(url: URL): string {
   copy.password = copy.password ? '***' : '';
   return copy.href;
 }
+
+/** One look at a condition: it holds (with what it found), or not yet (with what was seen instead). */
+export type PollCheck<T> = { done: true; value: T } | { done: false; seen: string };
+
+export type PollResult<T> = { done: true; value: T; attempts: number } | { done: false; last: string; attempts: number };
+
+/**
+ * Looks at a condition on the probe schedule until it holds: `intervalMs` apart, start to start, at most
+ * `maxAttempts` times and within `deadlineMs`. The one way this project waits for something that is not an
+ * HTTP answer (a container's health, a proxy's config, a drain); a check that throws ends the wait with it.
+ */
+export async function pollUntil<T>(
+  check: (attempt: number) => Promise<PollCheck<T>>,
+  schedule: { intervalMs: number; maxAttempts?: number; deadlineMs?: number },
+  clock: Clock = realClock,
+): Promise<PollResult<T>> {
+  const started = clock.now();
+  const maxAttempts = schedule.maxAttempts ?? Infinity;
+  let last = 'not checked';
+  for (let attempt = 1; ; attempt += 1) {
+    const attemptStart = clock.now();
+    const result = await check(attempt);
+    if (result.done) return { done: true, value: result.value, attempts: attempt };
+    last = result.seen;
+    const wait = Math.max(
+      0,
+      nextWaitMs({ ...schedule, backoff: 'fixed', maxIntervalMs: schedule.intervalMs }, false, 1) - (clock.now() - attemptStart),
+    );
+    const budgetLeft = schedule.deadlineMs === undefined ? Infinity : schedule.deadlineMs - (clock.now() - started);
+    if (attempt >= maxAttempts || budgetLeft <= 0) return { done: false, last, attempts: attempt };
+    await clock.sleep(Math.min(wait, budgetLeft));
+  }
+}

@@ -184,29 +184,55 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
     jumpClient?.end();
     throw error;
   }
-  const name = target.port === 22 ? target.host : `${target.host}:${target.port}`;
-  let closed = false;
-  let closedOnPurpose = false;
-  const lost = new Promise<never>((_resolve, reject) =>
-    client.on('close', () => {
-      closed = true;
-      if (!closedOnPurpose) reject(new SshConnectError(`the SSH connection to ${name} was lost`));
-    }),
-  );
-  lost.catch(() => {});
-  // Rejects when the connection closes for any reason. ssh2 does not answer some requests made as the
-  // connection goes down; raced against this, every request settles, and nothing awaits forever (a process
-  // whose last promise never settles simply exits, with status 0).
-  const ended = new Promise<never>((_resolve, reject) =>
-    client.on('close', () => reject(new SshConnectError(`the SSH connection to ${name} was lost`))),
-  );
-  ended.catch(() => {});
-  const untilClosed = <T>(request: Promise<T>): Promise<T> => Promise.race([request, ended]);
+  return new SshHost(client, target.port === 22 ? target.host : `${target.host}:${target.port}`, jumpClient);
+}
 
-  const exec: RemoteHost['exec'] = async (argv, options = {}) => {
-    if (closed) throw new SshConnectError(`the connection to ${name} is closed`);
-    const channel = await untilClosed(channelExec(client, name, shellJoin(argv), () => closed));
-    return untilClosed(
+/** The real RemoteHost: one ssh2 connection (and its jump host's, if any) that every command reuses. */
+export class SshHost implements RemoteHost {
+  readonly name: string;
+  readonly lost: Promise<never>;
+  private readonly client: Client;
+  private readonly jumpClient?: Client;
+  /** Rejects when the connection closes for any reason, on purpose or not. */
+  private readonly ended: Promise<never>;
+  private closed = false;
+  private closedOnPurpose = false;
+  private sftpSession?: Promise<SFTPWrapper>;
+
+  constructor(client: Client, name: string, jumpClient?: Client) {
+    this.client = client;
+    this.name = name;
+    this.jumpClient = jumpClient;
+    this.lost = new Promise<never>((_resolve, reject) =>
+      client.on('close', () => {
+        this.closed = true;
+        if (!this.closedOnPurpose) reject(new SshConnectError(`the SSH connection to ${name} was lost`));
+      }),
+    );
+    this.lost.catch(() => {});
+    this.ended = new Promise<never>((_resolve, reject) =>
+      client.on('close', () => reject(new SshConnectError(`the SSH connection to ${name} was lost`))),
+    );
+    this.ended.catch(() => {});
+  }
+
+  /**
+   * ssh2 does not answer some requests made as the connection goes down; raced against `ended`, every request
+   * settles, and nothing awaits forever (a process whose last promise never settles simply exits, with status 0).
+   */
+  private untilClosed<T>(request: Promise<T>): Promise<T> {
+    return Promise.race([request, this.ended]);
+  }
+
+  private async openChannel(argv: readonly string[]): Promise<ClientChannel> {
+    if (this.closed) throw new SshConnectError(`the connection to ${this.name} is closed`);
+    return this.untilClosed(channelExec(this.client, this.name, shellJoin(argv), () => this.closed));
+  }
+
+  async exec(argv: readonly string[], options: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    const channel = await this.openChannel(argv);
+    const name = this.name;
+    return this.untilClosed(
       new Promise<ExecResult>((resolve, reject) => {
         let stdout = '';
         let stderr = '';
@@ -233,103 +259,105 @@ export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<R
         channel.end(options.stdin ?? '');
       }),
     );
-  };
+  }
 
-  let sftpSession: Promise<SFTPWrapper> | undefined;
-  const sftp = () =>
-    (sftpSession ??= untilClosed(
+  async run(argv: readonly string[], options?: { stdin?: string; timeoutMs?: number }): Promise<string> {
+    const result = await this.exec(argv, options);
+    if (result.code !== 0) throw new RemoteError(this.name, argv, result.code, result.stderr);
+    return result.stdout;
+  }
+
+  async start(argv: readonly string[]): Promise<RemoteProcess> {
+    const channel = await this.openChannel(argv);
+    const name = this.name;
+    let buffered = '';
+    let stderr = '';
+    channel.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const firstLine = this.untilClosed(
+      new Promise<string>((resolve, reject) => {
+        channel.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString('utf8');
+          const newline = buffered.indexOf('\n');
+          if (newline >= 0) resolve(buffered.slice(0, newline));
+        });
+        channel.on('close', (code: number | null) =>
+          reject(new RemoteError(name, argv, code ?? 255, `${stderr}\nended before printing a line`)),
+        );
+      }),
+    );
+    firstLine.catch(() => {});
+    // No exit status and no signal: the session died with the connection (a killed sshd, a dropped link), so
+    // the process's fate is unknown and the caller hears that the connection was lost, not a made-up code.
+    const exit = this.untilClosed(
+      new Promise<number>((resolve, reject) =>
+        channel.on('close', (code: number | null, signal?: string) =>
+          code === null || code === undefined
+            ? signal
+              ? resolve(255)
+              : reject(new SshConnectError(`the SSH connection to ${name} was lost while \`${argv[0]}\` ran`))
+            : resolve(code),
+        ),
+      ),
+    );
+    exit.catch(() => {});
+    return { firstLine, exit, end: (input?: string) => channel.end(input ?? '') };
+  }
+
+  async writeFile(path: string, content: string | Buffer, mode: number): Promise<void> {
+    const session = await this.sftp();
+    const call = <T>(what: string, fn: (done: (error: Error | null | undefined, value?: T) => void) => void) =>
+      this.untilClosed(
+        new Promise<T>((resolve, reject) =>
+          fn((error, value) =>
+            error
+              ? reject(
+                  isLost(error, this.closed)
+                    ? requestError(this.name, `${what} ${path} over SFTP`, error, true)
+                    : new UserError(`${this.name}: ${what} ${path} over SFTP failed: ${error.message}`),
+                )
+              : resolve(value as T),
+          ),
+        ),
+      );
+    const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+    // Created with the mode from the first byte; fchmod too, for a file that already existed looser.
+    const handle = await call<Buffer>('opening', (done) => session.open(path, 'w', { mode }, done));
+    try {
+      await call('writing', (done) => session.write(handle, data, 0, data.length, 0, done));
+      await call('chmodding', (done) => session.fchmod(handle, mode, done));
+    } finally {
+      await call('closing', (done) => session.close(handle, done));
+    }
+  }
+
+  forwardOut(host: string, port: number): Promise<Duplex> {
+    return this.untilClosed(
       new Promise((resolve, reject) =>
-        client.sftp((error, session) => (error ? reject(requestError(name, 'opening SFTP', error, closed)) : resolve(session))),
+        this.client.forwardOut('127.0.0.1', 0, host, port, (error, stream) =>
+          error
+            ? reject(isLost(error, this.closed) ? requestError(this.name, `forwarding to ${host}:${port}`, error, true) : error)
+            : resolve(stream),
+        ),
+      ),
+    );
+  }
+
+  close(): void {
+    this.closedOnPurpose = true;
+    this.client.end();
+    this.jumpClient?.end();
+  }
+
+  /** One SFTP session per connection, opened on first use. */
+  private sftp(): Promise<SFTPWrapper> {
+    return (this.sftpSession ??= this.untilClosed(
+      new Promise((resolve, reject) =>
+        this.client.sftp((error, session) =>
+          error ? reject(requestError(this.name, 'opening SFTP', error, this.closed)) : resolve(session),
+        ),
       ),
     ));
-
-  return {
-    name,
-    lost,
-    exec,
-    async run(argv, options) {
-      const result = await exec(argv, options);
-      if (result.code !== 0) throw new RemoteError(name, argv, result.code, result.stderr);
-      return result.stdout;
-    },
-    async start(argv) {
-      if (closed) throw new SshConnectError(`the connection to ${name} is closed`);
-      const channel = await untilClosed(channelExec(client, name, shellJoin(argv), () => closed));
-      let buffered = '';
-      let stderr = '';
-      channel.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-      });
-      const firstLine = untilClosed(
-        new Promise<string>((resolve, reject) => {
-          channel.on('data', (chunk: Buffer) => {
-            buffered += chunk.toString('utf8');
-            const newline = buffered.indexOf('\n');
-            if (newline >= 0) resolve(buffered.slice(0, newline));
-          });
-          channel.on('close', (code: number | null) =>
-            reject(new RemoteError(name, argv, code ?? 255, `${stderr}\nended before printing a line`)),
-          );
-        }),
-      );
-      firstLine.catch(() => {});
-      // No exit status and no signal: the session died with the connection (a killed sshd, a dropped link), so
-      // the process's fate is unknown and the caller hears that the connection was lost, not a made-up code.
-      const exit = untilClosed(
-        new Promise<number>((resolve, reject) =>
-          channel.on('close', (code: number | null, signal?: string) =>
-            code === null || code === undefined
-              ? signal
-                ? resolve(255)
-                : reject(new SshConnectError(`the SSH connection to ${name} was lost while \`${argv[0]}\` ran`))
-              : resolve(code),
-          ),
-        ),
-      );
-      exit.catch(() => {});
-      return { firstLine, exit, end: (input?: string) => channel.end(input ?? '') };
-    },
-    async writeFile(path, content, mode) {
-      const session = await sftp();
-      const call = <T>(what: string, fn: (done: (error: Error | null | undefined, value?: T) => void) => void) =>
-        untilClosed(
-          new Promise<T>((resolve, reject) =>
-            fn((error, value) =>
-              error
-                ? reject(
-                    isLost(error, closed)
-                      ? requestError(name, `${what} ${path} over SFTP`, error, true)
-                      : new UserError(`${name}: ${what} ${path} over SFTP failed: ${error.message}`),
-                  )
-                : resolve(value as T),
-            ),
-          ),
-        );
-      const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
-      // Created with the mode from the first byte; fchmod too, for a file that already existed looser.
-      const handle = await call<Buffer>('opening', (done) => session.open(path, 'w', { mode }, done));
-      try {
-        await call('writing', (done) => session.write(handle, data, 0, data.length, 0, done));
-        await call('chmodding', (done) => session.fchmod(handle, mode, done));
-      } finally {
-        await call('closing', (done) => session.close(handle, done));
-      }
-    },
-    forwardOut(host, port) {
-      return untilClosed(
-        new Promise((resolve, reject) =>
-          client.forwardOut('127.0.0.1', 0, host, port, (error, stream) =>
-            error
-              ? reject(isLost(error, closed) ? requestError(name, `forwarding to ${host}:${port}`, error, true) : error)
-              : resolve(stream),
-          ),
-        ),
-      );
-    },
-    close() {
-      closedOnPurpose = true;
-      client.end();
-      jumpClient?.end();
-    },
-  };
+  }
 }

@@ -13,8 +13,6 @@ export interface Tunnel {
   close(): Promise<void>;
 }
 
-export class TunnelError extends UserError {}
-
 export interface TunnelOptions {
   /** The input that named the port, for errors. */
   input?: string;
@@ -65,7 +63,7 @@ export async function openTunnel(
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
-        new TunnelError(
+        new UserError(
           error.code === 'EADDRINUSE'
             ? `${input}: 127.0.0.1:${localPort} is already in use; choose another port, or 0 for a free one`
             : `${input}: cannot listen on 127.0.0.1:${localPort}: ${error.message}`,

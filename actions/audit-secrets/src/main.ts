@@ -1,16 +1,16 @@
 import { InputError, InputReader, envInputSource, type RawInputSource } from '../../../packages/inputs/index.ts';
 import type { Logger } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
-import { runAction } from '../../../packages/log/action.ts';
+import { settleStep } from '../../../packages/log/action.ts';
 import { type ActionReporter } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
-import { MODES, type Mode } from '../../../packages/manifest/audit.ts';
-import { DEFAULT_API_URL, DEFAULT_MANIFEST, DEFAULT_WORKFLOWS_DIR, nodeIo } from '../../../packages/manifest/cli.ts';
-import { annotations, problemAnnotations, summaryMarkdown } from '../../../packages/manifest/format.ts';
-import { parseRepository } from '../../../packages/manifest/inventory.ts';
-import { ManifestError } from '../../../packages/manifest/load.ts';
-import { requirementsOf } from '../../../packages/manifest/resolve.ts';
-import { type AuditIo, type AuditOptions, runAudit } from '../../../packages/manifest/run.ts';
+import { MODES, type Mode } from '../../../packages/audit/audit.ts';
+import { DEFAULT_API_URL, DEFAULT_MANIFEST, DEFAULT_WORKFLOWS_DIR, nodeIo } from '../../../packages/audit/cli.ts';
+import { annotations, problemAnnotations, summaryMarkdown } from '../../../packages/audit/format.ts';
+import { parseRepository } from '../../../packages/audit/inventory.ts';
+import { ManifestError } from '../../../packages/audit/load.ts';
+import { requirementsOf } from '../../../packages/audit/resolve.ts';
+import { type AuditIo, type AuditOptions, runAudit } from '../../../packages/audit/run.ts';
 
 export interface AuditSecretsDependencies {
   inputs: RawInputSource;
@@ -70,7 +70,7 @@ export function run(): Promise<boolean> {
 /** Audits and reports; returns whether every required secret is present. */
 export async function runAuditSecrets(deps: AuditSecretsDependencies): Promise<boolean> {
   const { logger, reporter } = deps;
-  return runAction('audit-secrets', deps, async () => {
+  return settleStep('audit-secrets', deps, async () => {
     try {
       const options = readAuditInputs(new InputReader(deps.inputs));
       for (const secret of options.secrets) logger.mask(secret);

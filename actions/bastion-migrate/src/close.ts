@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../../../packages/log/index.ts';
-import { runAction } from '../../../packages/log/action.ts';
+import { settleStep } from '../../../packages/log/action.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
 import type { ActionReporter } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
@@ -41,7 +41,7 @@ export function run(
   logger: Logger = coreLogger,
   reporter: ActionReporter = coreReporter,
 ): Promise<boolean> {
-  return runAction('bastion-migrate post', { logger, reporter }, async () => {
+  return settleStep('bastion-migrate post', { logger, reporter }, async () => {
     await closeTunnel(state.get(HELPER_PID_STATE), (message) => logger.info(message));
     return true;
   });

@@ -5,7 +5,7 @@ import { envInputSource, InputReader, type RawInputSource } from '../../../packa
 import { type Logger, redact } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
 import { CancelledError, UserError } from '../../../packages/errors/index.ts';
-import { runAction } from '../../../packages/log/action.ts';
+import { settleStep } from '../../../packages/log/action.ts';
 import { type ActionReporter } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import type { StateProvider } from '../../../packages/log/state.ts';
@@ -48,7 +48,7 @@ export async function runMigrate(deps: MigrateDependencies): Promise<boolean> {
   // A cancelled job must not leave its command running, its tunnel open or its lock held.
   const cancel = deps.cancel ?? listenForCancel();
   try {
-    return await runAction('bastion-migrate', deps, async () => {
+    return await settleStep('bastion-migrate', deps, async () => {
       try {
         const inputs = readMigrateInputs(new InputReader(deps.inputs));
         for (const secret of inputs.secrets) deps.logger.mask(secret);

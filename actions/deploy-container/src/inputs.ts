@@ -1,7 +1,17 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, posix, relative, resolve } from 'node:path';
 import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '../../../packages/inputs/index.ts';
-import { type EnvEntry, type ImageRef, parseEnvLines, parseImageRef } from '../../../packages/docker/index.ts';
+import {
+  containerPortFor,
+  type EnvEntry,
+  formatPortMapping,
+  type ImageRef,
+  isSingleTcpPort,
+  parseEnvLines,
+  parseImageRef,
+  parsePortMapping,
+  type PortMapping,
+} from '../../../packages/docker/index.ts';
 import { worthMasking } from '../../../packages/log/index.ts';
 import { readSshTarget, readSshTargets, type SshTarget } from '../../../packages/ssh/index.ts';
 
@@ -40,7 +50,7 @@ export interface DeployInputs {
   jump?: SshTarget;
   image: ImageRef;
   name: string;
-  ports: string[];
+  ports: PortMapping[];
   volumes: string[];
   env: EnvEntry[];
   envWarnings: string[];
@@ -64,7 +74,6 @@ export interface DeployInputs {
 }
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
-const PORT = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:\d{1,5}(?:-\d{1,5})?:)?\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp|sctp))?$/;
 const VOLUME_SOURCE = /^(?:\/[^:,\0]*|[a-zA-Z0-9][a-zA-Z0-9_.-]*)$/;
 const RESTART = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/;
 const LABEL = /^[a-zA-Z0-9][a-zA-Z0-9_.\-/]*=[^\n]*$/;
@@ -89,69 +98,136 @@ const defaultLocalFileReader = (): LocalFileReader => ({
   read: (path) => readFileSync(path),
 });
 
+/** Every input, checked and parsed into types; nothing after this parses an input string again. */
 export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReader = defaultLocalFileReader()): DeployInputs {
   const secrets: string[] = [];
   const keep = (value: string | undefined) => {
     if (value) secrets.push(value);
     return value || undefined;
   };
+  const allowLatest = inputs.boolean('allow-latest', false);
+  const image = parseImageRef('image', inputs.required('image'), allowLatest);
+  const name = readName(inputs);
+  const ports = readPorts(inputs);
+  const volumes = readVolumes(inputs);
+  const strategy = readStrategy(inputs);
+  const proxyImage = strategy === 'switch' ? readSwitch(inputs, ports, allowLatest) : undefined;
+  const env = readEnv(inputs, keep);
+  const container = readContainerOptions(inputs);
+  const registry = readRegistry(inputs, image, keep);
+  const health = readHealthGate(inputs);
+  if (strategy === 'switch') checkGateReachesContainer(health, ports);
+  const rollback = inputs.boolean('rollback', true);
+  const targets = readSshTargets(inputs, HOST_INPUTS, keep);
+  const jump = readJump(inputs, keep);
+  return {
+    strategy,
+    proxyImage,
+    drainTimeoutMs: inputs.duration('drain-timeout', 30_000),
+    targets,
+    jump,
+    image,
+    name,
+    ports,
+    volumes,
+    ...env,
+    ...container,
+    command: readCommand(inputs.string('command')),
+    registry,
+    prepareDirs: inputs.lines('prepare-dirs').map(readPrepareDir),
+    files: inputs.lines('files').map((line) => readUploadFile(line, localFiles)),
+    health,
+    rollback,
+    postDeploy: inputs.lines('post-deploy'),
+    lockTimeoutMs: inputs.duration('lock-timeout', 120_000),
+    keepImages: inputs.integer('keep-images', 3, { min: 1 }),
+    maxParallel: inputs.integer('max-parallel', 1, { min: 1 }),
+    secrets,
+  };
+}
 
-  const image = parseImageRef('image', inputs.required('image'), inputs.boolean('allow-latest', false));
+/** The deploy hosts' inputs, as readSshTargets takes them. */
+const HOST_INPUTS = {
+  host: 'host',
+  hosts: 'hosts',
+  port: 'port',
+  username: 'username',
+  key: 'private-key',
+  passphrase: 'passphrase',
+  password: 'password',
+  hostKey: 'host-key',
+} as const;
+
+function readName(inputs: InputReader): string {
   const name = inputs.required('name');
   if (!CONTAINER_NAME.test(name))
     throw new InputError('name', `'${name}' is not a container name (letters, digits, _ . -; starting with a letter or digit)`);
+  return name;
+}
 
-  const ports = inputs.lines('ports').map((port) => {
-    if (!PORT.test(port)) throw new InputError('ports', `'${port}' is not a port mapping such as 127.0.0.1:8080:80`);
-    return port;
+function readPorts(inputs: InputReader): PortMapping[] {
+  return inputs.lines('ports').map((port) => {
+    const mapping = parsePortMapping(port);
+    if (!mapping) throw new InputError('ports', `'${port}' is not a port mapping such as 127.0.0.1:8080:80`);
+    return mapping;
   });
+}
+
+function readVolumes(inputs: InputReader): string[] {
   const allowHostMounts = inputs.boolean('allow-host-mounts', false);
-  const volumes = inputs.lines('volumes').map((volume) => {
+  return inputs.lines('volumes').map((volume) => {
     const [source = '', target = '', options, ...rest] = volume.split(':');
     if (
       !VOLUME_SOURCE.test(source) ||
       !target.startsWith('/') ||
       rest.length > 0 ||
       (options !== undefined && !/^[a-zA-Z,]+$/.test(options))
-    ) {
+    )
       throw new InputError('volumes', `'${volume}' is not a volume such as /srv/static:/app/static[:ro]`);
-    }
-    if (!allowHostMounts && guardedHostPath(source)) {
+    const guarded = guardedHostPath(source);
+    if (!allowHostMounts && guarded)
       throw new InputError(
         'volumes',
-        `'${volume}' mounts the host's ${guardedHostPath(source)}; set allow-host-mounts: true if the container really needs it`,
+        `'${volume}' mounts the host's ${guarded}; set allow-host-mounts: true if the container really needs it`,
       );
-    }
     return volume;
   });
+}
 
-  const strategy = inputs.string('strategy', 'replace');
-  if (strategy !== 'replace' && strategy !== 'switch')
-    throw new InputError('strategy', `'${strategy}' is not a strategy (replace or switch)`);
-  const proxyImage =
-    strategy === 'switch'
-      ? parseImageRef('proxy-image', inputs.required('proxy-image'), inputs.boolean('allow-latest', false)).reference
-      : undefined;
-  if (strategy === 'switch') {
-    if (ports.length === 0) throw new InputError('ports', 'is required with strategy switch: the proxy publishes them');
-    for (const port of ports) {
-      if (!parsePortMapping(port)?.hostPort) {
-        throw new InputError(
-          'ports',
-          `'${port}' is not a single TCP host:container port; strategy switch proxies those, e.g. 127.0.0.1:8000:8000`,
-        );
-      }
-    }
-  }
+/** Strategy switch's own inputs: the proxy image, and ports it can stand in front of. Returns the proxy image. */
+function readSwitch(inputs: InputReader, ports: readonly PortMapping[], allowLatest: boolean): string {
+  const proxyImage = parseImageRef('proxy-image', inputs.required('proxy-image'), allowLatest).reference;
+  if (ports.length === 0) throw new InputError('ports', 'is required with strategy switch: the proxy publishes them');
+  const unfit = ports.find((port) => !isSingleTcpPort(port));
+  if (unfit)
+    throw new InputError(
+      'ports',
+      `'${formatPortMapping(unfit)}' is not a single TCP host:container port; strategy switch proxies those, e.g. 127.0.0.1:8000:8000`,
+    );
+  return proxyImage;
+}
 
+/** With strategy switch the gate probes the new container directly, on the container port behind health-url. */
+function checkGateReachesContainer(health: HealthGate, ports: readonly PortMapping[]): void {
+  if (health.url && !containerPortFor(ports, health.url))
+    throw new InputError(
+      'health-url',
+      `${health.url.host} is not the host side of any of ports; with strategy switch the gate ` +
+        'probes the new container directly on the matching container port',
+    );
+}
+
+function readEnv(inputs: InputReader, keep: (secret: string) => void): Pick<DeployInputs, 'env' | 'envWarnings' | 'envFilePath'> {
   const { entries: env, warnings: envWarnings } = parseEnvLines('env', inputs.verbatim('env'));
   // Env values are never printed; masking is the safety net, under the one policy (packages/log).
   for (const entry of env) if (worthMasking(entry.value)) keep(entry.value.trim());
-
   const envFilePath = inputs.string('env-file-path') || undefined;
   if (envFilePath && (/[\0\n]/.test(envFilePath) || envFilePath.endsWith('/')))
     throw new InputError('env-file-path', 'must be a file path');
+  return { env, envWarnings, envFilePath };
+}
 
+function readContainerOptions(inputs: InputReader): Pick<DeployInputs, 'restart' | 'labels' | 'network' | 'dockerArgs'> {
   const restart = inputs.string('restart', 'unless-stopped');
   if (!RESTART.test(restart))
     throw new InputError('restart', `'${restart}' is not a restart policy (no, always, unless-stopped, on-failure[:N])`);
@@ -165,75 +241,30 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
     if (!arg.startsWith('-')) throw new InputError('docker-args', `'${arg}' is not an option; give one --flag=value per line`);
     return arg;
   });
+  return { restart, labels, network, dockerArgs };
+}
 
-  const registryPassword = keep(inputs.string('registry-password'));
-  const registryUsername = inputs.string('registry-username');
-  if (Boolean(registryPassword) !== Boolean(registryUsername)) {
-    throw new InputError(
-      registryPassword ? 'registry-username' : 'registry-password',
-      'registry-username and registry-password go together',
-    );
-  }
-  const registryServer = inputs.string('registry') || image.registry;
-  if (registryPassword && !registryServer) {
-    throw new InputError('registry', `is required: the image '${image.reference}' names no registry to log in to`);
-  }
+function readRegistry(
+  inputs: InputReader,
+  image: ImageRef,
+  keep: (secret: string | undefined) => string | undefined,
+): DeployInputs['registry'] {
+  const password = keep(inputs.string('registry-password'));
+  const username = inputs.string('registry-username');
+  if (Boolean(password) !== Boolean(username))
+    throw new InputError(password ? 'registry-username' : 'registry-password', 'registry-username and registry-password go together');
+  const server = inputs.string('registry') || image.registry;
+  if (password && !server) throw new InputError('registry', `is required: the image '${image.reference}' names no registry to log in to`);
+  return password ? { server: server!, username, password } : undefined;
+}
 
-  const health = readHealthGate(inputs);
-  if (strategy === 'switch' && health.url && !containerPortOf(ports, health.url)) {
-    throw new InputError(
-      'health-url',
-      `${health.url.host} is not the host side of any of ports; with strategy switch the gate ` +
-        'probes the new container directly on the matching container port',
-    );
-  }
-  const rollback = inputs.boolean('rollback', true);
+const STRATEGIES: readonly DeployStrategy[] = ['replace', 'switch'];
 
-  const targets = readSshTargets(
-    inputs,
-    {
-      host: 'host',
-      hosts: 'hosts',
-      port: 'port',
-      username: 'username',
-      key: 'private-key',
-      passphrase: 'passphrase',
-      password: 'password',
-      hostKey: 'host-key',
-    },
-    keep,
-  );
-  const jump = readJump(inputs, keep);
-
-  return {
-    strategy,
-    proxyImage,
-    drainTimeoutMs: inputs.duration('drain-timeout', 30_000),
-    targets,
-    jump,
-    image,
-    name,
-    ports,
-    volumes,
-    env,
-    envWarnings,
-    envFilePath,
-    restart,
-    labels,
-    command: readCommand(inputs.string('command')),
-    network,
-    dockerArgs,
-    registry: registryPassword ? { server: registryServer!, username: registryUsername, password: registryPassword } : undefined,
-    prepareDirs: inputs.lines('prepare-dirs').map(readPrepareDir),
-    files: inputs.lines('files').map((line) => readUploadFile(line, localFiles)),
-    health,
-    rollback,
-    postDeploy: inputs.lines('post-deploy'),
-    lockTimeoutMs: inputs.duration('lock-timeout', 120_000),
-    keepImages: inputs.integer('keep-images', 3, { min: 1 }),
-    maxParallel: inputs.integer('max-parallel', 1, { min: 1 }),
-    secrets,
-  };
+function readStrategy(inputs: InputReader): DeployStrategy {
+  const strategy = inputs.string('strategy', 'replace');
+  if (!STRATEGIES.includes(strategy as DeployStrategy))
+    throw new InputError('strategy', `'${strategy}' is not a strategy (${STRATEGIES.join(' or ')})`);
+  return strategy as DeployStrategy;
 }
 
 /** The container command: a JSON array (exec form), or words separated by blanks. */
@@ -343,33 +374,4 @@ function guardedHostPath(source: string): string | undefined {
   const path = posix.normalize(source).replace(/\/+$/, '') || '/';
   if (path === '/') return 'root (/)';
   return HOST_MOUNT_GUARDED.find((guarded) => path === guarded || path.startsWith(`${guarded}/`));
-}
-
-/**
- * The container port behind the host address a URL names, from `ports` (`[ip:]host:container`);
- * a host side without an address listens on every address, so any host matches its port.
- */
-export function containerPortOf(ports: readonly string[], url: URL): number | undefined {
-  const urlPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  const urlHost = url.hostname.replace(/^\[|\]$/g, '');
-  for (const port of ports) {
-    const mapping = parsePortMapping(port);
-    if (!mapping || mapping.hostPort !== urlPort) continue;
-    if (!mapping.hostIp || mapping.hostIp === '0.0.0.0' || mapping.hostIp === '::' || mapping.hostIp === urlHost)
-      return mapping.containerPort;
-  }
-  return undefined;
-}
-
-export interface PortMapping {
-  hostIp?: string;
-  hostPort?: number;
-  containerPort: number;
-}
-
-/** `[ip:][hostPort:]containerPort[/tcp]` for a single port; undefined for ranges. */
-export function parsePortMapping(port: string): PortMapping | undefined {
-  const match = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:(\d{1,5}):)?(\d{1,5})(?:\/tcp)?$/.exec(port);
-  if (!match) return undefined;
-  return { hostIp: match[1]?.replace(/^\[|\]$/g, ''), hostPort: match[2] ? Number(match[2]) : undefined, containerPort: Number(match[3]) };
 }

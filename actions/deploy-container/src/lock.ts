@@ -7,8 +7,6 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-export class LockTimeoutError extends UserError {}
-
 const CONFLICT = 75;
 
 /**
@@ -33,7 +31,7 @@ export async function acquireLock(host: RemoteHost, lockPath: string, owner: str
     holder.end();
     const code = await holder.exit;
     if (code === CONFLICT) {
-      throw new LockTimeoutError(
+      throw new UserError(
         `${host.name}: another deploy of this container still holds the lock after ` +
           `${seconds} s (${heldBy}); raise lock-timeout or wait for it to finish`,
       );

@@ -1,5 +1,7 @@
-import type { HostResult } from './deploy.ts';
+import type { ActionReporter } from '../../../packages/log/reporter.ts';
 import { markdownCell } from '../../../packages/text/markdown.ts';
+import type { HostResult } from './deploy.ts';
+import type { Roll } from './roll.ts';
 
 const OUTCOME = {
   deployed: '✅ deployed',
@@ -29,4 +31,40 @@ export function summaryMarkdown(image: string, results: readonly HostResult[], s
 export function perHost(results: readonly HostResult[], pick: (r: HostResult) => string | undefined): string {
   if (results.length === 1) return pick(results[0]!) ?? '';
   return results.map((r) => `${r.host}=${pick(r) ?? ''}`).join('\n');
+}
+
+/** The step's outputs, its summary, and its one failure sentence (the first host that did not deploy). */
+export async function reportRoll(reporter: ActionReporter, image: string, roll: Roll, durationMs: number): Promise<boolean> {
+  const { results, skipped } = roll;
+  reporter.setOutput(
+    'container-id',
+    perHost(results, (r) => (r.outcome === 'deployed' ? r.containerId : undefined)),
+  );
+  reporter.setOutput(
+    'image-digest',
+    perHost(results, (r) => r.imageDigest),
+  );
+  reporter.setOutput(
+    'previous-image',
+    perHost(results, (r) => r.previousImage),
+  );
+  reporter.setOutput(
+    'serving-container',
+    perHost(results, (r) => r.servingContainer),
+  );
+  reporter.setOutput('rolled-back', String(results.some((r) => r.outcome === 'rolled-back')));
+  reporter.setOutput('duration-ms', String(durationMs));
+  await reporter.writeSummary(summaryMarkdown(image, results, skipped, durationMs));
+
+  const failed = results.find((r) => r.outcome !== 'deployed');
+  if (!failed) return true;
+  const untouched = skipped.length > 0 ? ` ${skipped.length} later host(s) left untouched: ${skipped.join(', ')}.` : '';
+  const what = {
+    'rolled-back': `deploy failed and was rolled back to ${failed.previousImage}`,
+    'rollback-failed': `deploy failed and the ROLLBACK FAILED too (previous image ${failed.previousImage})`,
+    failed: 'deploy failed',
+    deployed: '',
+  }[failed.outcome];
+  reporter.setFailed(`${failed.host}: ${what}: ${failed.error}.${untouched}`);
+  return false;
 }

@@ -63,7 +63,7 @@ class FakeDocker {
     }
     if (argv[0] === 'sh' && argv[3] === 'take-over-ports') {
       this.containers.find((c) => c.name === argv[4])!.state = 'exited';
-      return this.answer(argv.slice(5));
+      return this.answer(argv.slice(6)); // holder, stop seconds, then the proxy's run
     }
     if (argv[0] === 'sh') return undefined; // login-and-pull, sweep, audit line
     if (text.startsWith('docker pull')) return undefined;
@@ -246,7 +246,7 @@ describe('strategy switch orchestration', () => {
     expect(fake.containers.find((c) => c.name === 'web')).toMatchObject({ state: 'exited' });
     expect(fake.servingAlias()).toBe(result.servingContainer!.slice('web-'.length));
     expect(handOver).toMatch(
-      /take-over-ports web docker container run --detach --name web-proxy .*--publish 127\.0\.0\.1:8000:80 .*--volume \/home\/deploy\/\.golden-deploy\/proxy\/web:\/golden:ro/,
+      /take-over-ports web 10 docker container run --detach --name web-proxy .*--publish 127\.0\.0\.1:8000:80 .*--volume \/home\/deploy\/\.golden-deploy\/proxy\/web:\/golden:ro/,
     );
   });
 

@@ -11,14 +11,102 @@
  * version, so a lost connection or a dead runner leaves something verified serving; the next deploy
  * recovers whatever such a fault left (a half-started container, a config not yet loaded, old versions).
  */
-import { UserError } from '../../../packages/errors/index.ts';
 import { randomBytes } from 'node:crypto';
 import * as docker from '../../../packages/docker/index.ts';
-import { hostCommands } from '../../../packages/docker/index.ts';
+import { containerPortFor, hostAddressOf, hostCommands } from '../../../packages/docker/index.ts';
+import { UserError } from '../../../packages/errors/index.ts';
 import type { Logger } from '../../../packages/log/index.ts';
-import { createHttpTransport } from '../../../packages/probe/index.ts';
+import { pollUntil } from '../../../packages/probe/index.ts';
 import type { RemoteHost } from '../../../packages/ssh/index.ts';
-import { containerPortOf, type DeployInputs, parsePortMapping } from './inputs.ts';
+import { describe, type HostDeploy } from './deploy.ts';
+import { healthGate, transportThrough } from './gate.ts';
+import type { DeployInputs } from './inputs.ts';
+
+export async function switchDeploy(deploy: HostDeploy): Promise<void> {
+  const state = await deploy.phase('recover', () => recoverService(deploy.host, deploy.inputs, deploy.paths.base, deploy.logger));
+  deploy.previousImage = state.serving?.image;
+  deploy.servingContainer = state.serving?.name;
+  const release = newRelease();
+  const spec = newContainerSpec(deploy.inputs, release, state.names, deploy.paths.envFile);
+  if (!(await startBeside(deploy, state, spec))) return;
+  if (!(await moveTraffic(deploy, state, spec, release))) return;
+  deploy.deployed(spec.name);
+  await deploy.phase('drain', () => retireOld(deploy, state, spec.name));
+}
+
+/** The old version still serves: the deploy ends as rolled back (or failed, on a first deploy). */
+function fellBack(deploy: HostDeploy, state: SwitchState, why: unknown): void {
+  const old = state.serving;
+  deploy.error = describe(why);
+  deploy.outcome = old ? 'rolled-back' : 'failed';
+  if (old) deploy.logger.info(`${deploy.host.name}: ${old.name} (${old.image}) still serves`);
+}
+
+/**
+ * Starts the new version beside the old one and gates it directly, then post-deploy. Before the switch a
+ * failure removes the new container: it never took a request, and the old one never stopped.
+ */
+async function startBeside(deploy: HostDeploy, state: SwitchState, spec: docker.ContainerSpec): Promise<boolean> {
+  const { host, inputs } = deploy;
+  try {
+    deploy.containerId = (await deploy.phase('start', () => host.run(docker.run(spec)))).trim();
+    if (inputs.network) await host.run(docker.networkConnect(inputs.network, spec.name));
+    const direct = await directHealthUrl(host, inputs, spec.name, state.names.network);
+    await deploy.phase('health gate', () => healthGate(host, inputs.health, spec.name, direct, deploy.logger));
+    await deploy.runPostDeploy(spec.name);
+    return true;
+  } catch (error) {
+    await deploy.showDiagnostics(spec.name).catch(() => undefined);
+    await host.exec(docker.remove(spec.name)).catch(() => undefined);
+    fellBack(deploy, state, error);
+    return false;
+  }
+}
+
+/** Switches the proxy to the new version and verifies it through the proxy; on failure, switches back. */
+async function moveTraffic(deploy: HostDeploy, state: SwitchState, spec: docker.ContainerSpec, release: string): Promise<boolean> {
+  const { host, inputs, logger } = deploy;
+  const old = state.serving;
+  state.retired = state.proxy ? await proxyWorkers(host, state.names.proxy) : [];
+  try {
+    const target = await deploy.phase('switch', () => switchProxy(host, inputs, state, release));
+    await deploy.phase('verify', async () => {
+      await verifyThroughProxy(host, inputs, target, logger);
+      if (inputs.health.url) await healthGate(host, inputs.health, spec.name, inputs.health.url, logger);
+    });
+    return true;
+  } catch (error) {
+    if (!old || !inputs.rollback) {
+      deploy.error = describe(error);
+      deploy.servingContainer = spec.name;
+      return false;
+    }
+    try {
+      // After the switch: back to the old container, which still runs.
+      await deploy.phase('rollback', async () => {
+        const back = await switchProxy(host, inputs, state, aliasOf(inputs.name, old.name));
+        await verifyThroughProxy(host, inputs, back, logger);
+      });
+      await host.exec(docker.remove(spec.name));
+      fellBack(deploy, state, error);
+    } catch (rollbackError) {
+      deploy.outcome = 'rollback-failed';
+      deploy.error = `${describe(error)}; then switching back to ${old.name} failed: ${describe(rollbackError)}`;
+    }
+    return false;
+  }
+}
+
+/** Drains the old version, stops it (kept as the rollback target), and removes the versions before it. */
+async function retireOld(deploy: HostDeploy, state: SwitchState, serving: string): Promise<void> {
+  const { host, inputs, logger } = deploy;
+  const old = state.serving;
+  await waitForDrain(host, state.names.proxy, state.retired, inputs.drainTimeoutMs, logger);
+  if (old) await host.exec(docker.stop(old.name));
+  const containers = parseServiceContainers(await host.run(docker.serviceContainers(inputs.name)));
+  const stale = containers.filter((c) => c.role === 'app' && c.name !== serving && c.name !== old?.name).map((c) => c.name);
+  if (stale.length > 0) await host.exec(docker.removeContainers(stale));
+}
 
 /** Names of one service's parts on a host. */
 export function serviceNames(service: string, base: string) {
@@ -34,11 +122,11 @@ export function serviceNames(service: string, base: string) {
 export type ServiceNames = ReturnType<typeof serviceNames>;
 
 const PROXY_MOUNT = '/golden';
-/** How long the proxy has to show a switched config, and an old version to stop after its drain. */
+/** How long the proxy has to show a switched config. */
 const VERIFY_ATTEMPTS = 20;
 const VERIFY_INTERVAL_MS = 250;
-/** How long a stopped version gets to finish before docker kills it. */
-export const STOP_SECONDS = 10;
+/** How often a drain looks at the proxy's workers. */
+const DRAIN_INTERVAL_MS = 200;
 
 export interface ServiceContainer {
   name: string;
@@ -78,6 +166,8 @@ export interface SwitchState {
   proxy?: ServiceContainer;
   /** App containers that are neither serving nor the rollback target: left by earlier faults. */
   strays: ServiceContainer[];
+  /** The proxy's workers before the switch: the ones its reload retires, whose requests the drain waits for. */
+  retired: string[];
 }
 
 /**
@@ -118,9 +208,9 @@ export async function recoverService(host: RemoteHost, inputs: DeployInputs, bas
   if (strays.length > 0) {
     logger.warning(`${host.name}: stopping ${strays.map((c) => c.name).join(', ')}, left running by a deploy that did not finish`);
     if (proxy) await waitForDrain(host, names.proxy, retired, inputs.drainTimeoutMs, logger);
-    for (const stray of strays) await host.exec(docker.stop(stray.name, STOP_SECONDS));
+    for (const stray of strays) await host.exec(docker.stop(stray.name));
   }
-  return { names, serving, proxy, strays };
+  return { names, serving, proxy, strays, retired: [] };
 }
 
 /** Starts the new version beside the old one: unpublished, on the service network under its release alias. */
@@ -168,7 +258,7 @@ export async function directHealthUrl(
   if (!address) throw new UserError(`${container} has no address on ${network}`);
   const direct = new URL(url.href);
   direct.hostname = address;
-  direct.port = String(containerPortOf(inputs.ports, url));
+  direct.port = String(containerPortFor(inputs.ports, url));
   return direct;
 }
 
@@ -181,10 +271,9 @@ export interface ProxyTarget {
 export async function switchProxy(host: RemoteHost, inputs: DeployInputs, state: SwitchState, upstream: string): Promise<ProxyTarget> {
   const { names } = state;
   const token = randomBytes(12).toString('hex');
-  const ports = inputs.ports.map((port) => parsePortMapping(port)!.containerPort);
   const config = docker.renderProxyConfig({
     upstream,
-    ports: [...new Set(ports)],
+    ports: [...new Set(inputs.ports.map((port) => port.containerPort))],
     token,
     drainSeconds: Math.ceil(inputs.drainTimeoutMs / 1000),
   });
@@ -209,25 +298,31 @@ export async function switchProxy(host: RemoteHost, inputs: DeployInputs, state:
 
 /** Waits until the proxy answers its published port with `target`'s config: the switch is live. */
 export async function verifyThroughProxy(host: RemoteHost, inputs: DeployInputs, target: ProxyTarget, logger: Logger): Promise<void> {
-  const transport = createHttpTransport((h, p) => host.forwardOut(h, p));
-  const published = parsePortMapping(inputs.ports[0]!)!;
-  const address = !published.hostIp || published.hostIp === '0.0.0.0' ? '127.0.0.1' : published.hostIp === '::' ? '::1' : published.hostIp;
+  const transport = transportThrough(host);
+  const published = inputs.ports[0]!;
+  const address = hostAddressOf(published);
   const url = new URL(`http://${address.includes(':') ? `[${address}]` : address}:${published.hostPort}/.golden-proxy/${target.token}`);
-  let last = '';
-  for (let attempt = 1; attempt <= VERIFY_ATTEMPTS; attempt += 1) {
-    try {
-      const response = await transport.send({ url, method: 'GET', headers: {}, timeoutMs: 5000, followRedirects: false, insecure: false });
-      if (response.status === 200 && response.body.trim() === target.upstream) {
-        logger.info(`${host.name}: the proxy routes to ${target.upstream} (${attempt} check${attempt > 1 ? 's' : ''})`);
-        return;
+  const routed = await pollUntil<number>(
+    async (attempt) => {
+      try {
+        const response = await transport.send({
+          url,
+          method: 'GET',
+          headers: {},
+          timeoutMs: 5000,
+          followRedirects: false,
+          insecure: false,
+        });
+        if (response.status === 200 && response.body.trim() === target.upstream) return { done: true, value: attempt };
+        return { done: false, seen: `status ${response.status}` };
+      } catch (error) {
+        return { done: false, seen: (error as Error).message };
       }
-      last = `status ${response.status}`;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    await new Promise((resolve) => setTimeout(resolve, VERIFY_INTERVAL_MS));
-  }
-  throw new UserError(`the proxy did not take the new config within ${VERIFY_ATTEMPTS} checks (last: ${last})`);
+    },
+    { intervalMs: VERIFY_INTERVAL_MS, maxAttempts: VERIFY_ATTEMPTS },
+  );
+  if (!routed.done) throw new UserError(`the proxy did not take the new config within ${VERIFY_ATTEMPTS} checks (last: ${routed.last})`);
+  logger.info(`${host.name}: the proxy routes to ${target.upstream} (${routed.value} check${routed.value > 1 ? 's' : ''})`);
 }
 
 /** The proxy's nginx worker pids now; taken before a reload, the workers it will retire. */
@@ -247,15 +342,14 @@ export async function waitForDrain(
   timeoutMs: number,
   logger: Logger,
 ): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const alive = new Set(await proxyWorkers(host, proxy));
-    const draining = retired.filter((pid) => alive.has(pid)).length;
-    if (draining === 0) return;
-    if (performance.now() >= deadline) {
-      logger.warning(`${host.name}: ${draining} proxy worker(s) still finishing requests after drain-timeout; nginx closes them now`);
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const drained = await pollUntil<void>(
+    async () => {
+      const alive = new Set(await proxyWorkers(host, proxy));
+      const draining = retired.filter((pid) => alive.has(pid)).length;
+      return draining === 0 ? { done: true, value: undefined } : { done: false, seen: String(draining) };
+    },
+    { intervalMs: DRAIN_INTERVAL_MS, deadlineMs: timeoutMs },
+  );
+  if (!drained.done)
+    logger.warning(`${host.name}: ${drained.last} proxy worker(s) still finishing requests after drain-timeout; nginx closes them now`);
 }

@@ -1,7 +1,7 @@
 import { envInputSource, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
 import { type Logger } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
-import { runAction } from '../../../packages/log/action.ts';
+import { settleStep } from '../../../packages/log/action.ts';
 import { type ActionReporter } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import { UserError } from '../../../packages/errors/index.ts';
@@ -34,7 +34,7 @@ export function run(): Promise<boolean> {
 export async function runHealthCheck(deps: HealthCheckDependencies): Promise<boolean> {
   const { logger, reporter } = deps;
   const clock = deps.clock ?? realClock;
-  return runAction('health-check', deps, async () => {
+  return settleStep('health-check', deps, async () => {
     const config = readHealthCheckInputs(new InputReader(deps.inputs));
     for (const secret of [...config.secrets, ...proxyPasswords()]) logger.mask(secret);
     const proxyProblems = proxyEnvironmentProblems();

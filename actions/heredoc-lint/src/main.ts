@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { envInputSource, InputError, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
 import { type Logger } from '../../../packages/log/index.ts';
 import { coreLogger } from '../../../packages/log/core.ts';
-import { runAction } from '../../../packages/log/action.ts';
+import { settleStep } from '../../../packages/log/action.ts';
 import { type ActionReporter } from '../../../packages/log/reporter.ts';
 import { coreReporter } from '../../../packages/log/reporter-core.ts';
 import { DEFAULT_PATTERNS, expandPaths, PathError } from '../../../packages/heredoc/files.ts';
@@ -65,7 +65,7 @@ export function run(): Promise<boolean> {
 /** Lints the files and reports; returns whether the step passed. */
 export async function runHeredocLint(deps: HeredocLintDependencies): Promise<boolean> {
   const { logger, reporter } = deps;
-  return runAction('heredoc-lint', deps, async () => {
+  return settleStep('heredoc-lint', deps, async () => {
     const config = readHeredocLintInputs(new InputReader(deps.inputs));
     let files: string[];
     try {
