@@ -9,8 +9,8 @@ export default tseslint.config(
       '**/*.cjs',
       'bench/results/**',
       'test/fixtures/**',
-      'packages/heredoc/corpus/**',
-      'packages/heredoc/realworld/**',
+      'packages/engines/heredoc/corpus/**',
+      'packages/engines/heredoc/realworld/**',
       'examples/**',
     ],
   },
@@ -23,18 +23,21 @@ export default tseslint.config(
       'max-len': ['error', { code: 140, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }],
       // A promise nobody awaits loses its error and its ordering; `void` says it is on purpose.
       '@typescript-eslint/no-floating-promises': 'error',
-      // The toolkit sits behind the Logger, reporter and state seams of packages/log.
+      // The toolkit sits behind the Logger, reporter and state seams of packages/runtime/log.
       'no-restricted-imports': [
         'error',
         {
           paths: [
-            { name: '@actions/core', message: 'Import @actions/core only in packages/log; use the Logger, reporter or state provider.' },
+            {
+              name: '@actions/core',
+              message: 'Import @actions/core only in packages/runtime/log; use the Logger, reporter or state provider.',
+            },
           ],
         },
       ],
     },
   },
-  { files: ['packages/log/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['packages/runtime/log/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
   // Tests and benchmarks read YAML, JSON and runner output of any shape.
   { files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   { files: ['**/*.mjs'], extends: [tseslint.configs.disableTypeChecked] },

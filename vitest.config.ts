@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/**/*.test.ts', 'actions/*.test.ts', 'actions/*/src/**/*.test.ts'],
+          include: ['packages/**/*.test.ts', 'tools/**/*.test.ts', 'actions/*.test.ts', 'actions/*/src/**/*.test.ts'],
         },
       },
       {

@@ -13,7 +13,7 @@
  * interleaved and the median of RUNS is reported as a ratio.
  *
  * Accuracy: precision and recall of both tools on the labelled corpus (labels confirmed by bash in
- * packages/heredoc/corpus.test.ts) plus the real-world patterns (all valid). ShellCheck counts as flagging a
+ * packages/engines/heredoc/corpus.test.ts) plus the real-world patterns (all valid). ShellCheck counts as flagging a
  * case when it reports any of its here-document checks or a parse error.
  *
  *   npm run bench:heredoc [-- --runs N --files N --real-files N]
@@ -24,10 +24,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse, parseDocument } from 'yaml';
-import { lintText } from '../packages/heredoc/lint.ts';
-import { median } from '../packages/stats/index.ts';
+import { lintText } from '#heredoc/lint.ts';
+import { median } from '#stats/index.ts';
 import { realShapedWorkflows } from './realshaped.ts';
-import { countFlags } from '../packages/args/index.ts';
+import { countFlags } from '#args/index.ts';
 
 const {
   runs: RUNS,
@@ -44,8 +44,8 @@ const BATCHED = 50;
 const SHELLCHECK_HEREDOC_CODES = new Set([1039, 1040, 1041, 1042, 1043, 1044, 1118, 1119, 1120, 1121, 1122]);
 
 const root = join(import.meta.dirname, '..');
-const CORPUS = join(root, 'packages/heredoc/corpus');
-const REALWORLD = join(root, 'packages/heredoc/realworld/.github/workflows');
+const CORPUS = join(root, 'packages/engines/heredoc/corpus');
+const REALWORLD = join(root, 'packages/engines/heredoc/realworld/.github/workflows');
 const BIN = join(root, 'packages/cli/bin/heredoc-lint.cjs');
 
 if (spawnSync('shellcheck', ['--version']).status !== 0) {

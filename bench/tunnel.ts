@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * PostgreSQL through the bastion three ways, on the lab, side by side in the same run:
- *   ours    — packages/ssh openTunnel over one ssh2 connection (what bastion-migrate uses; ssh2 carries
+ *   ours    — packages/runtime/ssh openTunnel over one ssh2 connection (what bastion-migrate uses; ssh2 carries
  *             patches/ssh2+*.patch: one KeyObject per key, one socket write per packet, padding from a random pool);
  *   openssh — `ssh -N -L` to the same bastion (the OpenSSH client, host key checked);
  *   direct  — pgbench run inside the bastion's namespace, no tunnel (the ceiling).
@@ -19,11 +19,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { connectSsh, openTunnel, parseHostKeyPins, type RemoteHost, type Tunnel } from '../packages/ssh/index.ts';
-import { median } from '../packages/stats/index.ts';
+import { connectSsh, openTunnel, parseHostKeyPins, type RemoteHost, type Tunnel } from '#ssh/index.ts';
+import { median } from '#stats/index.ts';
 import { labEnv } from '../test/support/lab.ts';
 import { freePort } from '../test/support/servers.ts';
-import { countFlags } from '../packages/args/index.ts';
+import { countFlags } from '#args/index.ts';
 
 const { rounds: ROUNDS, seconds: SECONDS } = countFlags(process.argv.slice(2), { rounds: 3, seconds: 5 });
 const CLIENTS = [1, 8] as const;

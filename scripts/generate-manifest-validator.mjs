@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// Compiles packages/audit/env.manifest.schema.json into a standalone validator (ajv's standalone code), so
+// Compiles packages/engines/audit/env.manifest.schema.json into a standalone validator (ajv's standalone code), so
 // audit-secrets neither loads ajv's compiler nor compiles the schema at every start (about 90 ms saved).
-//   node scripts/generate-manifest-validator.mjs           writes packages/audit/validate-manifest.generated.cjs
+//   node scripts/generate-manifest-validator.mjs           writes packages/engines/audit/validate-manifest.generated.cjs
 //   node scripts/generate-manifest-validator.mjs --check   exits 1 if the committed file is stale
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 
-const dir = join(import.meta.dirname, '../packages/audit');
+const dir = join(import.meta.dirname, '../packages/engines/audit');
 const target = join(dir, 'validate-manifest.generated.cjs');
 
 export function generate() {

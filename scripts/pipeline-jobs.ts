@@ -4,14 +4,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UserError } from '../packages/errors/index.ts';
-import { labEnv } from '../packages/lab/env.ts';
-import { maskablePieces } from '../packages/log/index.ts';
-import { PIPELINE_GRAPH } from '../packages/pipeline/graph.ts';
-import { UsageError } from '../packages/args/index.ts';
-import { ENVIRONMENTS, type PipelineOptions } from '../packages/pipeline/options.ts';
-import type { JobHandle, JobSpec } from '../packages/pipeline/schedule.ts';
-import { applyMasks, runAction, type StepRun } from '../packages/runner/index.ts';
+import { UserError } from '#errors/index.ts';
+import { labEnv } from '#lab/env.ts';
+import { maskablePieces } from '#log/index.ts';
+import { PIPELINE_GRAPH } from '#pipeline/graph.ts';
+import { UsageError } from '#args/index.ts';
+import { ENVIRONMENTS, type PipelineOptions } from '#pipeline/options.ts';
+import type { JobHandle, JobSpec } from '#pipeline/schedule.ts';
+import { applyMasks, runAction, type StepRun } from '#runner/index.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -81,7 +81,7 @@ export function buildContext(options: PipelineOptions): Context {
     backendUrl: options.hosts > 1 ? lab.LAB_LB_URL! : lab.LAB_PROXY_URL!,
     secrets: { backend, frontend },
     sensitive: [deployKey, bastionKey, lab.LAB_REGISTRY_PASSWORD!, lab.LAB_DJANGO_SECRET_KEY!, lab.LAB_DB_PASSWORD!, lab.LAB_SSH_PASSWORD!]
-      // The same pieces the actions mask (packages/log): the value and each of its lines.
+      // The same pieces the actions mask (packages/runtime/log): the value and each of its lines.
       .flatMap((secret) => maskablePieces(secret.trim())),
     workdir,
     dockerConfig: mkdtempSync(join(tmpdir(), 'golden-pipeline-docker-')),

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Runs an action's committed bundle locally, exactly as the GitHub runner would (see packages/runner).
+ * Runs an action's committed bundle locally, exactly as the GitHub runner would (see tools/runner).
  *
  *   node scripts/run-action.ts actions/health-check --input urls=http://127.0.0.1:8000/health \
  *        [--input name=value ...] [--env NAME=value ...] [--json]
@@ -8,8 +8,8 @@
  * Prints the step's log as the job log would show it (masks applied), then its outputs and summary.
  * With --json prints one JSON object instead. Exits with the step's exit code.
  */
-import { parseCommandLine } from '../packages/args/index.ts';
-import { applyMasks, runAction, type StepRun } from '../packages/runner/index.ts';
+import { parseCommandLine } from '#args/index.ts';
+import { applyMasks, runAction, type StepRun } from '#runner/index.ts';
 
 function usage(message: string): never {
   console.error(

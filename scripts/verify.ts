@@ -10,10 +10,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parseCommandLine } from '../packages/args/index.ts';
-import { expandPaths } from '../packages/heredoc/files.ts';
-import { lintFiles, nodeFileAccess } from '../packages/heredoc/run.ts';
-import { ManifestError, parseManifest } from '../packages/audit/load.ts';
+import { parseCommandLine } from '#args/index.ts';
+import { expandPaths } from '#heredoc/files.ts';
+import { lintFiles, nodeFileAccess } from '#heredoc/run.ts';
+import { ManifestError, parseManifest } from '#audit/load.ts';
 import {
   healthCheckAfterEveryDeploy,
   type Job,
@@ -21,7 +21,7 @@ import {
   noLatestInProduction,
   readJobs,
   type Violation,
-} from '../packages/verify/rules.ts';
+} from '#verify/rules.ts';
 
 let values: { repo?: string; manifest?: string };
 try {

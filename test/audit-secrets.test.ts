@@ -2,13 +2,13 @@
  * audit-secrets' committed bundle, run the way the runner runs it, and its `audit-secrets` bin. GitHub itself
  * is the local stub in support/github-stub.ts, whose every response must match GitHub's OpenAPI description.
  */
-import type { AuditReport } from '../packages/audit/audit.ts';
+import type { AuditReport } from '#audit/audit.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runAction, secretLeaks, type StepRun } from '../packages/runner/index.ts';
+import { runAction, secretLeaks, type StepRun } from '#runner/index.ts';
 import { conformance, type GitHubState, type GitHubStub, startGitHubStub } from './support/github-stub.ts';
 
 const ACTION = resolve('actions/audit-secrets');
@@ -379,7 +379,10 @@ describe('workflows mode and the manifest (bundle)', () => {
   });
 
   it('fails on an invalid manifest with every problem annotated at its line and column', async () => {
-    writeFileSync(join(workspace, 'config/env.manifest.json'), readFileSync(resolve('packages/audit/fixtures/schema-violations.json')));
+    writeFileSync(
+      join(workspace, 'config/env.manifest.json'),
+      readFileSync(resolve('packages/engines/audit/fixtures/schema-violations.json')),
+    );
     const { main } = await runAction(ACTION, { cwd: workspace });
     expect(main.exitCode).toBe(1);
     const problems = main.commands.filter((c) => c.properties.title === 'audit-secrets invalid manifest');

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { runAction } from '../packages/runner/index.ts';
+import { runAction } from '#runner/index.ts';
 import { realShapedWorkflows } from '../bench/realshaped.ts';
 
 const ACTION = resolve('actions/heredoc-lint');
 const BIN = resolve('packages/cli/bin/heredoc-lint.cjs');
-const CORPUS = resolve('packages/heredoc/corpus');
+const CORPUS = resolve('packages/engines/heredoc/corpus');
 const BROKEN_WORKFLOW = [
   'on: push',
   'jobs:',

@@ -1,16 +1,16 @@
-import { InputError, InputReader, envInputSource, type RawInputSource } from '../../../packages/inputs/index.ts';
-import type { Logger } from '../../../packages/log/index.ts';
-import { coreLogger } from '../../../packages/log/core.ts';
-import { settleStep } from '../../../packages/log/action.ts';
-import { type ActionReporter } from '../../../packages/log/reporter.ts';
-import { coreReporter } from '../../../packages/log/reporter-core.ts';
-import { MODES, type Mode } from '../../../packages/audit/audit.ts';
-import { DEFAULT_API_URL, DEFAULT_MANIFEST, DEFAULT_WORKFLOWS_DIR, nodeIo } from '../../../packages/audit/cli.ts';
-import { annotations, problemAnnotations, summaryMarkdown } from '../../../packages/audit/format.ts';
-import { parseRepository } from '../../../packages/audit/inventory.ts';
-import { ManifestError } from '../../../packages/audit/load.ts';
-import { requirementsOf } from '../../../packages/audit/resolve.ts';
-import { type AuditIo, type AuditOptions, runAudit } from '../../../packages/audit/run.ts';
+import { InputError, InputReader, envInputSource, type RawInputSource } from '#inputs/index.ts';
+import type { Logger } from '#log/index.ts';
+import { coreLogger } from '#log/core.ts';
+import { settleStep } from '#log/action.ts';
+import { type ActionReporter } from '#log/reporter.ts';
+import { coreReporter } from '#log/reporter-core.ts';
+import { MODES, type Mode } from '#audit/audit.ts';
+import { DEFAULT_API_URL, DEFAULT_MANIFEST, DEFAULT_WORKFLOWS_DIR, nodeIo } from '#audit/cli.ts';
+import { annotations, problemAnnotations, summaryMarkdown } from '#audit/format.ts';
+import { parseRepository } from '#audit/inventory.ts';
+import { ManifestError } from '#audit/load.ts';
+import { requirementsOf } from '#audit/resolve.ts';
+import { type AuditIo, type AuditOptions, runAudit } from '#audit/run.ts';
 
 export interface AuditSecretsDependencies {
   inputs: RawInputSource;

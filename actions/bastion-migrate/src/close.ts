@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { Logger } from '../../../packages/log/index.ts';
-import { settleStep } from '../../../packages/log/action.ts';
-import { coreLogger } from '../../../packages/log/core.ts';
-import type { ActionReporter } from '../../../packages/log/reporter.ts';
-import { coreReporter } from '../../../packages/log/reporter-core.ts';
-import type { StateProvider } from '../../../packages/log/state.ts';
-import { coreState } from '../../../packages/log/state-core.ts';
+import type { Logger } from '#log/index.ts';
+import { settleStep } from '#log/action.ts';
+import { coreLogger } from '#log/core.ts';
+import type { ActionReporter } from '#log/reporter.ts';
+import { coreReporter } from '#log/reporter-core.ts';
+import type { StateProvider } from '#log/state.ts';
+import { coreState } from '#log/state-core.ts';
 import { HELPER_PID_STATE } from './state.ts';
 
 /**

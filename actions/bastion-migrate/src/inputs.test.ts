@@ -1,8 +1,8 @@
 import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import { InputReader } from '../../../packages/inputs/index.ts';
-import { lockKeyFor } from '../../../packages/postgres/index.ts';
-import { TEST_PRIVATE_KEY } from '../../../packages/ssh/testing.ts';
+import { InputReader } from '#inputs/index.ts';
+import { lockKeyFor } from '#postgres/index.ts';
+import { TEST_PRIVATE_KEY } from '#ssh/testing.ts';
 import { readMigrateInputs } from './inputs.ts';
 import { VALID_MIGRATE_INPUTS } from './testing.ts';
 

@@ -2,13 +2,13 @@
  * The tunnelled database session shared by the migrate step and the keep-open helper: connect to
  * the bastion, forward a local port, prove it with a real PostgreSQL query, take the lock.
  */
-import { UserError } from '../../../packages/errors/index.ts';
+import { UserError } from '#errors/index.ts';
 import type pg from 'pg';
-import type { Logger } from '../../../packages/log/index.ts';
-import { acquireAdvisoryLock, connectDb, type DbSettings, describeDbError, serverVersion } from '../../../packages/postgres/index.ts';
-import { lookAtRun, type RunSessions } from '../../../packages/postgres/locks.ts';
-import { descendsFrom, loopbackPeer } from '../../../packages/process/index.ts';
-import { openTunnel, type RemoteHost, type SshTarget, type Tunnel } from '../../../packages/ssh/index.ts';
+import type { Logger } from '#log/index.ts';
+import { acquireAdvisoryLock, connectDb, type DbSettings, describeDbError, serverVersion } from '#postgres/index.ts';
+import { lookAtRun, type RunSessions } from '#postgres/locks.ts';
+import { descendsFrom, loopbackPeer } from '#process/index.ts';
+import { openTunnel, type RemoteHost, type SshTarget, type Tunnel } from '#ssh/index.ts';
 import type { MigrateInputs } from './inputs.ts';
 
 export interface DbSession {

@@ -1,7 +1,7 @@
 /** bastion-migrate's job summary: the plan check-command printed, and how the run ended. */
-import type { DbSettings } from '../../../packages/postgres/index.ts';
-import type { LockBlocker, LockWait } from '../../../packages/postgres/locks.ts';
-import { markdownCell } from '../../../packages/text/markdown.ts';
+import type { DbSettings } from '#postgres/index.ts';
+import type { LockBlocker, LockWait } from '#postgres/locks.ts';
+import { markdownCell } from '#text/markdown.ts';
 
 export interface MigrationReport {
   bastion: string;

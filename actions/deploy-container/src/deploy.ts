@@ -2,13 +2,13 @@
  * One deploy on one host, over one SSH connection, as an object that holds the host, the parsed inputs, the
  * phase log and the outcome. `run` reads as the deploy does: lock, sweep what faults left, pull, env file,
  * files, directories, then the strategy (replace.ts or switch.ts), then prune, audit and unlock. Every remote
- * command comes from the catalogue (packages/docker) as an argv.
+ * command comes from the catalogue (packages/runtime/docker) as an argv.
  */
-import * as docker from '../../../packages/docker/index.ts';
-import { hostCommands } from '../../../packages/docker/index.ts';
-import { inGroup, type Logger } from '../../../packages/log/index.ts';
-import type { RemoteHost } from '../../../packages/ssh/index.ts';
-import { UserError } from '../../../packages/errors/index.ts';
+import * as docker from '#docker/index.ts';
+import { hostCommands } from '#docker/index.ts';
+import { inGroup, type Logger } from '#log/index.ts';
+import type { RemoteHost } from '#ssh/index.ts';
+import { UserError } from '#errors/index.ts';
 import type { DeployInputs, DeployStrategy } from './inputs.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
 import { replaceDeploy } from './replace.ts';

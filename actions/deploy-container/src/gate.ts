@@ -3,11 +3,11 @@
  * `health-url`, HTTP probes from the host's side of the SSH connection (Kubernetes probe semantics, the probe
  * package); without, the container must be running, and with `health-container`, healthy by its own HEALTHCHECK.
  */
-import * as docker from '../../../packages/docker/index.ts';
-import { UserError } from '../../../packages/errors/index.ts';
-import type { Logger } from '../../../packages/log/index.ts';
-import { createHttpTransport, pollUntil, probeUrl } from '../../../packages/probe/index.ts';
-import type { RemoteHost } from '../../../packages/ssh/index.ts';
+import * as docker from '#docker/index.ts';
+import { UserError } from '#errors/index.ts';
+import type { Logger } from '#log/index.ts';
+import { createHttpTransport, pollUntil, probeUrl } from '#probe/index.ts';
+import type { RemoteHost } from '#ssh/index.ts';
 import type { HealthGate } from './inputs.ts';
 
 /** The HTTP transport through the host's side of its SSH connection: URLs are as the host sees them. */

@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, posix, relative, resolve } from 'node:path';
-import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '../../../packages/inputs/index.ts';
+import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '#inputs/index.ts';
 import {
   containerPortFor,
   type EnvEntry,
@@ -11,9 +11,9 @@ import {
   parseImageRef,
   parsePortMapping,
   type PortMapping,
-} from '../../../packages/docker/index.ts';
-import { worthMasking } from '../../../packages/log/index.ts';
-import { readSshTarget, readSshTargets, type SshTarget } from '../../../packages/ssh/index.ts';
+} from '#docker/index.ts';
+import { worthMasking } from '#log/index.ts';
+import { readSshTarget, readSshTargets, type SshTarget } from '#ssh/index.ts';
 
 export interface PrepareDir {
   path: string;
@@ -219,7 +219,7 @@ function checkGateReachesContainer(health: HealthGate, ports: readonly PortMappi
 
 function readEnv(inputs: InputReader, keep: (secret: string) => void): Pick<DeployInputs, 'env' | 'envWarnings' | 'envFilePath'> {
   const { entries: env, warnings: envWarnings } = parseEnvLines('env', inputs.verbatim('env'));
-  // Env values are never printed; masking is the safety net, under the one policy (packages/log).
+  // Env values are never printed; masking is the safety net, under the one policy (packages/runtime/log).
   for (const entry of env) if (worthMasking(entry.value)) keep(entry.value.trim());
   const envFilePath = inputs.string('env-file-path') || undefined;
   if (envFilePath && (/[\0\n]/.test(envFilePath) || envFilePath.endsWith('/')))

@@ -1,7 +1,7 @@
-import { hostCommands } from '../../../packages/docker/index.ts';
-import type { Logger } from '../../../packages/log/index.ts';
-import type { RemoteHost } from '../../../packages/ssh/index.ts';
-import { UserError } from '../../../packages/errors/index.ts';
+import { hostCommands } from '#docker/index.ts';
+import type { Logger } from '#log/index.ts';
+import type { RemoteHost } from '#ssh/index.ts';
+import { UserError } from '#errors/index.ts';
 
 export interface HeldLock {
   release(): Promise<void>;

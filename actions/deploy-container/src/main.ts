@@ -1,10 +1,10 @@
-import { envInputSource, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
-import { type Logger } from '../../../packages/log/index.ts';
-import { coreLogger } from '../../../packages/log/core.ts';
-import { settleStep } from '../../../packages/log/action.ts';
-import { type ActionReporter } from '../../../packages/log/reporter.ts';
-import { coreReporter } from '../../../packages/log/reporter-core.ts';
-import { connectSsh, type RemoteHost, type SshTarget } from '../../../packages/ssh/index.ts';
+import { envInputSource, InputReader, type RawInputSource } from '#inputs/index.ts';
+import { type Logger } from '#log/index.ts';
+import { coreLogger } from '#log/core.ts';
+import { settleStep } from '#log/action.ts';
+import { type ActionReporter } from '#log/reporter.ts';
+import { coreReporter } from '#log/reporter-core.ts';
+import { connectSsh, type RemoteHost, type SshTarget } from '#ssh/index.ts';
 import { deployToHost } from './deploy.ts';
 import { readDeployInputs } from './inputs.ts';
 import { reportRoll } from './report.ts';

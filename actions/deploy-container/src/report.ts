@@ -1,5 +1,5 @@
-import type { ActionReporter } from '../../../packages/log/reporter.ts';
-import { markdownCell } from '../../../packages/text/markdown.ts';
+import type { ActionReporter } from '#log/reporter.ts';
+import { markdownCell } from '#text/markdown.ts';
 import type { HostResult } from './deploy.ts';
 import type { Roll } from './roll.ts';
 

@@ -12,12 +12,12 @@
  * recovers whatever such a fault left (a half-started container, a config not yet loaded, old versions).
  */
 import { randomBytes } from 'node:crypto';
-import * as docker from '../../../packages/docker/index.ts';
-import { containerPortFor, hostAddressOf, hostCommands } from '../../../packages/docker/index.ts';
-import { UserError } from '../../../packages/errors/index.ts';
-import type { Logger } from '../../../packages/log/index.ts';
-import { pollUntil } from '../../../packages/probe/index.ts';
-import type { RemoteHost } from '../../../packages/ssh/index.ts';
+import * as docker from '#docker/index.ts';
+import { containerPortFor, hostAddressOf, hostCommands } from '#docker/index.ts';
+import { UserError } from '#errors/index.ts';
+import type { Logger } from '#log/index.ts';
+import { pollUntil } from '#probe/index.ts';
+import type { RemoteHost } from '#ssh/index.ts';
 import { describe, type HostDeploy } from './deploy.ts';
 import { healthGate, transportThrough } from './gate.ts';
 import type { DeployInputs } from './inputs.ts';

@@ -1,10 +1,10 @@
-import { envInputSource, InputReader, type RawInputSource } from '../../../packages/inputs/index.ts';
-import { type Logger } from '../../../packages/log/index.ts';
-import { coreLogger } from '../../../packages/log/core.ts';
-import { settleStep } from '../../../packages/log/action.ts';
-import { type ActionReporter } from '../../../packages/log/reporter.ts';
-import { coreReporter } from '../../../packages/log/reporter-core.ts';
-import { UserError } from '../../../packages/errors/index.ts';
+import { envInputSource, InputReader, type RawInputSource } from '#inputs/index.ts';
+import { type Logger } from '#log/index.ts';
+import { coreLogger } from '#log/core.ts';
+import { settleStep } from '#log/action.ts';
+import { type ActionReporter } from '#log/reporter.ts';
+import { coreReporter } from '#log/reporter-core.ts';
+import { UserError } from '#errors/index.ts';
 import {
   type Clock,
   type HttpTransport,
@@ -13,7 +13,7 @@ import {
   proxyEnvironmentProblems,
   proxyPasswords,
   realClock,
-} from '../../../packages/probe/index.ts';
+} from '#probe/index.ts';
 import { readHealthCheckInputs } from './inputs.ts';
 import { failureMessage, summaryMarkdown, toReports } from './report.ts';
 

@@ -1,6 +1,6 @@
-import type { ProbeResult } from '../../../packages/probe/index.ts';
-import { median } from '../../../packages/stats/index.ts';
-import { markdownCell } from '../../../packages/text/markdown.ts';
+import type { ProbeResult } from '#probe/index.ts';
+import { median } from '#stats/index.ts';
+import { markdownCell } from '#text/markdown.ts';
 
 export interface UrlReport {
   url: string;

@@ -1,5 +1,5 @@
 // The audit-secrets command, bundled to dist/audit-secrets.cjs; bin/audit-secrets.cjs checks the Node version first.
-import { nodeIo, runCli } from '../../audit/cli.ts';
+import { nodeIo, runCli } from '../../engines/audit/cli.ts';
 
 const cwd = process.cwd();
 void runCli(process.argv.slice(2), {

@@ -1,9 +1,10 @@
 // The heredoc-lint command, bundled to dist/heredoc-lint.cjs; bin/heredoc-lint.cjs checks the Node version first.
-// The same file is what its worker threads load (packages/heredoc/threads.ts).
+// The published package has a package.json of its own, so the repository's # aliases do not reach here.
+// The same file is what its worker threads load (packages/engines/heredoc/threads.ts).
 import { isMainThread } from 'node:worker_threads';
-import { runCli } from '../../heredoc/cli.ts';
-import { nodeFileAccess } from '../../heredoc/run.ts';
-import { serveLintWorker } from '../../heredoc/threads.ts';
+import { runCli } from '../../engines/heredoc/cli.ts';
+import { nodeFileAccess } from '../../engines/heredoc/run.ts';
+import { serveLintWorker } from '../../engines/heredoc/threads.ts';
 
 if (isMainThread) {
   const cwd = process.cwd();

@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { shellJoin } from '#ssh/quote.ts';
+import * as docker from './commands.ts';
+import * as hostCommands from './host.ts';
+import { nginxWorkerPids, renderProxyConfig, servingUpstream } from './proxy.ts';
+import { parseEnvLines, renderEnvFile } from './envfile.ts';
+import { parseImageRef } from './image.ts';
+import { containerPortFor, formatPortMapping, hostAddressOf, isSingleTcpPort, onEveryAddress, parsePortMapping } from './ports.ts';
+
+const text = (argv: string[]) => shellJoin(argv);
+
+describe('docker command catalogue', () => {
+  it('runs a container with every option in a fixed order', () => {
+    expect(
+      text(
+        docker.run({
+          name: 'backend',
+          image: 'reg.example:5000/app:dev-abc',
+          envFile: '/home/deploy/.golden-deploy/env/backend.env',
+          ports: [parsePortMapping('127.0.0.1:8000:8000')!],
+          volumes: ['/srv/static:/app/static'],
+          labels: ['tier=web'],
+          restart: 'unless-stopped',
+          network: 'app-net',
+          command: ['gunicorn', 'app.wsgi'],
+          extraArgs: ['--memory=512m'],
+        }),
+      ),
+    ).toBe(
+      'docker container run --detach --name backend --restart unless-stopped --label golden.deploy.managed=true ' +
+        '--env-file /home/deploy/.golden-deploy/env/backend.env --publish 127.0.0.1:8000:8000 --volume /srv/static:/app/static ' +
+        '--label tier=web --network app-net --memory=512m reg.example:5000/app:dev-abc gunicorn app.wsgi',
+    );
+  });
+  it('keeps registry credentials out of argv and out of ~/.docker: login and pull in one unit, data as arguments', () => {
+    const unit = hostCommands.loginAndPull('reg.example:5000', "ci'user", 'reg.example:5000/app:1');
+    expect(unit.slice(3)).toEqual([
+      'login-and-pull',
+      hostCommands.CREDENTIALS_PREFIX,
+      "ci'user",
+      'reg.example:5000',
+      'reg.example:5000/app:1',
+    ]);
+    // No `docker login`: config.json is a named pipe the unit writes from memory; nothing reaches the disk.
+    expect(unit[2]).toContain('mkfifo -m 600 "$dir/config.json"');
+    expect(unit[2]).toContain('docker --config "$dir" pull --quiet "$3"');
+    expect(unit[2]).not.toContain('login --');
+    expect(hostCommands.loginAndPull('docker.io', 'u', 'acme/app:1')[6]).toBe('https://index.docker.io/v1/');
+    expect(unit[2]).not.toMatch(/reg\.example|ci'user/);
+    expect(text(docker.pull('reg.example:5000/app:1'))).toBe('docker pull --quiet reg.example:5000/app:1');
+  });
+  it('builds the guarded replace and the proxy switch as fixed scripts with their data as arguments', () => {
+    const replace = hostCommands.guardedReplace(
+      'web',
+      'web.previous',
+      '/home/deploy/.golden-deploy/locks/web.lock.unit',
+      docker.run({ name: 'web', image: 'app:2', ports: [], volumes: [], labels: [], restart: 'no', command: [], extraArgs: [] }),
+    );
+    expect(replace.slice(3, 7)).toEqual(['guarded-replace', 'web', 'web.previous', '/home/deploy/.golden-deploy/locks/web.lock.unit']);
+    expect(replace[2]).not.toContain('app:2');
+    const switched = hostCommands.switchConfig('/p/nginx.conf.next', '/p/nginx.conf', 'web-proxy');
+    expect(switched.slice(3)).toEqual(['switch-config', '/p/nginx.conf.next', '/p/nginx.conf', ...docker.reloadProxy('web-proxy')]);
+    expect(switched[2]).toContain('mv -f "$next" "$live" && exec "$@" >/dev/null');
+    expect(switched[2]).not.toContain('web-proxy');
+  });
+  it('renders a proxy config that names its upstream on the first line, and finds draining workers by pid', () => {
+    const config = renderProxyConfig({ upstream: 'r20261130t101010-ab12', ports: [8000, 9000], token: 'tok', drainSeconds: 30 });
+    expect(servingUpstream(config)).toBe('r20261130t101010-ab12');
+    expect(config).toContain('listen 8000;');
+    expect(config).toContain('proxy_pass http://$golden_upstream:9000;');
+    expect(config).toContain('location = /.golden-proxy/tok {');
+    expect(config).toContain('worker_shutdown_timeout 30s;');
+    expect(servingUpstream('worker_processes 1;\n')).toBeUndefined();
+    expect(
+      nginxWorkerPids(
+        'UID PID PPID C STIME TTY TIME CMD\nroot 10 1 0 x ? 0 nginx: master process\nnobody 11 10 0 x ? 0 nginx: worker process\nnobody 9 10 0 x ? 0 nginx: worker process is shutting down\n',
+      ),
+    ).toEqual(['11', '9']);
+  });
+  it('passes a post-deploy command to the container shell as one word', () => {
+    expect(text(docker.execInContainer('backend', 'python manage.py collectstatic --noinput'))).toBe(
+      "docker container exec backend sh -c 'python manage.py collectstatic --noinput'",
+    );
+  });
+  it('prepares a directory through a root helper container, with the path and owner as data', () => {
+    expect(docker.prepareDir('app:1', '/srv/static', '1000:1000', '0755').slice(-3)).toEqual(['prepare-dir', '1000:1000', '0755']);
+    expect(text(docker.prepareDir('app:1', '/srv/st atic', undefined, undefined))).toContain("--volume '/srv/st atic:/prepare'");
+  });
+  it('inspects, stops, renames and prunes by name', () => {
+    expect(text(docker.stop('backend'))).toBe('docker container stop --time 10 backend');
+    expect(text(docker.rename('backend', 'backend.previous'))).toBe('docker container rename backend backend.previous');
+    expect(text(docker.listImages('reg/app'))).toBe("docker image ls --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}' reg/app");
+    expect(text(docker.removeImages(['sha256:a', 'sha256:b']))).toBe('docker image rm sha256:a sha256:b');
+  });
+});
+
+describe('parseImageRef', () => {
+  it.each([
+    ['127.0.0.1:5000/golden/app:dev-abc123', { registry: '127.0.0.1:5000', repository: '127.0.0.1:5000/golden/app', tag: 'dev-abc123' }],
+    [
+      'registry.example.com/team/app:1.2.3',
+      { registry: 'registry.example.com', repository: 'registry.example.com/team/app', tag: '1.2.3' },
+    ],
+    ['team/app:v1', { registry: undefined, repository: 'team/app', tag: 'v1' }],
+    ['localhost/app:v1', { registry: 'localhost', repository: 'localhost/app' }],
+    [`app@sha256:${'a'.repeat(64)}`, { repository: 'app', tag: undefined, digest: `sha256:${'a'.repeat(64)}` }],
+  ])('reads %s', (raw, expected) => {
+    expect(parseImageRef('image', raw, false)).toMatchObject(expected);
+  });
+  it('refuses latest and untagged images unless allow-latest', () => {
+    expect(() => parseImageRef('image', 'reg.example/app:latest', false)).toThrow(
+      "Input 'image': 'reg.example/app:latest' uses the latest tag",
+    );
+    expect(() => parseImageRef('image', 'reg.example/app', false)).toThrow("'reg.example/app' has no tag");
+    expect(parseImageRef('image', 'reg.example/app:latest', true).tag).toBe('latest');
+  });
+  it.each(['App:1', 'app:1;rm -rf /', 'app:$(id)', 'app: 1', '-app:1', 'app:1 --privileged'])('rejects %j', (raw) => {
+    expect(() => parseImageRef('image', raw, false)).toThrow(/^Input 'image': .* is not a valid image reference/);
+  });
+});
+
+describe('env file', () => {
+  const tricky = [
+    'DOLLAR=$HOME and ${PATH}',
+    'QUOTES="double" \'single\'',
+    'BACKTICK=`id`',
+    'HASH=#not a comment',
+    'SPACES=  padded  ',
+    'UNICODE=héllo 🚀 ünïcødé',
+    'EQUALS=a=b=c',
+    'EMPTY=',
+  ];
+  it('keeps every value byte for byte and renders one KEY=VALUE line each', () => {
+    const { entries, warnings } = parseEnvLines('env', `${tricky.join('\n')}\n`);
+    expect(warnings).toEqual([]);
+    expect(renderEnvFile(entries)).toBe(`${tricky.join('\n')}\n`);
+    expect(entries.find((e) => e.key === 'SPACES')!.value).toBe('  padded  ');
+  });
+  it('skips comments and blank lines and warns on duplicates', () => {
+    expect(parseEnvLines('env', '# c\n\n  A=1\nA=2').warnings).toEqual(['A is set more than once; the last value wins']);
+  });
+  it.each([
+    ['SECRET=line one\nline two', "Input 'env': the value of SECRET continues onto line 2; env files cannot hold multi-line values"],
+    ['=value', "Input 'env': line 1 has an empty KEY"],
+    ['MY KEY=v', `Input 'env': the key "MY KEY" on line 1 contains whitespace`],
+    ['JUSTAKEY', "Input 'env': line 1 is not KEY=VALUE"],
+    ['CR=value\r', "Input 'env': the value of CR contains a carriage return"],
+  ])('rejects %j naming the key, never the value', (raw, message) => {
+    expect(() => parseEnvLines('env', raw)).toThrow(message);
+    try {
+      parseEnvLines('env', raw);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('line one');
+    }
+  });
+});
+
+describe('published ports: one grammar, parsed once', () => {
+  it('parses every form docker takes into a type, and writes it back as docker reads it', () => {
+    expect(parsePortMapping('127.0.0.1:8000:80')).toEqual({
+      address: '127.0.0.1',
+      hostPort: 8000,
+      hostPortLast: undefined,
+      containerPort: 80,
+      containerPortLast: undefined,
+      protocol: 'tcp',
+    });
+    expect(parsePortMapping('[::1]:8000-8001:80-81/udp')).toMatchObject({
+      address: '::1',
+      hostPort: 8000,
+      hostPortLast: 8001,
+      containerPort: 80,
+      containerPortLast: 81,
+      protocol: 'udp',
+    });
+    for (const text of ['8000', '9000/udp', '8000:80', '127.0.0.1:8000:80', '[::1]:8000-8001:80-81/sctp', '0.0.0.0:53:53/udp'])
+      expect(formatPortMapping(parsePortMapping(text)!)).toBe(text);
+    expect(formatPortMapping(parsePortMapping('8000/tcp')!)).toBe('8000');
+    for (const bad of ['127.0.0.1:80:80:80', 'http', '80/icmp', '1.2.3:80:80', ':80']) expect(parsePortMapping(bad), bad).toBeUndefined();
+  });
+
+  it('knows which ports listen everywhere, how the host itself reaches them, and which container port a URL lands on', () => {
+    const ports = ['127.0.0.1:8000:8000', '9000:90', '[::]:9100:91', '9200-9201:92-93'].map((p) => parsePortMapping(p)!);
+    expect(ports.map(onEveryAddress)).toEqual([false, true, true, true]);
+    expect(ports.map(hostAddressOf)).toEqual(['127.0.0.1', '127.0.0.1', '::1', '127.0.0.1']);
+    expect(ports.map(isSingleTcpPort)).toEqual([true, true, true, false]);
+    expect(containerPortFor(ports, new URL('http://127.0.0.1:8000/h'))).toBe(8000);
+    expect(containerPortFor(ports, new URL('http://localhost:8000/h'))).toBeUndefined();
+    expect(containerPortFor(ports, new URL('http://app.example:9000/'))).toBe(90);
+    expect(containerPortFor(ports, new URL('http://[::1]:9100/'))).toBe(91);
+    expect(containerPortFor(ports, new URL('http://127.0.0.1:9200/'))).toBeUndefined();
+  });
+});

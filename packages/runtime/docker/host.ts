@@ -1,0 +1,105 @@
+/**
+ * The catalogue of plain host commands a deploy runs besides docker: pure functions returning argv
+ * arrays, quoted and run by packages/runtime/ssh. Fixed scripts get their data as arguments, never pasted in.
+ */
+import { type Argv, reloadProxy, STOP_SECONDS } from './commands.ts';
+import { UNITS } from './units.generated.ts';
+
+/** A unit from packages/runtime/docker/units/: a real shell file, run with `sh -c`, its data as arguments. */
+const unit = (name: keyof typeof UNITS, ...args: string[]): Argv => ['sh', '-c', UNITS[name], name, ...args];
+
+export const homeDirectory = (): Argv => ['pwd'];
+export const makePrivateDirs = (...paths: string[]): Argv => ['mkdir', '-p', '-m', '700', ...paths];
+export const makeDirs = (...paths: string[]): Argv => ['mkdir', '-p', ...paths];
+export const readFile = (path: string): Argv => ['cat', path];
+export const removeFile = (path: string): Argv => ['rm', '-f', path];
+/** rename(2): readers see the old file or the new one, never a half-written one. */
+export const replaceFile = (from: string, to: string): Argv => ['mv', '-f', from, to];
+
+/**
+ * The lock a remote unit that outlives its session (guardedReplace's worker) holds for as long as it runs,
+ * beside the deploy lock: a deploy that takes the deploy lock also waits for this one, so it never meets a
+ * unit left by a runner that died mid-deploy while that unit is still restoring.
+ */
+export const unitLockPath = (lockPath: string): string => `${lockPath}.unit`;
+
+/**
+ * Takes the flock on `lockPath`, then waits for any unit still holding `unitLockPath(lockPath)` (each wait
+ * up to `seconds`, exiting `conflictCode` if it times out), and holds the deploy lock for as long as stdin
+ * stays open: closing stdin, the runner dying or the connection dropping all end `cat`, and the kernel
+ * releases the lock, so it can never go stale. Prints `locked` once held.
+ */
+export const holdLock = (lockPath: string, seconds: number, conflictCode: number): Argv => [
+  'flock',
+  '--wait',
+  String(seconds),
+  '--conflict-exit-code',
+  String(conflictCode),
+  lockPath,
+  'sh',
+  '-c',
+  'flock --wait "$1" --conflict-exit-code "$2" "$3" true || exit; echo locked; exec cat >/dev/null',
+  'hold-lock',
+  String(seconds),
+  String(conflictCode),
+  unitLockPath(lockPath),
+];
+
+/** Appends one line to a file; the line is data, given as an argument. */
+export const appendLine = (path: string, line: string): Argv => ['sh', '-c', 'printf "%s\\n" "$2" >> "$1"', 'append', path, line];
+
+/** Prefix of the folders that hold registry credentials for the length of one login and pull. */
+export const CREDENTIALS_PREFIX = 'golden-deploy.';
+
+/** Docker Hub's names, which the docker CLI looks credentials up under as its index server. */
+const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/']);
+
+/** The key under which the docker CLI looks up a registry's credentials in its config's `auths`. */
+export function registryAuthKey(server: string): string {
+  return DOCKER_HUB.has(server) ? 'https://index.docker.io/v1/' : server;
+}
+
+/**
+ * Pulls with registry credentials as one remote unit, and the credentials never reach the host's disk
+ * (units/login-and-pull.sh): the password comes on stdin, and docker reads a config that is a named pipe.
+ */
+export const loginAndPull = (registry: string, username: string, image: string): Argv =>
+  unit('login-and-pull', CREDENTIALS_PREFIX, username, registryAuthKey(registry), image);
+
+/** Removes credential folders whose unit is gone (units/sweep-credentials.sh), and prints them. */
+export const sweepCredentials = (): Argv => unit('sweep-credentials', CREDENTIALS_PREFIX);
+
+/** Puts a checked proxy config in place and reloads the proxy, as one remote unit (units/switch-config.sh). */
+export const switchConfig = (next: string, live: string, proxy: string): Argv => unit('switch-config', next, live, ...reloadProxy(proxy));
+
+/**
+ * Stops the container that publishes the ports and starts the proxy in its place, as one remote unit that
+ * starts the old container again if the proxy cannot start (units/take-over-ports.sh).
+ */
+export const takeOverPorts = (holder: string, startProxy: Argv): Argv =>
+  unit('take-over-ports', holder, String(STOP_SECONDS), ...startProxy);
+
+/**
+ * Strategy replace as one remote unit that restores by itself (units/guarded-replace.sh): a detached worker
+ * stops the running container (kept as `previous`), starts the new one with `startNew`, and holds a verdict
+ * on stdin: `commit`, `keep`, or `restore` (also when stdin closes because the runner or the connection died).
+ * The unit prints `started <id>` once the new container runs, then exits with the worker's code.
+ */
+/** guardedReplace's exit codes besides 0: the old container could not be stopped; the new one did not start (the old one is back). */
+export const GUARD_STOP_FAILED = 3;
+export const GUARD_START_FAILED = 4;
+/** guardedReplace could not take its unit lock (nothing was changed). */
+export const GUARD_LOCK_FAILED = 5;
+
+export const guardedReplace = (name: string, previous: string, unitLock: string, startNew: Argv): Argv =>
+  unit(
+    'guarded-replace',
+    name,
+    previous,
+    unitLock,
+    String(STOP_SECONDS),
+    String(GUARD_STOP_FAILED),
+    String(GUARD_START_FAILED),
+    String(GUARD_LOCK_FAILED),
+    ...startNew,
+  );

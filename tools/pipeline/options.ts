@@ -1,0 +1,52 @@
+// The local pipeline's command line (scripts/pipeline.ts), parsed by node:util parseArgs into checked options.
+import { parseCommandLine, UsageError } from '#args/index.ts';
+
+/** Each pipeline environment deploys a backend and a frontend manifest environment. */
+export const ENVIRONMENTS = {
+  dev: { backend: 'dev-backend', frontend: 'dev-frontend' },
+  uat: { backend: 'uat2-backend', frontend: 'uat2' },
+  prod: { backend: 'prod2-backend', frontend: 'prod2-frontend' },
+} as const;
+export type PipelineEnv = keyof typeof ENVIRONMENTS;
+
+export interface PipelineOptions {
+  env: PipelineEnv;
+  /** '' when not given: the caller takes HEAD's. */
+  sha: string;
+  hosts: number;
+  breakBackend: boolean;
+  sequential: boolean;
+  noCache: boolean;
+  result?: string;
+}
+
+export const PIPELINE_USAGE =
+  'usage: npm run pipeline -- [--env dev|uat|prod] [--sha SHA] [--hosts N] [--break-backend] [--sequential] [--no-cache] [--result FILE]';
+
+export function parsePipelineOptions(argv: readonly string[]): PipelineOptions {
+  const { values } = parseCommandLine(argv, {
+    env: { type: 'string' },
+    sha: { type: 'string' },
+    hosts: { type: 'string' },
+    'break-backend': { type: 'boolean' },
+    sequential: { type: 'boolean' },
+    'no-cache': { type: 'boolean' },
+    result: { type: 'string' },
+  });
+  const env = values.env ?? 'dev';
+  if (!(env in ENVIRONMENTS)) throw new UsageError(`--env must be one of ${Object.keys(ENVIRONMENTS).join(', ')}, not "${env}"`);
+  const sha = values.sha ?? '';
+  if (values.sha !== undefined && !/^[0-9a-f]{7,40}$/.test(sha)) throw new UsageError(`--sha must be 7 to 40 hex digits, not "${sha}"`);
+  const hosts = values.hosts ?? '1';
+  if (!/^[1-9]$/.test(hosts)) throw new UsageError(`--hosts must be a number of app hosts from 1 to 9, not "${hosts}"`);
+  if (values.result === '') throw new UsageError('--result needs a file name');
+  return {
+    env: env as PipelineEnv,
+    sha,
+    hosts: Number(hosts),
+    breakBackend: values['break-backend'] ?? false,
+    sequential: values.sequential ?? false,
+    noCache: values['no-cache'] ?? false,
+    result: values.result,
+  };
+}
