@@ -13,10 +13,10 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { inputEnvName } from '#inputs/index.ts';
-import { inputEnvironment, readActionManifest } from '#runner/index.ts';
-import { median } from '#stats/index.ts';
-import { countFlags } from '#args/index.ts';
+import { inputEnvName } from '#inputs/index';
+import { inputEnvironment, readActionManifest } from '#runner/index';
+import { median } from '#stats/index';
+import { countFlags } from '#args/index';
 
 const { runs: RUNS } = countFlags(process.argv.slice(2), { runs: 21 });
 const GOAL_OVERHEAD_MS = 100;

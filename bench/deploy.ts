@@ -14,12 +14,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAction } from '#runner/index.ts';
-import { median } from '#stats/index.ts';
+import { runAction } from '#runner/index';
+import { median } from '#stats/index';
 import { buildAndPush, dockerMaybe, startExtraSshd } from '../test/support/docker.ts';
 import { labEnv } from '../test/support/lab.ts';
 import { freePort } from '../test/support/servers.ts';
-import { countFlags } from '#args/index.ts';
+import { countFlags } from '#args/index';
 
 const { runs: RUNS } = countFlags(process.argv.slice(2), { runs: 7 });
 const GOAL_RATIO = 0.6;

@@ -13,7 +13,7 @@
  *   node bench/downtime.ts [--rounds N]     (the lab must be up: scripts/lab up)
  */
 import { writeFileSync } from 'node:fs';
-import { median } from '#stats/index.ts';
+import { median } from '#stats/index';
 import { buildFixtureVersions, dockerMaybe, startExtraSshd } from '../test/support/docker.ts';
 import { servesWithin } from '../test/support/faults.ts';
 import { labDeployInputs, runDeploy } from '../test/support/deploy.ts';
@@ -21,7 +21,7 @@ import { labEnv } from '../test/support/lab.ts';
 import { startLoad, type LoadReport } from '../test/support/load.ts';
 import { freePort } from '../test/support/servers.ts';
 import { sectionsOf } from './sections.ts';
-import { countFlags } from '#args/index.ts';
+import { countFlags } from '#args/index';
 
 const { rounds: ROUNDS } = countFlags(process.argv.slice(2), { rounds: 5 });
 const STRATEGIES = ['replace', 'switch'] as const;

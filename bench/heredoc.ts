@@ -24,10 +24,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse, parseDocument } from 'yaml';
-import { lintText } from '#heredoc/lint.ts';
-import { median } from '#stats/index.ts';
+import { lintText } from '#heredoc/lint';
+import { median } from '#stats/index';
 import { realShapedWorkflows } from './realshaped.ts';
-import { countFlags } from '#args/index.ts';
+import { countFlags } from '#args/index';
 
 const {
   runs: RUNS,

@@ -15,10 +15,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PIPELINE_GRAPH } from '#pipeline/graph.ts';
-import type { JobRecord } from '#pipeline/schedule.ts';
-import { median } from '#stats/index.ts';
-import { countFlags } from '#args/index.ts';
+import { PIPELINE_GRAPH } from '#pipeline/graph';
+import type { JobRecord } from '#pipeline/schedule';
+import { median } from '#stats/index';
+import { countFlags } from '#args/index';
 
 const { runs: RUNS } = countFlags(process.argv.slice(2), { runs: 3 });
 const TARGET = 0.6;

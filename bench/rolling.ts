@@ -14,14 +14,14 @@
  *   node bench/rolling.ts [--rounds N]     (the lab must be up: scripts/lab up)
  */
 import { writeFileSync } from 'node:fs';
-import { median } from '#stats/index.ts';
+import { median } from '#stats/index';
 import { appHosts, removeService } from '../test/support/app-hosts.ts';
 import { buildFixtureVersions } from '../test/support/docker.ts';
 import { labDeployInputs, runDeploy } from '../test/support/deploy.ts';
 import { labEnv } from '../test/support/lab.ts';
 import { startLoad } from '../test/support/load.ts';
 import { replaceSection } from './sections.ts';
-import { countFlags } from '#args/index.ts';
+import { countFlags } from '#args/index';
 
 const { rounds: ROUNDS } = countFlags(process.argv.slice(2), { rounds: 5 });
 const NAME = 'gp-bench-rolling';

@@ -19,11 +19,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { connectSsh, openTunnel, parseHostKeyPins, type RemoteHost, type Tunnel } from '#ssh/index.ts';
-import { median } from '#stats/index.ts';
+import { connectSsh, openTunnel, parseHostKeyPins, type RemoteHost, type Tunnel } from '#ssh/index';
+import { median } from '#stats/index';
 import { labEnv } from '../test/support/lab.ts';
 import { freePort } from '../test/support/servers.ts';
-import { countFlags } from '#args/index.ts';
+import { countFlags } from '#args/index';
 
 const { rounds: ROUNDS, seconds: SECONDS } = countFlags(process.argv.slice(2), { rounds: 3, seconds: 5 });
 const CLIENTS = [1, 8] as const;

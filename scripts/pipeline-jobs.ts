@@ -4,14 +4,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UserError } from '#errors/index.ts';
-import { labEnv } from '#lab/env.ts';
-import { maskablePieces } from '#log/index.ts';
-import { PIPELINE_GRAPH } from '#pipeline/graph.ts';
-import { UsageError } from '#args/index.ts';
-import { ENVIRONMENTS, type PipelineOptions } from '#pipeline/options.ts';
-import type { JobHandle, JobSpec } from '#pipeline/schedule.ts';
-import { applyMasks, runAction, type StepRun } from '#runner/index.ts';
+import { UserError } from '#errors/index';
+import { labEnv } from '#lab/env';
+import { maskablePieces } from '#log/index';
+import { PIPELINE_GRAPH } from '#pipeline/graph';
+import { UsageError } from '#args/index';
+import { ENVIRONMENTS, type PipelineOptions } from '#pipeline/options';
+import type { JobHandle, JobSpec } from '#pipeline/schedule';
+import { applyMasks, runAction, type StepRun } from '#runner/index';
 
 const root = resolve(import.meta.dirname, '..');
 

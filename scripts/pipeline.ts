@@ -22,11 +22,11 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UserError } from '#errors/index.ts';
-import { UsageError } from '#args/index.ts';
-import { parsePipelineOptions, PIPELINE_USAGE } from '#pipeline/options.ts';
-import { blockingFailures, consoleReport, type DeployedRow, eventLine, clock, type RunReport, summaryMarkdown } from '#pipeline/report.ts';
-import { type JobRecord, runSchedule } from '#pipeline/schedule.ts';
+import { UserError } from '#errors/index';
+import { UsageError } from '#args/index';
+import { parsePipelineOptions, PIPELINE_USAGE } from '#pipeline/options';
+import { blockingFailures, consoleReport, type DeployedRow, eventLine, clock, type RunReport, summaryMarkdown } from '#pipeline/report';
+import { type JobRecord, runSchedule } from '#pipeline/schedule';
 import { buildContext, type Context, jobs } from './pipeline-jobs.ts';
 
 const root = resolve(import.meta.dirname, '..');

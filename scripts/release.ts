@@ -2,7 +2,7 @@
  * Cuts a release, locally or in .github/workflows/release.yml; `scripts/release --help` says how.
  * Every check runs before anything changes, and --dry-run stops there, saying what it would do.
  */
-import { parseCommandLine, UsageError } from '#args/index.ts';
+import { parseCommandLine, UsageError } from '#args/index';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
@@ -15,7 +15,7 @@ import {
   parseVersion,
   releaseNotes,
   type Version,
-} from '#release/changelog.ts';
+} from '#release/changelog';
 
 const USAGE = `usage: scripts/release [--dry-run] [--skip-tests] [--resume] [--notes FILE] [--default-branch NAME] VERSION
        scripts/release --verify-tag vX.Y.Z [--skip-tests] [--notes FILE] [--default-branch NAME]

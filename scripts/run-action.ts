@@ -8,8 +8,8 @@
  * Prints the step's log as the job log would show it (masks applied), then its outputs and summary.
  * With --json prints one JSON object instead. Exits with the step's exit code.
  */
-import { parseCommandLine } from '#args/index.ts';
-import { applyMasks, runAction, type StepRun } from '#runner/index.ts';
+import { parseCommandLine } from '#args/index';
+import { applyMasks, runAction, type StepRun } from '#runner/index';
 
 function usage(message: string): never {
   console.error(

@@ -10,10 +10,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parseCommandLine } from '#args/index.ts';
-import { expandPaths } from '#heredoc/files.ts';
-import { lintFiles, nodeFileAccess } from '#heredoc/run.ts';
-import { ManifestError, parseManifest } from '#audit/load.ts';
+import { parseCommandLine } from '#args/index';
+import { expandPaths } from '#heredoc/files';
+import { lintFiles, nodeFileAccess } from '#heredoc/run';
+import { ManifestError, parseManifest } from '#audit/load';
 import {
   healthCheckAfterEveryDeploy,
   type Job,
@@ -21,7 +21,7 @@ import {
   noLatestInProduction,
   readJobs,
   type Violation,
-} from '#verify/rules.ts';
+} from '#verify/rules';
 
 let values: { repo?: string; manifest?: string };
 try {

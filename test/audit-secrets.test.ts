@@ -2,13 +2,13 @@
  * audit-secrets' committed bundle, run the way the runner runs it, and its `audit-secrets` bin. GitHub itself
  * is the local stub in support/github-stub.ts, whose every response must match GitHub's OpenAPI description.
  */
-import type { AuditReport } from '#audit/audit.ts';
+import type { AuditReport } from '#audit/audit';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runAction, secretLeaks, type StepRun } from '#runner/index.ts';
+import { runAction, secretLeaks, type StepRun } from '#runner/index';
 import { conformance, type GitHubState, type GitHubStub, startGitHubStub } from './support/github-stub.ts';
 
 const ACTION = resolve('actions/audit-secrets');

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import * as net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAction, runStep, secretLeaks } from '#runner/index.ts';
+import { runAction, runStep, secretLeaks } from '#runner/index';
 import { startExtraSshd } from './support/docker.ts';
 import { errorsOf } from './support/deploy.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAction, secretLeaks } from '#runner/index.ts';
+import { runAction, secretLeaks } from '#runner/index';
 import { buildFixtureVersions, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
 import { errorsOf, labDeployInputs } from './support/deploy.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';

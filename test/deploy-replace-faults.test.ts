@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StepRun } from '#runner/index.ts';
+import type { StepRun } from '#runner/index';
 import { buildAndPush, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
 import { credentialsAtRest, servesWithin, sessionStarted } from './support/faults.ts';
 import { errorsOf, labDeployInputs, runDeploy } from './support/deploy.ts';

@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secretLeaks } from '#runner/index.ts';
+import { secretLeaks } from '#runner/index';
 import { buildFixtureVersions, killDescendants } from './support/docker.ts';
 import { servesWithin, sessionStarted } from './support/faults.ts';
 import { errorsOf, labDeployInputs, runDeploy } from './support/deploy.ts';

@@ -4,7 +4,7 @@
  * serves during every change. State is checked with docker, the host's files and HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secretLeaks } from '#runner/index.ts';
+import { secretLeaks } from '#runner/index';
 import { buildFixtureVersions, docker, dockerMaybe, startExtraSshd, type ExtraSshd } from './support/docker.ts';
 import { errorsOf, labDeployInputs, runDeploy } from './support/deploy.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';

@@ -2,7 +2,7 @@
  * health-check's committed bundle, run the way the runner runs it, against real servers on loopback.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runAction, secretLeaks, type StepRun } from '#runner/index.ts';
+import { runAction, secretLeaks, type StepRun } from '#runner/index';
 import {
   forwardProxy,
   freePort,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { runAction } from '#runner/index.ts';
+import { runAction } from '#runner/index';
 import { realShapedWorkflows } from '../bench/realshaped.ts';
 
 const ACTION = resolve('actions/heredoc-lint');

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { describe, expect, it } from 'vitest';
-import { lintText } from '#heredoc/lint.ts';
+import { lintText } from '#heredoc/lint';
 
 const CORPUS = 'test/fixtures/yaml-parity';
 const files = readdirSync(CORPUS)

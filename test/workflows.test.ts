@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { PIPELINE_GRAPH } from '#pipeline/graph.ts';
+import { PIPELINE_GRAPH } from '#pipeline/graph';
 import { actionlint, githubActionErrors, githubWorkflowErrors, type LintFinding } from './support/github-parsers.ts';
 
 const WORKFLOWS = '.github/workflows';

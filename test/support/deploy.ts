@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { runAction, type StepRun } from '#runner/index.ts';
+import { runAction, type StepRun } from '#runner/index';
 import type { LabEnv } from './lab.ts';
 
 export const DEPLOY_ACTION = 'actions/deploy-container';

@@ -7,7 +7,7 @@
  *   node test/support/job.ts actions/bastion-migrate < inputs.json
  */
 import { text } from 'node:stream/consumers';
-import { runStep } from '#runner/index.ts';
+import { runStep } from '#runner/index';
 
 const inputs = JSON.parse(await text(process.stdin)) as Record<string, string>;
 const main = await runStep(process.argv[2]!, 'main', { inputs, timeoutMs: 120_000 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
 
-export { labEnv, type LabEnv, parseLabEnv } from '#lab/env.ts';
+export { labEnv, type LabEnv, parseLabEnv } from '#lab/env';
 
 export const readKey = (file: string) => readFileSync(file, 'utf8');

@@ -1,5 +1,5 @@
 // The local pipeline's command line (scripts/pipeline.ts), parsed by node:util parseArgs into checked options.
-import { parseCommandLine, UsageError } from '#args/index.ts';
+import { parseCommandLine, UsageError } from '#args/index';
 
 /** Each pipeline environment deploys a backend and a frontend manifest environment. */
 export const ENVIRONMENTS = {

@@ -1,6 +1,6 @@
 // How a local pipeline run is shown: the live lines, the timeline and Gantt chart, the job summary and the
 // closing console report. Pure functions of the run's records, so they are unit-tested.
-import { markdownCell } from '#text/markdown.ts';
+import { markdownCell } from '#text/markdown';
 import type { JobRecord, JobStatus, ScheduleEvent } from './schedule.ts';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

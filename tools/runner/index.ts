@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { inputEnvName } from '#inputs/index.ts';
-import { redact } from '#log/index.ts';
+import { inputEnvName } from '#inputs/index';
+import { redact } from '#log/index';
 
 export interface WorkflowCommand {
   command: string;

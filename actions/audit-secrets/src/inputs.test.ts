@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputReader } from '#inputs/index.ts';
+import { InputReader } from '#inputs/index';
 import { readAuditInputs } from './main.ts';
 
 const read = (inputs: Record<string, string>) => ({ options: readAuditInputs(new InputReader((name) => inputs[name] ?? '')) });

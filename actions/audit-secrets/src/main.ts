@@ -1,16 +1,16 @@
-import { InputError, InputReader, envInputSource, type RawInputSource } from '#inputs/index.ts';
-import type { Logger } from '#log/index.ts';
-import { coreLogger } from '#log/core.ts';
-import { settleStep } from '#log/action.ts';
-import { type ActionReporter } from '#log/reporter.ts';
-import { coreReporter } from '#log/reporter-core.ts';
-import { MODES, type Mode } from '#audit/audit.ts';
-import { DEFAULT_API_URL, DEFAULT_MANIFEST, DEFAULT_WORKFLOWS_DIR, nodeIo } from '#audit/cli.ts';
-import { annotations, problemAnnotations, summaryMarkdown } from '#audit/format.ts';
-import { parseRepository } from '#audit/inventory.ts';
-import { ManifestError } from '#audit/load.ts';
-import { requirementsOf } from '#audit/resolve.ts';
-import { type AuditIo, type AuditOptions, runAudit } from '#audit/run.ts';
+import { InputError, InputReader, envInputSource, type RawInputSource } from '#inputs/index';
+import type { Logger } from '#log/index';
+import { coreLogger } from '#log/core';
+import { settleStep } from '#log/action';
+import { type ActionReporter } from '#log/reporter';
+import { coreReporter } from '#log/reporter-core';
+import { MODES, type Mode } from '#audit/audit';
+import { DEFAULT_API_URL, DEFAULT_MANIFEST, DEFAULT_WORKFLOWS_DIR, nodeIo } from '#audit/cli';
+import { annotations, problemAnnotations, summaryMarkdown } from '#audit/format';
+import { parseRepository } from '#audit/inventory';
+import { ManifestError } from '#audit/load';
+import { requirementsOf } from '#audit/resolve';
+import { type AuditIo, type AuditOptions, runAudit } from '#audit/run';
 
 export interface AuditSecretsDependencies {
   inputs: RawInputSource;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { Logger } from '#log/index.ts';
-import { settleStep } from '#log/action.ts';
-import { coreLogger } from '#log/core.ts';
-import type { ActionReporter } from '#log/reporter.ts';
-import { coreReporter } from '#log/reporter-core.ts';
-import type { StateProvider } from '#log/state.ts';
-import { coreState } from '#log/state-core.ts';
+import type { Logger } from '#log/index';
+import { settleStep } from '#log/action';
+import { coreLogger } from '#log/core';
+import type { ActionReporter } from '#log/reporter';
+import { coreReporter } from '#log/reporter-core';
+import type { StateProvider } from '#log/state';
+import { coreState } from '#log/state-core';
 import { HELPER_PID_STATE } from './state.ts';
 
 /**

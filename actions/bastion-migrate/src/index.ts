@@ -1,4 +1,4 @@
-import { runToCompletion } from '#log/core.ts';
+import { runToCompletion } from '#log/core';
 import { run } from './main.ts';
 
 runToCompletion('bastion-migrate', run);

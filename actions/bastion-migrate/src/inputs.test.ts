@@ -1,8 +1,8 @@
 import { utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import { InputReader } from '#inputs/index.ts';
-import { lockKeyFor } from '#postgres/index.ts';
-import { TEST_PRIVATE_KEY } from '#ssh/testing.ts';
+import { InputReader } from '#inputs/index';
+import { lockKeyFor } from '#postgres/index';
+import { TEST_PRIVATE_KEY } from '#ssh/testing';
 import { readMigrateInputs } from './inputs.ts';
 import { VALID_MIGRATE_INPUTS } from './testing.ts';
 

@@ -1,6 +1,6 @@
-import { InputError, type InputReader } from '#inputs/index.ts';
-import { type DbSettings, parseDatabaseUrl, parseLockKey } from '#postgres/index.ts';
-import { parseHostEntry, readSshTarget, type SshTarget } from '#ssh/index.ts';
+import { InputError, type InputReader } from '#inputs/index';
+import { type DbSettings, parseDatabaseUrl, parseLockKey } from '#postgres/index';
+import { parseHostEntry, readSshTarget, type SshTarget } from '#ssh/index';
 
 export interface MigrateInputs {
   bastion: SshTarget;

@@ -5,9 +5,9 @@
  * the bastion connection drops. Protocol on stdout: `log …`, `error …`, `ready {"port":…,"lockWaitMs":…}`.
  */
 import { text } from 'node:stream/consumers';
-import type { Logger } from '#log/index.ts';
-import { isAlive } from '#process/index.ts';
-import { connectSsh } from '#ssh/index.ts';
+import type { Logger } from '#log/index';
+import { isAlive } from '#process/index';
+import { connectSsh } from '#ssh/index';
 import { CANCEL_SIGNALS } from './cancel.ts';
 import { openSession } from './session.ts';
 import type { HelperRequest } from './state.ts';

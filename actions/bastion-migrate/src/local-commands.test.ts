@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryLogger } from '#log/index.ts';
-import { readStat } from '#process/index.ts';
+import { MemoryLogger } from '#log/index';
+import { readStat } from '#process/index';
 import { runCommand } from './local-commands.ts';
 
 // Each case spawns bash twice (watchdog and command); about 20 ms idle.

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Logger } from '#log/index.ts';
+import type { Logger } from '#log/index';
 
 export interface CommandResult {
   code: number;

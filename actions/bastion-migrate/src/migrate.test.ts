@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryLogger } from '#log/index.ts';
-import type { LockWait, RunSessions } from '#postgres/locks.ts';
-import { InputReader } from '#inputs/index.ts';
+import { MemoryLogger } from '#log/index';
+import type { LockWait, RunSessions } from '#postgres/locks';
+import { InputReader } from '#inputs/index';
 import { failedOnLockTimeout, lockPollMs, runMigration, runSettings, unnamedSessionCheck } from './migrate.ts';
 import { readMigrateInputs } from './inputs.ts';
 import type { DbSession } from './session.ts';

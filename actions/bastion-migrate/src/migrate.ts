@@ -4,11 +4,11 @@
  * application_name, and watched for lock waits while they run.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { UserError } from '#errors/index.ts';
-import { inGroup, type Logger } from '#log/index.ts';
-import { libpqEnvironment, runApplicationName, type SessionSettings, sessionEnvironment } from '#postgres/index.ts';
-import { describeBlockers, LOCK_TIMEOUT_MESSAGE, type LockWait, LockWatch, STATEMENT_TIMEOUT_MESSAGE } from '#postgres/locks.ts';
-import { nextWaitMs } from '#probe/schedule.ts';
+import { UserError } from '#errors/index';
+import { inGroup, type Logger } from '#log/index';
+import { libpqEnvironment, runApplicationName, type SessionSettings, sessionEnvironment } from '#postgres/index';
+import { describeBlockers, LOCK_TIMEOUT_MESSAGE, type LockWait, LockWatch, STATEMENT_TIMEOUT_MESSAGE } from '#postgres/locks';
+import { nextWaitMs } from '#probe/schedule';
 import type { Cancellation } from './cancel.ts';
 import type { MigrateInputs } from './inputs.ts';
 import { type CommandResult, runCommand, runProcess } from './local-commands.ts';

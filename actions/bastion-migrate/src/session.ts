@@ -2,13 +2,13 @@
  * The tunnelled database session shared by the migrate step and the keep-open helper: connect to
  * the bastion, forward a local port, prove it with a real PostgreSQL query, take the lock.
  */
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 import type pg from 'pg';
-import type { Logger } from '#log/index.ts';
-import { acquireAdvisoryLock, connectDb, type DbSettings, describeDbError, serverVersion } from '#postgres/index.ts';
-import { lookAtRun, type RunSessions } from '#postgres/locks.ts';
-import { descendsFrom, loopbackPeer } from '#process/index.ts';
-import { openTunnel, type RemoteHost, type SshTarget, type Tunnel } from '#ssh/index.ts';
+import type { Logger } from '#log/index';
+import { acquireAdvisoryLock, connectDb, type DbSettings, describeDbError, serverVersion } from '#postgres/index';
+import { lookAtRun, type RunSessions } from '#postgres/locks';
+import { descendsFrom, loopbackPeer } from '#process/index';
+import { openTunnel, type RemoteHost, type SshTarget, type Tunnel } from '#ssh/index';
 import type { MigrateInputs } from './inputs.ts';
 
 export interface DbSession {

@@ -1,4 +1,4 @@
-import type { ProcessIdentity } from '#process/index.ts';
+import type { ProcessIdentity } from '#process/index';
 import type { MigrateInputs } from './inputs.ts';
 
 /** The state key under which the main step leaves the keep-open helper's pid for the post step. */

@@ -1,7 +1,7 @@
 /** bastion-migrate's job summary: the plan check-command printed, and how the run ended. */
-import type { DbSettings } from '#postgres/index.ts';
-import type { LockBlocker, LockWait } from '#postgres/locks.ts';
-import { markdownCell } from '#text/markdown.ts';
+import type { DbSettings } from '#postgres/index';
+import type { LockBlocker, LockWait } from '#postgres/locks';
+import { markdownCell } from '#text/markdown';
 
 export interface MigrationReport {
   bastion: string;

@@ -1,5 +1,5 @@
 /** For input tests: a complete, valid set of bastion-migrate inputs. */
-import { TEST_HOST_KEY_PIN, TEST_PRIVATE_KEY } from '#ssh/testing.ts';
+import { TEST_HOST_KEY_PIN, TEST_PRIVATE_KEY } from '#ssh/testing';
 
 export const VALID_MIGRATE_INPUTS: Readonly<Record<string, string>> = {
   'bastion-host': 'bastion.example',

@@ -4,11 +4,11 @@
  * files, directories, then the strategy (replace.ts or switch.ts), then prune, audit and unlock. Every remote
  * command comes from the catalogue (packages/runtime/docker) as an argv.
  */
-import * as docker from '#docker/index.ts';
-import { hostCommands } from '#docker/index.ts';
-import { inGroup, type Logger } from '#log/index.ts';
-import type { RemoteHost } from '#ssh/index.ts';
-import { UserError } from '#errors/index.ts';
+import * as docker from '#docker/index';
+import { hostCommands } from '#docker/index';
+import { inGroup, type Logger } from '#log/index';
+import type { RemoteHost } from '#ssh/index';
+import { UserError } from '#errors/index';
 import type { DeployInputs, DeployStrategy } from './inputs.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
 import { replaceDeploy } from './replace.ts';

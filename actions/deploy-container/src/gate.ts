@@ -3,11 +3,11 @@
  * `health-url`, HTTP probes from the host's side of the SSH connection (Kubernetes probe semantics, the probe
  * package); without, the container must be running, and with `health-container`, healthy by its own HEALTHCHECK.
  */
-import * as docker from '#docker/index.ts';
-import { UserError } from '#errors/index.ts';
-import type { Logger } from '#log/index.ts';
-import { createHttpTransport, pollUntil, probeUrl } from '#probe/index.ts';
-import type { RemoteHost } from '#ssh/index.ts';
+import * as docker from '#docker/index';
+import { UserError } from '#errors/index';
+import type { Logger } from '#log/index';
+import { createHttpTransport, pollUntil, probeUrl } from '#probe/index';
+import type { RemoteHost } from '#ssh/index';
 import type { HealthGate } from './inputs.ts';
 
 /** The HTTP transport through the host's side of its SSH connection: URLs are as the host sees them. */

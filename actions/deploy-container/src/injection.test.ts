@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import * as docker from '#docker/index.ts';
-import { InputError, InputReader } from '#inputs/index.ts';
-import { shellJoin } from '#ssh/quote.ts';
+import * as docker from '#docker/index';
+import { InputError, InputReader } from '#inputs/index';
+import { shellJoin } from '#ssh/quote';
 import { containerSpec } from './deploy.ts';
 import { readDeployInputs } from './inputs.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { utils } from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputReader } from '#inputs/index.ts';
+import { InputReader } from '#inputs/index';
 import { readCommand, readDeployInputs } from './inputs.ts';
 
 const KEY = utils.generateKeyPairSync('ed25519').private.trim();

@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, posix, relative, resolve } from 'node:path';
-import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '#inputs/index.ts';
+import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '#inputs/index';
 import {
   containerPortFor,
   type EnvEntry,
@@ -11,9 +11,9 @@ import {
   parseImageRef,
   parsePortMapping,
   type PortMapping,
-} from '#docker/index.ts';
-import { worthMasking } from '#log/index.ts';
-import { readSshTarget, readSshTargets, type SshTarget } from '#ssh/index.ts';
+} from '#docker/index';
+import { worthMasking } from '#log/index';
+import { readSshTarget, readSshTargets, type SshTarget } from '#ssh/index';
 
 export interface PrepareDir {
   path: string;

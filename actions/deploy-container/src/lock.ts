@@ -1,7 +1,7 @@
-import { hostCommands } from '#docker/index.ts';
-import type { Logger } from '#log/index.ts';
-import type { RemoteHost } from '#ssh/index.ts';
-import { UserError } from '#errors/index.ts';
+import { hostCommands } from '#docker/index';
+import type { Logger } from '#log/index';
+import type { RemoteHost } from '#ssh/index';
+import { UserError } from '#errors/index';
 
 export interface HeldLock {
   release(): Promise<void>;

@@ -1,10 +1,10 @@
-import { envInputSource, InputReader, type RawInputSource } from '#inputs/index.ts';
-import { type Logger } from '#log/index.ts';
-import { coreLogger } from '#log/core.ts';
-import { settleStep } from '#log/action.ts';
-import { type ActionReporter } from '#log/reporter.ts';
-import { coreReporter } from '#log/reporter-core.ts';
-import { connectSsh, type RemoteHost, type SshTarget } from '#ssh/index.ts';
+import { envInputSource, InputReader, type RawInputSource } from '#inputs/index';
+import { type Logger } from '#log/index';
+import { coreLogger } from '#log/core';
+import { settleStep } from '#log/action';
+import { type ActionReporter } from '#log/reporter';
+import { coreReporter } from '#log/reporter-core';
+import { connectSsh, type RemoteHost, type SshTarget } from '#ssh/index';
 import { deployToHost } from './deploy.ts';
 import { readDeployInputs } from './inputs.ts';
 import { reportRoll } from './report.ts';

@@ -4,7 +4,7 @@
  * rollback off. The unit itself (its restore when the channel closes) is tested against the lab.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingHost } from '#ssh/testing.ts';
+import { RecordingHost } from '#ssh/testing';
 import { deployToHost } from './deploy.ts';
 import { fakeHostInputs, quietLogger } from './testing.ts';
 

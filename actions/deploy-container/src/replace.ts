@@ -3,10 +3,10 @@
  * Stop, start and the verdict are one remote unit (hostCommands.guardedReplace): if this runner or the
  * connection dies before the verdict, the host itself puts the previous container back.
  */
-import * as docker from '#docker/index.ts';
-import { hostCommands } from '#docker/index.ts';
-import { UserError } from '#errors/index.ts';
-import { RemoteError, type RemoteProcess, SshConnectError } from '#ssh/index.ts';
+import * as docker from '#docker/index';
+import { hostCommands } from '#docker/index';
+import { UserError } from '#errors/index';
+import { RemoteError, type RemoteProcess, SshConnectError } from '#ssh/index';
 import { containerSpec, type DeployOutcome, describe, type HostDeploy, lastLines } from './deploy.ts';
 import { healthGate } from './gate.ts';
 

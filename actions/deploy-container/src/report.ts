@@ -1,5 +1,5 @@
-import type { ActionReporter } from '#log/reporter.ts';
-import { markdownCell } from '#text/markdown.ts';
+import type { ActionReporter } from '#log/reporter';
+import { markdownCell } from '#text/markdown';
 import type { HostResult } from './deploy.ts';
 import type { Roll } from './roll.ts';
 

@@ -2,7 +2,7 @@
  * The roll across hosts: `max-parallel` hosts at a time, each over its own SSH connection; after a host fails,
  * no further host is touched, so a bad version never reaches the rest of the fleet.
  */
-import type { RemoteHost, SshTarget } from '#ssh/index.ts';
+import type { RemoteHost, SshTarget } from '#ssh/index';
 import { describe, type HostResult } from './deploy.ts';
 
 export interface Roll {

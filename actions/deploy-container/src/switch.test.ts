@@ -3,8 +3,8 @@
  * containers, the proxy's loaded config and what each address answers. No lab needed.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { servingUpstream } from '#docker/index.ts';
-import { RecordingHost } from '#ssh/testing.ts';
+import { servingUpstream } from '#docker/index';
+import { RecordingHost } from '#ssh/testing';
 import { deployToHost } from './deploy.ts';
 import { fakeHostInputs, quietLogger } from './testing.ts';
 

@@ -12,12 +12,12 @@
  * recovers whatever such a fault left (a half-started container, a config not yet loaded, old versions).
  */
 import { randomBytes } from 'node:crypto';
-import * as docker from '#docker/index.ts';
-import { containerPortFor, hostAddressOf, hostCommands } from '#docker/index.ts';
-import { UserError } from '#errors/index.ts';
-import type { Logger } from '#log/index.ts';
-import { pollUntil } from '#probe/index.ts';
-import type { RemoteHost } from '#ssh/index.ts';
+import * as docker from '#docker/index';
+import { containerPortFor, hostAddressOf, hostCommands } from '#docker/index';
+import { UserError } from '#errors/index';
+import type { Logger } from '#log/index';
+import { pollUntil } from '#probe/index';
+import type { RemoteHost } from '#ssh/index';
 import { describe, type HostDeploy } from './deploy.ts';
 import { healthGate, transportThrough } from './gate.ts';
 import type { DeployInputs } from './inputs.ts';

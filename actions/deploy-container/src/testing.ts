@@ -1,6 +1,6 @@
 /** For the unit tests of the deploy orchestration against a fake host: inputs, and a logger that says nothing. */
-import { InputReader } from '#inputs/index.ts';
-import type { Logger } from '#log/index.ts';
+import { InputReader } from '#inputs/index';
+import type { Logger } from '#log/index';
 import { readDeployInputs } from './inputs.ts';
 
 export const quietLogger: Logger = {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputReader } from '#inputs/index.ts';
+import { InputReader } from '#inputs/index';
 import { makePki } from '../../../test/support/servers.ts';
 import { readHealthCheckInputs } from './inputs.ts';
 

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { InputError, type InputReader, parseDuration, parseHttpUrl, parseStatusRanges } from '#inputs/index.ts';
+import { InputError, type InputReader, parseDuration, parseHttpUrl, parseStatusRanges } from '#inputs/index';
 import {
   type BodyPattern,
   compileBodyPattern,
@@ -8,7 +8,7 @@ import {
   type ProbeRequest,
   type ProbeSchedule,
   type ResponseChecks,
-} from '#probe/index.ts';
+} from '#probe/index';
 
 export interface HealthCheckInputs {
   /** One request per URL, headers and TLS settings included. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryLogger } from '#log/index.ts';
-import { MemoryReporter } from '#log/reporter.ts';
-import { TransportError } from '#probe/index.ts';
-import { ScriptedTransport, VirtualClock, type ScriptedAnswer } from '#probe/testing.ts';
+import { MemoryLogger } from '#log/index';
+import { MemoryReporter } from '#log/reporter';
+import { TransportError } from '#probe/index';
+import { ScriptedTransport, VirtualClock, type ScriptedAnswer } from '#probe/testing';
 import { runHealthCheck } from './main.ts';
 
 async function runWith(inputs: Record<string, string>, script: ScriptedAnswer[]) {

@@ -1,10 +1,10 @@
-import { envInputSource, InputReader, type RawInputSource } from '#inputs/index.ts';
-import { type Logger } from '#log/index.ts';
-import { coreLogger } from '#log/core.ts';
-import { settleStep } from '#log/action.ts';
-import { type ActionReporter } from '#log/reporter.ts';
-import { coreReporter } from '#log/reporter-core.ts';
-import { UserError } from '#errors/index.ts';
+import { envInputSource, InputReader, type RawInputSource } from '#inputs/index';
+import { type Logger } from '#log/index';
+import { coreLogger } from '#log/core';
+import { settleStep } from '#log/action';
+import { type ActionReporter } from '#log/reporter';
+import { coreReporter } from '#log/reporter-core';
+import { UserError } from '#errors/index';
 import {
   type Clock,
   type HttpTransport,
@@ -13,7 +13,7 @@ import {
   proxyEnvironmentProblems,
   proxyPasswords,
   realClock,
-} from '#probe/index.ts';
+} from '#probe/index';
 import { readHealthCheckInputs } from './inputs.ts';
 import { failureMessage, summaryMarkdown, toReports } from './report.ts';
 

@@ -1,6 +1,6 @@
-import type { ProbeResult } from '#probe/index.ts';
-import { median } from '#stats/index.ts';
-import { markdownCell } from '#text/markdown.ts';
+import type { ProbeResult } from '#probe/index';
+import { median } from '#stats/index';
+import { markdownCell } from '#text/markdown';
 
 export interface UrlReport {
   url: string;

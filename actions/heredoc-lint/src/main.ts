@@ -1,16 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { envInputSource, InputError, InputReader, type RawInputSource } from '#inputs/index.ts';
-import { type Logger } from '#log/index.ts';
-import { coreLogger } from '#log/core.ts';
-import { settleStep } from '#log/action.ts';
-import { type ActionReporter } from '#log/reporter.ts';
-import { coreReporter } from '#log/reporter-core.ts';
-import { DEFAULT_PATTERNS, expandPaths, PathError } from '#heredoc/files.ts';
-import { annotationsOf, type Format, FORMATS, render } from '#heredoc/format.ts';
-import { type FileAccess, failing, lintFiles, nodeFileAccess } from '#heredoc/run.ts';
-import type { Severity } from '#heredoc/rules.ts';
-import { DEFAULT_SCRIPT_INPUTS, parseScriptInput, type ScriptInput, ScriptInputError } from '#heredoc/sources.ts';
+import { envInputSource, InputError, InputReader, type RawInputSource } from '#inputs/index';
+import { type Logger } from '#log/index';
+import { coreLogger } from '#log/core';
+import { settleStep } from '#log/action';
+import { type ActionReporter } from '#log/reporter';
+import { coreReporter } from '#log/reporter-core';
+import { DEFAULT_PATTERNS, expandPaths, PathError } from '#heredoc/files';
+import { annotationsOf, type Format, FORMATS, render } from '#heredoc/format';
+import { type FileAccess, failing, lintFiles, nodeFileAccess } from '#heredoc/run';
+import type { Severity } from '#heredoc/rules';
+import { DEFAULT_SCRIPT_INPUTS, parseScriptInput, type ScriptInput, ScriptInputError } from '#heredoc/sources';
 import { summaryMarkdown } from './report.ts';
 
 export interface HeredocLintDependencies {

@@ -1,5 +1,5 @@
-import type { Finding } from '#heredoc/lint.ts';
-import { markdownCell } from '#text/markdown.ts';
+import type { Finding } from '#heredoc/lint';
+import { markdownCell } from '#text/markdown';
 
 /** The job summary: one row per finding, with where, what and how to fix it. */
 export function summaryMarkdown(findings: readonly Finding[], files: number): string {

@@ -1,15 +1,15 @@
 // The audit-secrets command: argument parsing, output and exit codes (0 all present, 1 missing, 2 usage or invalid manifest).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseCommandLine, UsageError } from '#args/index.ts';
-import { GitHubApiError } from '#github/errors.ts';
+import { parseCommandLine, UsageError } from '#args/index';
+import { GitHubApiError } from '#github/errors';
 import { MODES, type NameKind } from './audit.ts';
 import { renderText } from './format.ts';
 import { parseRepository } from './inventory.ts';
 import { ManifestError } from './load.ts';
 import { type AuditIo, type AuditOptions, AuditUsageError, runAudit } from './run.ts';
 import { WorkflowParseError } from './workflows.ts';
-import { SUITE_VERSION } from '#release/version.ts';
+import { SUITE_VERSION } from '#release/version';
 
 export const DEFAULT_MANIFEST = 'config/env.manifest.json';
 export const DEFAULT_WORKFLOWS_DIR = '.github/workflows';

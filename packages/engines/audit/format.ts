@@ -1,8 +1,8 @@
 // The audit report as text, Markdown (job summary) and annotations. Names only: values never reach here.
-import type { Annotation, AnnotationLevel } from '#log/annotation.ts';
+import type { Annotation, AnnotationLevel } from '#log/annotation';
 import type { AuditFinding, AuditReport, Level } from './audit.ts';
 import type { ManifestProblem } from './load.ts';
-import { markdownCell } from '#text/markdown.ts';
+import { markdownCell } from '#text/markdown';
 
 const MARK: Record<Level, string> = { error: '✗', warning: '!', info: 'i' };
 const ANNOTATION: Record<Level, AnnotationLevel> = { error: 'error', warning: 'warning', info: 'notice' };

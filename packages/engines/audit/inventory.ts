@@ -1,6 +1,6 @@
 // Lists what GitHub holds for the audited environments: names only, at every scope, every page.
-import type { GitHubClient } from '#github/client.ts';
-import { GitHubApiError } from '#github/errors.ts';
+import type { GitHubClient } from '#github/client';
+import { GitHubApiError } from '#github/errors';
 import type { Inventory } from './audit.ts';
 
 export interface Repository {

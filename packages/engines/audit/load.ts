@@ -1,11 +1,11 @@
 // Reads a manifest: JSON with positions, the JSON Schema (draft 2020-12, ajv standalone code), and the checks a schema
 // cannot express (mapping keys that are environments, names that differ only in case). Every problem
 // carries its JSON path and its line:column in the file.
-import { escapePointer, jsonPointerOffsets } from '#text/json-positions.ts';
+import { escapePointer, jsonPointerOffsets } from '#text/json-positions';
 
-export { escapePointer } from '#text/json-positions.ts';
-import { InputError } from '#inputs/index.ts';
-import { LineIndex } from '#text/lines.ts';
+export { escapePointer } from '#text/json-positions';
+import { InputError } from '#inputs/index';
+import { LineIndex } from '#text/lines';
 import validateManifest from './validate-manifest.generated.cjs';
 
 export type EnvironmentType = 'backend' | 'frontend';

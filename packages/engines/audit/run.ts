@@ -9,7 +9,7 @@ import {
   type Mode,
   type NameKind,
 } from './audit.ts';
-import { InputError } from '#inputs/index.ts';
+import { InputError } from '#inputs/index';
 import { fetchInventory, type Repository } from './inventory.ts';
 import { type Manifest, parseManifest } from './load.ts';
 import { findEnvironment, requirements } from './resolve.ts';
@@ -92,7 +92,7 @@ export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{ ma
         );
       const { token, apiUrl, repository, maxRateLimitWaitMs } = options.github;
       // Loaded here, not at start-up: only this mode needs Octokit (the bundles keep it in a chunk of its own).
-      const { GitHubClient } = await import('#github/client.ts');
+      const { GitHubClient } = await import('#github/client');
       const client = new GitHubClient({ token, apiUrl, maxRateLimitWaitMs, fetch: io.fetch, onWait: io.log });
       const withVariables = requirements(manifest).some((r) => !r.secret);
       const inventory = await fetchInventory(client, repository, environments, withVariables);

@@ -1,8 +1,8 @@
 // Reads workflows statically: each job's environment and every secret it references, with positions.
 import { isMap, isScalar, type Node, parseDocument, type YAMLMap } from 'yaml';
-import { InputError } from '#inputs/index.ts';
-import { LineIndex } from '#text/lines.ts';
-import { jobNodes } from '#workflow/index.ts';
+import { InputError } from '#inputs/index';
+import { LineIndex } from '#text/lines';
+import { jobNodes } from '#workflow/index';
 import type { Position } from './load.ts';
 
 export type SecretReference =

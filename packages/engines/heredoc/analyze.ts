@@ -1,7 +1,7 @@
 // Judges each heredoc the scanner found and explains, in bash's terms, what goes wrong.
 import { type BodyLine, type Heredoc, type LoneCommandWord, scanScript, scanScriptDetailed, type Shell } from './scan.ts';
 import { commandAround, markdownSink, scriptReader } from './feeds.ts';
-import { LineIndex } from '#text/lines.ts';
+import { LineIndex } from '#text/lines';
 import { type TaintedOutputs, untrustedExpressions } from './outputs.ts';
 import { quotedScripts } from './strings.ts';
 import { type RuleId, ruleById, type Severity } from './rules.ts';

@@ -1,6 +1,6 @@
 // The heredoc-lint command line: argument parsing, output and exit codes (0 clean, 1 findings, 2 usage or I/O).
 import { availableParallelism } from 'node:os';
-import { parseCommandLine, UsageError } from '#args/index.ts';
+import { parseCommandLine, UsageError } from '#args/index';
 import { expandPaths, DEFAULT_PATTERNS, PathError } from './files.ts';
 import { type Format, FORMATS, render, TOOL_VERSION } from './format.ts';
 import { type FileAccess, failing, lintFiles, type LintRun, ReadError } from './run.ts';

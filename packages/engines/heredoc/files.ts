@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { globSync } from 'tinyglobby';
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 
 export const DEFAULT_PATTERNS = ['.github/workflows/*.yml', '.github/workflows/*.yaml', '**/action.yml', '**/action.yaml', '**/*.sh'];
 const EXCLUDED_DIRECTORIES = new Set(['node_modules', '.git']);

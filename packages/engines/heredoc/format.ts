@@ -1,11 +1,11 @@
 // Renders findings as text, GitHub annotations, JSON or SARIF 2.1.0.
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { type Annotation, type AnnotationLevel, annotationCommand } from '#log/annotation.ts';
+import { type Annotation, type AnnotationLevel, annotationCommand } from '#log/annotation';
 import type { Finding } from './lint.ts';
 import { RULES, ruleById, type Severity } from './rules.ts';
 import suite from '../../../package.json' with { type: 'json' };
-import { SUITE_VERSION } from '#release/version.ts';
+import { SUITE_VERSION } from '#release/version';
 
 export const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
 export type Format = (typeof FORMATS)[number];

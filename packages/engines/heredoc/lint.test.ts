@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyEdits, type Finding, lintText } from './lint.ts';
-import { LineIndex } from '#text/lines.ts';
+import { LineIndex } from '#text/lines';
 import { lintFiles, type FileAccess } from './run.ts';
 
 const CORPUS = join(import.meta.dirname, 'corpus');

@@ -2,7 +2,7 @@
 import { analyzeScript } from './analyze.ts';
 import { type RuleId, ruleById, SEVERITY_RANK, type Severity } from './rules.ts';
 import { classify, type FileKind, type SourceOptions } from './sources.ts';
-import { LineIndex } from '#text/lines.ts';
+import { LineIndex } from '#text/lines';
 
 export interface LintOptions extends SourceOptions {
   /** More commands whose standard input is a script (see feeds.ts). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument, type YAMLMap } from 'yaml';
-import { stepNodes } from '#workflow/index.ts';
+import { stepNodes } from '#workflow/index';
 import { taintedOutputsBySteps, untrustedExpressions } from './outputs.ts';
 
 const stepsOf = (yaml: string): YAMLMap[] => stepNodes(parseDocument(yaml).contents);

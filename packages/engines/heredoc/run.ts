@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { applyEdits, atOrAbove, type FileResult, type Finding, type LintOptions, lintText } from './lint.ts';
 import type { Severity } from './rules.ts';
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 
 export interface FileAccess {
   read(path: string): string;

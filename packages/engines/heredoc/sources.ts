@@ -1,13 +1,13 @@
 // Rebuilds the exact scripts a file runs: workflow and composite-action `run:` values (from a real YAML
 // parse, so folding and chomping match GitHub's) or a whole shell script, each with a map back to the file.
 import { isMap, isScalar, parseDocument, type Scalar, type YAMLMap } from 'yaml';
-import { actionStepNodes, jobNodes, stepNodes } from '#workflow/index.ts';
-import { type FilePosition, lastAtOrBelow, LineIndex } from '#text/lines.ts';
+import { actionStepNodes, jobNodes, stepNodes } from '#workflow/index';
+import { type FilePosition, lastAtOrBelow, LineIndex } from '#text/lines';
 import type { Shell } from './scan.ts';
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 import { envValues, type TaintedOutputs, taintedOutputsBySteps } from './outputs.ts';
 
-export type { FilePosition } from '#text/lines.ts';
+export type { FilePosition } from '#text/lines';
 
 export type FileKind = 'workflow' | 'action' | 'script';
 

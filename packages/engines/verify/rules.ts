@@ -1,7 +1,7 @@
 // The golden-state rules for a repository's workflows, as pure checks over parsed workflow files.
 import { isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
-import { jobNodes, stepNodes, stringAt } from '#workflow/index.ts';
-import { LineIndex } from '#text/lines.ts';
+import { jobNodes, stepNodes, stringAt } from '#workflow/index';
+import { LineIndex } from '#text/lines';
 
 export interface Violation {
   file: string;

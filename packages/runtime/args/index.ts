@@ -1,7 +1,7 @@
 // Every command line here is parsed by node:util parseArgs, through this one function, so that the
 // commands agree on syntax (--flag value, --flag=value, --, repeated flags) and on what a mistake says.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 
 /** A command line the command cannot run: it prints the message and its usage, and exits 2. */
 export class UsageError extends UserError {}

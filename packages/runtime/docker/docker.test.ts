@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shellJoin } from '#ssh/quote.ts';
+import { shellJoin } from '#ssh/quote';
 import * as docker from './commands.ts';
 import * as hostCommands from './host.ts';
 import { nginxWorkerPids, renderProxyConfig, servingUpstream } from './proxy.ts';

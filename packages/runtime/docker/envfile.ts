@@ -1,4 +1,4 @@
-import { InputError } from '#inputs/index.ts';
+import { InputError } from '#inputs/index';
 
 /** bufio.MaxScanTokenSize: the buffer docker's env file scanner reads a line into, newline included. */
 export const ENV_FILE_LINE_MAX = 64 * 1024;

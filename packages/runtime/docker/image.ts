@@ -1,4 +1,4 @@
-import { InputError } from '#inputs/index.ts';
+import { InputError } from '#inputs/index';
 
 export interface ImageRef {
   /** As given, e.g. `registry.example.com:5000/team/app:dev-abc123`. */

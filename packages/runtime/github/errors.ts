@@ -1,6 +1,6 @@
 // GitHub API failures as one error type, with the fine-grained permission each path needs. Apart from the
 // client (client.ts), so that code which only recognises these errors does not load Octokit.
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 
 export class GitHubApiError extends UserError {
   readonly status: number;

@@ -2,7 +2,7 @@
  * Typed input parsing shared by every action. Each parser takes the input's name so that any
  * error it throws names the input the user has to fix.
  */
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 
 export interface SourcePosition {
   file: string;

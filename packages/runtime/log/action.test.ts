@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError, UserError } from '#errors/index.ts';
-import { InputError } from '#inputs/index.ts';
+import { CancelledError, UserError } from '#errors/index';
+import { InputError } from '#inputs/index';
 import { settleStep } from './action.ts';
 import { MemoryLogger } from './index.ts';
 import { MemoryReporter } from './reporter.ts';

@@ -1,4 +1,4 @@
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 import { type Logger } from './index.ts';
 import { type ActionReporter, stepFailure } from './reporter.ts';
 

@@ -1,4 +1,4 @@
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 
 /** The one sentence a failed step ends with: a user error says it in its own words; anything else names the action. */
 export function stepFailure(action: string, error: unknown): string {

@@ -2,10 +2,10 @@
  * PostgreSQL through a tunnel: connection settings, a probe, the advisory lock that serialises
  * migrations (as Flyway, golang-migrate, Prisma and Rails do), and errors a user can act on.
  */
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { InputError } from '#inputs/index.ts';
+import { InputError } from '#inputs/index';
 
 export interface DbSettings {
   host: string;

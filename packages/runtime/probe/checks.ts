@@ -1,4 +1,4 @@
-import { formatStatusRanges, statusMatches } from '#inputs/index.ts';
+import { formatStatusRanges, statusMatches } from '#inputs/index';
 import type { FailureKind, ProbeResponse, ResponseChecks } from './types.ts';
 
 export type CheckOutcome = { ok: true } | { ok: false; failure: FailureKind; detail: string };

@@ -1,5 +1,5 @@
 import type { BodyPattern } from './pattern.ts';
-import type { StatusRange } from '#inputs/index.ts';
+import type { StatusRange } from '#inputs/index';
 
 export interface ProbeRequest {
   url: URL;

@@ -1,6 +1,6 @@
 // What a release needs from its version number and CHANGELOG.md (Keep a Changelog): pure functions, used by
 // scripts/release locally and in the release workflow.
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 
 export interface Version {
   major: number;

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { fingerprintOfKey, type HostKeyPin, isRevoked, pinsForHost } from './hostkey.ts';
 import { shellJoin } from './quote.ts';
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 
 export interface SshTarget {
   host: string;

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { InputError } from '#inputs/index.ts';
+import { InputError } from '#inputs/index';
 
 /** One acceptable host key: a whole key (from a known_hosts line) or its SHA256 fingerprint. */
 export interface HostKeyPin {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputReader } from '#inputs/index.ts';
+import { InputReader } from '#inputs/index';
 import { TEST_PRIVATE_KEY } from './testing.ts';
 import { parseHostEntry, readSshTarget, readSshTargets, type SshTargetNames } from './inputs.ts';
 

@@ -1,6 +1,6 @@
 /** Reading SSH inputs the same way in every action: targets, pinned host keys and credentials. */
 import { isIPv6 } from 'node:net';
-import { InputError, type InputReader } from '#inputs/index.ts';
+import { InputError, type InputReader } from '#inputs/index';
 import { type HostKeyPin, parseHostKeyPins, pinsForHost } from './hostkey.ts';
 import { checkPrivateKey } from './keys.ts';
 import { type SshTarget } from './connection.ts';

@@ -1,5 +1,5 @@
 import ssh2 from 'ssh2';
-import { InputError } from '#inputs/index.ts';
+import { InputError } from '#inputs/index';
 
 /** Fails before any connection when a private key cannot be read or decrypted with the passphrase given. */
 export function checkPrivateKey(keyInput: string, passphraseInput: string, key: string, passphrase: string | undefined): void {

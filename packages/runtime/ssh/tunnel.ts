@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import type { RemoteHost } from './connection.ts';
-import { UserError } from '#errors/index.ts';
+import { UserError } from '#errors/index';
 
 export interface Tunnel {
   /** The local port the listener got (the requested one, or a free one for 0). */

@@ -1,9 +1,9 @@
 "use strict";
-exports.id = 217;
-exports.ids = [217];
+exports.id = 730;
+exports.ids = [730];
 exports.modules = {
 
-/***/ 6217:
+/***/ 8730:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
@@ -12,7 +12,7 @@ exports.modules = {
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1758);
 /* harmony import */ var _octokit_plugin_retry__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9735);
 /* harmony import */ var _octokit_plugin_throttling__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6856);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9325);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6474);
 // GitHub's REST API through Octokit (@actions/github's getOctokit, with its pagination plugin), plus Octokit's
 // throttling and retry plugins: the ecosystem's handling of primary and secondary rate limits and of 5xx. What
 // this file adds: a ceiling on rate-limit waits, a line for each wait, and errors that say which fine-grained
