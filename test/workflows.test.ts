@@ -156,6 +156,75 @@ describe('reusable-deploy.yml', () => {
   });
 });
 
+describe('every call of reusable-deploy.yml: the README snippets and main-pipeline.yml', () => {
+  const REUSABLE = readFileSync(join(WORKFLOWS, 'reusable-deploy.yml'), 'utf8');
+  /** What GitHub fetches for `uses: OWNER/REPO/.github/workflows/reusable-deploy.yml@REF`, or the local path. */
+  const provider = {
+    getFileContent: async (ref: { path: string }) => {
+      if (ref.path.replace(/^\.\//, '') !== '.github/workflows/reusable-deploy.yml') throw new Error(`no such workflow: ${ref.path}`);
+      return { name: '.github/workflows/reusable-deploy.yml', content: REUSABLE };
+    },
+  };
+  const LEVEL: Record<string, number> = { none: 0, read: 1, write: 2 };
+  /** Every scope a job of the reusable workflow asks for, at the highest level any job asks. */
+  const needed = () => {
+    const asked: Record<string, string> = {};
+    const workflow = load('reusable-deploy.yml');
+    for (const permissions of [workflow.permissions, ...Object.values(workflow.jobs as Record<string, any>).map((j) => j.permissions)]) {
+      for (const [scope, level] of Object.entries((permissions ?? {}) as Record<string, string>))
+        if ((LEVEL[level] ?? 0) > (LEVEL[asked[scope] ?? 'none'] ?? 0)) asked[scope] = level;
+    }
+    return asked;
+  };
+  /** What a calling job lacks of what the reusable workflow's jobs ask for (GitHub refuses such a run). */
+  const missingGrants = (workflow: Record<string, any>) =>
+    Object.entries(workflow.jobs as Record<string, any>)
+      .filter(([, job]) => /reusable-deploy\.yml/.test(job.uses ?? ''))
+      .flatMap(([id, job]) => {
+        const granted = (job.permissions ?? workflow.permissions) as Record<string, string> | undefined;
+        if (!granted) return [`${id} grants nothing explicitly; a restricted default token fails at start-up`];
+        return Object.entries(needed())
+          .filter(([scope, level]) => (LEVEL[granted[scope] ?? 'none'] ?? 0) < (LEVEL[level] ?? 0))
+          .map(([scope, level]) => `${id} grants ${scope}: ${granted[scope] ?? 'none'}, its jobs ask for ${level}`);
+      });
+  /** A README snippet as a workflow: the jobs it shows, under a trigger. */
+  const asWorkflow = (snippet: string) => (/^on:/m.test(snippet) ? snippet : `on: push\n${snippet}`);
+  const snippets = [...readFileSync('README.md', 'utf8').matchAll(/```ya?ml\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!)
+    .filter((block) => /uses: \S+\/\.github\/workflows\/reusable-deploy\.yml@/.test(block));
+
+  it('the README has such snippets, and the reusable workflow asks for packages: write somewhere (the check has work)', () => {
+    expect(snippets.length).toBeGreaterThanOrEqual(2);
+    expect(needed()).toMatchObject({ contents: 'read', packages: 'write' });
+  });
+
+  it.each(snippets.map((snippet, i) => [i + 1, snippet]))(
+    'README snippet %i parses with the workflow resolved, and grants what its jobs ask for',
+    async (_i, snippet) => {
+      expect(await githubWorkflowErrors('snippet.yml', asWorkflow(snippet as string), provider)).toEqual([]);
+      expect(missingGrants(parse(asWorkflow(snippet as string)))).toEqual([]);
+    },
+  );
+
+  it('main-pipeline.yml calls it validly and grants what its jobs ask for', async () => {
+    const text = readFileSync(join(WORKFLOWS, 'main-pipeline.yml'), 'utf8');
+    expect(await githubWorkflowErrors('main-pipeline.yml', text, provider)).toEqual([]);
+    expect(missingGrants(parse(text))).toEqual([]);
+  });
+
+  it('the checks can fail: a call without a required input, and one that grants only read', async () => {
+    const call = (extra: string) =>
+      `on: push\njobs:\n  deploy:\n    uses: acme/pipeline/.github/workflows/reusable-deploy.yml@v1\n${extra}    with: { backend-environment: dev-backend, frontend-environment: dev-frontend, tag-prefix: dev, registry: ghcr.io/acme }\n`;
+    expect((await githubWorkflowErrors('bad.yml', call(''), provider)).join('\n')).toMatch(
+      /backend-health-url.*required, but not provided/,
+    );
+    expect(missingGrants(parse(call('    permissions: { contents: read, packages: read }\n')))).toEqual([
+      'deploy grants packages: read, its jobs ask for write',
+    ]);
+    expect(missingGrants(parse(call('')))).toEqual([expect.stringContaining('grants nothing explicitly')]);
+  });
+});
+
 describe('the other workflows', () => {
   it('main-pipeline deploys on pushes to development, uat and main or by hand, never on pull requests', () => {
     const workflow = load('main-pipeline.yml');

@@ -4,15 +4,20 @@
  * transform (vitest.config.ts inlines it).
  */
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
+import type { FileProvider } from '@actions/workflow-parser/workflows/file-provider';
 import { parseAction } from '@actions/workflow-parser/actions/action-parser';
 import { createRequire } from 'node:module';
 
-/** Every error GitHub's parser reports for a workflow: while reading it, then while converting it to a template. */
-export async function githubWorkflowErrors(name: string, content: string): Promise<string[]> {
+/**
+ * Every error GitHub's parser reports for a workflow: while reading it, then while converting it to a template.
+ * With `reusable`, the workflows it calls are fetched from there and checked against its call (required inputs
+ * and secrets, unknown ones), as GitHub does when the run starts.
+ */
+export async function githubWorkflowErrors(name: string, content: string, reusable?: FileProvider): Promise<string[]> {
   const parsed = parseWorkflow({ name, content }, new NoOperationTraceWriter());
   const errors = parsed.context.errors.getErrors().map((e) => e.message);
   if (errors.length > 0 || parsed.value === undefined) return errors;
-  const template = await convertWorkflowTemplate(parsed.context, parsed.value);
+  const template = await convertWorkflowTemplate(parsed.context, parsed.value, reusable, reusable ? { fetchReusableWorkflowDepth: 1 } : {});
   return (template.errors ?? []).map((e) => e.Message);
 }
 
