@@ -63,6 +63,7 @@ async function openOurs(): Promise<{ bastion: RemoteHost; tunnel: Tunnel; ms: nu
     hostKeys: parseHostKeyPins('bench', lab.LAB_BASTION_KNOWN_HOSTS!),
     insecureIgnoreHostKey: false,
     connectTimeoutMs: 10_000,
+    connectRetries: 0,
   });
   const tunnel = await openTunnel(bastion, lab.LAB_DB_HOST!, Number(lab.LAB_DB_PORT), 0);
   await firstQuery(tunnel.port);

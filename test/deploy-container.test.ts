@@ -224,6 +224,62 @@ describe('deploy-container connection and safety', () => {
     expect(await docker('container', 'inspect', '--format', '{{.Id}}', NAME)).toBe(before);
   });
 
+  it('connect-retries: tries a port that refuses again with backoff until sshd listens, then deploys', async () => {
+    const late = await freePort();
+    const knownHosts = lab.LAB_SSH_KNOWN_HOSTS!.replace(/^\S+/, `[127.0.0.1]:${late}`);
+    let sshd: ExtraSshd | undefined;
+    // Nothing listens for the first 1.5 s: the first attempt is refused, the retry after 1 s too, then sshd is up.
+    const starting = new Promise<void>((resolve) =>
+      setTimeout(() => void startExtraSshd(lab, late).then((started) => ((sshd = started), resolve())), 1500),
+    );
+    try {
+      const step = await deploy({ port: String(late), 'host-key': knownHosts, 'connect-retries': '4', image: images.v1! });
+      await starting;
+      expect(errorsOf(step)).toBe('');
+      expect(step.exitCode).toBe(0);
+      const retries = step.stdout
+        .split('\n')
+        .filter((line) => /::warning::.*connection was refused.*trying again in \d+ s \(retry \d of 4\)/.test(line));
+      expect(retries.length).toBeGreaterThanOrEqual(1);
+      expect(sshd!.logins()).toBe(1);
+    } finally {
+      await starting;
+      await sshd?.stop();
+    }
+  });
+
+  it('connect-retries never retries a host-key or authentication failure, and each failure says what it was', async () => {
+    second ??= await startExtraSshd(lab, await freePort());
+    const at = { port: String(second.port), 'connect-retries': '5' };
+    const wrongKey = lab.LAB_BASTION_KNOWN_HOSTS!.replace(/^\S+/, `[127.0.0.1]:${second.port}`);
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ 'host-key': wrongKey }, /host key verification failed for 127\.0\.0\.1:\d+/],
+      [
+        { 'host-key': second.knownHosts, 'private-key': '', password: 'not-the-password' },
+        /authentication as \S+ failed: the server accepted none/,
+      ],
+    ];
+    for (const [overrides, error] of cases) {
+      const started = performance.now();
+      const step = await deploy({ ...at, ...overrides, image: images.v1! });
+      expect(step.exitCode).toBe(1);
+      expect(errorsOf(step)).toMatch(error);
+      expect(step.stdout).not.toMatch(/trying again/);
+      // Five retries would wait 1+2+4+8+16 s: a failure that is not retried ends long before that.
+      expect(performance.now() - started).toBeLessThan(20_000);
+    }
+    const closed = await freePort();
+    const refused = await deploy({
+      port: String(closed),
+      'host-key': lab.LAB_SSH_KNOWN_HOSTS!.replace(/^\S+/, `[127.0.0.1]:${closed}`),
+      'connect-retries': '1',
+    });
+    expect(refused.exitCode).toBe(1);
+    expect(errorsOf(refused)).toMatch(
+      /the connection was refused \(nothing listens on port \d+ yet, or a firewall rejects it\) \(after 2 attempts\)/,
+    );
+  });
+
   it('refuses to connect with no host-key unless insecure-ignore-host-key is set', async () => {
     const step = await deploy({ 'host-key': '' });
     expect(step.exitCode).toBe(1);

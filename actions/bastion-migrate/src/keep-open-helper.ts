@@ -7,7 +7,7 @@
 import { text } from 'node:stream/consumers';
 import type { Logger } from '#log/index';
 import { isAlive } from '#process/index';
-import { connectSsh } from '#ssh/index';
+import { connectSsh, type SshTarget } from '#ssh/index';
 import { CANCEL_SIGNALS } from './cancel.ts';
 import { openSession } from './session.ts';
 import type { HelperRequest } from './state.ts';
@@ -40,7 +40,8 @@ const watch = setInterval(() => {
 for (const signal of CANCEL_SIGNALS) process.on(signal, () => cancel.abort());
 try {
   // The runner's process is the root of every later step of the job: with a fixed port, only they may connect.
-  const session = await openSession(inputs, logger, (target) => connectSsh(target), { signal: cancel.signal, runRoot: job.pid });
+  const connect = (target: SshTarget) => connectSsh(target, undefined, { onRetry: (message) => logger.warning(message) });
+  const session = await openSession(inputs, logger, connect, { signal: cancel.signal, runRoot: job.pid });
   say(`ready ${JSON.stringify({ port: session.local.port, lockWaitMs: session.lockWaitMs })}`);
   ready = true;
   const stop = async (code: number) => {

@@ -38,7 +38,7 @@ export function run(): Promise<boolean> {
     logger: coreLogger,
     reporter: coreReporter,
     state: coreState,
-    connect: (target) => connectSsh(target),
+    connect: (target) => connectSsh(target, undefined, { onRetry: (message) => coreLogger.warning(message) }),
     helperPath: join(dirname(process.argv[1]!), 'keep-open-helper.cjs'),
   });
 }

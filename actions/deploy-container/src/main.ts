@@ -19,7 +19,13 @@ export interface DeployDependencies {
 }
 
 export function run(): Promise<boolean> {
-  return runDeploy({ inputs: envInputSource(), logger: coreLogger, reporter: coreReporter, connect: connectSsh, env: process.env });
+  return runDeploy({
+    inputs: envInputSource(),
+    logger: coreLogger,
+    reporter: coreReporter,
+    connect: (target, jump) => connectSsh(target, jump, { onRetry: (message) => coreLogger.warning(message) }),
+    env: process.env,
+  });
 }
 
 /** Reads the inputs, rolls the deploy across the hosts, and reports. */

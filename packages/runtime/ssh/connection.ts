@@ -4,6 +4,7 @@ import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from
 import { fingerprintOfKey, type HostKeyPin, isRevoked, pinsForHost } from './hostkey.ts';
 import { shellJoin } from './quote.ts';
 import { UserError } from '#errors/index';
+import { nextWaitMs } from '#probe/schedule';
 
 export interface SshTarget {
   host: string;
@@ -16,6 +17,8 @@ export interface SshTarget {
   hostKeys: HostKeyPin[];
   insecureIgnoreHostKey: boolean;
   connectTimeoutMs: number;
+  /** How many more times a connection that timed out, was refused or dropped before the handshake is tried. */
+  connectRetries: number;
 }
 
 export interface ExecResult {
@@ -41,11 +44,24 @@ export class RemoteError extends UserError {
   }
 }
 
+/**
+ * Why a connection could not be made. `refused`, `timeout` and `dropped` (closed before the SSH handshake
+ * finished, e.g. sshd's MaxStartups) may pass, and `connect-retries` tries them again; `authentication` and
+ * `host-key` never pass by waiting, so they are never retried; `lost` is a connection that was up.
+ */
+export type ConnectFailure = 'refused' | 'timeout' | 'dropped' | 'authentication' | 'host-key' | 'lost' | 'other';
+const RETRYABLE: ReadonlySet<ConnectFailure> = new Set(['refused', 'timeout', 'dropped']);
+
 export class SshConnectError extends UserError {
-  constructor(message: string) {
+  readonly failure: ConnectFailure;
+  constructor(message: string, failure: ConnectFailure = 'lost') {
     super(message);
+    this.failure = failure;
   }
 }
+
+/** The backoff between connection attempts: 1 s, doubling, at most 30 s (the probe schedule's). */
+export const CONNECT_RETRY_BACKOFF = { intervalMs: 1000, backoff: 'exponential', maxIntervalMs: 30_000 } as const;
 
 /** A remote command left running, e.g. a lock holder; it ends when stdin closes or the connection drops. */
 export interface RemoteProcess {
@@ -84,7 +100,7 @@ function openSocket(target: SshTarget): Promise<net.Socket> {
     const socket = net.connect({ host: target.host, port: target.port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new SshConnectError(`could not connect to ${describeTarget(target)} within ${target.connectTimeoutMs} ms`));
+      reject(timedOut(target));
     }, target.connectTimeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
@@ -92,9 +108,30 @@ function openSocket(target: SshTarget): Promise<net.Socket> {
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new SshConnectError(`could not connect to ${describeTarget(target)}: ${error.code ?? error.message}`));
+      reject(socketError(target, error));
     });
   });
+}
+
+const timedOut = (target: SshTarget) =>
+  new SshConnectError(
+    `could not connect to ${describeTarget(target)} within ${target.connectTimeoutMs} ms: no answer (the host is down, or a firewall drops the packets)`,
+    'timeout',
+  );
+
+function socketError(target: SshTarget, error: NodeJS.ErrnoException): SshConnectError {
+  if (error.code === 'ECONNREFUSED')
+    return new SshConnectError(
+      `could not connect to ${describeTarget(target)}: the connection was refused (nothing listens on port ${target.port} yet, or a firewall rejects it)`,
+      'refused',
+    );
+  if (error.code === 'ETIMEDOUT') return timedOut(target);
+  if (error.code === 'ECONNRESET')
+    return new SshConnectError(
+      `could not connect to ${describeTarget(target)}: the connection was reset before the SSH handshake`,
+      'dropped',
+    );
+  return new SshConnectError(`could not connect to ${describeTarget(target)}: ${error.code ?? error.message}`, 'other');
 }
 
 async function connectClient(target: SshTarget, tunnel?: Duplex): Promise<Client> {
@@ -124,15 +161,30 @@ async function connectClient(target: SshTarget, tunnel?: Duplex): Promise<Client
         const why = isRevoked(target.hostKeys, presented, target.host, target.port)
           ? 'which an @revoked line of host-key refuses'
           : `which matches none of the ${pins.length} pinned key(s). If the host was rebuilt, update host-key (ssh-keyscan -p ${target.port} ${target.host}).`;
-        reject(new SshConnectError(`host key verification failed for ${target.host}:${target.port}: it presented ${presented}, ${why}`));
+        reject(
+          new SshConnectError(
+            `host key verification failed for ${target.host}:${target.port}: it presented ${presented}, ${why}`,
+            'host-key',
+          ),
+        );
       } else if (error.level === 'client-authentication') {
         reject(
-          new SshConnectError(`authentication as ${describeTarget(target)} failed: the server accepted none of the given credentials`),
+          new SshConnectError(
+            `authentication as ${describeTarget(target)} failed: the server accepted none of the given credentials`,
+            'authentication',
+          ),
         );
       } else if (error.level === 'client-timeout' || /Timed out/.test(error.message)) {
-        reject(new SshConnectError(`could not connect to ${describeTarget(target)} within ${target.connectTimeoutMs} ms`));
+        reject(timedOut(target));
+      } else if (error.level === 'client-socket' || /before handshake|ECONNRESET/.test(error.message)) {
+        reject(
+          new SshConnectError(
+            `could not connect to ${describeTarget(target)}: the server closed the connection before the SSH handshake`,
+            'dropped',
+          ),
+        );
       } else {
-        reject(new SshConnectError(`could not connect to ${describeTarget(target)}: ${error.message}`));
+        reject(new SshConnectError(`could not connect to ${describeTarget(target)}: ${error.message}`, 'other'));
       }
     });
     try {
@@ -140,7 +192,9 @@ async function connectClient(target: SshTarget, tunnel?: Duplex): Promise<Client
     } catch (error) {
       // ssh2 throws synchronously for an unusable key; the socket we opened must not keep the process alive.
       sock.destroy();
-      reject(new SshConnectError(`cannot use the private key for ${describeTarget(target)}: ${(error as Error).message}`));
+      reject(
+        new SshConnectError(`cannot use the private key for ${describeTarget(target)}: ${(error as Error).message}`, 'authentication'),
+      );
     }
   });
 }
@@ -164,18 +218,53 @@ function channelExec(client: Client, name: string, command: string, isClosed: ()
   );
 }
 
-/** Opens one connection (through `jump` when given) that every later command reuses. */
-export async function connectSsh(target: SshTarget, jump?: SshTarget): Promise<RemoteHost> {
+export interface ConnectOptions {
+  /** Told each time a connection attempt failed and another follows, with the wait before it. */
+  onRetry?: (message: string) => void;
+  /** Waits between attempts; a test's clock may replace it. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Opens one connection (through `jump` when given) that every later command reuses. A failure that may
+ * pass (refused, timed out, dropped before the handshake) is tried again `target.connectRetries` times
+ * with backoff; a refused key or credentials fail at once.
+ */
+export async function connectSsh(target: SshTarget, jump?: SshTarget, options: ConnectOptions = {}): Promise<RemoteHost> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectOnce(target, jump);
+    } catch (error) {
+      const retryable = error instanceof SshConnectError && RETRYABLE.has(error.failure);
+      if (!retryable || attempt > target.connectRetries) {
+        if (retryable && attempt > 1) (error as Error).message += ` (after ${attempt} attempts)`;
+        throw error;
+      }
+      const waitMs = nextWaitMs(CONNECT_RETRY_BACKOFF, false, attempt);
+      options.onRetry?.(`${(error as Error).message}; trying again in ${waitMs / 1000} s (retry ${attempt} of ${target.connectRetries})`);
+      await sleep(waitMs);
+    }
+  }
+}
+
+async function connectOnce(target: SshTarget, jump?: SshTarget): Promise<RemoteHost> {
   let jumpClient: Client | undefined;
   let sock: Duplex | undefined;
   if (jump) {
     jumpClient = await connectClient(jump);
-    sock = await new Promise<Duplex>((resolve, reject) =>
-      jumpClient!.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => {
-        if (error) reject(new SshConnectError(`jump host ${jump.host} could not reach ${target.host}:${target.port}: ${error.message}`));
-        else resolve(stream);
-      }),
-    );
+    try {
+      sock = await new Promise<Duplex>((resolve, reject) =>
+        jumpClient!.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => {
+          if (!error) return resolve(stream);
+          const failure = /refused/i.test(error.message) ? 'refused' : /timed? ?out/i.test(error.message) ? 'timeout' : 'other';
+          reject(new SshConnectError(`jump host ${jump.host} could not reach ${target.host}:${target.port}: ${error.message}`, failure));
+        }),
+      );
+    } catch (error) {
+      jumpClient.end();
+      throw error;
+    }
   }
   let client: Client;
   try {

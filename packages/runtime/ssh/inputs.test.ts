@@ -91,3 +91,18 @@ describe('readSshTargets', () => {
     expect(() => readSshTargets(reader(values), NAMES, () => undefined)).toThrow(message);
   });
 });
+
+describe('connect-retries', () => {
+  const host = { host: 'web.example' };
+  it('defaults to 0 and takes 0–10', () => {
+    expect(readSshTarget(reader(host), NAMES, () => {}).connectRetries).toBe(0);
+    expect(readSshTarget(reader({ ...host, 'connect-retries': '10' }), NAMES, () => {}).connectRetries).toBe(10);
+  });
+  it.each([
+    ['11', "Input 'connect-retries': must be at most 10"],
+    ['-1', "Input 'connect-retries': must be at least 0"],
+    ['often', "Input 'connect-retries': expected a whole number"],
+  ])('refuses %s', (value, message) => {
+    expect(() => readSshTarget(reader({ ...host, 'connect-retries': value }), NAMES, () => {})).toThrow(message);
+  });
+});

@@ -103,6 +103,9 @@ export interface SshTargetNames {
 /** Inputs every target shares, under the same names in every action. */
 const INSECURE = 'insecure-ignore-host-key';
 const CONNECT_TIMEOUT = 'connect-timeout';
+const CONNECT_RETRIES = 'connect-retries';
+/** With the 30 s ceiling of the backoff, 10 retries wait about three and a half minutes in all. */
+const MAX_CONNECT_RETRIES = 10;
 
 /**
  * Every SSH target is read here: deploy hosts, the deploy jump host and the bastion. One host grammar,
@@ -125,10 +128,11 @@ export function readSshTargets(inputs: InputReader, names: SshTargetNames, keep:
   if (!USER.test(username)) throw new InputError(usernameInput, `'${username}' is not a user name`);
   const credentials = readSshCredentials(inputs, names, keep);
   const connectTimeoutMs = inputs.duration(CONNECT_TIMEOUT, 20_000, { minMs: 1 });
+  const connectRetries = inputs.integer(CONNECT_RETRIES, 0, { min: 0, max: MAX_CONNECT_RETRIES });
   return entries.map(({ input, entry }) => {
     const { host, port } = parseHostEntry(input, entry, defaultPort);
     requirePinFor(hostKeys, names.hostKey, host, port, insecure);
-    return { host, port, username, ...credentials, hostKeys, insecureIgnoreHostKey: insecure, connectTimeoutMs };
+    return { host, port, username, ...credentials, hostKeys, insecureIgnoreHostKey: insecure, connectTimeoutMs, connectRetries };
   });
 }
 
