@@ -205,3 +205,24 @@ export const testProxyConfig = (proxy: string, configPath: string): Argv => [
   '-c',
   configPath,
 ];
+
+/**
+ * HAProxy checks a config file in a throwaway container of `image`, with no network: it proves both the file
+ * and that the image runs HAProxy, before a proxy of that image is started on it.
+ */
+export const checkEdgeConfig = (image: string, dir: string, file: string): Argv => [
+  'docker',
+  'container',
+  'run',
+  '--rm',
+  '--network',
+  'none',
+  '--volume',
+  `${dir}:/golden:ro`,
+  '--entrypoint',
+  'haproxy',
+  image,
+  '-c',
+  '-f',
+  `/golden/${file}`,
+];

@@ -3,6 +3,7 @@ import { shellJoin } from '#ssh/quote';
 import * as docker from './commands.ts';
 import * as hostCommands from './host.ts';
 import { nginxWorkerPids, renderProxyConfig, servingUpstream } from './proxy.ts';
+import { adminFailure, edgeRecord, renderEdgeConfig, routeCommands, sessionsOn } from './haproxy.ts';
 import { parseEnvLines, renderEnvFile } from './envfile.ts';
 import { parseImageRef } from './image.ts';
 import { containerPortFor, formatPortMapping, hostAddressOf, isSingleTcpPort, onEveryAddress, parsePortMapping } from './ports.ts';
@@ -189,5 +190,51 @@ describe('published ports: one grammar, parsed once', () => {
     expect(containerPortFor(ports, new URL('http://app.example:9000/'))).toBe(90);
     expect(containerPortFor(ports, new URL('http://[::1]:9100/'))).toBe(91);
     expect(containerPortFor(ports, new URL('http://127.0.0.1:9200/'))).toBeUndefined();
+  });
+});
+
+describe('the HAProxy edge', () => {
+  it('records the serving release and slot in the config it renders, and reads them back', () => {
+    const config = renderEdgeConfig({ upstream: 'r20261205t050000-ab12', slot: 'green', ports: [8000, 9000], proxyProtocol: true });
+    expect(edgeRecord(config)).toEqual({ upstream: 'r20261205t050000-ab12', slot: 'green' });
+    expect(config).toContain('  bind :8000 accept-proxy\n');
+    expect(config).toContain('  server green r20261205t050000-ab12:9000 init-addr libc,none\n');
+    expect(config).toContain('  server blue r20261205t050000-ab12:9000 init-addr libc,none disabled\n');
+    expect(renderEdgeConfig({ upstream: 'r1', slot: 'blue', ports: [80], proxyProtocol: false })).toContain('  bind :80\n');
+    expect(edgeRecord('# golden-deploy serving: r1\nglobal\n')).toBeUndefined();
+    expect(edgeRecord('# golden-deploy serving: r1\n# golden-deploy slot: purple\n')).toBeUndefined();
+  });
+
+  it('readies the new slot before the old one stops taking requests, on every port', () => {
+    expect(routeCommands([8000, 9000], 'green', '172.20.0.7').split('; ')).toEqual([
+      'set server port-8000/green addr 172.20.0.7 port 8000',
+      'set server port-8000/green state ready',
+      'set server port-8000/blue state maint',
+      'set server port-9000/green addr 172.20.0.7 port 9000',
+      'set server port-9000/green state ready',
+      'set server port-9000/blue state maint',
+    ]);
+  });
+
+  it("counts a slot's sessions from show stat, and tells a refused command from a note", () => {
+    const stat = [
+      '# pxname,svname,qcur,qmax,scur,smax',
+      'port-8000,FRONTEND,,,3,9',
+      'port-8000,blue,0,0,2,5',
+      'port-8000,green,0,0,1,1',
+      'port-9000,blue,0,0,1,1',
+      'port-8000,BACKEND,0,0,3,9',
+    ].join('\n');
+    expect(sessionsOn(stat, 'blue')).toBe(3);
+    expect(sessionsOn(stat, 'green')).toBe(1);
+    expect(adminFailure("\nIP changed from '172.20.0.2' to '172.20.0.7' by 'stats socket command'\n\n")).toBeUndefined();
+    expect(adminFailure('No such server.\n\n')).toBe('No such server.');
+    expect(adminFailure('Unknown command: set servr\n')).toMatch(/^Unknown command/);
+  });
+
+  it('runs the runtime API client inside the proxy container, with the commands as one argument', () => {
+    const argv = hostCommands.proxyAdmin('web-proxy', 'set server port-80/blue state ready');
+    expect(argv.slice(0, 6)).toEqual(['docker', 'container', 'exec', 'web-proxy', 'sh', '-c']);
+    expect(argv.slice(7)).toEqual(['proxy-admin', '9999', 'set server port-80/blue state ready']);
   });
 });

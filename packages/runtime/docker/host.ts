@@ -3,6 +3,7 @@
  * arrays, quoted and run by packages/runtime/ssh. Fixed scripts get their data as arguments, never pasted in.
  */
 import { type Argv, reloadProxy, STOP_SECONDS } from './commands.ts';
+import { ADMIN_PORT } from './haproxy.ts';
 import { UNITS } from './units.generated.ts';
 
 /** A unit from packages/runtime/docker/units/: a real shell file, run with `sh -c`, its data as arguments. */
@@ -103,3 +104,20 @@ export const guardedReplace = (name: string, previous: string, unitLock: string,
     String(GUARD_LOCK_FAILED),
     ...startNew,
   );
+
+/**
+ * Runs `commands` on the HAProxy runtime API of the `proxy` container, which listens on that container's
+ * loopback only (units/proxy-admin.sh, run inside it). Prints what HAProxy answered; see `adminFailure`.
+ */
+export const proxyAdmin = (proxy: string, commands: string): Argv => [
+  'docker',
+  'container',
+  'exec',
+  proxy,
+  'sh',
+  '-c',
+  UNITS['proxy-admin'],
+  'proxy-admin',
+  String(ADMIN_PORT),
+  commands,
+];

@@ -3,4 +3,5 @@ export * from './envfile.ts';
 export * from './image.ts';
 export * from './ports.ts';
 export * from './proxy.ts';
+export * from './haproxy.ts';
 export * as hostCommands from './host.ts';

@@ -1,0 +1,136 @@
+/**
+ * The HAProxy edge that strategy switch moves to (#25): traffic moves through HAProxy's runtime API, so no
+ * reload and no new process touches a client connection. Each container port has a frontend and a backend
+ * with two server slots, `blue` and `green`: one serves, the other takes the next release. A switch readies
+ * the idle slot at the new container's address and puts the serving one in maintenance, where its requests in flight
+ * finish and no new request reaches it; kept-alive client connections stay open and their next request goes
+ * to the new slot. The config file names the serving release and slot, so a restarted proxy starts where
+ * the runtime left it, and a deploy's recovery can put the runtime back in line with the file.
+ */
+
+export const SLOTS = ['blue', 'green'] as const;
+export type Slot = (typeof SLOTS)[number];
+export const otherSlot = (slot: Slot): Slot => (slot === 'blue' ? 'green' : 'blue');
+
+/** The runtime API listens on the proxy container's loopback only. */
+export const ADMIN_PORT = 9999;
+/** A request carrying this header gets the slot that answered it back, in `SLOT_HEADER`. */
+export const PROBE_HEADER = 'x-golden-probe';
+export const SLOT_HEADER = 'x-golden-slot';
+const SERVING_MARK = '# golden-deploy serving: ';
+const SLOT_MARK = '# golden-deploy slot: ';
+
+export interface EdgeConfigSpec {
+  /** The network alias of the app container that serves. */
+  upstream: string;
+  slot: Slot;
+  /** The container ports the app listens on; the proxy listens on the same ones. */
+  ports: number[];
+  /** Accept the PROXY protocol (v1 and v2) from a load balancer in front, so the client's address is the real one. */
+  proxyProtocol: boolean;
+}
+
+const backendOf = (port: number) => `port-${port}`;
+
+function server(slot: Slot, upstream: string, port: number, serving: boolean): string {
+  // The alias is resolved through Docker's DNS once, when the proxy starts; init-addr none lets it start
+  // before its app. No runtime resolver: its answers would move a slot back to the alias the file names
+  // (measured: 503s during switches). The runtime API sets each slot's address; recovery sets it again.
+  return `  server ${slot} ${upstream}:${port} init-addr libc,none${serving ? '' : ' disabled'}`;
+}
+
+export function renderEdgeConfig(spec: EdgeConfigSpec): string {
+  const sections = spec.ports.map((port) => {
+    const name = backendOf(port);
+    return [
+      `frontend ${name}`,
+      `  bind :${port}${spec.proxyProtocol ? ' accept-proxy' : ''}`,
+      '  http-request set-header X-Forwarded-Proto http',
+      '  http-request set-header X-Real-IP %[src]',
+      `  http-request set-var(txn.golden_probe) req.hdr(${PROBE_HEADER})`,
+      `  http-after-response set-header ${SLOT_HEADER} %[srv_name] if { var(txn.golden_probe) -m found }`,
+      `  default_backend ${name}`,
+      `backend ${name}`,
+      ...SLOTS.map((slot) => server(slot, spec.upstream, port, slot === spec.slot)),
+    ].join('\n');
+  });
+  return `${SERVING_MARK}${spec.upstream}
+${SLOT_MARK}${spec.slot}
+# Written by deploy-container (strategy switch). Traffic moves through the runtime API, never a reload;
+# this file records where it went, for a restart.
+global
+  log stderr format short local0 warning
+  stats socket ipv4@127.0.0.1:${ADMIN_PORT} level admin
+  stats timeout 10s
+defaults
+  mode http
+  log global
+  option http-keep-alive
+  option forwardfor
+  timeout connect 5s
+  timeout client 300s
+  timeout http-keep-alive 65s
+  timeout server 300s
+  timeout tunnel 1h
+${sections.join('\n')}
+`;
+}
+
+export interface EdgeRecord {
+  upstream: string;
+  slot: Slot;
+}
+
+/** The release and slot a config file records, or undefined for a file that is not one of ours. */
+export function edgeRecord(config: string): EdgeRecord | undefined {
+  const [first = '', second = ''] = config.split('\n', 2);
+  if (!first.startsWith(SERVING_MARK) || !second.startsWith(SLOT_MARK)) return undefined;
+  const upstream = first.slice(SERVING_MARK.length).trim();
+  const slot = second.slice(SLOT_MARK.length).trim() as Slot;
+  return upstream && SLOTS.includes(slot) ? { upstream, slot } : undefined;
+}
+
+/**
+ * The runtime commands that send every port's traffic to `slot`, at the container's `address`:
+ * the slot is pointed at it and readied first, then the other slot stops taking new requests (its requests
+ * in flight finish). Applying them again changes nothing, so recovery can apply what the file records.
+ */
+export function routeCommands(ports: readonly number[], slot: Slot, address: string): string {
+  return ports
+    .flatMap((port) => {
+      const name = backendOf(port);
+      return [
+        `set server ${name}/${slot} addr ${address} port ${port}`,
+        `set server ${name}/${slot} state ready`,
+        `set server ${name}/${otherSlot(slot)} state maint`,
+      ];
+    })
+    .join('; ');
+}
+
+/** Closes what still runs through `slot` (long requests, WebSockets, event streams) once the drain is over. */
+export const closeSessionsCommands = (ports: readonly number[], slot: Slot): string =>
+  ports.map((port) => `shutdown sessions server ${backendOf(port)}/${slot}`).join('; ');
+
+export const STATS_COMMAND = 'show stat';
+
+/** The sessions now running through `slot`, summed over every port, from `show stat`'s CSV. */
+export function sessionsOn(stat: string, slot: Slot): number {
+  const lines = stat.split('\n').filter((line) => line && !line.startsWith('#'));
+  return lines
+    .map((line) => line.split(','))
+    .filter(([proxy = '', server]) => proxy.startsWith('port-') && server === slot)
+    .reduce((sum, fields) => sum + Number(fields[4] ?? 0), 0);
+}
+
+/**
+ * What the runtime API said went wrong, if anything. It answers every command on one connection, a
+ * successful `set … state` with nothing and `set … addr`/`fqdn` with a note; a refusal names its cause.
+ */
+export function adminFailure(output: string): string | undefined {
+  const refused = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^(Unknown command|No such|Require |Invalid|.*\bfailed\b|.*not found|.*not allowed|Permission denied)/i.test(line));
+  return refused.length > 0 ? refused.join('; ') : undefined;
+}
