@@ -20,9 +20,15 @@ import {
   hostCommands,
   otherSlot,
   PROBE_HEADER,
+  DEFAULT_MAINTENANCE_PAGE,
+  EDGE_MAP,
+  maintenanceCommands,
+  MAX_MAINTENANCE_PAGE_BYTES,
   renderEdgeConfig,
+  renderEdgeMap,
   routeCommands,
   sessionsOn,
+  servedPage,
   SLOT_HEADER,
   type Slot,
   STATS_COMMAND,
@@ -113,6 +119,7 @@ beforeAll(async () => {
   }
   dir = mkdtempSync(join(tmpdir(), 'gp-edge-'));
   chmodSync(dir, 0o755);
+  writeFileSync(join(dir, EDGE_MAP), renderEdgeMap({ on: false, page: DEFAULT_MAINTENANCE_PAGE }), { mode: 0o644 });
   writeFileSync(join(dir, 'haproxy.cfg'), renderEdgeConfig({ upstream: 'r-a', slot: 'blue', ports: [APP_PORT], proxyProtocol: false }), {
     mode: 0o644,
   });
@@ -292,4 +299,55 @@ describe('HAProxy edge: traffic moves through the runtime API', () => {
       await dockerMaybe('container', 'rm', '--force', behind);
     }
   }, 60_000);
+
+  it('maintenance on answers every request with 503, Retry-After and the page; off serves the app again, and no kept-alive connection closes', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    const answers: string[] = [];
+    let running = true;
+    const client = (async () => {
+      while (running) {
+        const answer = await get('/', agent).then(
+          (a) => (sockets.add(a.socket), `${a.status} ${a.status === 503 ? a.headers['retry-after'] : a.body.trim()}`),
+          (e: Error) => `failed ${e.message}`,
+        );
+        answers.push(answer);
+      }
+    })();
+    const page = '<!doctype html>\n<p>Back at 06:00; "quotes", semicolons; and ünïcode</p>\n';
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await admin(maintenanceCommands({ on: true, page }));
+    const during = await get('/any/path?x=1', false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await admin(maintenanceCommands({ on: false, page }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    running = false;
+    await client;
+    agent.destroy();
+    expect(during.status).toBe(503);
+    expect(during.headers['retry-after']).toBe('30');
+    expect(during.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(during.body).toBe(servedPage(page));
+    expect(during.body).toBe('<!doctype html> <p>Back at 06:00; "quotes", semicolons; and ünïcode</p> ');
+    const kinds = answers.map((a) => (a.startsWith('200') ? 'app' : a === '503 30' ? 'page' : a));
+    expect(kinds.filter((k) => k !== 'app' && k !== 'page')).toEqual([]);
+    // app, then the page, then the app again: each change took effect at once and for good.
+    const runs = kinds.filter((k, i) => k !== kinds[i - 1]);
+    expect(runs).toEqual(['app', 'page', 'app']);
+    expect(sockets.size).toBe(1);
+  }, 30_000);
+
+  it('a maintenance page of MAX_MAINTENANCE_PAGE_BYTES passes the runtime API whole', async () => {
+    const page = `<p>${'x'.repeat(MAX_MAINTENANCE_PAGE_BYTES - 7)}</p>`;
+    expect(Buffer.byteLength(page)).toBe(MAX_MAINTENANCE_PAGE_BYTES);
+    await admin(maintenanceCommands({ on: true, page }));
+    try {
+      const answer = await get('/', false);
+      expect(answer.status).toBe(503);
+      expect(answer.body).toBe(page);
+    } finally {
+      await admin(maintenanceCommands({ on: false, page: DEFAULT_MAINTENANCE_PAGE }));
+    }
+    expect((await get('/', false)).status).toBe(200);
+  });
 });

@@ -3,7 +3,7 @@ import { shellJoin } from '#ssh/quote';
 import * as docker from './commands.ts';
 import * as hostCommands from './host.ts';
 import { nginxWorkerPids, renderProxyConfig, servingUpstream } from './proxy.ts';
-import { adminFailure, edgeRecord, renderEdgeConfig, routeCommands, sessionsOn } from './haproxy.ts';
+import { adminFailure, edgeRecord, maintenanceCommands, renderEdgeConfig, renderEdgeMap, routeCommands, sessionsOn } from './haproxy.ts';
 import { parseEnvLines, renderEnvFile } from './envfile.ts';
 import { parseImageRef } from './image.ts';
 import { containerPortFor, formatPortMapping, hostAddressOf, isSingleTcpPort, onEveryAddress, parsePortMapping } from './ports.ts';
@@ -236,5 +236,15 @@ describe('the HAProxy edge', () => {
     const argv = hostCommands.proxyAdmin('web-proxy', 'set server port-80/blue state ready');
     expect(argv.slice(0, 6)).toEqual(['docker', 'container', 'exec', 'web-proxy', 'sh', '-c']);
     expect(argv.slice(7)).toEqual(['proxy-admin', '9999', 'set server port-80/blue state ready']);
+  });
+
+  it('keeps the maintenance page in base64 on one line, its line breaks made spaces, and sets the page before the flag', () => {
+    const page = '<p>a b;c</p>\n<p>\td</p>';
+    const encoded = Buffer.from('<p>a b;c</p> <p> d</p>').toString('base64');
+    expect(renderEdgeMap({ on: true, page })).toBe(`maintenance on\npage ${encoded}\n`);
+    expect(maintenanceCommands({ on: false, page }).split('; ')).toEqual([
+      `set map /golden/edge.map page ${encoded}`,
+      'set map /golden/edge.map maintenance off',
+    ]);
   });
 });

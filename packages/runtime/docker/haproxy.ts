@@ -17,6 +17,17 @@ export const ADMIN_PORT = 9999;
 /** A request carrying this header gets the slot that answered it back, in `SLOT_HEADER`. */
 export const PROBE_HEADER = 'x-golden-probe';
 export const SLOT_HEADER = 'x-golden-slot';
+/** Where the proxy container sees the service's proxy folder (read-only). */
+export const EDGE_MOUNT = '/golden';
+/** The map beside the config: `maintenance on|off`, and the maintenance page in base64 (one line, any bytes). */
+export const EDGE_MAP = 'edge.map';
+/** What a client is told to wait before it tries again, while the service is in maintenance. */
+export const RETRY_AFTER_SECONDS = 30;
+/** The runtime API reads a command line into one 16 KiB buffer: the page's base64 must fit in it. */
+export const MAX_MAINTENANCE_PAGE_BYTES = 8192;
+export const DEFAULT_MAINTENANCE_PAGE =
+  '<!doctype html>\n<html><head><meta charset="utf-8"><title>Maintenance</title></head>' +
+  '<body><h1>Down for maintenance</h1><p>We will be back shortly.</p></body></html>\n';
 const SERVING_MARK = '# golden-deploy serving: ';
 const SLOT_MARK = '# golden-deploy slot: ';
 
@@ -31,6 +42,7 @@ export interface EdgeConfigSpec {
 }
 
 const backendOf = (port: number) => `port-${port}`;
+const mapPath = `${EDGE_MOUNT}/${EDGE_MAP}`;
 
 function server(slot: Slot, upstream: string, port: number, serving: boolean): string {
   // The alias is resolved through Docker's DNS once, when the proxy starts; init-addr none lets it start
@@ -45,6 +57,10 @@ export function renderEdgeConfig(spec: EdgeConfigSpec): string {
     return [
       `frontend ${name}`,
       `  bind :${port}${spec.proxyProtocol ? ' accept-proxy' : ''}`,
+      // Maintenance is a flag in the map, set at run time: every request gets the page, and nothing else moves.
+      `  http-request return status 503 content-type "text/html; charset=utf-8" hdr Retry-After ${RETRY_AFTER_SECONDS} ` +
+        `hdr Cache-Control no-store lf-string "%[str(page),map(${mapPath}),b64dec]" ` +
+        `if { str(maintenance),map(${mapPath},off) -m str on }`,
       '  http-request set-header X-Forwarded-Proto http',
       '  http-request set-header X-Real-IP %[src]',
       `  http-request set-var(txn.golden_probe) req.hdr(${PROBE_HEADER})`,
@@ -134,3 +150,27 @@ export function adminFailure(output: string): string | undefined {
     .filter((line) => /^(Unknown command|No such|Require |Invalid|.*\bfailed\b|.*not found|.*not allowed|Permission denied)/i.test(line));
   return refused.length > 0 ? refused.join('; ') : undefined;
 }
+
+/**
+ * The page as the map holds it. HAProxy writes the page through its log format, which escapes control
+ * characters (a newline would reach the browser as %0A), so line breaks and tabs become spaces, which HTML
+ * shows alike outside <pre>.
+ */
+export const servedPage = (page: string): string => page.replace(/[\r\n\t]+/g, ' ');
+const encodedPage = (page: string) => Buffer.from(servedPage(page)).toString('base64');
+
+export interface EdgeMaintenance {
+  on: boolean;
+  /** The page every request gets while on (HTML, at most MAX_MAINTENANCE_PAGE_BYTES). */
+  page: string;
+}
+
+/** The map file a proxy starts with, written beside its config: the flag and the page, as the runtime has them. */
+export const renderEdgeMap = (maintenance: EdgeMaintenance): string =>
+  `maintenance ${maintenance.on ? 'on' : 'off'}\npage ${encodedPage(maintenance.page)}\n`;
+
+/** The runtime commands that put the page in place, then turn maintenance on or off: no reload, no gap. */
+export const maintenanceCommands = (maintenance: EdgeMaintenance): string =>
+  [`set map ${mapPath} page ${encodedPage(maintenance.page)}`, `set map ${mapPath} maintenance ${maintenance.on ? 'on' : 'off'}`].join(
+    '; ',
+  );
