@@ -8,6 +8,8 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import * as tls from 'node:tls';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +22,10 @@ import {
   hostCommands,
   otherSlot,
   PROBE_HEADER,
+  checkCertificate,
   DEFAULT_MAINTENANCE_PAGE,
+  EDGE_PEM,
+  edgePem,
   EDGE_MAP,
   maintenanceCommands,
   MAX_MAINTENANCE_PAGE_BYTES,
@@ -35,7 +40,7 @@ import {
 } from '#docker/index';
 import { docker, dockerMaybe } from './support/docker.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
-import { freePort } from './support/servers.ts';
+import { freePort, makePki } from './support/servers.ts';
 
 const execFileAsync = promisify(execFile);
 /** Built by `scripts/lab up` from Debian's haproxy package. */
@@ -120,9 +125,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gp-edge-'));
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, EDGE_MAP), renderEdgeMap({ on: false, page: DEFAULT_MAINTENANCE_PAGE }), { mode: 0o644 });
-  writeFileSync(join(dir, 'haproxy.cfg'), renderEdgeConfig({ upstream: 'r-a', slot: 'blue', ports: [APP_PORT], proxyProtocol: false }), {
-    mode: 0o644,
-  });
+  writeFileSync(
+    join(dir, 'haproxy.cfg'),
+    renderEdgeConfig({ upstream: 'r-a', slot: 'blue', ports: [APP_PORT], proxyProtocol: false, tls: false }),
+    {
+      mode: 0o644,
+    },
+  );
   await runArgv(checkEdgeConfig(HAPROXY_IMAGE, dir, 'haproxy.cfg'));
   await docker(
     'container',
@@ -251,9 +260,13 @@ describe('HAProxy edge: traffic moves through the runtime API', () => {
   it('with proxy-protocol, the address a load balancer sends in a PROXY header (v1 or v2) is the one the app gets', async () => {
     const behind = `${PROXY}-pp`;
     const ppPort = await freePort();
-    writeFileSync(join(dir, 'pp.cfg'), renderEdgeConfig({ upstream: 'r-a', slot: 'blue', ports: [APP_PORT], proxyProtocol: true }), {
-      mode: 0o644,
-    });
+    writeFileSync(
+      join(dir, 'pp.cfg'),
+      renderEdgeConfig({ upstream: 'r-a', slot: 'blue', ports: [APP_PORT], proxyProtocol: true, tls: false }),
+      {
+        mode: 0o644,
+      },
+    );
     await docker(
       'container',
       'run',
@@ -350,4 +363,74 @@ describe('HAProxy edge: traffic moves through the runtime API', () => {
     }
     expect((await get('/', false)).status).toBe(200);
   });
+
+  it('with TLS: HTTP/2 by ALPN, TLS 1.2 at the least, the scheme told to the app, and the certificate checked first', async () => {
+    const pki = makePki();
+    const secure = `${PROXY}-tls`;
+    const tlsPort = await freePort();
+    try {
+      // The lab's certificate is valid for 2 days: the check passes, with the warning a deploy would show.
+      expect(checkCertificate(pki.cert, pki.key).warning).toMatch(/expires in [01] day\(s\)/);
+      writeFileSync(join(dir, EDGE_PEM), edgePem(pki.cert, pki.key), { mode: 0o600 });
+      writeFileSync(
+        join(dir, 'tls.cfg'),
+        renderEdgeConfig({ upstream: 'r-a', slot: 'blue', ports: [APP_PORT], proxyProtocol: false, tls: true }),
+        {
+          mode: 0o644,
+        },
+      );
+      await runArgv(checkEdgeConfig(HAPROXY_IMAGE, dir, 'tls.cfg'));
+      await docker(
+        'container',
+        'run',
+        '-d',
+        '--name',
+        secure,
+        '--network',
+        NETWORK,
+        '--publish',
+        `127.0.0.1:${tlsPort}:${APP_PORT}`,
+        '--volume',
+        `${dir}:/golden:ro`,
+        HAPROXY_IMAGE,
+        'haproxy',
+        '-db',
+        '-f',
+        '/golden/tls.cfg',
+      );
+      const ask = () =>
+        new Promise<{ alpn: string | false | undefined; status: number; body: string }>((resolve, reject) => {
+          const session = http2.connect(`https://127.0.0.1:${tlsPort}`, { ca: pki.caPem });
+          session.on('error', reject);
+          const stream = session.request({ ':path': '/headers' });
+          let body = '';
+          let status = 0;
+          stream.on('response', (headers) => (status = Number(headers[':status'])));
+          stream.setEncoding('utf8');
+          stream.on('data', (chunk: string) => (body += chunk));
+          stream.on('end', () => {
+            resolve({ alpn: session.alpnProtocol, status, body });
+            session.close();
+          });
+          stream.on('error', reject);
+        });
+      let answer = await ask().catch(() => undefined);
+      for (let i = 0; i < 50 && !answer; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        answer = await ask().catch(() => undefined);
+      }
+      expect(answer).toMatchObject({ alpn: 'h2', status: 200 });
+      expect(answer!.body).toMatch(/^X-Forwarded-Proto: https$/m);
+      const old = await new Promise<string>((resolve) => {
+        const socket = tls.connect({ host: '127.0.0.1', port: tlsPort, ca: pki.caPem, maxVersion: 'TLSv1.1', minVersion: 'TLSv1' });
+        socket.on('secureConnect', () => (resolve(`connected ${socket.getProtocol()}`), socket.destroy()));
+        socket.on('error', (error) => resolve(`refused: ${error.message}`));
+      });
+      expect(old).toMatch(/^refused: /);
+    } finally {
+      await dockerMaybe('container', 'rm', '--force', secure);
+      rmSync(join(dir, EDGE_PEM), { force: true });
+      pki.cleanup();
+    }
+  }, 60_000);
 });

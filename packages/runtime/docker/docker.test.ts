@@ -195,12 +195,12 @@ describe('published ports: one grammar, parsed once', () => {
 
 describe('the HAProxy edge', () => {
   it('records the serving release and slot in the config it renders, and reads them back', () => {
-    const config = renderEdgeConfig({ upstream: 'r20261205t050000-ab12', slot: 'green', ports: [8000, 9000], proxyProtocol: true });
+    const config = renderEdgeConfig({ upstream: 'r20261205t050000-ab12', slot: 'green', ports: [8000, 9000], proxyProtocol: true, tls: false });
     expect(edgeRecord(config)).toEqual({ upstream: 'r20261205t050000-ab12', slot: 'green' });
     expect(config).toContain('  bind :8000 accept-proxy\n');
     expect(config).toContain('  server green r20261205t050000-ab12:9000 init-addr libc,none\n');
     expect(config).toContain('  server blue r20261205t050000-ab12:9000 init-addr libc,none disabled\n');
-    expect(renderEdgeConfig({ upstream: 'r1', slot: 'blue', ports: [80], proxyProtocol: false })).toContain('  bind :80\n');
+    expect(renderEdgeConfig({ upstream: 'r1', slot: 'blue', ports: [80], proxyProtocol: false, tls: false })).toContain('  bind :80\n');
     expect(edgeRecord('# golden-deploy serving: r1\nglobal\n')).toBeUndefined();
     expect(edgeRecord('# golden-deploy serving: r1\n# golden-deploy slot: purple\n')).toBeUndefined();
   });

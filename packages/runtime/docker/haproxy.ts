@@ -19,6 +19,8 @@ export const PROBE_HEADER = 'x-golden-probe';
 export const SLOT_HEADER = 'x-golden-slot';
 /** Where the proxy container sees the service's proxy folder (read-only). */
 export const EDGE_MOUNT = '/golden';
+/** The certificate chain and key, one file (see tls.ts), beside the config. */
+export const EDGE_PEM = 'tls.pem';
 /** The map beside the config: `maintenance on|off`, and the maintenance page in base64 (one line, any bytes). */
 export const EDGE_MAP = 'edge.map';
 /** What a client is told to wait before it tries again, while the service is in maintenance. */
@@ -37,6 +39,8 @@ export interface EdgeConfigSpec {
   slot: Slot;
   /** The container ports the app listens on; the proxy listens on the same ones. */
   ports: number[];
+  /** Serve TLS (HTTP/2 and HTTP/1.1, TLS 1.2+ with forward-secret AEAD ciphers) with EDGE_PEM. */
+  tls: boolean;
   /** Accept the PROXY protocol (v1 and v2) from a load balancer in front, so the client's address is the real one. */
   proxyProtocol: boolean;
 }
@@ -56,12 +60,12 @@ export function renderEdgeConfig(spec: EdgeConfigSpec): string {
     const name = backendOf(port);
     return [
       `frontend ${name}`,
-      `  bind :${port}${spec.proxyProtocol ? ' accept-proxy' : ''}`,
+      `  bind :${port}${spec.tls ? ` ssl crt ${EDGE_MOUNT}/${EDGE_PEM} alpn h2,http/1.1` : ''}${spec.proxyProtocol ? ' accept-proxy' : ''}`,
       // Maintenance is a flag in the map, set at run time: every request gets the page, and nothing else moves.
       `  http-request return status 503 content-type "text/html; charset=utf-8" hdr Retry-After ${RETRY_AFTER_SECONDS} ` +
         `hdr Cache-Control no-store lf-string "%[str(page),map(${mapPath}),b64dec]" ` +
         `if { str(maintenance),map(${mapPath},off) -m str on }`,
-      '  http-request set-header X-Forwarded-Proto http',
+      `  http-request set-header X-Forwarded-Proto ${spec.tls ? 'https' : 'http'}`,
       '  http-request set-header X-Real-IP %[src]',
       `  http-request set-var(txn.golden_probe) req.hdr(${PROBE_HEADER})`,
       `  http-after-response set-header ${SLOT_HEADER} %[srv_name] if { var(txn.golden_probe) -m found }`,
@@ -78,6 +82,8 @@ global
   log stderr format short local0 warning
   stats socket ipv4@127.0.0.1:${ADMIN_PORT} level admin
   stats timeout 10s
+  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
+  ssl-default-bind-ciphers ECDHE+AESGCM:ECDHE+CHACHA20
 defaults
   mode http
   log global

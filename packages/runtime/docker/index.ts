@@ -4,4 +4,5 @@ export * from './image.ts';
 export * from './ports.ts';
 export * from './proxy.ts';
 export * from './haproxy.ts';
+export * from './tls.ts';
 export * as hostCommands from './host.ts';
