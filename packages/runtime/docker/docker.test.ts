@@ -195,7 +195,13 @@ describe('published ports: one grammar, parsed once', () => {
 
 describe('the HAProxy edge', () => {
   it('records the serving release and slot in the config it renders, and reads them back', () => {
-    const config = renderEdgeConfig({ upstream: 'r20261205t050000-ab12', slot: 'green', ports: [8000, 9000], proxyProtocol: true, tls: false });
+    const config = renderEdgeConfig({
+      upstream: 'r20261205t050000-ab12',
+      slot: 'green',
+      ports: [8000, 9000],
+      proxyProtocol: true,
+      tls: false,
+    });
     expect(edgeRecord(config)).toEqual({ upstream: 'r20261205t050000-ab12', slot: 'green' });
     expect(config).toContain('  bind :8000 accept-proxy\n');
     expect(config).toContain('  server green r20261205t050000-ab12:9000 init-addr libc,none\n');
