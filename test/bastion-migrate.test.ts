@@ -427,7 +427,9 @@ describe('bastion-migrate: connection errors are distinct', () => {
       'bastion-port': String(await freePort()),
       'bastion-host-key': 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
     });
-    expect(errorsOf(step)).toMatch(/^bastion-migrate failed: could not connect to bastion@127\.0\.0\.1:\d+: ECONNREFUSED$/);
+    expect(errorsOf(step)).toMatch(
+      /^bastion-migrate failed: could not connect to bastion@127\.0\.0\.1:\d+: the connection was refused \(nothing listens on port \d+ yet, or a firewall rejects it\)$/,
+    );
   });
   it('authentication failure', async () => {
     const step = await migrate({ 'bastion-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8') });
