@@ -27,6 +27,8 @@ import {
   EDGE_PEM,
   edgePem,
   EDGE_MAP,
+  EDGE_MOUNT,
+  type EdgeConfigSpec,
   maintenanceCommands,
   MAX_MAINTENANCE_PAGE_BYTES,
   renderEdgeConfig,
@@ -84,6 +86,40 @@ const admin = async (commands: string) => {
   return answer;
 };
 
+/** Writes `spec` as `file` in the proxy folder, checks it as a deploy would, and runs a proxy on it publishing `hostPort`. */
+async function startEdge(container: string, file: string, spec: EdgeConfigSpec, hostPort: number): Promise<void> {
+  writeFileSync(join(dir, file), renderEdgeConfig(spec), { mode: 0o644 });
+  await runArgv(checkEdgeConfig(HAPROXY_IMAGE, dir, file));
+  await docker(
+    'container',
+    'run',
+    '-d',
+    '--name',
+    container,
+    '--network',
+    NETWORK,
+    '--publish',
+    `127.0.0.1:${hostPort}:${APP_PORT}`,
+    '--volume',
+    `${dir}:${EDGE_MOUNT}:ro`,
+    HAPROXY_IMAGE,
+    'haproxy',
+    '-db',
+    '-f',
+    `${EDGE_MOUNT}/${file}`,
+  );
+}
+
+/** Tries `attempt` every 100 ms, up to `tries` times, until it gives a value (a proxy just started may not answer yet). */
+async function eventually<T>(attempt: () => Promise<T | undefined>, tries = 50): Promise<T | undefined> {
+  for (let i = 0; i < tries; i++) {
+    const value = await attempt().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
+}
+
 function get(path: string, agent: http.Agent | false, headers: Record<string, string> = {}) {
   return new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders; socket: unknown }>((resolve, reject) => {
     const request = http.get({ host: '127.0.0.1', port, path, agent, headers }, (response) => {
@@ -125,38 +161,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gp-edge-'));
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, EDGE_MAP), renderEdgeMap({ on: false, page: DEFAULT_MAINTENANCE_PAGE }), { mode: 0o644 });
-  writeFileSync(
-    join(dir, 'haproxy.cfg'),
-    renderEdgeConfig({ upstream: 'r-a', slot: 'blue', ports: [APP_PORT], proxyProtocol: false, tls: false }),
-    {
-      mode: 0o644,
-    },
-  );
-  await runArgv(checkEdgeConfig(HAPROXY_IMAGE, dir, 'haproxy.cfg'));
-  await docker(
-    'container',
-    'run',
-    '-d',
-    '--name',
-    PROXY,
-    '--network',
-    NETWORK,
-    '--publish',
-    `127.0.0.1:${port}:${APP_PORT}`,
-    '--volume',
-    `${dir}:/golden:ro`,
-    HAPROXY_IMAGE,
-    'haproxy',
-    '-db',
-    '-f',
-    '/golden/haproxy.cfg',
-  );
-  for (let i = 0; i < 100; i++) {
-    const answer = await get('/', false).catch(() => undefined);
-    if (answer?.body === 'a\n') return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the proxy never served: ${await docker('container', 'logs', PROXY).catch(String)}`);
+  await startEdge(PROXY, 'haproxy.cfg', { upstream: 'r-a', slot: 'blue', ports: [APP_PORT], proxyProtocol: false, tls: false }, port);
+  const served = await eventually(async () => ((await get('/', false)).body === 'a\n' ? true : undefined), 100);
+  if (!served) throw new Error(`the proxy never served: ${await docker('container', 'logs', PROXY).catch(String)}`);
 }, 120_000);
 
 afterAll(async () => {
@@ -260,31 +267,7 @@ describe('HAProxy edge: traffic moves through the runtime API', () => {
   it('with proxy-protocol, the address a load balancer sends in a PROXY header (v1 or v2) is the one the app gets', async () => {
     const behind = `${PROXY}-pp`;
     const ppPort = await freePort();
-    writeFileSync(
-      join(dir, 'pp.cfg'),
-      renderEdgeConfig({ upstream: 'r-a', slot: 'blue', ports: [APP_PORT], proxyProtocol: true, tls: false }),
-      {
-        mode: 0o644,
-      },
-    );
-    await docker(
-      'container',
-      'run',
-      '-d',
-      '--name',
-      behind,
-      '--network',
-      NETWORK,
-      '--publish',
-      `127.0.0.1:${ppPort}:${APP_PORT}`,
-      '--volume',
-      `${dir}:/golden:ro`,
-      HAPROXY_IMAGE,
-      'haproxy',
-      '-db',
-      '-f',
-      '/golden/pp.cfg',
-    );
+    await startEdge(behind, 'pp.cfg', { upstream: 'r-a', slot: 'blue', ports: [APP_PORT], proxyProtocol: true, tls: false }, ppPort);
     try {
       const v1 = Buffer.from('PROXY TCP4 203.0.113.7 10.0.0.1 51000 80\r\n');
       // v2: signature, PROXY command, TCP over IPv4, 12 address bytes: 198.51.100.9 → 10.0.0.1, 52000 → 80.
@@ -302,7 +285,7 @@ describe('HAProxy edge: traffic moves through the runtime API', () => {
           socket.on('end', () => resolve(answer));
           socket.on('error', reject);
         });
-      for (let i = 0; i < 50 && !(await ask(v1).catch(() => '')).includes('200 OK'); i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => ((await ask(v1)).includes('200 OK') ? true : undefined));
       expect(await ask(v1)).toMatch(/X-Forwarded-For: 203\.0\.113\.7\n/);
       expect(await ask(v2)).toMatch(/X-Forwarded-For: 198\.51\.100\.9\n/);
       expect(await ask(v2)).toMatch(/X-Real-IP: 198\.51\.100\.9\n/);
@@ -372,32 +355,7 @@ describe('HAProxy edge: traffic moves through the runtime API', () => {
       // The lab's certificate is valid for 2 days: the check passes, with the warning a deploy would show.
       expect(checkCertificate(pki.cert, pki.key).warning).toMatch(/expires in [01] day\(s\)/);
       writeFileSync(join(dir, EDGE_PEM), edgePem(pki.cert, pki.key), { mode: 0o600 });
-      writeFileSync(
-        join(dir, 'tls.cfg'),
-        renderEdgeConfig({ upstream: 'r-a', slot: 'blue', ports: [APP_PORT], proxyProtocol: false, tls: true }),
-        {
-          mode: 0o644,
-        },
-      );
-      await runArgv(checkEdgeConfig(HAPROXY_IMAGE, dir, 'tls.cfg'));
-      await docker(
-        'container',
-        'run',
-        '-d',
-        '--name',
-        secure,
-        '--network',
-        NETWORK,
-        '--publish',
-        `127.0.0.1:${tlsPort}:${APP_PORT}`,
-        '--volume',
-        `${dir}:/golden:ro`,
-        HAPROXY_IMAGE,
-        'haproxy',
-        '-db',
-        '-f',
-        '/golden/tls.cfg',
-      );
+      await startEdge(secure, 'tls.cfg', { upstream: 'r-a', slot: 'blue', ports: [APP_PORT], proxyProtocol: false, tls: true }, tlsPort);
       const ask = () =>
         new Promise<{ alpn: string | false | undefined; status: number; body: string }>((resolve, reject) => {
           const session = http2.connect(`https://127.0.0.1:${tlsPort}`, { ca: pki.caPem });
@@ -414,11 +372,7 @@ describe('HAProxy edge: traffic moves through the runtime API', () => {
           });
           stream.on('error', reject);
         });
-      let answer = await ask().catch(() => undefined);
-      for (let i = 0; i < 50 && !answer; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        answer = await ask().catch(() => undefined);
-      }
+      const answer = await eventually(ask);
       expect(answer).toMatchObject({ alpn: 'h2', status: 200 });
       expect(answer!.body).toMatch(/^X-Forwarded-Proto: https$/m);
       const old = await new Promise<string>((resolve) => {

@@ -71,11 +71,14 @@ export interface Pki {
   cleanup(): void;
 }
 
-/** A self-made CA and a server certificate for 127.0.0.1 signed by it, made with openssl. */
-export function makePki(): Pki {
-  const dir = mkdtempSync(join(tmpdir(), 'gp-pki-'));
-  const f = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+
+/**
+ * A self-signed P-256 certificate for `/CN=<commonName>`, valid for `days` days from now, made with openssl
+ * as `<dir>/<name>.pem` and its key as `<dir>/<name>.key`.
+ */
+export function selfSignedCertificate(dir: string, name: string, commonName: string, days: number): { cert: string; key: string } {
+  const f = (ext: string) => join(dir, `${name}.${ext}`);
   openssl(
     'req',
     '-x509',
@@ -85,14 +88,22 @@ export function makePki(): Pki {
     'ec_paramgen_curve:P-256',
     '-nodes',
     '-days',
-    '2',
+    String(days),
     '-subj',
-    '/CN=Golden Lab Test CA',
+    `/CN=${commonName}`,
     '-keyout',
-    f('ca.key'),
+    f('key'),
     '-out',
-    f('ca.pem'),
+    f('pem'),
   );
+  return { cert: readFileSync(f('pem'), 'utf8'), key: readFileSync(f('key'), 'utf8') };
+}
+
+/** A self-made CA and a server certificate for 127.0.0.1 signed by it, made with openssl. */
+export function makePki(): Pki {
+  const dir = mkdtempSync(join(tmpdir(), 'gp-pki-'));
+  const f = (name: string) => join(dir, name);
+  selfSignedCertificate(dir, 'ca', 'Golden Lab Test CA', 2);
   openssl(
     'req',
     '-newkey',

@@ -1,40 +1,15 @@
-/** The edge's certificate checks, against certificates openssl makes here. */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+/** The edge's certificate checks, against certificates openssl makes here (test/support's). */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { selfSignedCertificate } from '../../../test/support/servers.ts';
 import { checkCertificate, edgePem } from './tls.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gp-tls-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A self-signed P-256 certificate valid for `days` days from now, and its key. */
-function selfSigned(name: string, days: number): { cert: string; key: string } {
-  const f = (ext: string) => join(dir, `${name}.${ext}`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      String(days),
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      f('key'),
-      '-out',
-      f('pem'),
-    ],
-    { stdio: 'pipe' },
-  );
-  return { cert: readFileSync(f('pem'), 'utf8'), key: readFileSync(f('key'), 'utf8') };
-}
+const selfSigned = (name: string, days: number) => selfSignedCertificate(dir, name, name, days);
 
 describe('checkCertificate', () => {
   const good = selfSigned('web.example', 90);
