@@ -49,7 +49,7 @@ async function roll(count: number, image: string): Promise<number | null> {
       'max-parallel': '1',
       'keep-images': '10',
       strategy: 'switch',
-      'proxy-image': lab.LAB_NGINX_IMAGE!,
+      'proxy-image': lab.LAB_PROXY_IMAGE!,
       'drain-timeout': '5s',
       'lock-timeout': '30s',
     },

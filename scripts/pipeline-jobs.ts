@@ -230,7 +230,7 @@ function deployInputs(context: Context, secrets: Record<string, string>): Record
     // The new version starts beside the running one and takes traffic only once verified; the lab's
     // Debian nginx image is the proxy that owns each service's port.
     strategy: 'switch',
-    'proxy-image': context.lab.LAB_NGINX_IMAGE!,
+    'proxy-image': context.lab.LAB_PROXY_IMAGE!,
     'drain-timeout': '10s',
   };
 }

@@ -315,10 +315,10 @@ describe('deploy-container connection and safety', () => {
     [{ strategy: 'rolling' }, /^Input 'strategy': 'rolling' is not a strategy/],
     [{ strategy: 'switch' }, /^Input 'proxy-image': is required/],
     [
-      { strategy: 'switch', 'proxy-image': 'golden-lab/nginx:bookworm', ports: '80' },
+      { strategy: 'switch', 'proxy-image': 'golden-lab/haproxy:bookworm', ports: '80' },
       /^Input 'ports': '80' is not a single TCP host:container port/,
     ],
-    [{ strategy: 'switch', 'proxy-image': 'golden-lab/nginx:bookworm', 'drain-timeout': 'later' }, /^Input 'drain-timeout': /],
+    [{ strategy: 'switch', 'proxy-image': 'golden-lab/haproxy:bookworm', 'drain-timeout': 'later' }, /^Input 'drain-timeout': /],
     [{ volumes: '/etc:/host-etc:ro' }, /^Input 'volumes': '\/etc:\/host-etc:ro' mounts the host's \/etc; set allow-host-mounts: true/],
     [{ 'allow-host-mounts': 'yes please' }, /^Input 'allow-host-mounts': /],
     [{ env: `HUGE=${'z'.repeat(70_000)}` }, /^Input 'env': the line of HUGE is 70005 bytes; docker's env file reader takes at most 65535$/],

@@ -40,7 +40,7 @@ function inputs(overrides: Record<string, string> = {}): Record<string, string> 
     name: NAME,
     ports: `0.0.0.0:${port}:80`,
     strategy: 'switch',
-    'proxy-image': lab.LAB_NGINX_IMAGE!,
+    'proxy-image': lab.LAB_PROXY_IMAGE!,
     'drain-timeout': '5s',
     'max-parallel': '1',
     ...overrides,
@@ -129,7 +129,7 @@ describe('deploy-container rolling across separate hosts behind a load balancer'
       const containers = await engineContainers(host);
       expect(containers.filter((c) => c.endsWith(' running'))).toEqual(
         [
-          `${NAME}-proxy ${lab.LAB_NGINX_IMAGE} proxy running`,
+          `${NAME}-proxy ${lab.LAB_PROXY_IMAGE} proxy running`,
           expect.stringMatching(new RegExp(`^${NAME}-r\\S+ ${images.v2!.replace(/[.]/g, '\\.')} app running$`)),
         ].sort((a, b) => String(a).localeCompare(String(b))),
       );

@@ -87,6 +87,7 @@ describe('scripts/lab env', () => {
       'LAB_BUSYBOX_IMAGE',
       'LAB_PYTHON_IMAGE',
       'LAB_NGINX_IMAGE',
+      'LAB_PROXY_IMAGE',
       'LAB_DJANGO_SECRET_KEY',
       'LAB_APP_HOSTS',
       'LAB_APP_KNOWN_HOSTS',

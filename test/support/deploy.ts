@@ -3,8 +3,10 @@
  * deploy-container step against the lab, running the committed bundle through the runner harness, and
  * reading a step's error lines.
  */
-import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runAction, type StepRun } from '#runner/index';
 import type { LabEnv } from './lab.ts';
 
@@ -29,14 +31,17 @@ export function labDeployInputs(lab: LabEnv, target: DeployTarget, healthUrl: st
   };
 }
 
-/** Runs deploy-container's committed bundle as the runner would; resolves to its main step. */
+/**
+ * Runs deploy-container's committed bundle as the runner would (or `action`, another version's folder);
+ * resolves to its main step.
+ */
 export async function runDeploy(
   inputs: Record<string, string>,
-  options: { runId: string; timeoutMs: number; onSpawn?: (child: ChildProcess) => void },
+  options: { runId: string; timeoutMs: number; onSpawn?: (child: ChildProcess) => void; action?: string; env?: Record<string, string> },
 ): Promise<StepRun> {
-  const { main } = await runAction(DEPLOY_ACTION, {
+  const { main } = await runAction(options.action ?? DEPLOY_ACTION, {
     inputs,
-    env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: options.runId },
+    env: { GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: options.runId, ...options.env },
     timeoutMs: options.timeoutMs,
     onSpawn: options.onSpawn,
   });
@@ -49,3 +54,19 @@ export const errorsOf = (step: StepRun) =>
     .filter((c) => c.command === 'error')
     .map((c) => c.message)
     .join('\n');
+
+/** The last commit whose deploy-container ran strategy switch through an nginx proxy: the version a service upgrades from. */
+export const NGINX_PROXY_COMMIT = '73b7cd5';
+
+/**
+ * deploy-container as this repository committed it at `commit` (its action.yml and bundle, from git), in a
+ * folder of its own: an earlier version to upgrade from.
+ */
+export function deployActionAt(commit: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gp-deploy-at-'));
+  const show = (path: string) => execFileSync('git', ['show', `${commit}:${DEPLOY_ACTION}/${path}`], { maxBuffer: 64 << 20 });
+  mkdirSync(join(dir, 'dist'));
+  writeFileSync(join(dir, 'action.yml'), show('action.yml'));
+  writeFileSync(join(dir, 'dist/index.cjs'), show('dist/index.cjs'));
+  return dir;
+}

@@ -77,7 +77,14 @@ const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'p
  * A self-signed P-256 certificate for `/CN=<commonName>`, valid for `days` days from now, made with openssl
  * as `<dir>/<name>.pem` and its key as `<dir>/<name>.key`.
  */
-export function selfSignedCertificate(dir: string, name: string, commonName: string, days: number): { cert: string; key: string } {
+export function selfSignedCertificate(
+  dir: string,
+  name: string,
+  commonName: string,
+  days: number,
+  /** openssl's subjectAltName, e.g. `IP:127.0.0.1,DNS:localhost`. */
+  altNames?: string,
+): { cert: string; key: string } {
   const f = (ext: string) => join(dir, `${name}.${ext}`);
   openssl(
     'req',
@@ -91,6 +98,7 @@ export function selfSignedCertificate(dir: string, name: string, commonName: str
     String(days),
     '-subj',
     `/CN=${commonName}`,
+    ...(altNames ? ['-addext', `subjectAltName=${altNames}`] : []),
     '-keyout',
     f('key'),
     '-out',

@@ -6,30 +6,44 @@
 import * as docker from '#docker/index';
 import { UserError } from '#errors/index';
 import type { Logger } from '#log/index';
-import { createHttpTransport, pollUntil, probeUrl } from '#probe/index';
+import { createHttpTransport, type HttpTransport, pollUntil, probeUrl } from '#probe/index';
 import type { RemoteHost } from '#ssh/index';
 import type { HealthGate } from './inputs.ts';
 
-/** The HTTP transport through the host's side of its SSH connection: URLs are as the host sees them. */
-export const transportThrough = (host: RemoteHost) => createHttpTransport((address, port) => host.forwardOut(address, port));
+/**
+ * The HTTP transport through the host's side of its SSH connection: URLs are as the host sees them. With
+ * `proxyProtocol` each connection first says `PROXY UNKNOWN` (v1), as an edge that accepts only the PROXY
+ * protocol requires; the edge then takes the connection's own addresses.
+ */
+export const transportThrough = (host: RemoteHost, proxyProtocol = false): HttpTransport =>
+  createHttpTransport(async (address, port) => {
+    const stream = await host.forwardOut(address, port);
+    if (proxyProtocol) stream.write(PROXY_UNKNOWN);
+    return stream;
+  });
+const PROXY_UNKNOWN = 'PROXY UNKNOWN\r\n';
 
-/** Passes, or throws a UserError saying why not; gives up early once the connection is lost. */
+/**
+ * Passes, or throws a UserError saying why not; gives up early once the connection is lost. `transport`
+ * is how HTTP probes reach `url` (through the edge, it may speak the PROXY protocol).
+ */
 export async function healthGate(
   host: RemoteHost,
   gate: HealthGate,
   container: string,
   url: URL | undefined,
   logger: Logger,
+  transport: HttpTransport = transportThrough(host),
 ): Promise<void> {
-  await Promise.race([url ? httpGate(host, gate, url, logger) : containerGate(host, gate, container, logger), host.lost]);
+  await Promise.race([url ? httpGate(host, gate, url, logger, transport) : containerGate(host, gate, container, logger), host.lost]);
 }
 
-async function httpGate(host: RemoteHost, gate: HealthGate, url: URL, logger: Logger): Promise<void> {
+async function httpGate(host: RemoteHost, gate: HealthGate, url: URL, logger: Logger, transport: HttpTransport): Promise<void> {
   // Probing goes through the connection: once it is lost, further attempts only keep the runner waiting.
   const connection = new AbortController();
   host.lost.catch(() => connection.abort());
   const result = await probeUrl(
-    { url, method: 'GET', headers: {}, timeoutMs: gate.timeoutMs, followRedirects: true, insecure: false },
+    { url, method: 'GET', headers: {}, timeoutMs: gate.timeoutMs, followRedirects: true, ca: gate.ca, insecure: false },
     { expectedStatus: gate.expectedStatus, bodyContains: gate.bodyContains, jsonFields: [] },
     {
       initialDelayMs: 0,
@@ -40,7 +54,7 @@ async function httpGate(host: RemoteHost, gate: HealthGate, url: URL, logger: Lo
       maxIntervalMs: gate.intervalMs,
     },
     {
-      transport: transportThrough(host),
+      transport,
       signal: connection.signal,
       onAttempt: (record) =>
         logger.info(`${url.href} attempt ${record.attempt}/${gate.attempts}: ${record.ok ? 'ok' : 'failed'}, ${record.detail}`),

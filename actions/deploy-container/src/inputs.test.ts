@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { utils } from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputReader } from '#inputs/index';
-import { readCommand, readDeployInputs } from './inputs.ts';
+import { isMaintenanceStep, readCommand, readDeployInputs, readMaintenanceInputs } from './inputs.ts';
+import { selfSignedCertificate } from '../../../test/support/servers.ts';
 
 const KEY = utils.generateKeyPairSync('ed25519').private.trim();
 const ENCRYPTED = utils.generateKeyPairSync('ed25519', { passphrase: 'pp', cipher: 'aes256-ctr', rounds: 4 }).private.trim();
@@ -302,5 +303,66 @@ describe('deploy-container inputs', () => {
 
   it('reads a blank-separated command', () => {
     expect(readCommand('gunicorn app.wsgi --workers 3')).toEqual(['gunicorn', 'app.wsgi', '--workers', '3']);
+  });
+});
+
+describe('deploy-container edge inputs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gp-edge-inputs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const cert = selfSignedCertificate(dir, 'web', 'web.example', 90);
+  const other = selfSignedCertificate(dir, 'other', 'other.example', 90);
+  const soon = selfSignedCertificate(dir, 'soon', 'soon.example', 5);
+  const edge = { strategy: 'switch', 'proxy-image': 'haproxy:2.6', ports: '127.0.0.1:8443:8000' };
+
+  it('reads TLS (the key kept secret, the certificate checked) and the PROXY protocol with strategy switch', () => {
+    const inputs = read({ ...edge, 'tls-certificate': cert.cert, 'tls-key': cert.key, 'proxy-protocol': 'true' });
+    expect([inputs.tls!.certificate, inputs.tls!.key]).toEqual([cert.cert.trim(), cert.key.trim()]);
+    expect(inputs.tls!.check.subject).toBe('CN=web.example');
+    expect(inputs.tls!.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(inputs.tls!.check.daysLeft).toBeGreaterThanOrEqual(89);
+    expect(inputs.secrets).toContain(cert.key.trim());
+    expect(inputs.proxyProtocol).toBe(true);
+    expect(read(edge).health.ca).toBeUndefined();
+    expect(
+      read({ ...edge, 'tls-certificate': cert.cert, 'tls-key': cert.key, 'health-url': 'https://127.0.0.1:8443/' }).health.ca,
+    ).toContain(cert.cert.trim());
+    expect(read({ ...edge, 'tls-certificate': soon.cert, 'tls-key': soon.key }).tls!.check.warning).toMatch(/expires in [45] day/);
+  });
+
+  it.each([
+    [{ 'tls-certificate': 'x' }, /^Input 'tls-certificate': needs strategy switch/],
+    [{ 'proxy-protocol': 'true' }, /^Input 'proxy-protocol': needs strategy switch/],
+    [{ ...edge, 'tls-certificate': cert.cert }, /^Input 'tls-key': tls-certificate and tls-key go together/],
+    [
+      { ...edge, 'tls-certificate': cert.cert, 'tls-key': other.key },
+      /^Input 'tls-key': does not match tls-certificate \(CN=web\.example\)/,
+    ],
+    [{ ...edge, 'tls-certificate': 'not a pem', 'tls-key': cert.key }, /^Input 'tls-certificate': holds no PEM certificate/],
+    [{ maintenance: 'on' }, /^Input 'maintenance': changes only what the edge answers/],
+  ])('refuses %j before connecting', (values, message) => {
+    expect(() => read(values as Record<string, string>)).toThrow(message);
+  });
+
+  it('reads a maintenance step: no image, the flag, and a workspace page or the default one', () => {
+    const workspace = realpathSync(dir);
+    writeFileSync(join(workspace, 'down.html'), '<h1>Back at five</h1>\n');
+    writeFileSync(join(workspace, 'huge.html'), 'x'.repeat(9000));
+    const localFiles = { workspace, realPath: (path: string) => realpathSync(path), read: (path: string) => readFileSync(path) };
+    const step = (values: Record<string, string>) => {
+      const reader = new InputReader((name) => ({ ...base, image: '', ...values })[name] ?? '');
+      expect(isMaintenanceStep(reader)).toBe(true);
+      return readMaintenanceInputs(reader, localFiles);
+    };
+    expect(step({ maintenance: 'on', 'maintenance-page': 'down.html' }).maintenance).toEqual({ on: true, page: '<h1>Back at five</h1>\n' });
+    expect(step({ maintenance: 'OFF' }).maintenance.on).toBe(false);
+    expect(step({ maintenance: 'off' }).maintenance.page).toContain('Down for maintenance');
+    expect(() => step({ maintenance: 'later' })).toThrow(/^Input 'maintenance': 'later' is neither on nor off/);
+    expect(() => step({ maintenance: 'on', 'maintenance-page': 'huge.html' })).toThrow(
+      /^Input 'maintenance-page': huge\.html is 9000 bytes; the edge serves at most 8192/,
+    );
+    expect(() => step({ maintenance: 'on', 'maintenance-page': '../x.html' })).toThrow(
+      /^Input 'maintenance-page': \.\.\/x\.html resolves outside the workspace/,
+    );
+    expect(isMaintenanceStep(new InputReader((name) => ({ ...base, maintenance: 'on' })[name] ?? ''))).toBe(false);
   });
 });

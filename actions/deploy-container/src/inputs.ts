@@ -1,9 +1,18 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { isAbsolute, posix, relative, resolve } from 'node:path';
 import { InputError, type InputReader, parseHttpUrl, parseStatusRanges, type StatusRange } from '#inputs/index';
 import {
+  CERTIFICATE_INPUT,
+  type CertificateCheck,
+  checkCertificate,
   containerPortFor,
+  DEFAULT_MAINTENANCE_PAGE,
+  type EdgeMaintenance,
   type EnvEntry,
+  KEY_INPUT,
+  MAX_MAINTENANCE_PAGE_BYTES,
   formatPortMapping,
   type ImageRef,
   isSingleTcpPort,
@@ -36,6 +45,11 @@ export interface HealthGate {
   attempts: number;
   expectedStatus: StatusRange[];
   bodyContains?: string;
+  /**
+   * With the edge's TLS: the certificates a probe through the edge trusts, the system's roots and the chain
+   * just deployed (so a self-signed certificate, or one from a private CA included in the chain, verifies).
+   */
+  ca?: string;
 }
 
 /** `replace`: stop the old container, then start the new one. `switch`: start beside it, move traffic through a proxy. */
@@ -43,8 +57,12 @@ export type DeployStrategy = 'replace' | 'switch';
 
 export interface DeployInputs {
   strategy: DeployStrategy;
-  /** The nginx image of the service's proxy container (strategy switch). */
+  /** The HAProxy image of the service's edge container (strategy switch). */
   proxyImage?: string;
+  /** The edge's certificate and key (strategy switch): its published ports speak TLS. */
+  tls?: EdgeTls;
+  /** The edge accepts the PROXY protocol (v1 and v2) from a load balancer in front (strategy switch). */
+  proxyProtocol: boolean;
   drainTimeoutMs: number;
   targets: SshTarget[];
   jump?: SshTarget;
@@ -70,6 +88,26 @@ export interface DeployInputs {
   keepImages: number;
   maxParallel: number;
   /** Never to appear in a log, summary, output or remote argv. */
+  secrets: string[];
+}
+
+export interface EdgeTls {
+  certificate: string;
+  /** A secret: masked, written only to the host's private proxy folder, never shown. */
+  key: string;
+  /** The certificate chain's SHA-256, which the edge's config names. */
+  digest: string;
+  check: CertificateCheck;
+}
+
+/** `maintenance: on|off` without an image: only what the service's edge answers changes, on every host. */
+export interface MaintenanceInputs {
+  name: string;
+  maintenance: EdgeMaintenance;
+  targets: SshTarget[];
+  jump?: SshTarget;
+  lockTimeoutMs: number;
+  maxParallel: number;
   secrets: string[];
 }
 
@@ -106,16 +144,21 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
     return value || undefined;
   };
   const allowLatest = inputs.boolean('allow-latest', false);
+  if (inputs.string('maintenance'))
+    throw new InputError('maintenance', 'changes only what the edge answers: run it as a step of its own, without image');
+  if (inputs.string('maintenance-page')) throw new InputError('maintenance-page', 'goes with maintenance: on, in a step without image');
   const image = parseImageRef('image', inputs.required('image'), allowLatest);
   const name = readName(inputs);
   const ports = readPorts(inputs);
   const volumes = readVolumes(inputs);
   const strategy = readStrategy(inputs);
   const proxyImage = strategy === 'switch' ? readSwitch(inputs, ports, allowLatest) : undefined;
+  const edge = readEdge(inputs, strategy, keep);
   const env = readEnv(inputs, keep);
   const container = readContainerOptions(inputs);
   const registry = readRegistry(inputs, image, keep);
   const health = readHealthGate(inputs);
+  if (edge.tls) health.ca = [...rootCertificates, edge.tls.certificate].join('\n');
   if (strategy === 'switch') checkGateReachesContainer(health, ports);
   const rollback = inputs.boolean('rollback', true);
   const targets = readSshTargets(inputs, HOST_INPUTS, keep);
@@ -123,6 +166,7 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
   return {
     strategy,
     proxyImage,
+    ...edge,
     drainTimeoutMs: inputs.duration('drain-timeout', 30_000),
     targets,
     jump,
@@ -205,6 +249,60 @@ function readSwitch(inputs: InputReader, ports: readonly PortMapping[], allowLat
       `'${formatPortMapping(unfit)}' is not a single TCP host:container port; strategy switch proxies those, e.g. 127.0.0.1:8000:8000`,
     );
   return proxyImage;
+}
+
+/** The edge's TLS and PROXY protocol inputs, which only strategy switch's edge serves. */
+function readEdge(
+  inputs: InputReader,
+  strategy: DeployStrategy,
+  keep: (secret: string) => void,
+): Pick<DeployInputs, 'tls' | 'proxyProtocol'> {
+  const certificate = inputs.multiline(CERTIFICATE_INPUT);
+  const key = inputs.multiline(KEY_INPUT);
+  if (key) keep(key);
+  const proxyProtocol = inputs.boolean('proxy-protocol', false);
+  const given = [certificate && CERTIFICATE_INPUT, key && KEY_INPUT, proxyProtocol && 'proxy-protocol'].find(Boolean);
+  if (given && strategy !== 'switch') throw new InputError(given, 'needs strategy switch: the edge serves it');
+  if (Boolean(certificate) !== Boolean(key))
+    throw new InputError(certificate ? KEY_INPUT : CERTIFICATE_INPUT, `${CERTIFICATE_INPUT} and ${KEY_INPUT} go together`);
+  if (!certificate) return { proxyProtocol };
+  const check = checkCertificate(certificate, key);
+  const digest = createHash('sha256').update(certificate.trim()).digest('hex');
+  return { tls: { certificate, key, digest, check }, proxyProtocol };
+}
+
+/**
+ * The inputs of a maintenance step: `maintenance` given and no `image`. The page is a workspace file
+ * (`maintenance-page`), read like `files`; without it, a plain default page.
+ */
+export function isMaintenanceStep(inputs: InputReader): boolean {
+  return inputs.string('maintenance') !== '' && inputs.string('image') === '';
+}
+
+export function readMaintenanceInputs(inputs: InputReader, localFiles: LocalFileReader = defaultLocalFileReader()): MaintenanceInputs {
+  const secrets: string[] = [];
+  const keep = (value: string | undefined) => {
+    if (value) secrets.push(value);
+    return value || undefined;
+  };
+  const flag = inputs.string('maintenance').toLowerCase();
+  if (flag !== 'on' && flag !== 'off') throw new InputError('maintenance', `'${flag}' is neither on nor off`);
+  const pagePath = inputs.string('maintenance-page');
+  const page = pagePath ? readWorkspaceFile('maintenance-page', pagePath, localFiles).toString('utf8') : DEFAULT_MAINTENANCE_PAGE;
+  if (Buffer.byteLength(page) > MAX_MAINTENANCE_PAGE_BYTES)
+    throw new InputError(
+      'maintenance-page',
+      `${pagePath} is ${Buffer.byteLength(page)} bytes; the edge serves at most ${MAX_MAINTENANCE_PAGE_BYTES}`,
+    );
+  return {
+    name: readName(inputs),
+    maintenance: { on: flag === 'on', page },
+    targets: readSshTargets(inputs, HOST_INPUTS, keep),
+    jump: readJump(inputs, keep),
+    lockTimeoutMs: inputs.duration('lock-timeout', 120_000),
+    maxParallel: inputs.integer('max-parallel', 1, { min: 1 }),
+    secrets,
+  };
 }
 
 /** With strategy switch the gate probes the new container directly, on the container port behind health-url. */
@@ -342,24 +440,27 @@ function readUploadFile(line: string, localFiles: LocalFileReader): UploadFile {
   if (!local || !remote.startsWith('/') || remote.endsWith('/') || /[\0\n]/.test(remote)) {
     throw new InputError('files', `'${line}' is not a file upload such as frontend/env-config.js=/srv/frontend/env-config.js`);
   }
-  const outside = () => new InputError('files', `${local} resolves outside the workspace; only workspace files are uploaded`);
+  return { local, remote, content: readWorkspaceFile('files', local, localFiles) };
+}
+
+/** Reads a file of the workspace for `input`; a path outside it, also through a symlink, is refused. */
+function readWorkspaceFile(input: string, local: string, localFiles: LocalFileReader): Buffer {
+  const outside = () => new InputError(input, `${local} resolves outside the workspace; only workspace files are read`);
   const written = resolve(localFiles.workspace, local);
   // Judged as written first, so a path outside gets the same answer whether or not it exists there.
   if (!isInside(localFiles.workspace, written)) throw outside();
-  let content: Buffer;
   try {
     // Then with symlinks resolved: a link inside the workspace that points outside it is outside.
     const real = localFiles.realPath(written);
     if (!isInside(localFiles.workspace, real)) throw outside();
-    content = localFiles.read(real);
+    return localFiles.read(real);
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError(
-      'files',
+      input,
       `cannot read ${local}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
     );
   }
-  return { local, remote, content };
 }
 
 /** Whether `path` lies strictly inside `folder` (the folder itself is not inside). */

@@ -6,7 +6,8 @@ import { type ActionReporter } from '#log/reporter';
 import { coreReporter } from '#log/reporter-core';
 import { connectSsh, type RemoteHost, type SshTarget } from '#ssh/index';
 import { deployToHost } from './deploy.ts';
-import { readDeployInputs } from './inputs.ts';
+import { isMaintenanceStep, readDeployInputs, readMaintenanceInputs } from './inputs.ts';
+import { maintainHost } from './maintenance.ts';
 import { reportRoll } from './report.ts';
 import { rollAcrossHosts } from './roll.ts';
 
@@ -33,9 +34,12 @@ export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
   const { logger, reporter } = deps;
   const started = performance.now();
   return settleStep('deploy-container', deps, async () => {
-    const inputs = readDeployInputs(new InputReader(deps.inputs));
+    const reader = new InputReader(deps.inputs);
+    if (isMaintenanceStep(reader)) return runMaintenance(deps, reader, started);
+    const inputs = readDeployInputs(reader);
     for (const secret of inputs.secrets) logger.mask(secret);
     for (const warning of inputs.envWarnings) logger.warning(`env: ${warning}`);
+    if (inputs.tls?.check.warning) logger.warning(inputs.tls.check.warning);
     const context = { actor: deps.env.GITHUB_ACTOR ?? 'local', runId: deps.env.GITHUB_RUN_ID ?? 'local', logger };
 
     const roll = await rollAcrossHosts(
@@ -47,6 +51,23 @@ export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
         return deployToHost(host, inputs, context);
       },
     );
-    return reportRoll(reporter, inputs.image.reference, roll, Math.round(performance.now() - started));
+    const notes = inputs.tls ? [`TLS certificate ${inputs.tls.check.subject}: ${inputs.tls.check.daysLeft} days left`] : [];
+    return reportRoll(reporter, `Deploy of \`${inputs.image.reference}\``, roll, Math.round(performance.now() - started), notes);
   });
+}
+
+/** A maintenance step: the edge's answer changes on every host, nothing else. */
+async function runMaintenance(deps: DeployDependencies, reader: InputReader, started: number): Promise<boolean> {
+  const { logger, reporter } = deps;
+  const inputs = readMaintenanceInputs(reader);
+  for (const secret of inputs.secrets) logger.mask(secret);
+  const context = { actor: deps.env.GITHUB_ACTOR ?? 'local', runId: deps.env.GITHUB_RUN_ID ?? 'local', logger };
+  const roll = await rollAcrossHosts(
+    inputs.targets,
+    inputs.maxParallel,
+    (target) => deps.connect(target, inputs.jump),
+    (host) => maintainHost(host, inputs, context),
+  );
+  const title = `Maintenance ${inputs.maintenance.on ? 'on' : 'off'} for \`${inputs.name}\``;
+  return reportRoll(reporter, title, roll, Math.round(performance.now() - started));
 }

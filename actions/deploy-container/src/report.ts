@@ -10,10 +10,17 @@ const OUTCOME = {
   'rollback-failed': '🔥 rollback failed',
 } as const;
 
-export function summaryMarkdown(image: string, results: readonly HostResult[], skipped: readonly string[], durationMs: number): string {
+/** `title` says what ran, e.g. ``Deploy of `registry/app:sha` ``; `notes` are lines under the table. */
+export function summaryMarkdown(
+  title: string,
+  results: readonly HostResult[],
+  skipped: readonly string[],
+  durationMs: number,
+  notes: readonly string[] = [],
+): string {
   const ok = results.length > 0 && results.every((r) => r.outcome === 'deployed') && skipped.length === 0;
   return [
-    `## ${ok ? '✅' : '❌'} Deploy of \`${image}\` in ${durationMs} ms`,
+    `## ${ok ? '✅' : '❌'} ${title} in ${durationMs} ms`,
     '',
     '| Host | Result | Digest | Previous image | Phases | Duration |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -24,6 +31,7 @@ export function summaryMarkdown(image: string, results: readonly HostResult[], s
     ),
     ...skipped.map((host) => `| ${markdownCell(host)} | ⏭️ not attempted (an earlier host failed) | – | – | – | – |`),
     '',
+    ...notes.map((note) => `${markdownCell(note)}\n`),
   ].join('\n');
 }
 
@@ -34,7 +42,13 @@ export function perHost(results: readonly HostResult[], pick: (r: HostResult) =>
 }
 
 /** The step's outputs, its summary, and its one failure sentence (the first host that did not deploy). */
-export async function reportRoll(reporter: ActionReporter, image: string, roll: Roll, durationMs: number): Promise<boolean> {
+export async function reportRoll(
+  reporter: ActionReporter,
+  title: string,
+  roll: Roll,
+  durationMs: number,
+  notes: readonly string[] = [],
+): Promise<boolean> {
   const { results, skipped } = roll;
   reporter.setOutput(
     'container-id',
@@ -54,7 +68,7 @@ export async function reportRoll(reporter: ActionReporter, image: string, roll: 
   );
   reporter.setOutput('rolled-back', String(results.some((r) => r.outcome === 'rolled-back')));
   reporter.setOutput('duration-ms', String(durationMs));
-  await reporter.writeSummary(summaryMarkdown(image, results, skipped, durationMs));
+  await reporter.writeSummary(summaryMarkdown(title, results, skipped, durationMs, notes));
 
   const failed = results.find((r) => r.outcome !== 'deployed');
   if (!failed) return true;

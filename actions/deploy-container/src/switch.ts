@@ -1,19 +1,21 @@
 /**
  * Strategy `switch`: the new version starts beside the old one and takes traffic only once it is verified.
  *
- * The service's proxy container (nginx, `proxy-image`) owns the published host ports. App containers
- * publish nothing; they join the service's network under an alias. The proxy config on the host names
- * the alias that serves, and is the one record of it. The order, as Kamal's boot with kamal-proxy:
- *   start new → gate it directly → post-deploy → switch (config rename + graceful reload) →
- *   verify through the proxy → drain and stop the old one, kept stopped as the rollback target.
- * Before the switch a failure removes the new container (the old one never stopped); after it, the config
- * goes back to the old container, which still runs. At no moment is the port left without a verified
- * version, so a lost connection or a dead runner leaves something verified serving; the next deploy
- * recovers whatever such a fault left (a half-started container, a config not yet loaded, old versions).
+ * The service's edge, an HAProxy container (`proxy-image`), owns the published host ports. App containers
+ * publish nothing; they join the service's network under an alias. Each port has two server slots: one
+ * serves, the other takes the next release. The config file on the host records the serving alias and slot,
+ * and is the one record of what serves. The order, as Kamal's boot with kamal-proxy:
+ *   start new → gate it directly → post-deploy → switch (record, then the runtime API: the idle slot takes
+ *   the new address and traffic, the serving one goes to maintenance) → verify through the runtime and the
+ *   port → drain the old slot's requests, then stop the old container, kept as the rollback target.
+ * No client connection is touched: kept-alive ones send their next request to the new slot. Before the
+ * switch a failure removes the new container; after it, the old slot takes the traffic back. At no moment is
+ * the port left without a verified version, and the next deploy's recovery puts the runtime back in line
+ * with the record, whatever a fault left.
  */
 import { randomBytes } from 'node:crypto';
 import * as docker from '#docker/index';
-import { containerPortFor, hostAddressOf, hostCommands } from '#docker/index';
+import { containerPortFor, hostAddressOf, hostCommands, type Slot } from '#docker/index';
 import { UserError } from '#errors/index';
 import type { Logger } from '#log/index';
 import { pollUntil } from '#probe/index';
@@ -31,7 +33,7 @@ export async function switchDeploy(deploy: HostDeploy): Promise<void> {
   if (!(await startBeside(deploy, state, spec))) return;
   if (!(await moveTraffic(deploy, state, spec, release))) return;
   deploy.deployed(spec.name);
-  await deploy.phase('drain', () => retireOld(deploy, state, spec.name));
+  await deploy.phase('drain', () => retireOld(deploy, state));
 }
 
 /** The old version still serves: the deploy ends as rolled back (or failed, on a first deploy). */
@@ -63,16 +65,27 @@ async function startBeside(deploy: HostDeploy, state: SwitchState, spec: docker.
   }
 }
 
-/** Switches the proxy to the new version and verifies it through the proxy; on failure, switches back. */
+/** Moves traffic to the new version and verifies it through the proxy; on failure, moves it back. */
 async function moveTraffic(deploy: HostDeploy, state: SwitchState, spec: docker.ContainerSpec, release: string): Promise<boolean> {
   const { host, inputs, logger } = deploy;
   const old = state.serving;
-  state.retired = state.proxy ? await proxyWorkers(host, state.names.proxy) : [];
+  const retiring = state.edge?.slot;
   try {
-    const target = await deploy.phase('switch', () => switchProxy(host, inputs, state, release));
+    const target = await deploy.phase('switch', async () => {
+      const target: EdgeTarget = {
+        upstream: release,
+        slot: retiring ? docker.otherSlot(retiring) : 'blue',
+        address: await addressOn(host, spec.name, state.names.network),
+      };
+      await switchEdge(deploy, state, target);
+      return target;
+    });
     await deploy.phase('verify', async () => {
-      await verifyThroughProxy(host, inputs, target, logger);
-      if (inputs.health.url) await healthGate(host, inputs.health, spec.name, inputs.health.url, logger);
+      await verifyThroughProxy(host, inputs, state, target, logger);
+      if (inputs.health.url && !state.maintenance) {
+        const edge = transportThrough(host, inputs.proxyProtocol);
+        await healthGate(host, inputs.health, spec.name, inputs.health.url, logger, edge);
+      }
     });
     return true;
   } catch (error) {
@@ -82,10 +95,15 @@ async function moveTraffic(deploy: HostDeploy, state: SwitchState, spec: docker.
       return false;
     }
     try {
-      // After the switch: back to the old container, which still runs.
+      // After the switch: back to the old container, which still runs, in the slot it served from.
       await deploy.phase('rollback', async () => {
-        const back = await switchProxy(host, inputs, state, aliasOf(inputs.name, old.name));
-        await verifyThroughProxy(host, inputs, back, logger);
+        const back: EdgeTarget = {
+          upstream: aliasOf(inputs.name, old.name),
+          slot: retiring ?? 'green',
+          address: await addressOn(host, old.name, state.names.network),
+        };
+        await switchEdge(deploy, state, back);
+        await verifyThroughProxy(host, inputs, state, back, logger);
       });
       await host.exec(docker.remove(spec.name));
       fellBack(deploy, state, error);
@@ -97,35 +115,50 @@ async function moveTraffic(deploy: HostDeploy, state: SwitchState, spec: docker.
   }
 }
 
-/** Drains the old version, stops it (kept as the rollback target), and removes the versions before it. */
-async function retireOld(deploy: HostDeploy, state: SwitchState, serving: string): Promise<void> {
+/**
+ * Waits for the old slot's requests in flight (at most drain-timeout), closes what still runs there (long
+ * polls, WebSockets, event streams), stops the old version (kept as the rollback target), and removes the
+ * versions before it and an nginx proxy this deploy took the ports from.
+ */
+async function retireOld(deploy: HostDeploy, state: SwitchState): Promise<void> {
   const { host, inputs, logger } = deploy;
   const old = state.serving;
-  await waitForDrain(host, state.names.proxy, state.retired, inputs.drainTimeoutMs, logger);
+  if (state.edge) await drainSlot(host, state.names.proxy, state.edge, inputs.drainTimeoutMs, logger);
   if (old) await host.exec(docker.stop(old.name));
+  if (state.legacy) {
+    await host.exec(docker.remove(state.names.legacyProxy));
+    await host.exec(hostCommands.removeFile(state.names.legacyConfig));
+  }
   const containers = parseServiceContainers(await host.run(docker.serviceContainers(inputs.name)));
+  const serving = deploy.servingContainer;
   const stale = containers.filter((c) => c.role === 'app' && c.name !== serving && c.name !== old?.name).map((c) => c.name);
   if (stale.length > 0) await host.exec(docker.removeContainers(stale));
 }
 
 /** Names of one service's parts on a host. */
 export function serviceNames(service: string, base: string) {
+  const proxyDir = `${base}/proxy/${service}`;
   return {
     network: `${service}-net`,
     proxy: `${service}-proxy`,
-    /** Mounted read-only into the proxy at /golden. */
-    proxyDir: `${base}/proxy/${service}`,
-    config: `${base}/proxy/${service}/nginx.conf`,
-    nextConfig: `${base}/proxy/${service}/nginx.conf.next`,
+    /** Mounted read-only into the proxy at EDGE_MOUNT: the config, the maintenance map, the TLS file. */
+    proxyDir,
+    config: `${proxyDir}/${docker.EDGE_CONFIG}`,
+    nextConfig: `${proxyDir}/${docker.EDGE_CONFIG}.next`,
+    map: `${proxyDir}/${docker.EDGE_MAP}`,
+    pem: `${proxyDir}/${docker.EDGE_PEM}`,
+    /** The config of the nginx proxy that earlier versions ran, which one deploy replaces. */
+    legacyConfig: `${proxyDir}/nginx.conf`,
+    /** The nginx proxy's name while the edge takes its ports over. */
+    legacyProxy: `${service}-proxy-nginx`,
   };
 }
 export type ServiceNames = ReturnType<typeof serviceNames>;
 
-const PROXY_MOUNT = '/golden';
-/** How long the proxy has to show a switched config. */
+/** How long the proxy has to show a switch. */
 const VERIFY_ATTEMPTS = 20;
 const VERIFY_INTERVAL_MS = 250;
-/** How often a drain looks at the proxy's workers. */
+/** How often a drain looks at the old slot's sessions. */
 const DRAIN_INTERVAL_MS = 200;
 
 export interface ServiceContainer {
@@ -160,20 +193,30 @@ export function parseServiceContainers(listing: string): ServiceContainer[] {
 
 export interface SwitchState {
   names: ServiceNames;
-  /** The app container the proxy config routes to before this deploy, if it exists. */
+  /** The app container the record names before this deploy, if it exists. */
   serving?: ServiceContainer;
   /** Whether the proxy container exists, and runs. */
   proxy?: ServiceContainer;
-  /** App containers that are neither serving nor the rollback target: left by earlier faults. */
-  strays: ServiceContainer[];
-  /** The proxy's workers before the switch: the ones its reload retires, whose requests the drain waits for. */
-  retired: string[];
+  /** What the edge's config records (release and slot) and the ports it listens on; unset before the edge. */
+  edge?: docker.EdgeRecord & { ports: number[]; config: string };
+  /** The proxy is the nginx one earlier versions ran: this deploy hands its ports to the edge. */
+  legacy: boolean;
+  /** Whether the edge answers with the maintenance page, as its map file says. */
+  maintenance: boolean;
+}
+
+/** Where traffic goes: a release's alias, the slot it takes, and its address on the service network. */
+export interface EdgeTarget {
+  upstream: string;
+  slot: Slot;
+  address: string;
 }
 
 /**
- * Reads what earlier deploys left and repairs it, before anything new starts: the proxy runs the config
- * on disk (a fault between the config's rename and the reload left them apart), the container that config
- * names runs, and strays (half-started versions, old ones never stopped) are drained and stopped.
+ * Reads what earlier deploys left and repairs it, before anything new starts: the container the record
+ * names runs, the proxy runs, the runtime routes as the record says (a fault between the record and the
+ * runtime commands left them apart), the maintenance flag is what the map file says, and strays
+ * (half-started versions, old ones never stopped) are drained and stopped.
  */
 export async function recoverService(host: RemoteHost, inputs: DeployInputs, base: string, logger: Logger): Promise<SwitchState> {
   const service = inputs.name;
@@ -184,33 +227,66 @@ export async function recoverService(host: RemoteHost, inputs: DeployInputs, bas
 
   const containers = parseServiceContainers(await host.run(docker.serviceContainers(service)));
   const proxy = containers.find((c) => c.role === 'proxy' && c.name === names.proxy);
-  const config = await host.exec(hostCommands.readFile(names.config));
-  const upstream = config.code === 0 ? docker.servingUpstream(config.stdout) : undefined;
+  const config = await readHostFile(host, names.config);
+  const record = config === undefined ? undefined : docker.edgeRecord(config);
+  const legacyUpstream = record ? undefined : docker.servingUpstream((await readHostFile(host, names.legacyConfig)) ?? '');
+  const upstream = record?.upstream ?? legacyUpstream;
   const serving = upstream ? containers.find((c) => c.role === 'app' && aliasOf(service, c.name) === upstream) : undefined;
+  const map = docker.parseEdgeMap((await readHostFile(host, names.map)) ?? '');
+  const state: SwitchState = {
+    names,
+    serving,
+    proxy,
+    edge: record && config ? { ...record, ports: docker.edgePorts(config), config } : undefined,
+    legacy: proxy !== undefined && legacyUpstream !== undefined,
+    maintenance: map?.on ?? false,
+  };
 
-  if (serving && serving.state !== 'running') {
-    logger.warning(`${host.name}: ${serving.name}, which the proxy routes to, was ${serving.state}; starting it`);
-    await host.run(docker.start(serving.name));
-    serving.state = 'running';
+  if (proxy && !state.legacy && proxy.image !== inputs.proxyImage)
+    // Replacing a running edge means a moment without a listener on the ports; it is left to the operator.
+    logger.warning(
+      `${host.name}: the edge ${names.proxy} runs ${proxy.image}, not proxy-image ${inputs.proxyImage}; ` +
+        'the new image takes effect when that container is removed and the next deploy starts it again',
+    );
+  for (const container of [serving, proxy]) {
+    if (!container || container.state === 'running') continue;
+    logger.warning(`${host.name}: ${container.name}, which serves, was ${container.state}; starting it`);
+    await host.run(docker.start(container.name));
+    container.state = 'running';
   }
-  if (proxy && proxy.state !== 'running') {
-    logger.warning(`${host.name}: the proxy ${names.proxy} was ${proxy.state}; starting it`);
-    await host.run(docker.start(names.proxy));
-    proxy.state = 'running';
-  }
-  let retired: string[] = [];
-  if (proxy) {
-    // Cheap and idempotent: whatever a fault left loaded, the proxy now runs the config on disk.
-    retired = await proxyWorkers(host, names.proxy);
-    await host.run(docker.reloadProxy(names.proxy));
+  if (proxy && state.edge && serving && !state.legacy) {
+    // Cheap and idempotent: whatever a fault left in the runtime, it now routes as the record says.
+    const address = await addressOn(host, serving.name, names.network);
+    await proxyAdmin(host, names.proxy, docker.routeCommands(state.edge.ports, state.edge.slot, address));
+    if (map) await proxyAdmin(host, names.proxy, docker.maintenanceCommands(map));
   }
   const strays = containers.filter((c) => c.role === 'app' && c.name !== serving?.name && c.state === 'running');
   if (strays.length > 0) {
     logger.warning(`${host.name}: stopping ${strays.map((c) => c.name).join(', ')}, left running by a deploy that did not finish`);
-    if (proxy) await waitForDrain(host, names.proxy, retired, inputs.drainTimeoutMs, logger);
+    if (proxy && state.edge && !state.legacy) await drainSlot(host, names.proxy, state.edge, inputs.drainTimeoutMs, logger);
     for (const stray of strays) await host.exec(docker.stop(stray.name));
   }
-  return { names, serving, proxy, strays, retired: [] };
+  return state;
+}
+
+const readHostFile = async (host: RemoteHost, path: string): Promise<string | undefined> => {
+  const read = await host.exec(hostCommands.readFile(path));
+  return read.code === 0 ? read.stdout : undefined;
+};
+
+/** A container's address on a network. */
+async function addressOn(host: RemoteHost, container: string, network: string): Promise<string> {
+  const address = (await host.run(docker.containerAddress(container, network))).trim();
+  if (!address) throw new UserError(`${container} has no address on ${network}`);
+  return address;
+}
+
+/** Runs commands on the edge's runtime API; throws with what HAProxy said when it refused one. */
+async function proxyAdmin(host: RemoteHost, proxy: string, commands: string): Promise<string> {
+  const answer = await host.run(hostCommands.proxyAdmin(proxy, commands));
+  const refused = docker.adminFailure(answer);
+  if (refused) throw new UserError(`the proxy ${proxy} refused a runtime command: ${refused}`);
+  return answer;
 }
 
 /** Starts the new version beside the old one: unpublished, on the service network under its release alias. */
@@ -230,22 +306,36 @@ export function newContainerSpec(inputs: DeployInputs, release: string, names: S
   };
 }
 
-/** The proxy container: publishes `ports`, mounts the config folder read-only, restarts with the host. */
+/**
+ * The edge container: publishes `ports`, mounts the proxy folder read-only, restarts with the host. HAProxy
+ * runs as its master (-W), which a reload signals; as root, so it reads the private folder whatever user the
+ * image names.
+ */
 export function proxySpec(inputs: DeployInputs, names: ServiceNames): docker.ContainerSpec {
   return {
     name: names.proxy,
     image: inputs.proxyImage!,
     ports: inputs.ports,
-    volumes: [`${names.proxyDir}:${PROXY_MOUNT}:ro`],
+    volumes: [`${names.proxyDir}:${docker.EDGE_MOUNT}:ro`],
     labels: [`${docker.SERVICE_LABEL}=${inputs.name}`, `${docker.ROLE_LABEL}=proxy`],
     restart: 'unless-stopped',
     network: names.network,
-    command: ['nginx', '-g', 'daemon off;', '-c', `${PROXY_MOUNT}/nginx.conf`],
-    extraArgs: [],
+    command: ['haproxy', '-W', '-db', '-f', `${docker.EDGE_MOUNT}/${docker.EDGE_CONFIG}`],
+    extraArgs: ['--user', '0:0'],
   };
 }
 
-/** Where the gate reaches the new container directly: its address on the service network. */
+/** The edge's settings as these inputs ask for them, for a config that routes to `target`. */
+export const edgeConfigSpec = (inputs: DeployInputs, target: Pick<EdgeTarget, 'upstream' | 'slot'>): docker.EdgeConfigSpec => ({
+  upstream: target.upstream,
+  slot: target.slot,
+  ports: [...new Set(inputs.ports.map((port) => port.containerPort))],
+  tls: inputs.tls !== undefined,
+  certificateDigest: inputs.tls?.digest,
+  proxyProtocol: inputs.proxyProtocol,
+});
+
+/** Where the gate reaches the new container directly: its address on the service network, in plain HTTP. */
 export async function directHealthUrl(
   host: RemoteHost,
   inputs: DeployInputs,
@@ -254,102 +344,149 @@ export async function directHealthUrl(
 ): Promise<URL | undefined> {
   const url = inputs.health.url;
   if (!url) return undefined;
-  const address = (await host.run(docker.containerAddress(container, network))).trim();
-  if (!address) throw new UserError(`${container} has no address on ${network}`);
   const direct = new URL(url.href);
-  direct.hostname = address;
+  direct.hostname = await addressOn(host, container, network);
   direct.port = String(containerPortFor(inputs.ports, url));
+  // The edge ends TLS: the app behind it speaks plain HTTP.
+  direct.protocol = 'http:';
   return direct;
 }
 
-export interface ProxyTarget {
-  upstream: string;
-  token: string;
-}
-
-/** Renders and installs the config for `upstream`: written beside the live one, checked, renamed, reloaded. */
-export async function switchProxy(host: RemoteHost, inputs: DeployInputs, state: SwitchState, upstream: string): Promise<ProxyTarget> {
+/**
+ * Writes the record for `target`, checks it, and moves traffic there. With a running edge, one remote unit
+ * renames the record into place and then sends the runtime commands (or, when ports, TLS or the PROXY
+ * protocol changed, reloads HAProxy, which starts from the record), so a runner that dies in between leaves
+ * the record and the runtime together. The first time, the edge starts on the record, taking the ports from
+ * a replace-strategy container or an nginx proxy if one holds them.
+ */
+export async function switchEdge(deploy: HostDeploy, state: SwitchState, target: EdgeTarget): Promise<void> {
+  const { host, inputs } = deploy;
   const { names } = state;
-  const token = randomBytes(12).toString('hex');
-  const config = docker.renderProxyConfig({
-    upstream,
-    ports: [...new Set(inputs.ports.map((port) => port.containerPort))],
-    token,
-    drainSeconds: Math.ceil(inputs.drainTimeoutMs / 1000),
-  });
-  await host.writeFile(names.nextConfig, config, 0o644);
-  if (state.proxy) {
-    await host.run(docker.testProxyConfig(names.proxy, `${PROXY_MOUNT}/nginx.conf.next`));
-    // One remote unit: once the new config is in place the reload follows even if this runner dies.
-    await host.run(hostCommands.switchConfig(names.nextConfig, names.config, names.proxy));
+  const spec = edgeConfigSpec(inputs, target);
+  await writeTls(host, inputs, names);
+  await host.writeFile(names.nextConfig, docker.renderEdgeConfig(spec), 0o644);
+  if (state.proxy && state.edge && !state.legacy) {
+    const reload = docker.edgeSettingsDiffer(state.edge.config, spec);
+    await host.run(docker.checkEdgeConfig(inputs.proxyImage!, names.proxyDir, `${docker.EDGE_CONFIG}.next`));
+    const apply = reload
+      ? docker.reloadEdge(names.proxy)
+      : hostCommands.proxyAdmin(names.proxy, docker.routeCommands(spec.ports, target.slot, target.address));
+    if (reload) deploy.logger.info(`${host.name}: the edge's ports, TLS or PROXY protocol changed; HAProxy reloads`);
+    const answer = await host.run(hostCommands.switchConfig(names.nextConfig, names.config, apply));
+    const refused = reload ? undefined : docker.adminFailure(answer);
+    if (refused) throw new UserError(`the proxy ${names.proxy} refused a runtime command: ${refused}`);
   } else {
+    if (!(await readHostFile(host, names.map)))
+      await host.writeFile(names.map, docker.renderEdgeMap({ on: false, page: docker.DEFAULT_MAINTENANCE_PAGE }), 0o644);
+    await host.run(docker.checkEdgeConfig(inputs.proxyImage!, names.proxyDir, `${docker.EDGE_CONFIG}.next`));
     await host.run(hostCommands.replaceFile(names.nextConfig, names.config));
-    const legacy = await host.exec(docker.containerInfo(inputs.name));
-    // The first switch deploy over a `replace` container: it holds the port until the proxy takes it.
-    await host.run(
-      legacy.code === 0
-        ? hostCommands.takeOverPorts(inputs.name, docker.run(proxySpec(inputs, names)))
-        : docker.run(proxySpec(inputs, names)),
-    );
-    state.proxy = { name: names.proxy, image: inputs.proxyImage!, state: 'running', role: 'proxy' };
+    await startEdge(host, inputs, state);
   }
-  return { upstream, token };
+  state.edge = { upstream: target.upstream, slot: target.slot, ports: spec.ports, config: docker.renderEdgeConfig(spec) };
 }
 
-/** Waits until the proxy answers its published port with `target`'s config: the switch is live. */
-export async function verifyThroughProxy(host: RemoteHost, inputs: DeployInputs, target: ProxyTarget, logger: Logger): Promise<void> {
-  const transport = transportThrough(host);
+/** Starts the edge on the record; a container holding the ports (replace strategy, or the nginx proxy) hands them over in one unit. */
+async function startEdge(host: RemoteHost, inputs: DeployInputs, state: SwitchState): Promise<void> {
+  const { names } = state;
+  const spec = proxySpec(inputs, names);
+  // An edge container with no record beside it (its folder was removed by hand) routes to nothing this deploy
+  // can vouch for: it goes, and the edge starts again on the new record.
+  if (state.proxy && !state.legacy) await host.run(docker.remove(names.proxy));
+  const replaced = await host.exec(docker.containerInfo(inputs.name));
+  if (state.legacy) await host.run(hostCommands.takeOverPorts(names.proxy, names.legacyProxy, names.proxy, docker.create(spec)));
+  else if (replaced.code === 0) await host.run(hostCommands.takeOverPorts(inputs.name, '', names.proxy, docker.create(spec)));
+  else await host.run(docker.run(spec));
+  state.proxy = { name: names.proxy, image: inputs.proxyImage!, state: 'running', role: 'proxy' };
+}
+
+/**
+ * Puts the TLS file in place (certificate chain and key, mode 0600 in the private proxy folder, replaced by
+ * rename), or removes it when TLS is off. The config names the certificate's digest, so a new certificate
+ * is a changed setting, which reloads HAProxy.
+ */
+async function writeTls(host: RemoteHost, inputs: DeployInputs, names: ServiceNames): Promise<void> {
+  if (!inputs.tls) {
+    await host.exec(hostCommands.removeFile(names.pem));
+    return;
+  }
+  await host.writeFile(`${names.pem}.next`, docker.edgePem(inputs.tls.certificate, inputs.tls.key), 0o600);
+  await host.run(hostCommands.replaceFile(`${names.pem}.next`, names.pem));
+}
+
+/**
+ * Waits until the runtime routes to `target` (slot, address) and, unless the edge is in maintenance, a
+ * request through the published port is answered by that slot.
+ */
+export async function verifyThroughProxy(
+  host: RemoteHost,
+  inputs: DeployInputs,
+  state: SwitchState,
+  target: EdgeTarget,
+  logger: Logger,
+): Promise<void> {
+  const transport = transportThrough(host, inputs.proxyProtocol);
   const published = inputs.ports[0]!;
   const address = hostAddressOf(published);
-  const url = new URL(`http://${address.includes(':') ? `[${address}]` : address}:${published.hostPort}/.golden-proxy/${target.token}`);
+  const scheme = inputs.tls ? 'https' : 'http';
+  const url = new URL(`${scheme}://${address.includes(':') ? `[${address}]` : address}:${published.hostPort}/`);
+  if (inputs.health.url && containerPortFor(inputs.ports, inputs.health.url) === published.containerPort) {
+    url.hostname = inputs.health.url.hostname;
+    url.pathname = inputs.health.url.pathname;
+  }
+  const ports = state.edge!.ports;
   const routed = await pollUntil<number>(
     async (attempt) => {
       try {
+        const servers = await host.run(hostCommands.proxyAdmin(state.names.proxy, docker.SERVERS_STATE_COMMAND));
+        if (!docker.routesTo(servers, ports, target.slot, target.address)) return { done: false, seen: 'the runtime routes elsewhere' };
+        if (state.maintenance) return { done: true, value: attempt };
         const response = await transport.send({
           url,
           method: 'GET',
-          headers: {},
+          headers: { [docker.PROBE_HEADER]: '1' },
           timeoutMs: 5000,
           followRedirects: false,
+          ca: inputs.health.ca,
           insecure: false,
         });
-        if (response.status === 200 && response.body.trim() === target.upstream) return { done: true, value: attempt };
-        return { done: false, seen: `status ${response.status}` };
+        const slot = response.headers?.[docker.SLOT_HEADER];
+        if (slot === target.slot) return { done: true, value: attempt };
+        return { done: false, seen: `status ${response.status} from slot ${slot || 'none'}` };
       } catch (error) {
         return { done: false, seen: (error as Error).message };
       }
     },
     { intervalMs: VERIFY_INTERVAL_MS, maxAttempts: VERIFY_ATTEMPTS },
   );
-  if (!routed.done) throw new UserError(`the proxy did not take the new config within ${VERIFY_ATTEMPTS} checks (last: ${routed.last})`);
-  logger.info(`${host.name}: the proxy routes to ${target.upstream} (${routed.value} check${routed.value > 1 ? 's' : ''})`);
-}
-
-/** The proxy's nginx worker pids now; taken before a reload, the workers it will retire. */
-export async function proxyWorkers(host: RemoteHost, proxy: string): Promise<string[]> {
-  const top = await host.exec(docker.processes(proxy));
-  return top.code === 0 ? docker.nginxWorkerPids(top.stdout) : [];
+  if (!routed.done)
+    throw new UserError(`the proxy did not route to ${target.upstream} within ${VERIFY_ATTEMPTS} checks (last: ${routed.last})`);
+  logger.info(
+    `${host.name}: the proxy routes to ${target.upstream} in slot ${target.slot} (${routed.value} check${routed.value > 1 ? 's' : ''})` +
+      (state.maintenance ? '; the edge is in maintenance, so no request went through' : ''),
+  );
 }
 
 /**
- * Waits until the `retired` workers (taken before a reload) have finished their requests and exited, at
- * most `timeoutMs`; nginx's worker_shutdown_timeout closes what is left at the same time.
+ * Waits until no request runs through the slot that does not serve (the other one than `edge` records),
+ * at most `timeoutMs`, then closes what is left there: long requests, WebSockets and event streams end at
+ * drain-timeout, never earlier.
  */
-export async function waitForDrain(
+export async function drainSlot(
   host: RemoteHost,
   proxy: string,
-  retired: readonly string[],
+  edge: NonNullable<SwitchState['edge']>,
   timeoutMs: number,
   logger: Logger,
 ): Promise<void> {
+  const slot = docker.otherSlot(edge.slot);
   const drained = await pollUntil<void>(
     async () => {
-      const alive = new Set(await proxyWorkers(host, proxy));
-      const draining = retired.filter((pid) => alive.has(pid)).length;
-      return draining === 0 ? { done: true, value: undefined } : { done: false, seen: String(draining) };
+      const sessions = docker.sessionsOn(await host.run(hostCommands.proxyAdmin(proxy, docker.STATS_COMMAND)), slot);
+      return sessions === 0 ? { done: true, value: undefined } : { done: false, seen: String(sessions) };
     },
     { intervalMs: DRAIN_INTERVAL_MS, deadlineMs: timeoutMs },
   );
-  if (!drained.done)
-    logger.warning(`${host.name}: ${drained.last} proxy worker(s) still finishing requests after drain-timeout; nginx closes them now`);
+  if (drained.done) return;
+  logger.warning(`${host.name}: ${drained.last} connection(s) still open to the old version after drain-timeout; closing them`);
+  await proxyAdmin(host, proxy, docker.closeSessionsCommands(edge.ports, slot));
 }

@@ -81,12 +81,13 @@ export const remove = (name: string): Argv => ['docker', 'container', 'rm', '--f
 export const removeContainers = (names: readonly string[]): Argv => ['docker', 'container', 'rm', '--force', ...names];
 export const logs = (name: string, tail: number): Argv => ['docker', 'container', 'logs', '--tail', String(tail), name];
 
-export function run(spec: ContainerSpec): Argv {
+/** Starts a container, detached. */
+export const run = (spec: ContainerSpec): Argv => ['docker', 'container', 'run', '--detach', ...containerOptions(spec)];
+/** Creates a container without starting it: `start` then takes only a moment (a hand-over of ports). */
+export const create = (spec: ContainerSpec): Argv => ['docker', 'container', 'create', ...containerOptions(spec)];
+
+function containerOptions(spec: ContainerSpec): Argv {
   return [
-    'docker',
-    'container',
-    'run',
-    '--detach',
     '--name',
     spec.name,
     '--restart',
@@ -187,24 +188,12 @@ export const containerAddress = (name: string, network: string): Argv => [
   name,
 ];
 
-/** nginx's graceful reload: the master re-reads its config, new workers start, old ones finish their requests. */
-export const reloadProxy = (proxy: string): Argv => ['docker', 'container', 'kill', '--signal', 'HUP', proxy];
-
-/** The proxy container's processes (`docker top`), to see old nginx workers still draining. */
-export const processes = (name: string): Argv => ['docker', 'container', 'top', name];
-
-/** nginx checks a config file inside the proxy container without touching the running one. */
-export const testProxyConfig = (proxy: string, configPath: string): Argv => [
-  'docker',
-  'container',
-  'exec',
-  proxy,
-  'nginx',
-  '-t',
-  '-q',
-  '-c',
-  configPath,
-];
+/**
+ * HAProxy's reload: its master (-W) starts a new process on the config file, which takes the listening
+ * sockets over, and the old one finishes its requests. Only for changed ports, TLS or PROXY protocol:
+ * traffic moves through the runtime API.
+ */
+export const reloadEdge = (proxy: string): Argv => ['docker', 'container', 'kill', '--signal', 'USR2', proxy];
 
 /**
  * HAProxy checks a config file in a throwaway container of `image`, with no network: it proves both the file
@@ -217,6 +206,8 @@ export const checkEdgeConfig = (image: string, dir: string, file: string): Argv 
   '--rm',
   '--network',
   'none',
+  '--user',
+  '0:0',
   '--volume',
   `${dir}:/golden:ro`,
   '--entrypoint',

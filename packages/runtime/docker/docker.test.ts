@@ -2,8 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { shellJoin } from '#ssh/quote';
 import * as docker from './commands.ts';
 import * as hostCommands from './host.ts';
-import { nginxWorkerPids, renderProxyConfig, servingUpstream } from './proxy.ts';
-import { adminFailure, edgeRecord, maintenanceCommands, renderEdgeConfig, renderEdgeMap, routeCommands, sessionsOn } from './haproxy.ts';
+import { servingUpstream } from './proxy.ts';
+import {
+  adminFailure,
+  edgePorts,
+  edgeRecord,
+  edgeSettingsDiffer,
+  maintenanceCommands,
+  parseEdgeMap,
+  renderEdgeConfig,
+  renderEdgeMap,
+  routeCommands,
+  routesTo,
+  sessionsOn,
+} from './haproxy.ts';
 import { parseEnvLines, renderEnvFile } from './envfile.ts';
 import { parseImageRef } from './image.ts';
 import { containerPortFor, formatPortMapping, hostAddressOf, isSingleTcpPort, onEveryAddress, parsePortMapping } from './ports.ts';
@@ -59,24 +71,21 @@ describe('docker command catalogue', () => {
     );
     expect(replace.slice(3, 7)).toEqual(['guarded-replace', 'web', 'web.previous', '/home/deploy/.golden-deploy/locks/web.lock.unit']);
     expect(replace[2]).not.toContain('app:2');
-    const switched = hostCommands.switchConfig('/p/nginx.conf.next', '/p/nginx.conf', 'web-proxy');
-    expect(switched.slice(3)).toEqual(['switch-config', '/p/nginx.conf.next', '/p/nginx.conf', ...docker.reloadProxy('web-proxy')]);
-    expect(switched[2]).toContain('mv -f "$next" "$live" && exec "$@" >/dev/null');
+    const route = hostCommands.proxyAdmin('web-proxy', 'set server port-80/green state ready');
+    const switched = hostCommands.switchConfig('/p/haproxy.cfg.next', '/p/haproxy.cfg', route);
+    expect(switched.slice(3)).toEqual(['switch-config', '/p/haproxy.cfg.next', '/p/haproxy.cfg', ...route]);
+    expect(switched[2]).toContain('mv -f "$next" "$live" && exec "$@"');
     expect(switched[2]).not.toContain('web-proxy');
+    const takeOver = hostCommands.takeOverPorts('web-proxy', 'web-proxy-nginx', 'web-proxy', ['docker', 'container', 'run']);
+    expect(takeOver.slice(3)).toEqual(['take-over-ports', 'web-proxy', '10', 'web-proxy-nginx', 'web-proxy', 'docker', 'container', 'run']);
+    expect(takeOver[2]).not.toContain('web-proxy');
   });
-  it('renders a proxy config that names its upstream on the first line, and finds draining workers by pid', () => {
-    const config = renderProxyConfig({ upstream: 'r20261130t101010-ab12', ports: [8000, 9000], token: 'tok', drainSeconds: 30 });
-    expect(servingUpstream(config)).toBe('r20261130t101010-ab12');
-    expect(config).toContain('listen 8000;');
-    expect(config).toContain('proxy_pass http://$golden_upstream:9000;');
-    expect(config).toContain('location = /.golden-proxy/tok {');
-    expect(config).toContain('worker_shutdown_timeout 30s;');
+  it("reads the nginx proxy's record of earlier versions, and nothing else", () => {
+    expect(servingUpstream('# golden-deploy serving: r20261130t101010-ab12\n# Written by deploy-container\n')).toBe(
+      'r20261130t101010-ab12',
+    );
     expect(servingUpstream('worker_processes 1;\n')).toBeUndefined();
-    expect(
-      nginxWorkerPids(
-        'UID PID PPID C STIME TTY TIME CMD\nroot 10 1 0 x ? 0 nginx: master process\nnobody 11 10 0 x ? 0 nginx: worker process\nnobody 9 10 0 x ? 0 nginx: worker process is shutting down\n',
-      ),
-    ).toEqual(['11', '9']);
+    expect(servingUpstream('# golden-deploy serving: \n')).toBeUndefined();
   });
   it('passes a post-deploy command to the container shell as one word', () => {
     expect(text(docker.execInContainer('backend', 'python manage.py collectstatic --noinput'))).toBe(
@@ -252,5 +261,42 @@ describe('the HAProxy edge', () => {
       `set map /golden/edge.map page ${encoded}`,
       'set map /golden/edge.map maintenance off',
     ]);
+  });
+
+  it('reads back the ports a config listens on, and reloads only for changed settings, not a moved record', () => {
+    const spec = { upstream: 'r1', slot: 'blue' as const, ports: [8000, 9000], proxyProtocol: false, tls: false };
+    const live = renderEdgeConfig(spec);
+    expect(edgePorts(live)).toEqual([8000, 9000]);
+    expect(edgeSettingsDiffer(live, { ...spec, upstream: 'r2', slot: 'green' })).toBe(false);
+    expect(edgeSettingsDiffer(live, { ...spec, upstream: 'r2', slot: 'green', proxyProtocol: true })).toBe(true);
+    expect(edgeSettingsDiffer(live, { ...spec, ports: [8000] })).toBe(true);
+    const tls = { ...spec, tls: true, certificateDigest: 'a'.repeat(64) };
+    expect(edgeSettingsDiffer(live, tls)).toBe(true);
+    expect(edgeSettingsDiffer(renderEdgeConfig(tls), { ...tls, slot: 'green' })).toBe(false);
+    expect(edgeSettingsDiffer(renderEdgeConfig(tls), { ...tls, certificateDigest: 'b'.repeat(64) })).toBe(true);
+    expect(edgeSettingsDiffer('worker_processes 1;\n', spec)).toBe(true);
+  });
+
+  it('confirms a route from show servers state: the slot at the address and running, the other in maintenance', () => {
+    const state = (blue: string, green: string) =>
+      [
+        '1',
+        '# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight',
+        `3 port-8000 1 blue ${blue}`,
+        `3 port-8000 2 green ${green}`,
+        '',
+      ].join('\n');
+    // As HAProxy 2.6 shows them: a slot readied after starting `disabled` keeps the config's flag (4).
+    expect(routesTo(state('172.18.0.2 0 1 1', '172.18.0.4 2 4 1'), [8000], 'green', '172.18.0.4')).toBe(true);
+    expect(routesTo(state('172.18.0.2 2 0 1', '172.18.0.4 0 5 1'), [8000], 'blue', '172.18.0.2')).toBe(true);
+    expect(routesTo(state('172.18.0.2 2 0 1', '172.18.0.4 2 4 1'), [8000], 'green', '172.18.0.4')).toBe(false);
+    expect(routesTo(state('172.18.0.2 0 1 1', '172.18.0.9 2 4 1'), [8000], 'green', '172.18.0.4')).toBe(false);
+    expect(routesTo(state('172.18.0.2 0 1 1', '172.18.0.4 2 4 1'), [8000, 9000], 'green', '172.18.0.4')).toBe(false);
+  });
+
+  it('reads the map file back as it was written', () => {
+    const page = '<h1>Back soon</h1>';
+    expect(parseEdgeMap(renderEdgeMap({ on: true, page }))).toEqual({ on: true, page });
+    expect(parseEdgeMap('maintenance maybe\npage x\n')).toBeUndefined();
   });
 });

@@ -19,6 +19,8 @@ export const PROBE_HEADER = 'x-golden-probe';
 export const SLOT_HEADER = 'x-golden-slot';
 /** Where the proxy container sees the service's proxy folder (read-only). */
 export const EDGE_MOUNT = '/golden';
+/** The config file in the proxy folder; it records the serving release and slot (`edgeRecord`). */
+export const EDGE_CONFIG = 'haproxy.cfg';
 /** The certificate chain and key, one file (see tls.ts), beside the config. */
 export const EDGE_PEM = 'tls.pem';
 /** The map beside the config: `maintenance on|off`, and the maintenance page in base64 (one line, any bytes). */
@@ -30,6 +32,8 @@ export const MAX_MAINTENANCE_PAGE_BYTES = 8192;
 export const DEFAULT_MAINTENANCE_PAGE =
   '<!doctype html>\n<html><head><meta charset="utf-8"><title>Maintenance</title></head>' +
   '<body><h1>Down for maintenance</h1><p>We will be back shortly.</p></body></html>\n';
+/** Inside the proxy container: the unix socket a reload passes the listening sockets through. */
+const RELOAD_SOCKET = '/tmp/golden-edge.sock';
 const SERVING_MARK = '# golden-deploy serving: ';
 const SLOT_MARK = '# golden-deploy slot: ';
 
@@ -41,6 +45,8 @@ export interface EdgeConfigSpec {
   ports: number[];
   /** Serve TLS (HTTP/2 and HTTP/1.1, TLS 1.2+ with forward-secret AEAD ciphers) with EDGE_PEM. */
   tls: boolean;
+  /** The certificate chain's SHA-256 (with tls): a new certificate changes the config, which reloads the proxy. */
+  certificateDigest?: string;
   /** Accept the PROXY protocol (v1 and v2) from a load balancer in front, so the client's address is the real one. */
   proxyProtocol: boolean;
 }
@@ -78,9 +84,12 @@ export function renderEdgeConfig(spec: EdgeConfigSpec): string {
 ${SLOT_MARK}${spec.slot}
 # Written by deploy-container (strategy switch). Traffic moves through the runtime API, never a reload;
 # this file records where it went, for a restart.
-global
+${spec.tls ? `# tls certificate sha256: ${spec.certificateDigest ?? '-'}\n` : ''}global
   log stderr format short local0 warning
   stats socket ipv4@127.0.0.1:${ADMIN_PORT} level admin
+  # A reload (SIGUSR2 to the master, only when ports, TLS or the PROXY protocol change) takes the listening
+  # sockets over through this one, so no connection is refused while the new process starts.
+  stats socket ${RELOAD_SOCKET} mode 600 level admin expose-fd listeners
   stats timeout 10s
   ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
   ssl-default-bind-ciphers ECDHE+AESGCM:ECDHE+CHACHA20
@@ -112,6 +121,20 @@ export function edgeRecord(config: string): EdgeRecord | undefined {
   return upstream && SLOTS.includes(slot) ? { upstream, slot } : undefined;
 }
 
+/** The container ports a config file listens on (its `port-<n>` frontends), as recorded when it was written. */
+export function edgePorts(config: string): number[] {
+  return [...config.matchAll(/^frontend port-(\d+)$/gm)].map((match) => Number(match[1]));
+}
+
+/**
+ * Whether a config's settings (ports, TLS, the PROXY protocol) differ from `spec`'s, so that a running proxy
+ * must reload to take them: the record (serving release and slot) moves at run time and does not count.
+ */
+export const edgeSettingsDiffer = (config: string, spec: EdgeConfigSpec): boolean => {
+  const record = edgeRecord(config);
+  return !record || renderEdgeConfig({ ...spec, ...record }) !== config;
+};
+
 /**
  * The runtime commands that send every port's traffic to `slot`, at the container's `address`:
  * the slot is pointed at it and readied first, then the other slot stops taking new requests (its requests
@@ -135,6 +158,28 @@ export const closeSessionsCommands = (ports: readonly number[], slot: Slot): str
   ports.map((port) => `shutdown sessions server ${backendOf(port)}/${slot}`).join('; ');
 
 export const STATS_COMMAND = 'show stat';
+export const SERVERS_STATE_COMMAND = 'show servers state';
+
+/**
+ * Whether the runtime routes every port to `slot` at `address`, from `show servers state`: the slot is at
+ * that address, running and not in maintenance, and the other slot takes no new request (maintenance).
+ */
+export function routesTo(serversState: string, ports: readonly number[], slot: Slot, address: string): boolean {
+  const rows = serversState
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split(' '))
+    .filter((fields) => fields.length > 6);
+  const find = (port: number, name: Slot) => rows.find((fields) => fields[1] === backendOf(port) && fields[3] === name);
+  return ports.every((port) => {
+    const serving = find(port, slot);
+    const other = find(port, otherSlot(slot));
+    // srv_op_state 2 is running; srv_admin_state bit 1 is maintenance forced at run time (bit 4, set by the
+    // config's `disabled`, stays on a slot readied since, and means nothing more).
+    const forced = (fields: string[] | undefined) => fields !== undefined && (Number(fields[6]) & 0b11) !== 0;
+    return serving?.[4] === address && serving[5] === '2' && !forced(serving) && forced(other);
+  });
+}
 
 /** The sessions now running through `slot`, summed over every port, from `show stat`'s CSV. */
 export function sessionsOn(stat: string, slot: Slot): number {
@@ -169,6 +214,13 @@ export interface EdgeMaintenance {
   on: boolean;
   /** The page every request gets while on (HTML, at most MAX_MAINTENANCE_PAGE_BYTES). */
   page: string;
+}
+
+/** The flag and page a map file holds (what `renderEdgeMap` wrote), or undefined for one that is not ours. */
+export function parseEdgeMap(text: string): EdgeMaintenance | undefined {
+  const flag = /^maintenance (on|off)$/m.exec(text)?.[1];
+  const page = /^page ([A-Za-z0-9+/=]*)$/m.exec(text)?.[1];
+  return flag && page !== undefined ? { on: flag === 'on', page: Buffer.from(page, 'base64').toString('utf8') } : undefined;
 }
 
 /** The map file a proxy starts with, written beside its config: the flag and the page, as the runtime has them. */

@@ -2,7 +2,7 @@
  * The catalogue of plain host commands a deploy runs besides docker: pure functions returning argv
  * arrays, quoted and run by packages/runtime/ssh. Fixed scripts get their data as arguments, never pasted in.
  */
-import { type Argv, reloadProxy, STOP_SECONDS } from './commands.ts';
+import { type Argv, STOP_SECONDS } from './commands.ts';
 import { ADMIN_PORT } from './haproxy.ts';
 import { UNITS } from './units.generated.ts';
 
@@ -70,15 +70,20 @@ export const loginAndPull = (registry: string, username: string, image: string):
 /** Removes credential folders whose unit is gone (units/sweep-credentials.sh), and prints them. */
 export const sweepCredentials = (): Argv => unit('sweep-credentials', CREDENTIALS_PREFIX);
 
-/** Puts a checked proxy config in place and reloads the proxy, as one remote unit (units/switch-config.sh). */
-export const switchConfig = (next: string, live: string, proxy: string): Argv => unit('switch-config', next, live, ...reloadProxy(proxy));
+/**
+ * Puts a checked edge config in place and then runs `apply` (the runtime commands, or a reload), as one
+ * remote unit (units/switch-config.sh): once the record has moved, the runtime follows it.
+ */
+export const switchConfig = (next: string, live: string, apply: Argv): Argv => unit('switch-config', next, live, ...apply);
 
 /**
- * Stops the container that publishes the ports and starts the proxy in its place, as one remote unit that
- * starts the old container again if the proxy cannot start (units/take-over-ports.sh).
+ * Creates the proxy, stops the container that publishes the ports and starts the proxy in its place, as one
+ * remote unit that starts the old container again if the proxy cannot start (units/take-over-ports.sh). A
+ * holder that has the proxy's own name (an nginx proxy) is renamed `retireAs` first; `proxy` is the new
+ * proxy's name, and `createProxy` the argv that creates it.
  */
-export const takeOverPorts = (holder: string, startProxy: Argv): Argv =>
-  unit('take-over-ports', holder, String(STOP_SECONDS), ...startProxy);
+export const takeOverPorts = (holder: string, retireAs: string, proxy: string, createProxy: Argv): Argv =>
+  unit('take-over-ports', holder, String(STOP_SECONDS), retireAs, proxy, ...createProxy);
 
 /**
  * Strategy replace as one remote unit that restores by itself (units/guarded-replace.sh): a detached worker

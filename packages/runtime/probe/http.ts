@@ -67,6 +67,7 @@ async function sendFollowingRedirects(request: ProbeRequest, connect?: StreamCon
         latencyMs: performance.now() - started,
         finalUrl: url.href,
         redirects,
+        headers: answer.headers,
       } satisfies ProbeResponse;
     }
     if (redirects >= MAX_REDIRECTS) {
@@ -82,6 +83,7 @@ interface RawAnswer {
   status: number;
   body: string;
   location?: string;
+  headers: Record<string, string>;
 }
 
 function tunnelledConnection(request: ProbeRequest, connect: StreamConnector) {
@@ -149,6 +151,9 @@ function sendOnce(request: ProbeRequest, deadline: number, connect?: StreamConne
           status: res.statusCode ?? 0,
           body: Buffer.concat(chunks).toString('utf8'),
           location: typeof res.headers.location === 'string' ? res.headers.location : undefined,
+          headers: Object.fromEntries(
+            Object.entries(res.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]),
+          ),
         });
       });
       res.on('error', (error: NodeJS.ErrnoException) =>

@@ -19,6 +19,8 @@ export interface ProbeResponse {
   /** The URL that answered, after any redirects. */
   finalUrl: string;
   redirects: number;
+  /** The answer's headers, lowercased names; a repeated header's values joined with ', '. */
+  headers?: Record<string, string>;
 }
 
 /** Why an attempt failed; every kind is retried, and the last one becomes the diagnosis. */

@@ -4,6 +4,7 @@
  * gives; a forwarded connection reaches a local HTTP server that asks the test what that address serves.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { utils } from 'ssh2';
@@ -16,8 +17,13 @@ export const TEST_PRIVATE_KEY = utils.generateKeyPairSync('ed25519').private.tri
 export const TEST_HOST_KEY_PIN = 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU';
 
 export type FakeAnswer = Partial<ExecResult> | undefined;
-/** What a forwarded address answers: a status and body, or undefined for a refused connection. */
-export type FakeHttp = (address: string, port: number, path: string) => { status: number; body: string } | undefined;
+/** What a forwarded address answers (a status, body and headers), or undefined for a refused connection. */
+export type FakeHttp = (
+  address: string,
+  port: number,
+  path: string,
+  headers: http.IncomingHttpHeaders,
+) => { status: number; body: string; headers?: Record<string, string> } | undefined;
 
 export class RecordingHost implements RemoteHost {
   readonly name = 'fake-host';
@@ -25,6 +31,8 @@ export class RecordingHost implements RemoteHost {
   readonly commands: string[] = [];
   /** Files written over "SFTP": path → content. */
   readonly files = new Map<string, string>();
+  /** The mode each file was written with. */
+  readonly modes = new Map<string, number>();
   readonly lost = new Promise<never>(() => {});
   private readonly servers = new Map<string, Promise<{ server: http.Server; port: number }>>();
 
@@ -35,6 +43,9 @@ export class RecordingHost implements RemoteHost {
     this.answer = answer;
     this.httpAnswer = httpAnswer;
   }
+
+  /** Addresses that speak TLS with this certificate and key (as `address:port`), e.g. a TLS edge's port. */
+  readonly tls = new Map<string, { cert: string; key: string }>();
 
   async exec(argv: readonly string[], options: { stdin?: string } = {}): Promise<ExecResult> {
     this.commands.push(shellJoin(argv));
@@ -74,9 +85,10 @@ export class RecordingHost implements RemoteHost {
   /** Called when a started command's stdin is closed, with what was sent: lets a test simulate its effect. */
   onEnd?: (argv: readonly string[], input?: string) => void;
 
-  async writeFile(path: string, content: string | Buffer): Promise<void> {
+  async writeFile(path: string, content: string | Buffer, mode?: number): Promise<void> {
     this.commands.push(`<write ${path}>`);
     this.files.set(path, content.toString());
+    if (mode !== undefined) this.modes.set(path, mode);
   }
 
   async forwardOut(address: string, port: number): Promise<Duplex> {
@@ -93,20 +105,24 @@ export class RecordingHost implements RemoteHost {
   /** One local HTTP server per forwarded address, answering what the test says that address serves. */
   private serverFor(address: string, port: number): Promise<number> {
     const key = `${address}:${port}`;
-    let entry = this.servers.get(key);
+    // A new certificate for an address is a new server, as a reloaded proxy is.
+    const entryKey = `${key} ${this.tls.get(key)?.cert ?? ''}`;
+    let entry = this.servers.get(entryKey);
     if (!entry) {
       entry = new Promise((resolve) => {
-        const server = http.createServer((request, response) => {
-          const answer = this.httpAnswer(address, port, request.url ?? '/');
+        const tls = this.tls.get(key);
+        const handler: http.RequestListener = (request, response) => {
+          const answer = this.httpAnswer(address, port, request.url ?? '/', request.headers);
           if (!answer) {
             request.socket.destroy();
             return;
           }
-          response.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
-        });
+          response.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers }).end(answer.body);
+        };
+        const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
         server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as net.AddressInfo).port }));
       });
-      this.servers.set(key, entry);
+      this.servers.set(entryKey, entry);
     }
     return entry.then(({ port: local }) => local);
   }
