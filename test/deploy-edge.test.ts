@@ -17,6 +17,7 @@ import { secretLeaks } from '#runner/index';
 import { buildFixtureVersions, dockerMaybe, docker, startExtraSshd, type ExtraSshd } from './support/docker.ts';
 import { deployActionAt, errorsOf, labDeployInputs, NGINX_PROXY_COMMIT, runDeploy } from './support/deploy.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
+import { servesWithin } from './support/faults.ts';
 import { withLoad } from './support/load.ts';
 import { freePort, selfSignedCertificate } from './support/servers.ts';
 
@@ -385,5 +386,35 @@ describe('deploy-container edge: from the nginx proxy of an earlier version', ()
       expect([after.failed, keptAfter.failed, keptAfter.retried]).toEqual([0, 0, 0]);
     },
     4 * DEPLOY_TIMEOUT_MS,
+  );
+
+  it(
+    'the move from the nginx proxy with the action SIGKILLed at a random moment (5 trials): something serves within seconds, and the next deploy finishes the move',
+    async () => {
+      const earlier = deployActionAt(NGINX_PROXY_COMMIT);
+      const outcomes: string[] = [];
+      try {
+        for (let trial = 0; trial < 5; trial += 1) {
+          const app = await service(`upgrade-fault${trial}`);
+          expect(errorsOf(await deploy(app.inputs({ 'proxy-image': lab.LAB_NGINX_IMAGE! }), { action: earlier }))).toBe('');
+          const killAt = 300 + Math.round(Math.random() * 3000);
+          const cut = await runDeploy(app.inputs({ image: images.v2! }), { runId: 'edge-fault', timeoutMs: killAt });
+          const served = await servesWithin(`http://127.0.0.1:${app.port}/version`, 5000, (body) => /^v[12]$/.test(body));
+          expect(served.body, `trial ${trial}: SIGKILL at ${killAt} ms (${cut.signal ?? `exit ${cut.exitCode}`})`).toMatch(/^v[12]$/);
+          const next = await deploy(app.inputs({ image: images.v2!, 'lock-timeout': '10s' }));
+          expect(errorsOf(next), `trial ${trial}`).toBe('');
+          expect((await docker('container', 'inspect', '--format', '{{.Config.Image}}', `${app.name}-proxy`)).trim()).toBe(
+            lab.LAB_PROXY_IMAGE,
+          );
+          expect((await dockerMaybe('container', 'inspect', `${app.name}-proxy-nginx`)).code).not.toBe(0);
+          expect((await get(app.port, '/version')).body).toBe('v2\n');
+          outcomes.push(`${killAt} ms: ${served.body} after ${served.afterMs} ms`);
+        }
+      } finally {
+        rmSync(earlier, { recursive: true, force: true });
+      }
+      console.log(`[edge upgrade faults] ${outcomes.join('; ')}`);
+    },
+    5 * 4 * DEPLOY_TIMEOUT_MS,
   );
 });
