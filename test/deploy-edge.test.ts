@@ -17,7 +17,7 @@ import { secretLeaks } from '#runner/index';
 import { buildFixtureVersions, dockerMaybe, docker, startExtraSshd, type ExtraSshd } from './support/docker.ts';
 import { deployActionAt, errorsOf, labDeployInputs, NGINX_PROXY_COMMIT, runDeploy } from './support/deploy.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
-import { servesWithin } from './support/faults.ts';
+import { servesWithin, sessionStarted } from './support/faults.ts';
 import { withLoad } from './support/load.ts';
 import { freePort, selfSignedCertificate } from './support/servers.ts';
 
@@ -389,18 +389,31 @@ describe('deploy-container edge: from the nginx proxy of an earlier version', ()
   );
 
   it(
-    'the move from the nginx proxy with the action SIGKILLed at a random moment (5 trials): something serves within seconds, and the next deploy finishes the move',
+    'the move from the nginx proxy cut at a random moment (6 trials: the action SIGKILLed, or the SSH session killed): something serves within seconds, and the next deploy finishes the move',
     async () => {
       const earlier = deployActionAt(NGINX_PROXY_COMMIT);
       const outcomes: string[] = [];
       try {
-        for (let trial = 0; trial < 5; trial += 1) {
+        for (let trial = 0; trial < 6; trial += 1) {
           const app = await service(`upgrade-fault${trial}`);
           expect(errorsOf(await deploy(app.inputs({ 'proxy-image': lab.LAB_NGINX_IMAGE! }), { action: earlier }))).toBe('');
-          const killAt = 300 + Math.round(Math.random() * 3000);
-          const cut = await runDeploy(app.inputs({ image: images.v2! }), { runId: 'edge-fault', timeoutMs: killAt });
+          // Even trials SIGKILL the action; odd ones kill the SSH session's processes on the host. The move
+          // takes about 1.5 s after login here: the moments fall inside it.
+          const killAt = (trial % 2 === 0 ? 400 : 100) + Math.round(Math.random() * 1500);
+          let cut: string;
+          if (trial % 2 === 0) {
+            const step = await runDeploy(app.inputs({ image: images.v2! }), { runId: 'edge-fault', timeoutMs: killAt });
+            cut = `SIGKILL at ${killAt} ms (${step.signal ?? `exit ${step.exitCode}`})`;
+          } else {
+            const logins = sshd.logins();
+            const running = deploy(app.inputs({ image: images.v2! }));
+            await sessionStarted(sshd.logins, logins);
+            await new Promise((resolve) => setTimeout(resolve, killAt));
+            await sshd.killSessions();
+            cut = `sessions killed ${killAt} ms after login (exit ${(await running).exitCode})`;
+          }
           const served = await servesWithin(`http://127.0.0.1:${app.port}/version`, 5000, (body) => /^v[12]$/.test(body));
-          expect(served.body, `trial ${trial}: SIGKILL at ${killAt} ms (${cut.signal ?? `exit ${cut.exitCode}`})`).toMatch(/^v[12]$/);
+          expect(served.body, `trial ${trial}: ${cut}`).toMatch(/^v[12]$/);
           const next = await deploy(app.inputs({ image: images.v2!, 'lock-timeout': '10s' }));
           expect(errorsOf(next), `trial ${trial}`).toBe('');
           expect((await docker('container', 'inspect', '--format', '{{.Config.Image}}', `${app.name}-proxy`)).trim()).toBe(
@@ -408,13 +421,13 @@ describe('deploy-container edge: from the nginx proxy of an earlier version', ()
           );
           expect((await dockerMaybe('container', 'inspect', `${app.name}-proxy-nginx`)).code).not.toBe(0);
           expect((await get(app.port, '/version')).body).toBe('v2\n');
-          outcomes.push(`${killAt} ms: ${served.body} after ${served.afterMs} ms`);
+          outcomes.push(`${cut}: ${served.body} within ${served.afterMs} ms`);
         }
       } finally {
         rmSync(earlier, { recursive: true, force: true });
       }
       console.log(`[edge upgrade faults] ${outcomes.join('; ')}`);
     },
-    5 * 4 * DEPLOY_TIMEOUT_MS,
+    6 * 4 * DEPLOY_TIMEOUT_MS,
   );
 });

@@ -148,6 +148,10 @@ class FakeDocker {
       named(argv.at(-1)!)!.state = 'exited';
       return undefined;
     }
+    if (text.startsWith('docker container rename')) {
+      named(argv[3]!)!.name = argv[4]!;
+      return undefined;
+    }
     if (text.startsWith('docker container start')) {
       named(argv.at(-1)!)!.state = 'running';
       return undefined;
@@ -372,6 +376,48 @@ describe('strategy switch orchestration', () => {
       ].sort(),
     );
     expect(fake.files.has(NGINX_CONFIG)).toBe(false);
+  });
+
+  it('finishes a move from the nginx proxy that a fault cut short after the edge took the ports: the set-aside nginx proxy goes', async () => {
+    fake = new FakeDocker().withServing('registry.example.com/web:v1', 'r1');
+    fake.containers.push({ name: 'web-proxy-nginx', image: 'nginx:1.27', state: 'exited', role: 'proxy', address: '172.20.0.50' });
+    fake.files.set(NGINX_CONFIG, '# golden-deploy serving: r0\nworker_processes 1;\n');
+    const result = await deployToHost(fake.host, read({}), context);
+    expect(result, fake.host.commands.join('\n')).toMatchObject({ outcome: 'deployed', previousImage: 'registry.example.com/web:v1' });
+    expect(fake.host.indexOf(/^docker container rm --force web-proxy-nginx$/)).toBeLessThan(
+      fake.host.indexOf(/^docker container run --detach/),
+    );
+    expect(fake.host.indexOf(/take-over-ports/)).toBe(-1);
+    expect(fake.files.has(NGINX_CONFIG)).toBe(false);
+    expect(fake.servingAlias()).toBe(result.servingContainer!.slice('web-'.length));
+  });
+
+  it('undoes a move from the nginx proxy that a fault cut short before the edge existed: nginx takes its name back, then the move runs again', async () => {
+    fake = new FakeDocker();
+    fake.containers.push({
+      name: 'web-r1',
+      image: 'registry.example.com/web:v1',
+      state: 'running',
+      role: 'app',
+      alias: 'r1',
+      address: '172.20.0.99',
+    });
+    fake.containers.push({ name: 'web-proxy-nginx', image: 'nginx:1.27', state: 'running', role: 'proxy', address: '172.20.0.1' });
+    fake.files.set(NGINX_CONFIG, '# golden-deploy serving: r1\nworker_processes 1;\n');
+    // The record the interrupted deploy renamed into place names a release that never took traffic.
+    fake.files.set(CONFIG, renderEdgeConfig({ upstream: 'r9', slot: 'blue', ports: [80], tls: false, proxyProtocol: false }));
+    const result = await deployToHost(fake.host, read({}), context);
+    expect(result, fake.host.commands.join('\n')).toMatchObject({ outcome: 'deployed', previousImage: 'registry.example.com/web:v1' });
+    const renamedBack = fake.host.indexOf(/^docker container rename web-proxy-nginx web-proxy$/);
+    const moved = fake.host.indexOf(/take-over-ports web-proxy 10 web-proxy-nginx web-proxy /);
+    expect(renamedBack >= 0 && renamedBack < moved).toBe(true);
+    expect(fake.containers.map((c) => `${c.name} ${c.image} ${c.state}`).sort()).toEqual(
+      [
+        `${result.servingContainer} registry.example.com/web:v2 running`,
+        'web-proxy haproxy:2.6 running',
+        'web-r1 registry.example.com/web:v1 exited',
+      ].sort(),
+    );
   });
 
   it('with TLS: the key file is written private and renamed into place, and only a new certificate reloads the edge', async () => {

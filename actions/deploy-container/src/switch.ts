@@ -226,11 +226,13 @@ export async function recoverService(host: RemoteHost, inputs: DeployInputs, bas
   await host.exec(hostCommands.removeFile(names.nextConfig));
 
   const containers = parseServiceContainers(await host.run(docker.serviceContainers(service)));
+  const legacy = await recoverLegacyProxy(host, names, containers, logger);
   const proxy = containers.find((c) => c.role === 'proxy' && c.name === names.proxy);
   const config = await readHostFile(host, names.config);
-  const record = config === undefined ? undefined : docker.edgeRecord(config);
-  const legacyUpstream = record ? undefined : docker.servingUpstream((await readHostFile(host, names.legacyConfig)) ?? '');
-  const upstream = record?.upstream ?? legacyUpstream;
+  // While the nginx proxy holds the ports, its config says what serves; an edge record beside it is only
+  // the one a hand-over that never ran left behind.
+  const record = config === undefined || legacy ? undefined : docker.edgeRecord(config);
+  const upstream = legacy ?? record?.upstream;
   const serving = upstream ? containers.find((c) => c.role === 'app' && aliasOf(service, c.name) === upstream) : undefined;
   const map = docker.parseEdgeMap((await readHostFile(host, names.map)) ?? '');
   const state: SwitchState = {
@@ -238,7 +240,7 @@ export async function recoverService(host: RemoteHost, inputs: DeployInputs, bas
     serving,
     proxy,
     edge: record && config ? { ...record, ports: docker.edgePorts(config), config } : undefined,
-    legacy: proxy !== undefined && legacyUpstream !== undefined,
+    legacy: legacy !== undefined,
     maintenance: map?.on ?? false,
   };
 
@@ -267,6 +269,37 @@ export async function recoverService(host: RemoteHost, inputs: DeployInputs, bas
     for (const stray of strays) await host.exec(docker.stop(stray.name));
   }
   return state;
+}
+
+/**
+ * An earlier version's nginx proxy, found by its config: returns the release it serves while it still holds
+ * the ports (this deploy hands them to the edge), and finishes or undoes a hand-over a fault cut short.
+ * The hand-over renames it aside first, so the name tells: renamed with no edge beside it, it takes its
+ * name back and runs again; renamed beside an edge, the edge took the ports, and it goes.
+ */
+async function recoverLegacyProxy(
+  host: RemoteHost,
+  names: ServiceNames,
+  containers: ServiceContainer[],
+  logger: Logger,
+): Promise<string | undefined> {
+  const upstream = docker.servingUpstream((await readHostFile(host, names.legacyConfig)) ?? '');
+  if (!upstream) return undefined;
+  const proxy = containers.find((c) => c.name === names.proxy);
+  const retired = containers.find((c) => c.name === names.legacyProxy);
+  if (!retired) return proxy ? upstream : undefined;
+  if (proxy) {
+    logger.warning(`${host.name}: removing ${retired.name}, the nginx proxy an interrupted deploy moved the ports from`);
+    await host.run(docker.remove(retired.name));
+    await host.exec(hostCommands.removeFile(names.legacyConfig));
+    containers.splice(containers.indexOf(retired), 1);
+    return undefined;
+  }
+  logger.warning(`${host.name}: ${retired.name} was set aside by an interrupted move to the edge; it takes the ports back`);
+  await host.run(docker.rename(retired.name, names.proxy));
+  await host.run(docker.start(names.proxy));
+  Object.assign(retired, { name: names.proxy, state: 'running' });
+  return upstream;
 }
 
 const readHostFile = async (host: RemoteHost, path: string): Promise<string | undefined> => {
