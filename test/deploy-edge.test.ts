@@ -71,12 +71,12 @@ function get(port: number, path: string, agent: http.Agent | false = false) {
   });
 }
 
-/** Sends `header` (a PROXY protocol line or block), then a request for the app's view of the headers. */
-function throughBalancer(port: number, header: Buffer | string): Promise<string> {
+/** Sends `header` (a PROXY protocol line or block), then a request (with `extra` header lines) for the app's view of the headers. */
+function throughBalancer(port: number, header: Buffer | string, extra = ''): Promise<string> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1', () => {
       socket.write(header);
-      socket.write('GET /cgi-bin/headers HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n');
+      socket.write(`GET /cgi-bin/headers HTTP/1.1\r\nHost: app\r\n${extra}Connection: close\r\n\r\n`);
     });
     let answer = '';
     socket.setEncoding('utf8');
@@ -247,7 +247,7 @@ describe('deploy-container edge: TLS', () => {
 
 describe('deploy-container edge: the PROXY protocol', () => {
   it(
-    'with proxy-protocol the app sees the client address a balancer sends (v1 and v2), and a connection without the header gets nothing',
+    'with proxy-protocol the app sees the client address a balancer sends (v1 and v2), and a connection without the header gets nothing; forward-headers keeps what an HTTP balancer sent',
     async () => {
       const app = await service('proxyproto');
       const step = await deploy(app.inputs({ 'proxy-protocol': 'true' }));
@@ -263,15 +263,18 @@ describe('deploy-container edge: the PROXY protocol', () => {
       ]);
       expect(await throughBalancer(app.port, v2)).toMatch(/for=198\.51\.100\.9 proto=http real=198\.51\.100\.9/);
       expect(await throughBalancer(app.port, '')).not.toMatch(/200 OK/);
-      // A client's own X-Forwarded-For is kept, the balancer's address appended: the app chooses whom to trust.
-      expect(
-        await throughBalancer(app.port, `PROXY TCP4 203.0.113.7 127.0.0.1 40000 ${app.port}\r\n`).then(() =>
-          throughBalancer(app.port, `PROXY TCP4 203.0.113.8 127.0.0.1 40000 ${app.port}\r\n`),
-        ),
-      ).toMatch(/for=203\.0\.113\.8 /);
+      // A client's own X-Forwarded-* cannot claim another address or scheme.
+      const forged = 'X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n';
+      expect(await throughBalancer(app.port, `PROXY TCP4 203.0.113.7 127.0.0.1 40000 ${app.port}\r\n`, forged)).toMatch(
+        /for=203\.0\.113\.7 proto=http real=203\.0\.113\.7/,
+      );
       // The next deploy verifies through the same header, and the setting stays.
       const next = await deploy(app.inputs({ image: images.v2!, 'proxy-protocol': 'true' }));
       expect(errorsOf(next)).toBe('');
+      // Behind a balancer that speaks HTTP: forward-headers keeps what it sent and appends the peer.
+      const trusting = await deploy(app.inputs({ image: images.v2!, 'forward-headers': 'true' }));
+      expect(errorsOf(trusting)).toBe('');
+      expect(await throughBalancer(app.port, '', forged)).toMatch(/for=6\.6\.6\.6, \d+\.\d+\.\d+\.\d+ proto=https /);
     },
     3 * DEPLOY_TIMEOUT_MS,
   );

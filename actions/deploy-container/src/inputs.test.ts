@@ -322,6 +322,7 @@ describe('deploy-container edge inputs', () => {
     expect(inputs.tls!.check.daysLeft).toBeGreaterThanOrEqual(89);
     expect(inputs.secrets).toContain(cert.key.trim());
     expect(inputs.proxyProtocol).toBe(true);
+    expect([inputs.forwardHeaders, read({ ...edge, 'forward-headers': 'true' }).forwardHeaders]).toEqual([false, true]);
     expect(read(edge).health.ca).toBeUndefined();
     expect(
       read({ ...edge, 'tls-certificate': cert.cert, 'tls-key': cert.key, 'health-url': 'https://127.0.0.1:8443/' }).health.ca,

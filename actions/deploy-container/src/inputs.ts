@@ -63,6 +63,8 @@ export interface DeployInputs {
   tls?: EdgeTls;
   /** The edge accepts the PROXY protocol (v1 and v2) from a load balancer in front (strategy switch). */
   proxyProtocol: boolean;
+  /** The edge keeps the X-Forwarded-For and X-Forwarded-Proto a proxy in front sent (strategy switch). */
+  forwardHeaders: boolean;
   drainTimeoutMs: number;
   targets: SshTarget[];
   jump?: SshTarget;
@@ -256,19 +258,25 @@ function readEdge(
   inputs: InputReader,
   strategy: DeployStrategy,
   keep: (secret: string) => void,
-): Pick<DeployInputs, 'tls' | 'proxyProtocol'> {
+): Pick<DeployInputs, 'tls' | 'proxyProtocol' | 'forwardHeaders'> {
   const certificate = inputs.multiline(CERTIFICATE_INPUT);
   const key = inputs.multiline(KEY_INPUT);
   if (key) keep(key);
   const proxyProtocol = inputs.boolean('proxy-protocol', false);
-  const given = [certificate && CERTIFICATE_INPUT, key && KEY_INPUT, proxyProtocol && 'proxy-protocol'].find(Boolean);
+  const forwardHeaders = inputs.boolean('forward-headers', false);
+  const given = [
+    certificate && CERTIFICATE_INPUT,
+    key && KEY_INPUT,
+    proxyProtocol && 'proxy-protocol',
+    forwardHeaders && 'forward-headers',
+  ].find(Boolean);
   if (given && strategy !== 'switch') throw new InputError(given, 'needs strategy switch: the edge serves it');
   if (Boolean(certificate) !== Boolean(key))
     throw new InputError(certificate ? KEY_INPUT : CERTIFICATE_INPUT, `${CERTIFICATE_INPUT} and ${KEY_INPUT} go together`);
-  if (!certificate) return { proxyProtocol };
+  if (!certificate) return { proxyProtocol, forwardHeaders };
   const check = checkCertificate(certificate, key);
   const digest = createHash('sha256').update(certificate.trim()).digest('hex');
-  return { tls: { certificate, key, digest, check }, proxyProtocol };
+  return { tls: { certificate, key, digest, check }, proxyProtocol, forwardHeaders };
 }
 
 /**

@@ -366,6 +366,7 @@ export const edgeConfigSpec = (inputs: DeployInputs, target: Pick<EdgeTarget, 'u
   tls: inputs.tls !== undefined,
   certificateDigest: inputs.tls?.digest,
   proxyProtocol: inputs.proxyProtocol,
+  forwardHeaders: inputs.forwardHeaders,
 });
 
 /** Where the gate reaches the new container directly: its address on the service network, in plain HTTP. */

@@ -220,6 +220,18 @@ describe('the HAProxy edge', () => {
     expect(edgeRecord('# golden-deploy serving: r1\n# golden-deploy slot: purple\n')).toBeUndefined();
   });
 
+  it("drops a client's own X-Forwarded-* unless forward-headers trusts a proxy in front", () => {
+    const spec = { upstream: 'r1', slot: 'blue' as const, ports: [80], proxyProtocol: false, tls: true };
+    const strict = renderEdgeConfig(spec);
+    expect(strict).toContain('  http-request set-header X-Forwarded-For %[src]\n  http-request set-header X-Forwarded-Proto https\n');
+    const trusting = renderEdgeConfig({ ...spec, forwardHeaders: true });
+    expect(trusting).toContain(
+      'set-header X-Forwarded-For "%[req.fhdr(X-Forwarded-For)], %[src]" if { req.fhdr(X-Forwarded-For) -m found }',
+    );
+    expect(trusting).toContain('  http-request set-header X-Forwarded-Proto https unless { req.hdr(X-Forwarded-Proto) -m found }\n');
+    expect(edgeSettingsDiffer(strict, { ...spec, forwardHeaders: true })).toBe(true);
+  });
+
   it('readies the new slot before the old one stops taking requests, on every port', () => {
     expect(routeCommands([8000, 9000], 'green', '172.20.0.7').split('; ')).toEqual([
       'set server port-8000/green addr 172.20.0.7 port 8000',

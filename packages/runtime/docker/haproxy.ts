@@ -47,6 +47,11 @@ export interface EdgeConfigSpec {
   tls: boolean;
   /** The certificate chain's SHA-256 (with tls): a new certificate changes the config, which reloads the proxy. */
   certificateDigest?: string;
+  /**
+   * Keep the X-Forwarded-For and X-Forwarded-Proto a proxy in front sent (the edge appends its peer), for a
+   * load balancer that speaks HTTP and not the PROXY protocol; otherwise a client's own are dropped.
+   */
+  forwardHeaders?: boolean;
   /** Accept the PROXY protocol (v1 and v2) from a load balancer in front, so the client's address is the real one. */
   proxyProtocol: boolean;
 }
@@ -61,6 +66,28 @@ function server(slot: Slot, upstream: string, port: number, serving: boolean): s
   return `  server ${slot} ${upstream}:${port} init-addr libc,none${serving ? '' : ' disabled'}`;
 }
 
+/**
+ * What the app is told of the client. By default a client's own X-Forwarded-* are dropped, so the address is
+ * the edge's peer (the client, or with the PROXY protocol the one the balancer names) and the scheme the
+ * edge's; with `forwardHeaders` those a proxy in front sent are kept and the peer is appended.
+ */
+function forwardedHeaders(spec: EdgeConfigSpec): string[] {
+  const scheme = spec.tls ? 'https' : 'http';
+  // One header line each, which every app framework reads alike (a second X-Forwarded-For line is not).
+  return spec.forwardHeaders
+    ? [
+        '  http-request set-header X-Forwarded-For "%[req.fhdr(X-Forwarded-For)], %[src]" if { req.fhdr(X-Forwarded-For) -m found }',
+        '  http-request set-header X-Forwarded-For %[src] unless { req.fhdr(X-Forwarded-For) -m found }',
+        `  http-request set-header X-Forwarded-Proto ${scheme} unless { req.hdr(X-Forwarded-Proto) -m found }`,
+        '  http-request set-header X-Real-IP %[src]',
+      ]
+    : [
+        '  http-request set-header X-Forwarded-For %[src]',
+        `  http-request set-header X-Forwarded-Proto ${scheme}`,
+        '  http-request set-header X-Real-IP %[src]',
+      ];
+}
+
 export function renderEdgeConfig(spec: EdgeConfigSpec): string {
   const sections = spec.ports.map((port) => {
     const name = backendOf(port);
@@ -71,8 +98,7 @@ export function renderEdgeConfig(spec: EdgeConfigSpec): string {
       `  http-request return status 503 content-type "text/html; charset=utf-8" hdr Retry-After ${RETRY_AFTER_SECONDS} ` +
         `hdr Cache-Control no-store lf-string "%[str(page),map(${mapPath}),b64dec]" ` +
         `if { str(maintenance),map(${mapPath},off) -m str on }`,
-      `  http-request set-header X-Forwarded-Proto ${spec.tls ? 'https' : 'http'}`,
-      '  http-request set-header X-Real-IP %[src]',
+      ...forwardedHeaders(spec),
       `  http-request set-var(txn.golden_probe) req.hdr(${PROBE_HEADER})`,
       `  http-after-response set-header ${SLOT_HEADER} %[srv_name] if { var(txn.golden_probe) -m found }`,
       `  default_backend ${name}`,
@@ -97,7 +123,6 @@ defaults
   mode http
   log global
   option http-keep-alive
-  option forwardfor
   timeout connect 5s
   timeout client 300s
   timeout http-keep-alive 65s
