@@ -129,7 +129,7 @@ describe('deploy-container rolling across separate hosts behind a load balancer'
       const containers = await engineContainers(host);
       expect(containers.filter((c) => c.endsWith(' running'))).toEqual(
         [
-          `${NAME}-proxy ${lab.LAB_PROXY_IMAGE} proxy running`,
+          `${NAME}-proxy ${lab.LAB_PROXY_IMAGE} edge running`,
           expect.stringMatching(new RegExp(`^${NAME}-r\\S+ ${images.v2!.replace(/[.]/g, '\\.')} app running$`)),
         ].sort((a, b) => String(a).localeCompare(String(b))),
       );

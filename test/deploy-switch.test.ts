@@ -116,7 +116,7 @@ describe('deploy-container strategy switch', () => {
       expect(step.outputs['previous-image']).toBe(images.v1);
       // The rollback target: the old version, stopped, beside the serving one and the proxy.
       expect(await serviceContainers()).toEqual(
-        [`${NAME}-proxy running proxy`, `${before} exited app`, `${step.outputs['serving-container']} running app`].sort(),
+        [`${NAME}-proxy running edge`, `${before} exited app`, `${step.outputs['serving-container']} running app`].sort(),
       );
     },
     2 * DEPLOY_TIMEOUT_MS,

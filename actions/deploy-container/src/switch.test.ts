@@ -51,7 +51,7 @@ class FakeDocker {
   withServing(image: string, alias: string, slot: Slot = 'blue') {
     const address = `172.20.0.${this.nextAddress++}`;
     this.containers.push({ name: `web-${alias}`, image, state: 'running', role: 'app', alias, address });
-    this.containers.push({ name: 'web-proxy', image: 'haproxy:2.6', state: 'running', role: 'proxy', address: '172.20.0.1' });
+    this.containers.push({ name: 'web-proxy', image: 'haproxy:2.6', state: 'running', role: 'edge', address: '172.20.0.1' });
     this.files.set(CONFIG, renderEdgeConfig({ upstream: alias, slot, ports: [80], tls: false, proxyProtocol: false }));
     this.slots[slot] = { address, ready: true };
     return this;
@@ -130,9 +130,9 @@ class FakeDocker {
       const name = argv[argv.indexOf('--name') + 1]!;
       const alias = argv.includes('--network-alias') ? argv[argv.indexOf('--network-alias') + 1] : undefined;
       const role = argv.find((a) => a.startsWith('golden.deploy.role='))!.split('=')[1]!;
-      const image = role === 'proxy' ? argv[argv.indexOf('0:0') + 1]! : argv[argv.indexOf('--init') + 1]!;
+      const image = role === 'edge' ? argv[argv.indexOf('0:0') + 1]! : argv[argv.indexOf('--init') + 1]!;
       this.containers.push({ name, image, state: 'running', role, alias, address: `172.20.0.${this.nextAddress++}` });
-      if (role === 'proxy') this.startEdge();
+      if (role === 'edge') this.startEdge();
       return { stdout: `${name}-id\n` };
     }
     if (text.startsWith('docker container inspect --format {{with index')) return { stdout: named(argv.at(-1)!)?.address ?? '' };
@@ -392,6 +392,17 @@ describe('strategy switch orchestration', () => {
     expect(fake.servingAlias()).toBe(result.servingContainer!.slice('web-'.length));
   });
 
+  it('an nginx config left behind with no nginx proxy is only removed: the edge serves as its record says', async () => {
+    fake = new FakeDocker().withServing('registry.example.com/web:v1', 'r1');
+    fake.files.set(NGINX_CONFIG, '# golden-deploy serving: r0\nworker_processes 1;\n');
+    const result = await deployToHost(fake.host, read({}), context);
+    expect(result, fake.host.commands.join('\n')).toMatchObject({ outcome: 'deployed', previousImage: 'registry.example.com/web:v1' });
+    expect(fake.host.indexOf(/take-over-ports/)).toBe(-1);
+    expect(fake.host.indexOf(/^docker container stop --time 10 web-r1$/)).toBeGreaterThan(fake.host.indexOf(/switch-config/));
+    expect(fake.files.has(NGINX_CONFIG)).toBe(false);
+    expect(fake.servingAlias()).toBe(result.servingContainer!.slice('web-'.length));
+  });
+
   it('undoes a move from the nginx proxy that a fault cut short before the edge existed: nginx takes its name back, then the move runs again', async () => {
     fake = new FakeDocker();
     fake.containers.push({
@@ -450,7 +461,7 @@ describe('strategy switch orchestration', () => {
 
   it('an edge container with no record beside it is replaced by one started on the new record', async () => {
     fake = new FakeDocker();
-    fake.containers.push({ name: 'web-proxy', image: 'haproxy:2.6', state: 'running', role: 'proxy', address: '172.20.0.1' });
+    fake.containers.push({ name: 'web-proxy', image: 'haproxy:2.6', state: 'running', role: 'edge', address: '172.20.0.1' });
     const result = await deployToHost(fake.host, read({}), context);
     expect(result.outcome, result.error).toBe('deployed');
     const removed = fake.host.indexOf(/^docker container rm --force web-proxy$/);
@@ -461,7 +472,7 @@ describe('strategy switch orchestration', () => {
 
   it('says so when the running edge is of another image than proxy-image, and deploys through it', async () => {
     fake = new FakeDocker().withServing('registry.example.com/web:v1', 'r1');
-    fake.containers.find((c) => c.role === 'proxy')!.image = 'haproxy:2.4';
+    fake.containers.find((c) => c.role === 'edge')!.image = 'haproxy:2.4';
     const warnings: string[] = [];
     const result = await deployToHost(fake.host, read({}), {
       ...context,

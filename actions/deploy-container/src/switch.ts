@@ -227,12 +227,13 @@ export async function recoverService(host: RemoteHost, inputs: DeployInputs, bas
 
   const containers = parseServiceContainers(await host.run(docker.serviceContainers(service)));
   const legacy = await recoverLegacyProxy(host, names, containers, logger);
-  const proxy = containers.find((c) => c.role === 'proxy' && c.name === names.proxy);
+  // The edge, or (legacy) the nginx proxy that still holds the ports.
+  const proxy = containers.find((c) => (c.role === EDGE_ROLE || c.role === NGINX_ROLE) && c.name === names.proxy);
   const config = await readHostFile(host, names.config);
   // While the nginx proxy holds the ports, its config says what serves; an edge record beside it is only
   // the one a hand-over that never ran left behind.
   const record = config === undefined || legacy ? undefined : docker.edgeRecord(config);
-  const upstream = legacy ?? record?.upstream;
+  const upstream = legacy ? legacy.upstream : record?.upstream;
   const serving = upstream ? containers.find((c) => c.role === 'app' && aliasOf(service, c.name) === upstream) : undefined;
   const map = docker.parseEdgeMap((await readHostFile(host, names.map)) ?? '');
   const state: SwitchState = {
@@ -272,34 +273,45 @@ export async function recoverService(host: RemoteHost, inputs: DeployInputs, bas
 }
 
 /**
- * An earlier version's nginx proxy, found by its config: returns the release it serves while it still holds
- * the ports (this deploy hands them to the edge), and finishes or undoes a hand-over a fault cut short.
- * The hand-over renames it aside first, so the name tells: renamed with no edge beside it, it takes its
- * name back and runs again; renamed beside an edge, the edge took the ports, and it goes.
+ * The role label of the edge container; the nginx proxy of earlier versions has `proxy`, which is how a deploy
+ * tells the two apart whatever files a fault left.
+ */
+export const EDGE_ROLE = 'edge';
+const NGINX_ROLE = 'proxy';
+
+/**
+ * An earlier version's nginx proxy: returns the release its config names while it still holds the ports
+ * (this deploy hands them to the edge), and finishes or undoes a hand-over a fault cut short. The hand-over
+ * sets it aside under another name first, so the names tell: set aside with no edge, it takes its name back
+ * and runs again; set aside beside the edge, the edge took the ports, and it goes. Its config goes once no
+ * nginx proxy is left.
  */
 async function recoverLegacyProxy(
   host: RemoteHost,
   names: ServiceNames,
   containers: ServiceContainer[],
   logger: Logger,
-): Promise<string | undefined> {
-  const upstream = docker.servingUpstream((await readHostFile(host, names.legacyConfig)) ?? '');
-  if (!upstream) return undefined;
-  const proxy = containers.find((c) => c.name === names.proxy);
-  const retired = containers.find((c) => c.name === names.legacyProxy);
-  if (!retired) return proxy ? upstream : undefined;
-  if (proxy) {
+): Promise<{ upstream?: string } | undefined> {
+  const nginx = (name: string) => containers.find((c) => c.role === NGINX_ROLE && c.name === name);
+  const holding = nginx(names.proxy);
+  const retired = nginx(names.legacyProxy);
+  const edge = containers.find((c) => c.role === EDGE_ROLE && c.name === names.proxy);
+  const serving = async () => ({ upstream: docker.servingUpstream((await readHostFile(host, names.legacyConfig)) ?? '') });
+  if (holding) return serving();
+  if (retired && !edge) {
+    logger.warning(`${host.name}: ${retired.name} was set aside by an interrupted move to the edge; it takes the ports back`);
+    await host.run(docker.rename(retired.name, names.proxy));
+    await host.run(docker.start(names.proxy));
+    Object.assign(retired, { name: names.proxy, state: 'running' });
+    return serving();
+  }
+  if (retired) {
     logger.warning(`${host.name}: removing ${retired.name}, the nginx proxy an interrupted deploy moved the ports from`);
     await host.run(docker.remove(retired.name));
-    await host.exec(hostCommands.removeFile(names.legacyConfig));
     containers.splice(containers.indexOf(retired), 1);
-    return undefined;
   }
-  logger.warning(`${host.name}: ${retired.name} was set aside by an interrupted move to the edge; it takes the ports back`);
-  await host.run(docker.rename(retired.name, names.proxy));
-  await host.run(docker.start(names.proxy));
-  Object.assign(retired, { name: names.proxy, state: 'running' });
-  return upstream;
+  await host.exec(hostCommands.removeFile(names.legacyConfig));
+  return undefined;
 }
 
 const readHostFile = async (host: RemoteHost, path: string): Promise<string | undefined> => {
@@ -350,7 +362,7 @@ export function proxySpec(inputs: DeployInputs, names: ServiceNames): docker.Con
     image: inputs.proxyImage!,
     ports: inputs.ports,
     volumes: [`${names.proxyDir}:${docker.EDGE_MOUNT}:ro`],
-    labels: [`${docker.SERVICE_LABEL}=${inputs.name}`, `${docker.ROLE_LABEL}=proxy`],
+    labels: [`${docker.SERVICE_LABEL}=${inputs.name}`, `${docker.ROLE_LABEL}=${EDGE_ROLE}`],
     restart: 'unless-stopped',
     network: names.network,
     command: ['haproxy', '-W', '-db', '-f', `${docker.EDGE_MOUNT}/${docker.EDGE_CONFIG}`],
@@ -430,7 +442,7 @@ async function startEdge(host: RemoteHost, inputs: DeployInputs, state: SwitchSt
   if (state.legacy) await host.run(hostCommands.takeOverPorts(names.proxy, names.legacyProxy, names.proxy, docker.create(spec)));
   else if (replaced.code === 0) await host.run(hostCommands.takeOverPorts(inputs.name, '', names.proxy, docker.create(spec)));
   else await host.run(docker.run(spec));
-  state.proxy = { name: names.proxy, image: inputs.proxyImage!, state: 'running', role: 'proxy' };
+  state.proxy = { name: names.proxy, image: inputs.proxyImage!, state: 'running', role: EDGE_ROLE };
 }
 
 /**
