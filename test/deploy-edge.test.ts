@@ -376,7 +376,7 @@ describe('deploy-container edge: from the nginx proxy of an earlier version', ()
       } = await withLoad(`http://127.0.0.1:${app.port}/version`, () => deploy(app.inputs({ image: images.v2! })));
       expect(errorsOf(step)).toBe('');
       expect((await docker('container', 'inspect', '--format', '{{.Config.Image}}', `${app.name}-proxy`)).trim()).toBe(lab.LAB_PROXY_IMAGE);
-      expect((await dockerMaybe('container', 'inspect', `${app.name}-proxy-nginx`)).code).not.toBe(0);
+      expect((await dockerMaybe('container', 'inspect', `${app.name}-proxy-retired`)).code).not.toBe(0);
       expect((await get(app.port, '/version')).body).toBe('v2\n');
       console.log(
         `[edge upgrade] nginx → HAProxy: ${fresh.sent} + ${kept.sent} requests, ${fresh.failed} + ${kept.failed} failed, ` +
@@ -422,7 +422,7 @@ describe('deploy-container edge: from the nginx proxy of an earlier version', ()
           expect((await docker('container', 'inspect', '--format', '{{.Config.Image}}', `${app.name}-proxy`)).trim()).toBe(
             lab.LAB_PROXY_IMAGE,
           );
-          expect((await dockerMaybe('container', 'inspect', `${app.name}-proxy-nginx`)).code).not.toBe(0);
+          expect((await dockerMaybe('container', 'inspect', `${app.name}-proxy-retired`)).code).not.toBe(0);
           expect((await get(app.port, '/version')).body).toBe('v2\n');
           outcomes.push(`${cut}: ${served.body} within ${served.afterMs} ms`);
         }
@@ -432,5 +432,40 @@ describe('deploy-container edge: from the nginx proxy of an earlier version', ()
       console.log(`[edge upgrade faults] ${outcomes.join('; ')}`);
     },
     6 * 4 * DEPLOY_TIMEOUT_MS,
+  );
+});
+
+describe('deploy-container edge: a new proxy-image or other ports', () => {
+  it(
+    'replaces the edge through the hand-over, with a warning, and the new one serves every port',
+    async () => {
+      const app = await service('replace-edge');
+      const retagged = `${lab.LAB_PROXY_IMAGE}-${process.pid}`;
+      await docker('image', 'tag', lab.LAB_PROXY_IMAGE!, retagged);
+      try {
+        expect(errorsOf(await deploy(app.inputs()))).toBe('');
+        const image = await deploy(app.inputs({ image: images.v2!, 'proxy-image': retagged }));
+        expect(errorsOf(image)).toBe('');
+        expect(image.stdout).toMatch(/runs golden-lab\/haproxy:bookworm, not proxy-image .*; this deploy replaces the edge/);
+        expect((await docker('container', 'inspect', '--format', '{{.Config.Image}}', `${app.name}-proxy`)).trim()).toBe(retagged);
+        const second = await freePort();
+        const ports = await deploy(app.inputs({ 'proxy-image': retagged, ports: `127.0.0.1:${app.port}:80\n127.0.0.1:${second}:80` }));
+        expect(errorsOf(ports)).toBe('');
+        expect(ports.stdout).toMatch(/publishes other ports than/);
+        expect((await get(app.port, '/version')).body).toBe('v1\n');
+        expect((await get(second, '/version')).body).toBe('v1\n');
+        expect((await dockerMaybe('container', 'inspect', `${app.name}-proxy-retired`)).code).not.toBe(0);
+        // The same inputs again: nothing to replace, traffic moves at run time.
+        const again = await deploy(
+          app.inputs({ image: images.v2!, 'proxy-image': retagged, ports: `127.0.0.1:${app.port}:80\n127.0.0.1:${second}:80` }),
+        );
+        expect(errorsOf(again)).toBe('');
+        expect(again.stdout).not.toMatch(/replaces the edge/);
+      } finally {
+        await dockerMaybe('container', 'rm', '--force', `${app.name}-proxy`);
+        await dockerMaybe('image', 'rm', retagged);
+      }
+    },
+    5 * DEPLOY_TIMEOUT_MS,
   );
 });

@@ -25,7 +25,20 @@ interface Container {
   role: string;
   alias?: string;
   address: string;
+  /** What it publishes, as `--publish` gave it. */
+  published?: string[];
 }
+
+/** docker inspect's HostConfig.PortBindings for `--publish` values such as 127.0.0.1:8000:80. */
+const portBindings = (published: readonly string[]) =>
+  JSON.stringify(
+    Object.fromEntries(
+      published.map((mapping) => {
+        const [address, hostPort, containerPort] = mapping.split(':');
+        return [`${containerPort}/tcp`, [{ HostIp: address, HostPort: hostPort }]];
+      }),
+    ),
+  );
 
 /** A host with docker's state for one service, answering the catalogue's commands. */
 class FakeDocker {
@@ -51,7 +64,14 @@ class FakeDocker {
   withServing(image: string, alias: string, slot: Slot = 'blue') {
     const address = `172.20.0.${this.nextAddress++}`;
     this.containers.push({ name: `web-${alias}`, image, state: 'running', role: 'app', alias, address });
-    this.containers.push({ name: 'web-proxy', image: 'haproxy:2.6', state: 'running', role: 'edge', address: '172.20.0.1' });
+    this.containers.push({
+      name: 'web-proxy',
+      image: 'haproxy:2.6',
+      state: 'running',
+      role: 'edge',
+      address: '172.20.0.1',
+      published: ['127.0.0.1:8000:80'],
+    });
     this.files.set(CONFIG, renderEdgeConfig({ upstream: alias, slot, ports: [80], tls: false, proxyProtocol: false }));
     this.slots[slot] = { address, ready: true };
     return this;
@@ -113,8 +133,10 @@ class FakeDocker {
       const [holder, , retireAs] = argv.slice(4, 7);
       const held = this.containers.find((c) => c.name === holder)!;
       if (retireAs) held.name = retireAs;
+      const created = this.answer(argv.slice(8)); // holder, stop seconds, retire-as, proxy, then the proxy's create
       held.state = 'exited';
-      return this.answer(argv.slice(8)); // holder, stop seconds, retire-as, proxy, then the proxy's create
+      this.answer(['docker', 'container', 'start', argv[7]!]);
+      return created;
     }
     if (argv[0] === 'sh') return undefined; // login-and-pull, sweep, audit line
     if (text.startsWith('docker pull')) return undefined;
@@ -131,11 +153,17 @@ class FakeDocker {
       const alias = argv.includes('--network-alias') ? argv[argv.indexOf('--network-alias') + 1] : undefined;
       const role = argv.find((a) => a.startsWith('golden.deploy.role='))!.split('=')[1]!;
       const image = role === 'edge' ? argv[argv.indexOf('0:0') + 1]! : argv[argv.indexOf('--init') + 1]!;
-      this.containers.push({ name, image, state: 'running', role, alias, address: `172.20.0.${this.nextAddress++}` });
-      if (role === 'edge') this.startEdge();
+      const published = argv.flatMap((arg, i) => (argv[i - 1] === '--publish' ? [arg] : []));
+      const state = text.startsWith('docker container create') ? 'created' : 'running';
+      this.containers.push({ name, image, state, role, alias, address: `172.20.0.${this.nextAddress++}`, published });
+      if (role === 'edge' && state === 'running') this.startEdge();
       return { stdout: `${name}-id\n` };
     }
     if (text.startsWith('docker container inspect --format {{with index')) return { stdout: named(argv.at(-1)!)?.address ?? '' };
+    if (text.startsWith('docker container inspect --format {{json .HostConfig.PortBindings}}')) {
+      const container = named(argv.at(-1)!);
+      return container ? { stdout: `${portBindings(container.published ?? [])}\n` } : { code: 1 };
+    }
     if (text.startsWith('docker container inspect')) {
       const container = named(argv.at(-1)!);
       return container ? { stdout: `id|${container.image}|sha|${container.state}` } : { code: 1 };
@@ -153,7 +181,9 @@ class FakeDocker {
       return undefined;
     }
     if (text.startsWith('docker container start')) {
-      named(argv.at(-1)!)!.state = 'running';
+      const container = named(argv.at(-1)!)!;
+      if (container.role === 'edge' && container.state !== 'running') this.startEdge();
+      container.state = 'running';
       return undefined;
     }
     if (text.startsWith('docker container rm')) {
@@ -365,7 +395,7 @@ describe('strategy switch orchestration', () => {
     const result = await deployToHost(fake.host, read({}), context);
     expect(result, fake.host.commands.join('\n')).toMatchObject({ outcome: 'deployed', previousImage: 'registry.example.com/web:v1' });
     expect(fake.host.commands.find((c) => c.includes('take-over-ports'))).toMatch(
-      /take-over-ports web-proxy 10 web-proxy-nginx web-proxy docker container create --name web-proxy /,
+      /take-over-ports web-proxy 10 web-proxy-retired web-proxy docker container create --name web-proxy /,
     );
     expect(fake.servingAlias()).toBe(result.servingContainer!.slice('web-'.length));
     expect(fake.containers.map((c) => `${c.name} ${c.image} ${c.state}`).sort()).toEqual(
@@ -380,11 +410,11 @@ describe('strategy switch orchestration', () => {
 
   it('finishes a move from the nginx proxy that a fault cut short after the edge took the ports: the set-aside nginx proxy goes', async () => {
     fake = new FakeDocker().withServing('registry.example.com/web:v1', 'r1');
-    fake.containers.push({ name: 'web-proxy-nginx', image: 'nginx:1.27', state: 'exited', role: 'proxy', address: '172.20.0.50' });
+    fake.containers.push({ name: 'web-proxy-retired', image: 'nginx:1.27', state: 'exited', role: 'proxy', address: '172.20.0.50' });
     fake.files.set(NGINX_CONFIG, '# golden-deploy serving: r0\nworker_processes 1;\n');
     const result = await deployToHost(fake.host, read({}), context);
     expect(result, fake.host.commands.join('\n')).toMatchObject({ outcome: 'deployed', previousImage: 'registry.example.com/web:v1' });
-    expect(fake.host.indexOf(/^docker container rm --force web-proxy-nginx$/)).toBeLessThan(
+    expect(fake.host.indexOf(/^docker container rm --force web-proxy-retired$/)).toBeLessThan(
       fake.host.indexOf(/^docker container run --detach/),
     );
     expect(fake.host.indexOf(/take-over-ports/)).toBe(-1);
@@ -413,14 +443,14 @@ describe('strategy switch orchestration', () => {
       alias: 'r1',
       address: '172.20.0.99',
     });
-    fake.containers.push({ name: 'web-proxy-nginx', image: 'nginx:1.27', state: 'running', role: 'proxy', address: '172.20.0.1' });
+    fake.containers.push({ name: 'web-proxy-retired', image: 'nginx:1.27', state: 'running', role: 'proxy', address: '172.20.0.1' });
     fake.files.set(NGINX_CONFIG, '# golden-deploy serving: r1\nworker_processes 1;\n');
     // The record the interrupted deploy renamed into place names a release that never took traffic.
     fake.files.set(CONFIG, renderEdgeConfig({ upstream: 'r9', slot: 'blue', ports: [80], tls: false, proxyProtocol: false }));
     const result = await deployToHost(fake.host, read({}), context);
     expect(result, fake.host.commands.join('\n')).toMatchObject({ outcome: 'deployed', previousImage: 'registry.example.com/web:v1' });
-    const renamedBack = fake.host.indexOf(/^docker container rename web-proxy-nginx web-proxy$/);
-    const moved = fake.host.indexOf(/take-over-ports web-proxy 10 web-proxy-nginx web-proxy /);
+    const renamedBack = fake.host.indexOf(/^docker container rename web-proxy-retired web-proxy$/);
+    const moved = fake.host.indexOf(/take-over-ports web-proxy 10 web-proxy-retired web-proxy /);
     expect(renamedBack >= 0 && renamedBack < moved).toBe(true);
     expect(fake.containers.map((c) => `${c.name} ${c.image} ${c.state}`).sort()).toEqual(
       [
@@ -459,29 +489,48 @@ describe('strategy switch orchestration', () => {
     expect(fake.reloads).toBe(3);
   }, 20_000);
 
-  it('an edge container with no record beside it is replaced by one started on the new record', async () => {
+  it('an edge container with no record beside it hands its ports to one started on the new record', async () => {
     fake = new FakeDocker();
-    fake.containers.push({ name: 'web-proxy', image: 'haproxy:2.6', state: 'running', role: 'edge', address: '172.20.0.1' });
+    fake.containers.push({
+      name: 'web-proxy',
+      image: 'haproxy:2.6',
+      state: 'running',
+      role: 'edge',
+      address: '172.20.0.1',
+      published: ['127.0.0.1:8000:80'],
+    });
     const result = await deployToHost(fake.host, read({}), context);
     expect(result.outcome, result.error).toBe('deployed');
-    const removed = fake.host.indexOf(/^docker container rm --force web-proxy$/);
-    const started = fake.host.indexOf(/^docker container run --detach --name web-proxy /);
-    expect(removed >= 0 && removed < started).toBe(true);
+    expect(fake.host.commands.find((c) => c.includes('take-over-ports'))).toMatch(
+      /take-over-ports web-proxy 10 web-proxy-retired web-proxy /,
+    );
+    expect(fake.containers.map((c) => c.name).sort()).toEqual([result.servingContainer, 'web-proxy'].sort());
     expect(fake.servingAlias()).toBe(result.servingContainer!.slice('web-'.length));
   });
 
-  it('says so when the running edge is of another image than proxy-image, and deploys through it', async () => {
+  it.each([
+    ['another image', { image: 'haproxy:2.4' }, 'the edge web-proxy runs haproxy:2.4, not proxy-image haproxy:2.6'],
+    ['other ports', { published: ['127.0.0.1:8001:80'] }, 'the edge web-proxy publishes other ports than 127.0.0.1:8000:80'],
+  ])('replaces an edge of %s through the hand-over, says so, and removes the old one after', async (_, change, why) => {
     fake = new FakeDocker().withServing('registry.example.com/web:v1', 'r1');
-    fake.containers.find((c) => c.role === 'edge')!.image = 'haproxy:2.4';
+    Object.assign(
+      fake.containers.find((c) => c.role === 'edge')!,
+      change,
+    );
     const warnings: string[] = [];
-    const result = await deployToHost(fake.host, read({}), {
-      ...context,
-      logger: { ...quietLogger, warning: (m: string) => warnings.push(m) },
-    });
-    expect(result.outcome).toBe('deployed');
+    const logger = { ...quietLogger, warning: (message: string) => warnings.push(message) };
+    const result = await deployToHost(fake.host, read({}), { ...context, logger });
+    expect(result.outcome, result.error).toBe('deployed');
     expect(warnings).toEqual([
-      'fake-host: the edge web-proxy runs haproxy:2.4, not proxy-image haproxy:2.6; the new image takes effect when that container is removed and the next deploy starts it again',
+      `fake-host: ${why}; this deploy replaces the edge, and its ports go unserved for the moment of the hand-over`,
     ]);
+    expect(fake.host.commands.find((c) => c.includes('take-over-ports'))).toMatch(
+      /take-over-ports web-proxy 10 web-proxy-retired web-proxy /,
+    );
+    const edge = fake.containers.find((c) => c.role === 'edge')!;
+    expect([edge.name, edge.image, edge.published]).toEqual(['web-proxy', 'haproxy:2.6', ['127.0.0.1:8000:80']]);
+    expect(fake.containers.some((c) => c.name === 'web-proxy-retired')).toBe(false);
+    expect(fake.servingAlias()).toBe(result.servingContainer!.slice('web-'.length));
   });
 
   it('removes no credentials through argv: the registry password only reaches stdin', async () => {

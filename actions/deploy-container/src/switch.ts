@@ -125,8 +125,8 @@ async function retireOld(deploy: HostDeploy, state: SwitchState): Promise<void> 
   const old = state.serving;
   if (state.edge) await drainSlot(host, state.names.proxy, state.edge, inputs.drainTimeoutMs, logger);
   if (old) await host.exec(docker.stop(old.name));
-  if (state.legacy) {
-    await host.exec(docker.remove(state.names.legacyProxy));
+  if (state.handedOver) {
+    await host.exec(docker.remove(state.names.retiredProxy));
     await host.exec(hostCommands.removeFile(state.names.legacyConfig));
   }
   const containers = parseServiceContainers(await host.run(docker.serviceContainers(inputs.name)));
@@ -149,8 +149,11 @@ export function serviceNames(service: string, base: string) {
     pem: `${proxyDir}/${docker.EDGE_PEM}`,
     /** The config of the nginx proxy that earlier versions ran, which one deploy replaces. */
     legacyConfig: `${proxyDir}/nginx.conf`,
-    /** The nginx proxy's name while the edge takes its ports over. */
-    legacyProxy: `${service}-proxy-nginx`,
+    /**
+     * The name of the container that held the ports while a new edge takes them over: an earlier version's
+     * nginx proxy, or an edge of another image or other ports. It is removed once the deploy is through.
+     */
+    retiredProxy: `${service}-proxy-retired`,
   };
 }
 export type ServiceNames = ReturnType<typeof serviceNames>;
@@ -201,6 +204,10 @@ export interface SwitchState {
   edge?: docker.EdgeRecord & { ports: number[]; config: string };
   /** The proxy is the nginx one earlier versions ran: this deploy hands its ports to the edge. */
   legacy: boolean;
+  /** Why the running edge must be replaced (another image, other ports), handing its ports to a new one. */
+  replaceEdge?: string;
+  /** This deploy handed the ports from an older container (set aside as `retiredProxy`) to a new edge. */
+  handedOver?: boolean;
   /** Whether the edge answers with the maintenance page, as its map file says. */
   maintenance: boolean;
 }
@@ -226,7 +233,7 @@ export async function recoverService(host: RemoteHost, inputs: DeployInputs, bas
   await host.exec(hostCommands.removeFile(names.nextConfig));
 
   const containers = parseServiceContainers(await host.run(docker.serviceContainers(service)));
-  const legacy = await recoverLegacyProxy(host, names, containers, logger);
+  const legacy = await recoverRetiredProxy(host, names, containers, logger);
   // The edge, or (legacy) the nginx proxy that still holds the ports.
   const proxy = containers.find((c) => (c.role === EDGE_ROLE || c.role === NGINX_ROLE) && c.name === names.proxy);
   const config = await readHostFile(host, names.config);
@@ -245,11 +252,10 @@ export async function recoverService(host: RemoteHost, inputs: DeployInputs, bas
     maintenance: map?.on ?? false,
   };
 
-  if (proxy && !state.legacy && proxy.image !== inputs.proxyImage)
-    // Replacing a running edge means a moment without a listener on the ports; it is left to the operator.
+  if (proxy && !state.legacy) state.replaceEdge = await edgeMismatch(host, inputs, proxy);
+  if (state.replaceEdge)
     logger.warning(
-      `${host.name}: the edge ${names.proxy} runs ${proxy.image}, not proxy-image ${inputs.proxyImage}; ` +
-        'the new image takes effect when that container is removed and the next deploy starts it again',
+      `${host.name}: ${state.replaceEdge}; this deploy replaces the edge, and its ports go unserved for the moment of the hand-over`,
     );
   for (const container of [serving, proxy]) {
     if (!container || container.state === 'running') continue;
@@ -257,7 +263,7 @@ export async function recoverService(host: RemoteHost, inputs: DeployInputs, bas
     await host.run(docker.start(container.name));
     container.state = 'running';
   }
-  if (proxy && state.edge && serving && !state.legacy) {
+  if (proxy && state.edge && serving && !state.legacy && !state.replaceEdge) {
     // Cheap and idempotent: whatever a fault left in the runtime, it now routes as the record says.
     const address = await addressOn(host, serving.name, names.network);
     await proxyAdmin(host, names.proxy, docker.routeCommands(state.edge.ports, state.edge.slot, address));
@@ -280,37 +286,42 @@ export const EDGE_ROLE = 'edge';
 const NGINX_ROLE = 'proxy';
 
 /**
- * An earlier version's nginx proxy: returns the release its config names while it still holds the ports
- * (this deploy hands them to the edge), and finishes or undoes a hand-over a fault cut short. The hand-over
- * sets it aside under another name first, so the names tell: set aside with no edge, it takes its name back
- * and runs again; set aside beside the edge, the edge took the ports, and it goes. Its config goes once no
- * nginx proxy is left.
+ * The holder of the ports a hand-over cut short, and an earlier version's nginx proxy. Returns the release the
+ * nginx proxy's config names while it still holds the ports (this deploy hands them to the edge). A hand-over
+ * sets the old holder aside as `retiredProxy` first, so the names tell what a fault left: set aside with
+ * nothing under the proxy's name, it takes its name back and runs again; set aside beside a new edge, the edge
+ * took the ports, and it goes. The nginx config goes once no nginx proxy is left.
  */
-async function recoverLegacyProxy(
+async function recoverRetiredProxy(
   host: RemoteHost,
   names: ServiceNames,
   containers: ServiceContainer[],
   logger: Logger,
 ): Promise<{ upstream?: string } | undefined> {
-  const nginx = (name: string) => containers.find((c) => c.role === NGINX_ROLE && c.name === name);
-  const holding = nginx(names.proxy);
-  const retired = nginx(names.legacyProxy);
-  const edge = containers.find((c) => c.role === EDGE_ROLE && c.name === names.proxy);
-  const serving = async () => ({ upstream: docker.servingUpstream((await readHostFile(host, names.legacyConfig)) ?? '') });
-  if (holding) return serving();
-  if (retired && !edge) {
-    logger.warning(`${host.name}: ${retired.name} was set aside by an interrupted move to the edge; it takes the ports back`);
+  const named = (name: string) => containers.find((c) => (c.role === NGINX_ROLE || c.role === EDGE_ROLE) && c.name === name);
+  const retired = named(names.retiredProxy);
+  if (retired && named(names.proxy)) {
+    logger.warning(`${host.name}: removing ${retired.name}, which an interrupted deploy moved the ports from`);
+    await host.run(docker.remove(retired.name));
+    containers.splice(containers.indexOf(retired), 1);
+  } else if (retired) {
+    logger.warning(`${host.name}: ${retired.name} was set aside by an interrupted hand-over; it takes the ports back`);
     await host.run(docker.rename(retired.name, names.proxy));
     await host.run(docker.start(names.proxy));
     Object.assign(retired, { name: names.proxy, state: 'running' });
-    return serving();
   }
-  if (retired) {
-    logger.warning(`${host.name}: removing ${retired.name}, the nginx proxy an interrupted deploy moved the ports from`);
-    await host.run(docker.remove(retired.name));
-    containers.splice(containers.indexOf(retired), 1);
-  }
+  if (named(names.proxy)?.role === NGINX_ROLE)
+    return { upstream: docker.servingUpstream((await readHostFile(host, names.legacyConfig)) ?? '') };
   await host.exec(hostCommands.removeFile(names.legacyConfig));
+  return undefined;
+}
+
+/** Why the running edge cannot serve these inputs (another image, other published ports), if it cannot. */
+async function edgeMismatch(host: RemoteHost, inputs: DeployInputs, edge: ServiceContainer): Promise<string | undefined> {
+  if (edge.image !== inputs.proxyImage) return `the edge ${edge.name} runs ${edge.image}, not proxy-image ${inputs.proxyImage}`;
+  const published = await host.exec(docker.publishedPorts(edge.name));
+  if (published.code === 0 && !docker.publishesExactly(published.stdout.trim(), inputs.ports))
+    return `the edge ${edge.name} publishes other ports than ${inputs.ports.map(docker.formatPortMapping).join(', ')}`;
   return undefined;
 }
 
@@ -411,7 +422,7 @@ export async function switchEdge(deploy: HostDeploy, state: SwitchState, target:
   const spec = edgeConfigSpec(inputs, target);
   await writeTls(host, inputs, names);
   await host.writeFile(names.nextConfig, docker.renderEdgeConfig(spec), 0o644);
-  if (state.proxy && state.edge && !state.legacy) {
+  if (state.proxy && state.edge && !state.legacy && !state.replaceEdge) {
     const reload = docker.edgeSettingsDiffer(state.edge.config, spec);
     await host.run(docker.checkEdgeConfig(inputs.proxyImage!, names.proxyDir, `${docker.EDGE_CONFIG}.next`));
     const apply = reload
@@ -431,17 +442,23 @@ export async function switchEdge(deploy: HostDeploy, state: SwitchState, target:
   state.edge = { upstream: target.upstream, slot: target.slot, ports: spec.ports, config: docker.renderEdgeConfig(spec) };
 }
 
-/** Starts the edge on the record; a container holding the ports (replace strategy, or the nginx proxy) hands them over in one unit. */
+/**
+ * Starts the edge on the record. A container that holds the ports (the replace strategy's, an earlier
+ * version's nginx proxy, or an edge of another image or ports) hands them over in one unit; one with the
+ * proxy's name is set aside as `retiredProxy` for the length of the deploy.
+ */
 async function startEdge(host: RemoteHost, inputs: DeployInputs, state: SwitchState): Promise<void> {
   const { names } = state;
   const spec = proxySpec(inputs, names);
-  // An edge container with no record beside it (its folder was removed by hand) routes to nothing this deploy
-  // can vouch for: it goes, and the edge starts again on the new record.
-  if (state.proxy && !state.legacy) await host.run(docker.remove(names.proxy));
   const replaced = await host.exec(docker.containerInfo(inputs.name));
-  if (state.legacy) await host.run(hostCommands.takeOverPorts(names.proxy, names.legacyProxy, names.proxy, docker.create(spec)));
-  else if (replaced.code === 0) await host.run(hostCommands.takeOverPorts(inputs.name, '', names.proxy, docker.create(spec)));
+  // An edge with no record beside it (its folder was removed by hand) routes to nothing this deploy can vouch
+  // for: it hands its ports over as any other holder does.
+  if (state.legacy || state.replaceEdge || state.proxy) {
+    await host.run(hostCommands.takeOverPorts(names.proxy, names.retiredProxy, names.proxy, docker.create(spec)));
+    state.handedOver = true;
+  } else if (replaced.code === 0) await host.run(hostCommands.takeOverPorts(inputs.name, '', names.proxy, docker.create(spec)));
   else await host.run(docker.run(spec));
+  Object.assign(state, { legacy: false, replaceEdge: undefined });
   state.proxy = { name: names.proxy, image: inputs.proxyImage!, state: 'running', role: EDGE_ROLE };
 }
 

@@ -178,6 +178,16 @@ export const serviceContainers = (service: string): Argv => [
   `{{.Names}}|{{.Image}}|{{.State}}|{{.Label "${ROLE_LABEL}"}}|{{.CreatedAt}}`,
 ];
 
+/** The host ports a container publishes, as JSON (`{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8000"}]}`). */
+export const publishedPorts = (name: string): Argv => [
+  'docker',
+  'container',
+  'inspect',
+  '--format',
+  '{{json .HostConfig.PortBindings}}',
+  name,
+];
+
 /** A container's address on a network; empty when it is not attached. */
 export const containerAddress = (name: string, network: string): Argv => [
   'docker',

@@ -18,7 +18,15 @@ import {
 } from './haproxy.ts';
 import { parseEnvLines, renderEnvFile } from './envfile.ts';
 import { parseImageRef } from './image.ts';
-import { containerPortFor, formatPortMapping, hostAddressOf, isSingleTcpPort, onEveryAddress, parsePortMapping } from './ports.ts';
+import {
+  containerPortFor,
+  formatPortMapping,
+  hostAddressOf,
+  isSingleTcpPort,
+  onEveryAddress,
+  parsePortMapping,
+  publishesExactly,
+} from './ports.ts';
 
 const text = (argv: string[]) => shellJoin(argv);
 
@@ -310,5 +318,19 @@ describe('the HAProxy edge', () => {
     const page = '<h1>Back soon</h1>';
     expect(parseEdgeMap(renderEdgeMap({ on: true, page }))).toEqual({ on: true, page });
     expect(parseEdgeMap('maintenance maybe\npage x\n')).toBeUndefined();
+  });
+
+  it("tells whether a container publishes exactly the ports asked for, from docker's port bindings", () => {
+    const ports = ['127.0.0.1:8000:80', '9000:90', '[::1]:9100:91'].map((p) => parsePortMapping(p)!);
+    const bindings = JSON.stringify({
+      '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8000' }],
+      '90/tcp': [{ HostIp: '', HostPort: '9000' }],
+      '91/tcp': [{ HostIp: '::1', HostPort: '9100' }],
+    });
+    expect(publishesExactly(bindings, ports)).toBe(true);
+    expect(publishesExactly(bindings, ports.slice(0, 2))).toBe(false);
+    expect(publishesExactly(bindings.replace('8000', '8001'), ports)).toBe(false);
+    expect(publishesExactly('null', [])).toBe(true);
+    expect(publishesExactly('not json', ports)).toBe(false);
   });
 });

@@ -68,3 +68,21 @@ export function containerPortFor(ports: readonly PortMapping[], url: URL): numbe
   const port = ports.find((p) => isSingleTcpPort(p) && p.hostPort === urlPort && (onEveryAddress(p) || p.address === urlHost));
   return port?.containerPort;
 }
+
+/**
+ * Whether a container publishes exactly the single-port `ports` (switch's), from `docker inspect`'s
+ * `{{json .HostConfig.PortBindings}}`, e.g. {"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8000"}]}.
+ */
+export function publishesExactly(bindingsJson: string, ports: readonly PortMapping[]): boolean {
+  let bindings: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null>;
+  try {
+    bindings = JSON.parse(bindingsJson || 'null') ?? {};
+  } catch {
+    return false;
+  }
+  const published = Object.entries(bindings).flatMap(([container, hosts]) =>
+    (hosts ?? []).map((host) => `${host.HostIp ?? ''}|${host.HostPort ?? ''}|${container}`),
+  );
+  const wanted = ports.map((port) => `${port.address ?? ''}|${port.hostPort ?? ''}|${port.containerPort}/${port.protocol}`);
+  return published.length === wanted.length && wanted.every((key) => published.includes(key));
+}
