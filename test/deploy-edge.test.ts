@@ -5,7 +5,7 @@
  * an earlier version (its nginx proxy) moved to the edge in one deploy, with a client running throughout.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
@@ -101,6 +101,11 @@ afterAll(async () => {
     .split('\n')
     .filter(Boolean);
   if (containers.length > 0) await dockerMaybe('container', 'rm', '--force', ...containers);
+  // The services' proxy folders (configs, maps, and a TLS key should a test have stopped half-way).
+  const proxies = join(home(), '.golden-deploy/proxy');
+  if (existsSync(proxies))
+    for (const folder of readdirSync(proxies).filter((name) => name.startsWith(TAG)))
+      rmSync(join(proxies, folder), { recursive: true, force: true });
   const networks = (await dockerMaybe('network', 'ls', '--quiet', '--filter', `name=${TAG}`)).stdout.trim().split('\n').filter(Boolean);
   if (networks.length > 0) await dockerMaybe('network', 'rm', ...networks);
 });
@@ -160,7 +165,7 @@ describe('deploy-container edge: connections across a switch', () => {
 
 describe('deploy-container edge: TLS', () => {
   it(
-    'serves TLS with HTTP/2 and X-Forwarded-Proto https, keeps the key private on the host, rotates the certificate without a failed request, and removes the key when TLS goes',
+    'serves TLS with HTTP/2 and X-Forwarded-Proto https, keeps the key private on the host, rotates the certificate without a failed request, and removes the key when TLS goes or the service is removed',
     async () => {
       const app = await service('tls');
       const cert = (name: string, days: number) => selfSignedCertificate(certificates, name, 'edge.test', days, 'IP:127.0.0.1');
@@ -240,6 +245,18 @@ describe('deploy-container edge: TLS', () => {
       expect(errorsOf(plain)).toBe('');
       expect(() => statSync(pem)).toThrow(/ENOENT/);
       expect((await get(app.port, '/cgi-bin/headers')).body).toMatch(/proto=http /);
+
+      // remove: the service, its edge and its folder go (with TLS on again, so the key goes with them).
+      expect(errorsOf(await deploy(tlsInputs(second, images.v2!)))).toBe('');
+      const removed = await deploy({ ...app.inputs({ image: '', remove: 'true' }) });
+      expect(errorsOf(removed)).toBe('');
+      expect(removed.summary).toMatch(/Removal of `/);
+      expect(() => statSync(pem.replace(/\/tls\.pem$/, ''))).toThrow(/ENOENT/);
+      expect(
+        (await dockerMaybe('container', 'ls', '--all', '--quiet', '--filter', `label=golden.deploy.service=${app.name}`)).stdout.trim(),
+      ).toBe('');
+      expect((await dockerMaybe('network', 'inspect', `${app.name}-net`)).code).not.toBe(0);
+      await expect(get(app.port, '/version')).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
     },
     5 * DEPLOY_TIMEOUT_MS,
   );

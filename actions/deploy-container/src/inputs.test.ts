@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { utils } from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputReader } from '#inputs/index';
-import { isMaintenanceStep, readCommand, readDeployInputs, readMaintenanceInputs } from './inputs.ts';
+import { isServiceStep, readCommand, readDeployInputs, readServiceStepInputs } from './inputs.ts';
 import { selfSignedCertificate } from '../../../test/support/servers.ts';
 
 const KEY = utils.generateKeyPairSync('ed25519').private.trim();
@@ -344,19 +344,24 @@ describe('deploy-container edge inputs', () => {
     expect(() => read(values as Record<string, string>)).toThrow(message);
   });
 
-  it('reads a maintenance step: no image, the flag, and a workspace page or the default one', () => {
+  it('reads a service step: no image, and maintenance (the flag, a workspace page or the default one) or remove', () => {
     const workspace = realpathSync(dir);
     writeFileSync(join(workspace, 'down.html'), '<h1>Back at five</h1>\n');
     writeFileSync(join(workspace, 'huge.html'), 'x'.repeat(9000));
     const localFiles = { workspace, realPath: (path: string) => realpathSync(path), read: (path: string) => readFileSync(path) };
     const step = (values: Record<string, string>) => {
       const reader = new InputReader((name) => ({ ...base, image: '', ...values })[name] ?? '');
-      expect(isMaintenanceStep(reader)).toBe(true);
-      return readMaintenanceInputs(reader, localFiles);
+      expect(isServiceStep(reader)).toBe(true);
+      return readServiceStepInputs(reader, localFiles).step;
     };
-    expect(step({ maintenance: 'on', 'maintenance-page': 'down.html' }).maintenance).toEqual({ on: true, page: '<h1>Back at five</h1>\n' });
-    expect(step({ maintenance: 'OFF' }).maintenance.on).toBe(false);
-    expect(step({ maintenance: 'off' }).maintenance.page).toContain('Down for maintenance');
+    expect(step({ maintenance: 'on', 'maintenance-page': 'down.html' })).toEqual({
+      kind: 'maintenance',
+      maintenance: { on: true, page: '<h1>Back at five</h1>\n' },
+    });
+    expect(step({ maintenance: 'OFF' })).toMatchObject({ maintenance: { on: false } });
+    expect(step({ maintenance: 'off' })).toMatchObject({ maintenance: { page: expect.stringContaining('Down for maintenance') } });
+    expect(step({ remove: 'true' })).toEqual({ kind: 'remove' });
+    expect(() => step({ remove: 'true', maintenance: 'on' })).toThrow(/^Input 'remove': and maintenance are two steps; give one/);
     expect(() => step({ maintenance: 'later' })).toThrow(/^Input 'maintenance': 'later' is neither on nor off/);
     expect(() => step({ maintenance: 'on', 'maintenance-page': 'huge.html' })).toThrow(
       /^Input 'maintenance-page': huge\.html is 9000 bytes; the edge serves at most 8192/,
@@ -364,6 +369,7 @@ describe('deploy-container edge inputs', () => {
     expect(() => step({ maintenance: 'on', 'maintenance-page': '../x.html' })).toThrow(
       /^Input 'maintenance-page': \.\.\/x\.html resolves outside the workspace/,
     );
-    expect(isMaintenanceStep(new InputReader((name) => ({ ...base, maintenance: 'on' })[name] ?? ''))).toBe(false);
+    expect(isServiceStep(new InputReader((name) => ({ ...base, maintenance: 'on' })[name] ?? ''))).toBe(false);
+    expect(() => read({ remove: 'true' })).toThrow(/^Input 'remove': removes the service: run it as a step of its own, without image/);
   });
 });

@@ -102,10 +102,15 @@ export interface EdgeTls {
   check: CertificateCheck;
 }
 
-/** `maintenance: on|off` without an image: only what the service's edge answers changes, on every host. */
-export interface MaintenanceInputs {
+/**
+ * A step on a deployed service without an image, on every host: `maintenance: on|off` changes only what its
+ * edge answers; `remove: true` removes the service (its containers, edge, network, files and TLS key).
+ */
+export type ServiceStep = { kind: 'maintenance'; maintenance: EdgeMaintenance } | { kind: 'remove' };
+
+export interface ServiceStepInputs {
   name: string;
-  maintenance: EdgeMaintenance;
+  step: ServiceStep;
   targets: SshTarget[];
   jump?: SshTarget;
   lockTimeoutMs: number;
@@ -148,6 +153,7 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
   const allowLatest = inputs.boolean('allow-latest', false);
   if (inputs.string('maintenance'))
     throw new InputError('maintenance', 'changes only what the edge answers: run it as a step of its own, without image');
+  if (inputs.boolean('remove', false)) throw new InputError('remove', 'removes the service: run it as a step of its own, without image');
   if (inputs.string('maintenance-page')) throw new InputError('maintenance-page', 'goes with maintenance: on, in a step without image');
   const image = parseImageRef('image', inputs.required('image'), allowLatest);
   const name = readName(inputs);
@@ -279,20 +285,35 @@ function readEdge(
   return { tls: { certificate, key, digest, check }, proxyProtocol, forwardHeaders };
 }
 
-/**
- * The inputs of a maintenance step: `maintenance` given and no `image`. The page is a workspace file
- * (`maintenance-page`), read like `files`; without it, a plain default page.
- */
-export function isMaintenanceStep(inputs: InputReader): boolean {
-  return inputs.string('maintenance') !== '' && inputs.string('image') === '';
+/** A step without `image` that names `maintenance` or `remove`: a service step, not a deploy. */
+export function isServiceStep(inputs: InputReader): boolean {
+  return inputs.string('image') === '' && (inputs.string('maintenance') !== '' || inputs.boolean('remove', false));
 }
 
-export function readMaintenanceInputs(inputs: InputReader, localFiles: LocalFileReader = defaultLocalFileReader()): MaintenanceInputs {
+/**
+ * The inputs of a service step. A maintenance page is a workspace file (`maintenance-page`), read like
+ * `files`; without it, a plain default page.
+ */
+export function readServiceStepInputs(inputs: InputReader, localFiles: LocalFileReader = defaultLocalFileReader()): ServiceStepInputs {
   const secrets: string[] = [];
   const keep = (value: string | undefined) => {
     if (value) secrets.push(value);
     return value || undefined;
   };
+  const remove = inputs.boolean('remove', false);
+  if (remove && inputs.string('maintenance')) throw new InputError('remove', 'and maintenance are two steps; give one');
+  return {
+    name: readName(inputs),
+    step: remove ? { kind: 'remove' } : { kind: 'maintenance', maintenance: readMaintenance(inputs, localFiles) },
+    targets: readSshTargets(inputs, HOST_INPUTS, keep),
+    jump: readJump(inputs, keep),
+    lockTimeoutMs: inputs.duration('lock-timeout', 120_000),
+    maxParallel: inputs.integer('max-parallel', 1, { min: 1 }),
+    secrets,
+  };
+}
+
+function readMaintenance(inputs: InputReader, localFiles: LocalFileReader): EdgeMaintenance {
   const flag = inputs.string('maintenance').toLowerCase();
   if (flag !== 'on' && flag !== 'off') throw new InputError('maintenance', `'${flag}' is neither on nor off`);
   const pagePath = inputs.string('maintenance-page');
@@ -302,15 +323,7 @@ export function readMaintenanceInputs(inputs: InputReader, localFiles: LocalFile
       'maintenance-page',
       `${pagePath} is ${Buffer.byteLength(page)} bytes; the edge serves at most ${MAX_MAINTENANCE_PAGE_BYTES}`,
     );
-  return {
-    name: readName(inputs),
-    maintenance: { on: flag === 'on', page },
-    targets: readSshTargets(inputs, HOST_INPUTS, keep),
-    jump: readJump(inputs, keep),
-    lockTimeoutMs: inputs.duration('lock-timeout', 120_000),
-    maxParallel: inputs.integer('max-parallel', 1, { min: 1 }),
-    secrets,
-  };
+  return { on: flag === 'on', page };
 }
 
 /** With strategy switch the gate probes the new container directly, on the container port behind health-url. */

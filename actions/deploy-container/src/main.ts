@@ -6,8 +6,8 @@ import { type ActionReporter } from '#log/reporter';
 import { coreReporter } from '#log/reporter-core';
 import { connectSsh, type RemoteHost, type SshTarget } from '#ssh/index';
 import { deployToHost } from './deploy.ts';
-import { isMaintenanceStep, readDeployInputs, readMaintenanceInputs } from './inputs.ts';
-import { maintainHost } from './maintenance.ts';
+import { isServiceStep, readDeployInputs, readServiceStepInputs } from './inputs.ts';
+import { serviceStepOnHost } from './service-step.ts';
 import { reportRoll } from './report.ts';
 import { rollAcrossHosts } from './roll.ts';
 
@@ -35,7 +35,7 @@ export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
   const started = performance.now();
   return settleStep('deploy-container', deps, async () => {
     const reader = new InputReader(deps.inputs);
-    if (isMaintenanceStep(reader)) return runMaintenance(deps, reader, started);
+    if (isServiceStep(reader)) return runServiceStep(deps, reader, started);
     const inputs = readDeployInputs(reader);
     for (const secret of inputs.secrets) logger.mask(secret);
     for (const warning of inputs.envWarnings) logger.warning(`env: ${warning}`);
@@ -56,18 +56,20 @@ export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
   });
 }
 
-/** A maintenance step: the edge's answer changes on every host, nothing else. */
-async function runMaintenance(deps: DeployDependencies, reader: InputReader, started: number): Promise<boolean> {
+/** A step on a deployed service without an image (maintenance, remove), on every host. */
+async function runServiceStep(deps: DeployDependencies, reader: InputReader, started: number): Promise<boolean> {
   const { logger, reporter } = deps;
-  const inputs = readMaintenanceInputs(reader);
+  const inputs = readServiceStepInputs(reader);
   for (const secret of inputs.secrets) logger.mask(secret);
   const context = { actor: deps.env.GITHUB_ACTOR ?? 'local', runId: deps.env.GITHUB_RUN_ID ?? 'local', logger };
   const roll = await rollAcrossHosts(
     inputs.targets,
     inputs.maxParallel,
     (target) => deps.connect(target, inputs.jump),
-    (host) => maintainHost(host, inputs, context),
+    (host) => serviceStepOnHost(host, inputs, context),
   );
-  const title = `Maintenance ${inputs.maintenance.on ? 'on' : 'off'} for \`${inputs.name}\``;
+  const step = inputs.step;
+  const title =
+    step.kind === 'remove' ? `Removal of \`${inputs.name}\`` : `Maintenance ${step.maintenance.on ? 'on' : 'off'} for \`${inputs.name}\``;
   return reportRoll(reporter, title, roll, Math.round(performance.now() - started));
 }

@@ -11,6 +11,9 @@ import { edgeRecord, otherSlot, renderEdgeConfig, type Slot } from '#docker/inde
 import { RecordingHost } from '#ssh/testing';
 import { selfSignedCertificate } from '../../../test/support/servers.ts';
 import { deployToHost } from './deploy.ts';
+import { readServiceStepInputs } from './inputs.ts';
+import { serviceStepOnHost } from './service-step.ts';
+import { InputReader } from '#inputs/index';
 import { fakeHostInputs, quietLogger } from './testing.ts';
 
 const HOME = '/home/deploy';
@@ -115,7 +118,8 @@ class FakeDocker {
     if (argv[0] === 'flock') return { stdout: 'locked\n' };
     if (argv[0] === 'cat') return this.files.has(argv[1]!) ? { stdout: this.files.get(argv[1]!) } : { code: 1 };
     if (argv[0] === 'rm') {
-      this.files.delete(argv[2]!);
+      const path = argv.at(-1)!;
+      for (const file of [...this.files.keys()]) if (file === path || file.startsWith(`${path}/`)) this.files.delete(file);
       return undefined;
     }
     if (argv[0] === 'mkdir') return undefined;
@@ -531,6 +535,38 @@ describe('strategy switch orchestration', () => {
     expect([edge.name, edge.image, edge.published]).toEqual(['web-proxy', 'haproxy:2.6', ['127.0.0.1:8000:80']]);
     expect(fake.containers.some((c) => c.name === 'web-proxy-retired')).toBe(false);
     expect(fake.servingAlias()).toBe(result.servingContainer!.slice('web-'.length));
+  });
+
+  it('remove: a step without image takes away the containers, the edge, the network, the proxy folder with its TLS key, and the env file', async () => {
+    fake = new FakeDocker().withServing('registry.example.com/web:v1', 'r1');
+    const cert = makeCertificate(30);
+    fake.host.tls.set('127.0.0.1:8000', { cert: cert.certificate, key: cert.key });
+    const deployed = await deployToHost(
+      fake.host,
+      read({ 'tls-certificate': cert.certificate, 'tls-key': cert.key, env: 'A=1', 'health-url': 'https://127.0.0.1:8000/health' }),
+      context,
+    );
+    expect(deployed.outcome, deployed.error).toBe('deployed');
+    expect([...fake.files.keys()].filter((f) => f.endsWith('tls.pem') || f.endsWith('web.env'))).toHaveLength(2);
+    const step = readServiceStepInputs(
+      new InputReader(
+        (name) =>
+          ({
+            host: 'deploy.example.com',
+            username: 'deploy',
+            password: 'pw',
+            'insecure-ignore-host-key': 'true',
+            name: 'web',
+            remove: 'true',
+          })[name] ?? '',
+      ),
+    );
+    const result = await serviceStepOnHost(fake.host, step, context);
+    expect(result.outcome, result.error).toBe('deployed');
+    expect(fake.containers).toEqual([]);
+    expect(fake.host.indexOf(/^docker network rm web-net$/)).toBeGreaterThan(0);
+    expect(fake.host.indexOf(/^rm -rf -- \/home\/deploy\/\.golden-deploy\/proxy\/web$/)).toBeGreaterThan(0);
+    expect([...fake.files.keys()].filter((f) => f.includes('/proxy/web') || f.endsWith('web.env'))).toEqual([]);
   });
 
   it('removes no credentials through argv: the registry password only reaches stdin', async () => {

@@ -153,6 +153,7 @@ export const SERVICE_LABEL = 'golden.deploy.service';
 export const ROLE_LABEL = 'golden.deploy.role';
 
 export const networkExists = (network: string): Argv => ['docker', 'network', 'inspect', '--format', '{{.Name}}', network];
+export const networkRemove = (network: string): Argv => ['docker', 'network', 'rm', network];
 export const networkConnect = (network: string, container: string): Argv => ['docker', 'network', 'connect', network, container];
 export const networkCreate = (network: string): Argv => [
   'docker',

@@ -14,6 +14,8 @@ export const makePrivateDirs = (...paths: string[]): Argv => ['mkdir', '-p', '-m
 export const makeDirs = (...paths: string[]): Argv => ['mkdir', '-p', ...paths];
 export const readFile = (path: string): Argv => ['cat', path];
 export const removeFile = (path: string): Argv => ['rm', '-f', path];
+/** A folder and everything in it; `--` so a path is never read as an option. */
+export const removeTree = (path: string): Argv => ['rm', '-rf', '--', path];
 /** rename(2): readers see the old file or the new one, never a half-written one. */
 export const replaceFile = (from: string, to: string): Argv => ['mv', '-f', from, to];
 
