@@ -143,13 +143,19 @@ const defaultLocalFileReader = (): LocalFileReader => ({
   read: (path) => readFileSync(path),
 });
 
-/** Every input, checked and parsed into types; nothing after this parses an input string again. */
-export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReader = defaultLocalFileReader()): DeployInputs {
+/** Collects the secret values inputs hold, for masking; `keep` passes a value through (empty as undefined). */
+function secretKeeper() {
   const secrets: string[] = [];
   const keep = (value: string | undefined) => {
     if (value) secrets.push(value);
     return value || undefined;
   };
+  return { secrets, keep };
+}
+
+/** Every input, checked and parsed into types; nothing after this parses an input string again. */
+export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReader = defaultLocalFileReader()): DeployInputs {
+  const { secrets, keep } = secretKeeper();
   const allowLatest = inputs.boolean('allow-latest', false);
   if (inputs.string('maintenance'))
     throw new InputError('maintenance', 'changes only what the edge answers: run it as a step of its own, without image');
@@ -295,11 +301,7 @@ export function isServiceStep(inputs: InputReader): boolean {
  * `files`; without it, a plain default page.
  */
 export function readServiceStepInputs(inputs: InputReader, localFiles: LocalFileReader = defaultLocalFileReader()): ServiceStepInputs {
-  const secrets: string[] = [];
-  const keep = (value: string | undefined) => {
-    if (value) secrets.push(value);
-    return value || undefined;
-  };
+  const { secrets, keep } = secretKeeper();
   const remove = inputs.boolean('remove', false);
   if (remove && inputs.string('maintenance')) throw new InputError('remove', 'and maintenance are two steps; give one');
   return {

@@ -11,10 +11,8 @@ import { edgeRecord, otherSlot, renderEdgeConfig, type Slot } from '#docker/inde
 import { RecordingHost } from '#ssh/testing';
 import { selfSignedCertificate } from '../../../test/support/servers.ts';
 import { deployToHost } from './deploy.ts';
-import { readServiceStepInputs } from './inputs.ts';
 import { serviceStepOnHost } from './service-step.ts';
-import { InputReader } from '#inputs/index';
-import { fakeHostInputs, quietLogger } from './testing.ts';
+import { fakeHostInputs, fakeServiceStepInputs, quietLogger } from './testing.ts';
 
 const HOME = '/home/deploy';
 const DIR = `${HOME}/.golden-deploy/proxy/web`;
@@ -64,9 +62,8 @@ class FakeDocker {
     return this.host.files;
   }
 
-  withServing(image: string, alias: string, slot: Slot = 'blue') {
-    const address = `172.20.0.${this.nextAddress++}`;
-    this.containers.push({ name: `web-${alias}`, image, state: 'running', role: 'app', alias, address });
+  /** The edge container, running and publishing 127.0.0.1:8000 (what `read()` asks for). */
+  withEdge() {
     this.containers.push({
       name: 'web-proxy',
       image: 'haproxy:2.6',
@@ -75,8 +72,30 @@ class FakeDocker {
       address: '172.20.0.1',
       published: ['127.0.0.1:8000:80'],
     });
+    return this;
+  }
+
+  withServing(image: string, alias: string, slot: Slot = 'blue') {
+    const address = `172.20.0.${this.nextAddress++}`;
+    this.containers.push({ name: `web-${alias}`, image, state: 'running', role: 'app', alias, address });
+    this.withEdge();
     this.files.set(CONFIG, renderEdgeConfig({ upstream: alias, slot, ports: [80], tls: false, proxyProtocol: false }));
     this.slots[slot] = { address, ready: true };
+    return this;
+  }
+
+  /** An earlier version's service: r1 serving behind an nginx proxy named `proxyName`, whose config names it. */
+  withNginxProxy(proxyName = 'web-proxy') {
+    this.containers.push({
+      name: 'web-r1',
+      image: 'registry.example.com/web:v1',
+      state: 'running',
+      role: 'app',
+      alias: 'r1',
+      address: '172.20.0.99',
+    });
+    this.containers.push({ name: proxyName, image: 'nginx:1.27', state: 'running', role: 'proxy', address: '172.20.0.1' });
+    this.files.set(NGINX_CONFIG, '# golden-deploy serving: r1\nworker_processes 1;\n');
     return this;
   }
 
@@ -385,17 +404,7 @@ describe('strategy switch orchestration', () => {
   });
 
   it("moves a service from an earlier version's nginx proxy to the edge in one deploy, and removes the nginx proxy after", async () => {
-    fake = new FakeDocker();
-    fake.containers.push({
-      name: 'web-r1',
-      image: 'registry.example.com/web:v1',
-      state: 'running',
-      role: 'app',
-      alias: 'r1',
-      address: '172.20.0.99',
-    });
-    fake.containers.push({ name: 'web-proxy', image: 'nginx:1.27', state: 'running', role: 'proxy', address: '172.20.0.1' });
-    fake.files.set(NGINX_CONFIG, '# golden-deploy serving: r1\nworker_processes 1;\n');
+    fake = new FakeDocker().withNginxProxy();
     const result = await deployToHost(fake.host, read({}), context);
     expect(result, fake.host.commands.join('\n')).toMatchObject({ outcome: 'deployed', previousImage: 'registry.example.com/web:v1' });
     expect(fake.host.commands.find((c) => c.includes('take-over-ports'))).toMatch(
@@ -438,17 +447,7 @@ describe('strategy switch orchestration', () => {
   });
 
   it('undoes a move from the nginx proxy that a fault cut short before the edge existed: nginx takes its name back, then the move runs again', async () => {
-    fake = new FakeDocker();
-    fake.containers.push({
-      name: 'web-r1',
-      image: 'registry.example.com/web:v1',
-      state: 'running',
-      role: 'app',
-      alias: 'r1',
-      address: '172.20.0.99',
-    });
-    fake.containers.push({ name: 'web-proxy-retired', image: 'nginx:1.27', state: 'running', role: 'proxy', address: '172.20.0.1' });
-    fake.files.set(NGINX_CONFIG, '# golden-deploy serving: r1\nworker_processes 1;\n');
+    fake = new FakeDocker().withNginxProxy('web-proxy-retired');
     // The record the interrupted deploy renamed into place names a release that never took traffic.
     fake.files.set(CONFIG, renderEdgeConfig({ upstream: 'r9', slot: 'blue', ports: [80], tls: false, proxyProtocol: false }));
     const result = await deployToHost(fake.host, read({}), context);
@@ -494,15 +493,7 @@ describe('strategy switch orchestration', () => {
   }, 20_000);
 
   it('an edge container with no record beside it hands its ports to one started on the new record', async () => {
-    fake = new FakeDocker();
-    fake.containers.push({
-      name: 'web-proxy',
-      image: 'haproxy:2.6',
-      state: 'running',
-      role: 'edge',
-      address: '172.20.0.1',
-      published: ['127.0.0.1:8000:80'],
-    });
+    fake = new FakeDocker().withEdge();
     const result = await deployToHost(fake.host, read({}), context);
     expect(result.outcome, result.error).toBe('deployed');
     expect(fake.host.commands.find((c) => c.includes('take-over-ports'))).toMatch(
@@ -548,19 +539,7 @@ describe('strategy switch orchestration', () => {
     );
     expect(deployed.outcome, deployed.error).toBe('deployed');
     expect([...fake.files.keys()].filter((f) => f.endsWith('tls.pem') || f.endsWith('web.env'))).toHaveLength(2);
-    const step = readServiceStepInputs(
-      new InputReader(
-        (name) =>
-          ({
-            host: 'deploy.example.com',
-            username: 'deploy',
-            password: 'pw',
-            'insecure-ignore-host-key': 'true',
-            name: 'web',
-            remove: 'true',
-          })[name] ?? '',
-      ),
-    );
+    const step = fakeServiceStepInputs({ remove: 'true' });
     const result = await serviceStepOnHost(fake.host, step, context);
     expect(result.outcome, result.error).toBe('deployed');
     expect(fake.containers).toEqual([]);

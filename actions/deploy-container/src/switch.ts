@@ -263,19 +263,37 @@ export async function recoverService(host: RemoteHost, inputs: DeployInputs, bas
     await host.run(docker.start(container.name));
     container.state = 'running';
   }
-  if (proxy && state.edge && serving && !state.legacy && !state.replaceEdge) {
-    // Cheap and idempotent: whatever a fault left in the runtime, it now routes as the record says.
-    const address = await addressOn(host, serving.name, names.network);
-    await proxyAdmin(host, names.proxy, docker.routeCommands(state.edge.ports, state.edge.slot, address));
-    if (map) await proxyAdmin(host, names.proxy, docker.maintenanceCommands(map));
-  }
-  const strays = containers.filter((c) => c.role === 'app' && c.name !== serving?.name && c.state === 'running');
-  if (strays.length > 0) {
-    logger.warning(`${host.name}: stopping ${strays.map((c) => c.name).join(', ')}, left running by a deploy that did not finish`);
-    if (proxy && state.edge && !state.legacy) await drainSlot(host, names.proxy, state.edge, inputs.drainTimeoutMs, logger);
-    for (const stray of strays) await host.exec(docker.stop(stray.name));
-  }
+  if (proxy && serving && state.edge && !state.legacy && !state.replaceEdge) await realignRuntime(host, state, serving, map);
+  await stopStrays(host, inputs, state, containers, logger);
   return state;
+}
+
+/** Cheap and idempotent: whatever a fault left in the edge's runtime, it now routes and answers as the files say. */
+async function realignRuntime(
+  host: RemoteHost,
+  state: SwitchState,
+  serving: ServiceContainer,
+  map?: docker.EdgeMaintenance,
+): Promise<void> {
+  const { names, edge } = state;
+  const address = await addressOn(host, serving.name, names.network);
+  await proxyAdmin(host, names.proxy, docker.routeCommands(edge!.ports, edge!.slot, address));
+  if (map) await proxyAdmin(host, names.proxy, docker.maintenanceCommands(map));
+}
+
+/** Drains and stops app containers that run but do not serve: half-started versions, old ones never stopped. */
+async function stopStrays(
+  host: RemoteHost,
+  inputs: DeployInputs,
+  state: SwitchState,
+  containers: readonly ServiceContainer[],
+  logger: Logger,
+): Promise<void> {
+  const strays = containers.filter((c) => c.role === 'app' && c.name !== state.serving?.name && c.state === 'running');
+  if (strays.length === 0) return;
+  logger.warning(`${host.name}: stopping ${strays.map((c) => c.name).join(', ')}, left running by a deploy that did not finish`);
+  if (state.proxy && state.edge && !state.legacy) await drainSlot(host, state.names.proxy, state.edge, inputs.drainTimeoutMs, logger);
+  for (const stray of strays) await host.exec(docker.stop(stray.name));
 }
 
 /**
@@ -477,6 +495,21 @@ async function writeTls(host: RemoteHost, inputs: DeployInputs, names: ServiceNa
 }
 
 /**
+ * Where the verify asks the edge, as the host sees it: the first published port, with health-url's host and
+ * path when health-url is on that port (a certificate names that host).
+ */
+function edgeProbeUrl(inputs: DeployInputs): URL {
+  const published = inputs.ports[0]!;
+  const address = hostAddressOf(published);
+  const url = new URL(`${inputs.tls ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${published.hostPort}/`);
+  if (inputs.health.url && containerPortFor(inputs.ports, inputs.health.url) === published.containerPort) {
+    url.hostname = inputs.health.url.hostname;
+    url.pathname = inputs.health.url.pathname;
+  }
+  return url;
+}
+
+/**
  * Waits until the runtime routes to `target` (slot, address) and, unless the edge is in maintenance, a
  * request through the published port is answered by that slot.
  */
@@ -488,14 +521,7 @@ export async function verifyThroughProxy(
   logger: Logger,
 ): Promise<void> {
   const transport = transportThrough(host, inputs.proxyProtocol);
-  const published = inputs.ports[0]!;
-  const address = hostAddressOf(published);
-  const scheme = inputs.tls ? 'https' : 'http';
-  const url = new URL(`${scheme}://${address.includes(':') ? `[${address}]` : address}:${published.hostPort}/`);
-  if (inputs.health.url && containerPortFor(inputs.ports, inputs.health.url) === published.containerPort) {
-    url.hostname = inputs.health.url.hostname;
-    url.pathname = inputs.health.url.pathname;
-  }
+  const url = edgeProbeUrl(inputs);
   const ports = state.edge!.ports;
   const routed = await pollUntil<number>(
     async (attempt) => {
