@@ -137,8 +137,9 @@ class FakeDocker {
     if (argv[0] === 'flock') return { stdout: 'locked\n' };
     if (argv[0] === 'cat') return this.files.has(argv[1]!) ? { stdout: this.files.get(argv[1]!) } : { code: 1 };
     if (argv[0] === 'rm') {
-      const path = argv.at(-1)!;
-      for (const file of [...this.files.keys()]) if (file === path || file.startsWith(`${path}/`)) this.files.delete(file);
+      const paths = argv.slice(1).filter((arg) => !arg.startsWith('-'));
+      for (const file of [...this.files.keys()])
+        if (paths.some((path) => file === path || file.startsWith(`${path}/`))) this.files.delete(file);
       return undefined;
     }
     if (argv[0] === 'mkdir') return undefined;

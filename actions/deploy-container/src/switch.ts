@@ -77,6 +77,7 @@ async function moveTraffic(deploy: HostDeploy, state: SwitchState, spec: docker.
         slot: retiring ? docker.otherSlot(retiring) : 'blue',
         address: await addressOn(host, spec.name, state.names.network),
       };
+      await writeTls(host, inputs, state.names);
       await switchEdge(deploy, state, target);
       return target;
     });
@@ -438,11 +439,15 @@ export async function switchEdge(deploy: HostDeploy, state: SwitchState, target:
   const { host, inputs } = deploy;
   const { names } = state;
   const spec = edgeConfigSpec(inputs, target);
-  await writeTls(host, inputs, names);
-  await host.writeFile(names.nextConfig, docker.renderEdgeConfig(spec), 0o644);
-  if (state.proxy && state.edge && !state.legacy && !state.replaceEdge) {
-    const reload = docker.edgeSettingsDiffer(state.edge.config, spec);
-    await host.run(docker.checkEdgeConfig(inputs.proxyImage!, names.proxyDir, `${docker.EDGE_CONFIG}.next`));
+  const config = docker.renderEdgeConfig(spec);
+  const running = state.proxy && state.edge && !state.legacy && !state.replaceEdge;
+  await host.writeFile(names.nextConfig, config, 0o644);
+  // HAProxy loads the map a config names when it checks it: a new edge needs one first.
+  if (!running && !(await readHostFile(host, names.map)))
+    await host.writeFile(names.map, docker.renderEdgeMap({ on: false, page: docker.DEFAULT_MAINTENANCE_PAGE }), 0o644);
+  await host.run(docker.checkEdgeConfig(inputs.proxyImage!, names.proxyDir, `${docker.EDGE_CONFIG}.next`));
+  if (running) {
+    const reload = docker.edgeSettingsDiffer(state.edge!.config, spec);
     const apply = reload
       ? docker.reloadEdge(names.proxy)
       : hostCommands.proxyAdmin(names.proxy, docker.routeCommands(spec.ports, target.slot, target.address));
@@ -451,13 +456,10 @@ export async function switchEdge(deploy: HostDeploy, state: SwitchState, target:
     const refused = reload ? undefined : docker.adminFailure(answer);
     if (refused) throw new UserError(`the proxy ${names.proxy} refused a runtime command: ${refused}`);
   } else {
-    if (!(await readHostFile(host, names.map)))
-      await host.writeFile(names.map, docker.renderEdgeMap({ on: false, page: docker.DEFAULT_MAINTENANCE_PAGE }), 0o644);
-    await host.run(docker.checkEdgeConfig(inputs.proxyImage!, names.proxyDir, `${docker.EDGE_CONFIG}.next`));
     await host.run(hostCommands.replaceFile(names.nextConfig, names.config));
     await startEdge(host, inputs, state);
   }
-  state.edge = { upstream: target.upstream, slot: target.slot, ports: spec.ports, config: docker.renderEdgeConfig(spec) };
+  state.edge = { upstream: target.upstream, slot: target.slot, ports: spec.ports, config };
 }
 
 /**
@@ -468,13 +470,13 @@ export async function switchEdge(deploy: HostDeploy, state: SwitchState, target:
 async function startEdge(host: RemoteHost, inputs: DeployInputs, state: SwitchState): Promise<void> {
   const { names } = state;
   const spec = proxySpec(inputs, names);
-  const replaced = await host.exec(docker.containerInfo(inputs.name));
   // An edge with no record beside it (its folder was removed by hand) routes to nothing this deploy can vouch
   // for: it hands its ports over as any other holder does.
   if (state.legacy || state.replaceEdge || state.proxy) {
     await host.run(hostCommands.takeOverPorts(names.proxy, names.retiredProxy, names.proxy, docker.create(spec)));
     state.handedOver = true;
-  } else if (replaced.code === 0) await host.run(hostCommands.takeOverPorts(inputs.name, '', names.proxy, docker.create(spec)));
+  } else if ((await host.exec(docker.containerInfo(inputs.name))).code === 0)
+    await host.run(hostCommands.takeOverPorts(inputs.name, '', names.proxy, docker.create(spec)));
   else await host.run(docker.run(spec));
   Object.assign(state, { legacy: false, replaceEdge: undefined });
   state.proxy = { name: names.proxy, image: inputs.proxyImage!, state: 'running', role: EDGE_ROLE };
@@ -487,7 +489,8 @@ async function startEdge(host: RemoteHost, inputs: DeployInputs, state: SwitchSt
  */
 async function writeTls(host: RemoteHost, inputs: DeployInputs, names: ServiceNames): Promise<void> {
   if (!inputs.tls) {
-    await host.exec(hostCommands.removeFile(names.pem));
+    // With the half-written copy an interrupted deploy may have left.
+    await host.exec(hostCommands.removeFile(names.pem, `${names.pem}.next`));
     return;
   }
   await host.writeFile(`${names.pem}.next`, docker.edgePem(inputs.tls.certificate, inputs.tls.key), 0o600);

@@ -13,7 +13,7 @@ export const homeDirectory = (): Argv => ['pwd'];
 export const makePrivateDirs = (...paths: string[]): Argv => ['mkdir', '-p', '-m', '700', ...paths];
 export const makeDirs = (...paths: string[]): Argv => ['mkdir', '-p', ...paths];
 export const readFile = (path: string): Argv => ['cat', path];
-export const removeFile = (path: string): Argv => ['rm', '-f', path];
+export const removeFile = (...paths: string[]): Argv => ['rm', '-f', ...paths];
 /** A folder and everything in it; `--` so a path is never read as an option. */
 export const removeTree = (path: string): Argv => ['rm', '-rf', '--', path];
 /** rename(2): readers see the old file or the new one, never a half-written one. */
