@@ -1,13 +1,18 @@
 // The local pipeline's jobs (scripts/pipeline.ts): the run's context from the lab, how a job runs a command
 // or an action bundle, and what each job of PIPELINE_GRAPH does.
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { type Manifest, parseManifest } from '#audit/load';
+import { requirementsOf } from '#audit/resolve';
+import { type GithubStores, storedValue } from '#audit/stores';
 import { UserError } from '#errors/index';
 import { labEnv } from '#lab/env';
 import { maskablePieces } from '#log/index';
+import { type Lane, type PipelineCall, pipelineCall, readCaller, readWorkflowInputs, REUSABLE_WORKFLOW } from '#pipeline/caller';
 import { PIPELINE_GRAPH } from '#pipeline/graph';
+import { labInfrastructure, labStores, type LabValues, parseLabValues } from '#pipeline/lab-stores';
 import { UsageError } from '#args/index';
 import { ENVIRONMENTS, type PipelineOptions } from '#pipeline/options';
 import type { JobHandle, JobSpec } from '#pipeline/schedule';
@@ -18,21 +23,54 @@ const root = resolve(import.meta.dirname, '..');
 export interface Context {
   options: PipelineOptions;
   lab: Record<string, string>;
-  /** <env>-<sha>: the tag of both images. */
+  /** examples/<example>/deploy.yml's call of the reusable workflow, as lanes. */
+  call: PipelineCall;
+  /** <tag-prefix>-<sha>: the tag of every image. */
   tag: string;
-  backendImage: string;
-  frontendImage: string;
+  /** Each lane's image in the lab registry. */
+  images: Partial<Record<LaneName, string>>;
   /** With --hosts: the lab's app hosts (ip:22) the backend rolls across, behind LAB_LB_URL. */
   backendHosts: string[];
-  /** Where users reach the backend: the lab's proxy, or with --hosts its load balancer. */
-  backendUrl: string;
-  environments: { backend: string; frontend: string };
-  /** What GitHub secrets would carry, per environment, by manifest variable name. */
-  secrets: { backend: Record<string, string>; frontend: Record<string, string> };
+  /** What GitHub's stores would hold for each lane's environment, by GitHub name (toJSON(secrets), toJSON(vars)). */
+  stores: Partial<Record<LaneName, GithubStores>>;
+  manifest: Manifest;
   /** Values that must never be printed: each secret whole, and each line of 8+ characters of a multi-line one. */
   sensitive: string[];
   workdir: string;
   dockerConfig: string;
+}
+
+type LaneName = Lane['name'];
+
+/** examples/<app>/deploy.yml, read with the lab's values for the repository variables it uses. */
+function readExample(options: PipelineOptions, lab: Record<string, string>): { call: PipelineCall; values: LabValues; source: string } {
+  const directory = join(root, 'examples', options.example);
+  const file = join(directory, 'deploy.yml');
+  if (!existsSync(file)) {
+    const known = readdirSync(join(root, 'examples')).filter((name) => existsSync(join(root, 'examples', name, 'deploy.yml')));
+    throw new UsageError(
+      `--example ${options.example}: there is no examples/${options.example}/deploy.yml (there are: ${known.join(', ')})`,
+    );
+  }
+  const labFile = join(directory, 'lab.json');
+  const values = existsSync(labFile)
+    ? parseLabValues(`examples/${options.example}/lab.json`, readFileSync(labFile, 'utf8'), lab)
+    : { vars: {}, values: {} };
+  const workflow = readWorkflowInputs(readFileSync(join(root, REUSABLE_WORKFLOW), 'utf8'));
+  const inputs = readCaller(`examples/${options.example}/deploy.yml`, readFileSync(file, 'utf8'), workflow, {
+    vars: values.vars,
+    github: { repository_owner: 'local', actor: process.env.USER || 'local', sha: options.sha },
+  });
+  if (options.env) {
+    // The golden example in another of its manifest's environments.
+    const environments = ENVIRONMENTS[options.env];
+    Object.assign(inputs, {
+      'tag-prefix': options.env,
+      'backend-environment': environments.backend,
+      'frontend-environment': environments.frontend,
+    });
+  }
+  return { call: pipelineCall(inputs, `examples/${options.example}/deploy.yml`), values, source: `examples/${options.example}/lab.json` };
 }
 
 export function buildContext(options: PipelineOptions): Context {
@@ -42,50 +80,57 @@ export function buildContext(options: PipelineOptions): Context {
   } catch (error) {
     throw new UserError(`scripts/lab env failed: ${(error as Error).message}`);
   }
-  const environments = ENVIRONMENTS[options.env];
+  const { call, values, source } = readExample(options, lab);
   const directHosts = (lab.LAB_APP_HOSTS ?? '').split('\n').filter((host) => host && host !== lab.LAB_APP_JUMP_HOST);
+  if (options.hosts > 1 && !call.backend) throw new UsageError(`--hosts ${options.hosts}: examples/${options.example} has no backend lane`);
   if (options.hosts > 1 && options.hosts > directHosts.length)
     throw new UsageError(`--hosts ${options.hosts}: the lab has ${directHosts.length} app hosts behind its load balancer`);
-  const tag = `${options.env}-${options.sha}`;
-  const deployKey = readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8');
-  const bastionKey = readFileSync(lab.LAB_BASTION_KEY_FILE!, 'utf8');
-  const host = {
-    HOST: lab.LAB_SSH_HOST!,
-    SSH_USER: lab.LAB_SSH_USER!,
-    SSH_PRIVATE_KEY: deployKey,
-    SSH_HOST_KEY: lab.LAB_SSH_KNOWN_HOSTS!,
-    REGISTRY_PASSWORD: lab.LAB_REGISTRY_PASSWORD!,
-  };
-  const backend = {
-    ...host,
-    BASTION_HOST: lab.LAB_BASTION_HOST!,
-    BASTION_HOST_KEY: lab.LAB_BASTION_KNOWN_HOSTS!,
-    BASTION_PRIVATE_KEY: bastionKey,
-    DJANGO_SECRET_KEY: lab.LAB_DJANGO_SECRET_KEY!,
-    DB_HOST: lab.LAB_DB_HOST!,
-    DB_NAME: lab.LAB_DB_NAME!,
-    DB_USER: lab.LAB_DB_USER!,
-    DB_PASSWORD: lab.LAB_DB_PASSWORD!,
-  };
-  const frontend = { ...host, API_BASE_URL: lab.LAB_PROXY_URL! };
-  const workdir = join(lab.LAB_DIR!, 'pipeline', `${new Date().toISOString().replace(/[:.]/g, '-')}-${tag}`);
+  const tag = `${call.tagPrefix}-${options.sha}`;
+  const manifestPath = join(root, call.manifest);
+  const manifest = parseManifest(call.manifest, readFileSync(manifestPath, 'utf8'));
+  // Secrets the lab has no value for are generated once per example, and kept as scripts/lab keeps its own.
+  const generatedFile = join(lab.LAB_DIR!, 'pipeline', `${options.example}-generated-secrets.json`);
+  mkdirSync(dirname(generatedFile), { recursive: true });
+  const generated = existsSync(generatedFile) ? (JSON.parse(readFileSync(generatedFile, 'utf8')) as Record<string, string>) : {};
+  const known = { ...labInfrastructure(lab, (path) => readFileSync(path, 'utf8')), ...values.values };
+  const stores: Context['stores'] = {};
+  const images: Context['images'] = {};
+  for (const lane of lanesOf(call)) {
+    stores[lane.name] = labStores(manifest, lane.environment, known, generated, source);
+    // The lab's registry stands in for the caller's.
+    images[lane.name] = `${lab.LAB_REGISTRY}/${lane.image}:${tag}`;
+  }
+  writeFileSync(generatedFile, `${JSON.stringify(generated, null, 2)}\n`, { mode: 0o600 });
+  const workdir = join(lab.LAB_DIR!, 'pipeline', `${new Date().toISOString().replace(/[:.]/g, '-')}-${options.example}-${tag}`);
   mkdirSync(join(workdir, 'logs'), { recursive: true });
   return {
     options,
     lab,
+    call,
     tag,
-    environments,
-    backendImage: `${lab.LAB_REGISTRY}/golden/backend:${tag}`,
-    frontendImage: `${lab.LAB_REGISTRY}/golden/frontend:${tag}`,
+    images,
     backendHosts: options.hosts > 1 ? directHosts.slice(0, options.hosts) : [],
-    backendUrl: options.hosts > 1 ? lab.LAB_LB_URL! : lab.LAB_PROXY_URL!,
-    secrets: { backend, frontend },
-    sensitive: [deployKey, bastionKey, lab.LAB_REGISTRY_PASSWORD!, lab.LAB_DJANGO_SECRET_KEY!, lab.LAB_DB_PASSWORD!, lab.LAB_SSH_PASSWORD!]
+    stores,
+    manifest,
+    sensitive: [...Object.values(stores).flatMap((store) => Object.values(store.secrets)), lab.LAB_SSH_PASSWORD!]
       // The same pieces the actions mask (packages/runtime/log): the value and each of its lines.
       .flatMap((secret) => maskablePieces(secret.trim())),
     workdir,
     dockerConfig: mkdtempSync(join(tmpdir(), 'golden-pipeline-docker-')),
   };
+}
+
+/** The lanes the call runs, backend first. */
+export function lanesOf(call: PipelineCall): Lane[] {
+  return [call.backend, call.frontend].filter((lane): lane is Lane => lane !== undefined);
+}
+
+/** A lane's value of a manifest variable, as the workflow reads secrets[fromJSON(names).VARIABLE]. */
+function valueOf(context: Context, lane: LaneName, variable: string): string {
+  const requirement = requirementsOf(context.manifest, context.call[lane]!.environment).find((r) => r.variable === variable);
+  const value = requirement && storedValue(requirement, context.stores[lane]!);
+  if (value === undefined) throw new UserError(`${context.call.manifest} has no ${variable} for ${context.call[lane]!.environment}`);
+  return value;
 }
 
 // ---------------------------------------------------------------- how jobs run things
@@ -152,15 +197,9 @@ async function action(
   return main;
 }
 
-async function buildAndPush(
-  context: Context,
-  job: string,
-  handle: JobHandle,
-  directory: string,
-  image: string,
-  buildArgs: string[],
-): Promise<void> {
-  handle.progress(`docker build ${directory}`);
+async function buildAndPush(context: Context, job: string, handle: JobHandle, lane: Lane, buildArgs: string[]): Promise<void> {
+  const image = context.images[lane.name]!;
+  handle.progress(`docker build ${lane.context}`);
   await command(context, job, [
     'docker',
     'build',
@@ -169,9 +208,10 @@ async function buildAndPush(
     '-q',
     ...(context.options.noCache ? ['--no-cache'] : []),
     ...buildArgs.flatMap((a) => ['--build-arg', a]),
+    ...(lane.dockerfile ? ['--file', join(root, lane.dockerfile)] : []),
     '-t',
     image,
-    join(root, directory),
+    join(root, lane.context),
   ]);
   handle.progress(`push ${image}`);
   await command(
@@ -205,7 +245,8 @@ async function scanImage(context: Context, job: string, handle: JobHandle, image
   const problems: string[] = [];
   const user = config!.Config.User ?? '';
   if (user === '' || user === 'root' || user === '0') problems.push('runs as root (set USER)');
-  const everything = JSON.stringify(config) + layers;
+  // The image's config and layers, not its tags: the registry's address is no secret baked in.
+  const everything = JSON.stringify(config!.Config) + layers;
   // Detection, not masking: a piece shorter than 8 characters (a PEM's last line) could occur by chance.
   if (context.sensitive.some((secret) => secret.length >= 8 && everything.includes(secret)))
     problems.push('a secret value is baked into its layers or config');
@@ -216,30 +257,69 @@ async function scanImage(context: Context, job: string, handle: JobHandle, image
   if (problems.length) throw new Error(problems.join('; '));
 }
 
-function deployInputs(context: Context, secrets: Record<string, string>): Record<string, string> {
+/**
+ * The migrate job's commands, exactly as reusable-deploy.yml passes them to bastion-migrate (test/pipeline-call.test.ts
+ * compares the two): the caller's command runs in the new image, which sees the tunnel, from an environment variable.
+ */
+export const MIGRATE_COMMANDS = {
+  command: 'docker run --rm --network host -e DATABASE_URL -e PGOPTIONS -e PGAPPNAME --entrypoint sh "$IMAGE" -c "$MIGRATE_COMMAND"',
+  check: 'docker run --rm --network host -e DATABASE_URL -e PGOPTIONS -e PGAPPNAME --entrypoint sh "$IMAGE" -c "$MIGRATE_CHECK_COMMAND"',
+};
+
+/** The test job's command, as reusable-deploy.yml runs it: the caller's test command in the image, with no network. */
+export const testArgv = (image: string, testCommand: string) => [
+  'docker',
+  'run',
+  '--rm',
+  '--network',
+  'none',
+  '--entrypoint',
+  'sh',
+  image,
+  '-c',
+  testCommand,
+];
+
+/** deploy-container's inputs as the workflow's deploy job gives them, with the lab's differences (port, registry login, pace). */
+function deployInputs(context: Context, lane: Lane, env: string): Record<string, string> {
+  const { lab } = context;
   return {
-    host: secrets.HOST!,
-    port: context.lab.LAB_SSH_PORT!,
-    username: secrets.SSH_USER!,
-    'private-key': secrets.SSH_PRIVATE_KEY!,
-    'host-key': secrets.SSH_HOST_KEY!,
-    'registry-username': context.lab.LAB_REGISTRY_USER!,
-    'registry-password': secrets.REGISTRY_PASSWORD!,
+    host: valueOf(context, lane.name, 'HOST'),
+    username: valueOf(context, lane.name, 'SSH_USER'),
+    'private-key': valueOf(context, lane.name, 'SSH_PRIVATE_KEY'),
+    'host-key': valueOf(context, lane.name, 'SSH_HOST_KEY'),
+    image: context.images[lane.name]!,
+    name: lane.container,
+    ports: lane.ports,
+    'registry-username': lab.LAB_REGISTRY_USER!,
+    'registry-password': valueOf(context, lane.name, 'REGISTRY_PASSWORD'),
+    env: [env, `APP_ENV=${lane.environment}`].filter(Boolean).join('\n'),
+    'health-url': lane.containerHealthUrl,
+    strategy: 'switch',
+    // No Docker Hub here: the lab's HAProxy image stands in for the caller's proxy-image.
+    'proxy-image': lab.LAB_PROXY_IMAGE!,
+    // The lab's differences: its deploy host's SSH port, and a quicker pace.
+    port: lab.LAB_SSH_PORT!,
     'health-interval': '1s',
     'health-attempts': '10',
-    // The new version starts beside the running one and takes traffic only once verified; the lab's
-    // Debian nginx image is the proxy that owns each service's port.
-    strategy: 'switch',
-    'proxy-image': context.lab.LAB_PROXY_IMAGE!,
     'drain-timeout': '10s',
   };
 }
+
+/** The container's port of a lane's first published port (host-ip:host-port:container-port). */
+const containerPort = (ports: string) => ports.split('\n')[0]!.trim().split(':').pop()!;
+
+/** A URL moved to another origin, path and query kept. */
+const atOrigin = (url: string, origin: string) => {
+  const parsed = new URL(url);
+  return `${origin}${parsed.pathname}${parsed.search}`;
+};
 
 /**
  * The backend's deploy across the lab's app hosts, one at a time (a broken build stops at the first), each
  * publishing the port the load balancer forwards to; they pull the image from the registry where they see it.
  */
-function acrossAppHosts(context: Context): Record<string, string> {
+function acrossAppHosts(context: Context, lane: Lane): Record<string, string> {
   const { lab } = context;
   return {
     host: '',
@@ -247,10 +327,22 @@ function acrossAppHosts(context: Context): Record<string, string> {
     hosts: context.backendHosts.join('\n'),
     'host-key': lab.LAB_APP_KNOWN_HOSTS!,
     'max-parallel': '1',
-    image: context.backendImage.replace(lab.LAB_REGISTRY!, lab.LAB_APP_REGISTRY!),
-    ports: `0.0.0.0:${lab.LAB_LB_UPSTREAM_PORT}:8000`,
-    'health-url': `http://127.0.0.1:${lab.LAB_LB_UPSTREAM_PORT}/api/v1/health/`,
+    image: context.images[lane.name]!.replace(lab.LAB_REGISTRY!, lab.LAB_APP_REGISTRY!),
+    ports: `0.0.0.0:${lab.LAB_LB_UPSTREAM_PORT}:${containerPort(lane.ports)}`,
+    'health-url': atOrigin(lane.containerHealthUrl, `http://127.0.0.1:${lab.LAB_LB_UPSTREAM_PORT}`),
   };
+}
+
+/** The URLs the health job checks: the caller's; across app hosts, each host's and the load balancer's instead. */
+export function healthUrls(context: Context, lane: Lane): string[] {
+  if (lane.name !== 'backend' || context.backendHosts.length === 0) return lane.healthUrls;
+  const { lab } = context;
+  return [
+    ...context.backendHosts.map((host) =>
+      atOrigin(lane.containerHealthUrl, `http://${host.replace(/:\d+$/, '')}:${lab.LAB_LB_UPSTREAM_PORT}`),
+    ),
+    ...lane.healthUrls.map((url) => atOrigin(url, lab.LAB_LB_URL!)),
+  ];
 }
 
 async function deploy(context: Context, job: string, handle: JobHandle, inputs: Record<string, string>): Promise<void> {
@@ -269,159 +361,129 @@ async function deploy(context: Context, job: string, handle: JobHandle, inputs: 
   }
 }
 
+/** audit-secrets as a deploy job runs it: GitHub's stores for the lane's environment; its `env` output. */
+async function auditStores(context: Context, job: string, lane: Lane): Promise<string> {
+  const stores = context.stores[lane.name]!;
+  const step = await action(context, job, 'audit-secrets', {
+    manifest: join(root, context.call.manifest),
+    mode: 'env',
+    environment: lane.environment,
+    secrets: JSON.stringify(stores.secrets),
+    vars: JSON.stringify(stores.vars),
+  });
+  return step.outputs.env ?? '';
+}
+
 // ---------------------------------------------------------------- the jobs
+
+/** Why a job of a lane does not run (the workflow's if:), or undefined. */
+function laneSkip(context: Context, lane: LaneName, also?: [boolean, string]): string | undefined {
+  if (!context.call[lane]) return `no ${lane} lane (${lane}-environment is empty)`;
+  if (also && !also[0]) return also[1];
+  return undefined;
+}
 
 /** What each job of PIPELINE_GRAPH does here; the graph itself (needs, lanes) is shared with the workflow test. */
 export function jobs(context: Context): JobSpec<Context>[] {
-  const { lab, tag, environments, secrets } = context;
-  const frontendConfigRemote = `/home/${lab.LAB_SSH_USER}/golden/${environments.frontend}/env-config.js`;
-  const runs: Record<string, JobSpec<Context>['run']> = {
-    'audit-secrets': async (c, handle) => {
-      for (const [lane, environment] of [
-        ['backend', environments.backend],
-        ['frontend', environments.frontend],
-      ] as const) {
-        handle.progress(`env mode for ${environment}`);
-        await action(
-          c,
-          'audit-secrets',
-          'audit-secrets',
-          { manifest: join(root, 'config/env.manifest.json'), mode: 'env', environment },
-          secrets[lane],
+  const { lab, tag, call } = context;
+  type Job = Pick<JobSpec<Context>, 'run' | 'skipReason'>;
+  const laneJobs = (name: LaneName): Record<string, Job> => {
+    const lane = () => call[name]!;
+    return {
+      [`build-${name}`]: {
+        skipReason: (c) => laneSkip(c, name),
+        run: (c, handle) =>
+          buildAndPush(c, `build-${name}`, handle, lane(), [
+            `VERSION=${tag}`,
+            ...lane().buildArgs,
+            // The examples' backends build broken on purpose with BROKEN=1, to show the gate and the rollback.
+            ...(name === 'backend' ? [`BROKEN=${c.options.breakBackend ? 1 : 0}`] : []),
+          ]),
+      },
+      [`test-${name}`]: {
+        skipReason: (c) => laneSkip(c, name, [Boolean(c.call[name]?.testCommand), `no ${name}-test-command`]),
+        run: async (c, handle) => {
+          handle.progress(lane().testCommand);
+          await command(c, `test-${name}`, testArgv(c.images[name]!, lane().testCommand));
+        },
+      },
+      [`scan-${name}`]: {
+        skipReason: (c) => laneSkip(c, name),
+        run: (c, handle) => scanImage(c, `scan-${name}`, handle, c.images[name]!),
+      },
+      [`deploy-${name}`]: {
+        skipReason: (c) => laneSkip(c, name),
+        run: async (c, handle) => {
+          handle.progress(`audit-secrets for ${lane().environment}`);
+          const env = await auditStores(c, `deploy-${name}`, lane());
+          await deploy(c, `deploy-${name}`, handle, {
+            ...deployInputs(c, lane(), env),
+            ...(name === 'backend' && c.backendHosts.length > 0 ? acrossAppHosts(c, lane()) : {}),
+          });
+        },
+      },
+      [`health-${name}`]: {
+        skipReason: (c) => laneSkip(c, name, [(c.call[name]?.healthUrls.length ?? 0) > 0, `no ${name}-health-url`]),
+        run: async (c, handle) => {
+          const urls = healthUrls(c, lane());
+          handle.progress(urls.join(', '));
+          await action(c, `health-${name}`, 'health-check', {
+            urls: urls.join('\n'),
+            'json-field': lane().healthJsonField,
+            interval: '1s',
+            'max-attempts': '10',
+          });
+          handle.note('url', urls.at(-1)!);
+        },
+      },
+    };
+  };
+  const runs: Record<string, Job> = {
+    'audit-secrets': {
+      run: async (c, handle) => {
+        for (const lane of lanesOf(c.call)) {
+          handle.progress(`env mode for ${lane.environment}`);
+          await auditStores(c, 'audit-secrets', lane);
+        }
+        handle.note(
+          'audited',
+          lanesOf(c.call)
+            .map((lane) => lane.environment)
+            .join(', '),
         );
-      }
-      handle.note('audited', `${environments.backend}, ${environments.frontend}`);
+      },
     },
-    'build-backend': (c, handle) =>
-      buildAndPush(c, 'build-backend', handle, 'examples/backend', c.backendImage, [
-        `VERSION=${tag}`,
-        `BROKEN=${c.options.breakBackend ? 1 : 0}`,
-      ]),
-    'test-backend': async (c, handle) => {
-      handle.progress('manage.py test core');
-      await command(c, 'test-backend', [
-        'docker',
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        c.backendImage,
-        'python3',
-        'manage.py',
-        'test',
-        'core',
-      ]);
-    },
-    'scan-backend': (c, handle) => scanImage(c, 'scan-backend', handle, c.backendImage),
-    migrate: async (c, handle) => {
-      handle.progress(`bastion-migrate through ${lab.LAB_BASTION_HOST}`);
-      // The run's lock timeout and application_name reach Django only when passed into the container.
-      const django = `docker run --rm --network host -e DATABASE_URL -e PGOPTIONS -e PGAPPNAME ${c.backendImage} python3 manage.py`;
-      const step = await action(c, 'migrate', 'bastion-migrate', {
-        'bastion-host': secrets.backend.BASTION_HOST!,
-        'bastion-user': lab.LAB_BASTION_USER!,
-        'bastion-key': secrets.backend.BASTION_PRIVATE_KEY!,
-        'bastion-host-key': secrets.backend.BASTION_HOST_KEY!,
-        'db-host': secrets.backend.DB_HOST!,
-        'db-name': secrets.backend.DB_NAME!,
-        'db-user': secrets.backend.DB_USER!,
-        'db-password': secrets.backend.DB_PASSWORD!,
-        'check-command': `${django} makemigrations --check --dry-run`,
-        command: `${django} migrate --noinput`,
-      });
-      handle.note(
-        'migrated',
-        `${secrets.backend.DB_NAME} in ${step.outputs['duration-ms']} ms (lock wait ${step.outputs['lock-wait-ms']} ms)`,
-      );
-    },
-    'deploy-backend': (c, handle) =>
-      deploy(c, 'deploy-backend', handle, {
-        ...deployInputs(c, secrets.backend),
-        image: c.backendImage,
-        name: 'golden-backend',
-        ports: `127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}:8000`,
-        env: [
-          `DJANGO_SECRET_KEY=${secrets.backend.DJANGO_SECRET_KEY}`,
-          `APP_ENV=${environments.backend}`,
-          'DJANGO_ALLOWED_HOSTS=*',
-          ...(['DB_HOST', 'DB_NAME', 'DB_USER', 'DB_PASSWORD'] as const).map((name) => `${name}=${secrets.backend[name]}`),
-        ].join('\n'),
-        'health-url': `http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`,
-        ...(c.backendHosts.length > 0 ? acrossAppHosts(c) : {}),
-      }),
-    'health-backend': async (c, handle) => {
-      // Across app hosts: each host on its own lab address, and the load balancer in front of them.
-      const urls =
-        c.backendHosts.length > 0
-          ? [
-              ...c.backendHosts.map((host) => `http://${host.replace(/:\d+$/, '')}:${lab.LAB_LB_UPSTREAM_PORT}/api/v1/health/`),
-              `${c.backendUrl}/api/v1/health/`,
-            ]
-          : [`http://127.0.0.1:${lab.LAB_PROXY_UPSTREAM_PORT}/api/v1/health/`, `${c.backendUrl}/api/v1/health/`];
-      handle.progress(urls.join(', '));
-      await action(c, 'health-backend', 'health-check', {
-        urls: urls.join('\n'),
-        'json-field': `status=ok\nversion=${tag}`,
-        interval: '1s',
-        'max-attempts': '10',
-      });
-      await action(c, 'health-backend', 'health-check', {
-        urls: `${c.backendUrl}/static/core/app.css\n${c.backendUrl}/admin/login/`,
-        interval: '1s',
-        'max-attempts': '5',
-      });
-      handle.note('url', `${c.backendUrl}/api/v1/health/`);
-    },
-    'build-frontend': (c, handle) => buildAndPush(c, 'build-frontend', handle, 'examples/frontend', c.frontendImage, [`VERSION=${tag}`]),
-    'test-frontend': async (c, handle) => {
-      handle.progress('nginx -t, and the page loads env-config.js');
-      // Each check in a throwaway container of the new image, with no network.
-      const inImage = (...argv: string[]) =>
-        command(c, 'test-frontend', ['docker', 'run', '--rm', '--network', 'none', c.frontendImage, ...argv]);
-      await inImage('nginx', '-t', '-c', '/etc/nginx/golden-frontend.conf');
-      await inImage('grep', '-q', 'src="/env-config.js"', '/srv/www/index.html');
-    },
-    'scan-frontend': (c, handle) => scanImage(c, 'scan-frontend', handle, c.frontendImage),
-    'deploy-frontend': (c, handle) => {
-      mkdirSync(join(c.workdir, 'frontend'), { recursive: true });
-      writeFileSync(
-        join(c.workdir, 'frontend/env-config.js'),
-        `window.GOLDEN_ENV = ${JSON.stringify({ API_BASE_URL: secrets.frontend.API_BASE_URL, ENVIRONMENT: environments.frontend, VERSION: tag })};\n`,
-      );
-      return deploy(c, 'deploy-frontend', handle, {
-        ...deployInputs(c, secrets.frontend),
-        image: c.frontendImage,
-        name: 'golden-frontend',
-        ports: `127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}:8080`,
-        files: `frontend/env-config.js=${frontendConfigRemote}`,
-        volumes: `${frontendConfigRemote}:/srv/www/env-config.js:ro`,
-        'health-url': `http://127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}/healthz`,
-      });
-    },
-    'health-frontend': async (c, handle) => {
-      const direct = `http://127.0.0.1:${lab.LAB_PROXY_FRONTEND_PORT}`;
-      handle.progress(`the container directly: ${direct}`);
-      await action(c, 'health-frontend', 'health-check', {
-        urls: `${direct}/healthz`,
-        'json-field': `status=ok\nversion=${tag}`,
-        interval: '1s',
-        'max-attempts': '10',
-      });
-      await action(c, 'health-frontend', 'health-check', {
-        urls: `${direct}/env-config.js`,
-        'body-contains': `"ENVIRONMENT":"${environments.frontend}"`,
-        interval: '1s',
-        'max-attempts': '5',
-      });
-      handle.progress(`through the proxy: ${lab.LAB_PROXY_URL}`);
-      await action(c, 'health-frontend', 'health-check', {
-        urls: `${lab.LAB_PROXY_URL}/\n${lab.LAB_PROXY_URL}/index.html`,
-        'body-contains': 'Golden Pipeline example',
-        interval: '1s',
-        'max-attempts': '10',
-      });
-      handle.note('url', `${lab.LAB_PROXY_URL}/`);
+    ...laneJobs('backend'),
+    ...laneJobs('frontend'),
+    migrate: {
+      skipReason: (c) => laneSkip(c, 'backend', [Boolean(c.call.migrate), 'no migrate-command']),
+      run: async (c, handle) => {
+        handle.progress(`bastion-migrate through ${valueOf(c, 'backend', 'BASTION_HOST')}`);
+        const { migrate } = c.call;
+        const step = await action(
+          c,
+          'migrate',
+          'bastion-migrate',
+          {
+            'bastion-host': valueOf(c, 'backend', 'BASTION_HOST'),
+            'bastion-user': lab.LAB_BASTION_USER!,
+            'bastion-key': valueOf(c, 'backend', 'BASTION_PRIVATE_KEY'),
+            'bastion-host-key': valueOf(c, 'backend', 'BASTION_HOST_KEY'),
+            'db-host': valueOf(c, 'backend', 'DB_HOST'),
+            'db-name': valueOf(c, 'backend', 'DB_NAME'),
+            'db-user': valueOf(c, 'backend', 'DB_USER'),
+            'db-password': valueOf(c, 'backend', 'DB_PASSWORD'),
+            'check-command': migrate!.checkCommand ? MIGRATE_COMMANDS.check : '',
+            command: MIGRATE_COMMANDS.command,
+          },
+          { IMAGE: c.images.backend!, MIGRATE_COMMAND: migrate!.command, MIGRATE_CHECK_COMMAND: migrate!.checkCommand },
+        );
+        handle.note(
+          'migrated',
+          `${valueOf(c, 'backend', 'DB_NAME')} in ${step.outputs['duration-ms']} ms (lock wait ${step.outputs['lock-wait-ms']} ms)`,
+        );
+      },
     },
   };
-  return PIPELINE_GRAPH.map((job) => ({ ...job, run: runs[job.id]! }));
+  return PIPELINE_GRAPH.map((job) => ({ ...job, ...runs[job.id]! }));
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run pipeline` end to end against the lab: both swimlanes in parallel with migrate as the sync point,
- * a second run deploying a new SHA, and a broken backend rolled back. Everything is checked on the real
- * containers, registry, database and proxy, not on the pipeline's own word.
+ * a second run deploying a new SHA, and a broken backend rolled back; and `--example status`, a second app of
+ * another shape through the same reusable-workflow call. Everything is checked on the real containers,
+ * registry, database and proxy, not on the pipeline's own word.
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +21,7 @@ const execFileAsync = promisify(execFile);
 
 interface Result {
   ok: boolean;
+  example: string;
   tag: string;
   served: string | null;
   workdir: string;
@@ -197,6 +199,72 @@ describe('npm run pipeline against the lab', () => {
       // The load balancer's port on these hosts is the rolling test's too.
       await removeService(hosts, 'golden-backend');
     }
+  }, 300_000);
+
+  it('--example status: a backend-only shell service with its own manifest, test, port and health path, through the same call', async () => {
+    const run = sha();
+    const { code, output, result } = await pipeline('--example', 'status', '--sha', run);
+    expect(code, output).toBe(0);
+    expect(result.example).toBe('status');
+    // One lane: the frontend's jobs and migrate are left out by the call, and the run passes without them.
+    expect(result.jobs.filter((j) => j.status === 'skipped').map((j) => `${j.id}: ${j.error}`)).toEqual([
+      'migrate: no migrate-command',
+      'build-frontend: no frontend lane (frontend-environment is empty)',
+      'test-frontend: no frontend lane (frontend-environment is empty)',
+      'scan-frontend: no frontend lane (frontend-environment is empty)',
+      'deploy-frontend: no frontend lane (frontend-environment is empty)',
+      'health-frontend: no frontend lane (frontend-environment is empty)',
+    ]);
+    expect(job(result, 'test-backend').status).toBe('success');
+    expect(readFileSync(join(result.workdir, 'logs', 'test-backend.log'), 'utf8')).toContain('status example: 5 checks passed');
+
+    // What the deploy host serves: the new image, with the manifest's application variables and none of the deploy's own.
+    expect(await json('http://127.0.0.1:9300/cgi-bin/status')).toEqual({
+      status: 'ok',
+      version: `dev-${run}`,
+      environment: 'dev',
+      message: 'all systems go',
+    });
+    const generated = JSON.parse(readFileSync(join(lab.LAB_DIR!, 'pipeline', 'status-generated-secrets.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    expect(generated.STATUS_TOKEN).toMatch(/^[\w-]{24}$/);
+    const privately = (token: string) => fetch('http://127.0.0.1:9300/cgi-bin/private', { headers: { authorization: `Bearer ${token}` } });
+    expect((await privately(generated.STATUS_TOKEN!)).status).toBe(200);
+    expect((await privately('wrong')).status).toBe(401);
+    const { stdout: env } = await execFileAsync('docker', [
+      'container',
+      'ls',
+      '--filter',
+      'label=golden.deploy.service=status-api',
+      '--filter',
+      'label=golden.deploy.role=app',
+      '--format',
+      '{{.ID}}',
+    ]);
+    const { stdout: inspected } = await execFileAsync('docker', ['container', 'inspect', '--format', '{{json .Config.Env}}', env.trim()]);
+    const names = (JSON.parse(inspected) as string[]).map((entry) => entry.split('=')[0]);
+    expect(names).toEqual(expect.arrayContaining(['STATUS_MESSAGE', 'STATUS_TOKEN', 'APP_ENV']));
+    for (const infrastructure of ['HOST', 'SSH_PRIVATE_KEY', 'REGISTRY_PASSWORD', 'DB_PASSWORD', 'DJANGO_SECRET_KEY'])
+      expect(names).not.toContain(infrastructure);
+    expect(output.includes(generated.STATUS_TOKEN!)).toBe(false);
+    expect(readFileSync(join(result.workdir, 'summary.md'), 'utf8').includes(generated.STATUS_TOKEN!)).toBe(false);
+
+    // The service goes again (the same action, as a service step), so the lab's port is free for the next run.
+    const { main: removed } = await runAction('actions/deploy-container', {
+      inputs: {
+        host: lab.LAB_SSH_HOST!,
+        port: lab.LAB_SSH_PORT!,
+        username: lab.LAB_SSH_USER!,
+        'private-key': readFileSync(lab.LAB_SSH_KEY_FILE!, 'utf8'),
+        'host-key': lab.LAB_SSH_KNOWN_HOSTS!,
+        name: 'status-api',
+        remove: 'true',
+      },
+    });
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    await expect(fetch('http://127.0.0.1:9300/cgi-bin/status')).rejects.toThrow();
   }, 300_000);
 
   it('refuses bad arguments with exit 2', async () => {

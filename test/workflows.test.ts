@@ -20,6 +20,8 @@ const actionFiles = readdirSync('actions')
   .filter((a) => existsSync(join('actions', a, 'action.yml')))
   .map((a) => join('actions', a, 'action.yml'));
 const load = (name: string) => parse(readFileSync(join(WORKFLOWS, name), 'utf8')) as Record<string, any>;
+/** The example apps, each with the caller a user copies: examples/<app>/deploy.yml. */
+const EXAMPLES = readdirSync('examples').filter((app) => existsSync(join('examples', app, 'deploy.yml')));
 const node = process.execPath;
 
 describe('GitHub’s own workflow parser (@actions/workflow-parser) and actionlint', () => {
@@ -84,8 +86,51 @@ describe('reusable-deploy.yml', () => {
         'backend-health-url',
         'frontend-health-url',
         'frontend-proxy-url',
+        'backend-test-command',
+        'frontend-test-command',
+        'backend-container',
+        'backend-ports',
+        'backend-container-health-url',
+        'migrate-command',
+        'migrate-check-command',
       ]),
     );
+  });
+
+  it('holds nothing of either example app: no name, path, port, command or application variable of theirs', () => {
+    const text = readFileSync(join(WORKFLOWS, 'reusable-deploy.yml'), 'utf8');
+    const inputs = workflow.on.workflow_call.inputs as Record<string, { default?: unknown }>;
+    const forbidden = new Set<string>();
+    for (const example of EXAMPLES) {
+      const caller = parse(readFileSync(join('examples', example, 'deploy.yml'), 'utf8')) as Record<string, any>;
+      const given = Object.values(caller.jobs as Record<string, any>).find((job) => /reusable-deploy\.yml/.test(job.uses ?? '')).with;
+      for (const [name, value] of Object.entries<string>(given)) {
+        // The workflow's own defaults (the manifest's conventional path) and expressions are not the app's.
+        if (/^(tag-prefix|registry)$/.test(name) || String(inputs[name]?.default) === String(value)) continue;
+        for (const line of String(value)
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)) {
+          if (/^\$\{\{[^}]*\}\}$/.test(line)) continue;
+          // A word as short as `dev` is everyone's.
+          if (line.length >= 4) forbidden.add(line);
+          if (name.endsWith('-ports')) for (const port of line.split(':').slice(-2)) forbidden.add(`:${port}`);
+          if (/health-url$/.test(name)) {
+            const path = new URL(line.replace(/^\$\{\{[^}]*\}\}/, 'https://x')).pathname;
+            if (path !== '/') forbidden.add(path);
+          }
+        }
+      }
+      const manifestPath = given.manifest ?? 'config/env.manifest.json';
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { variables: Record<string, Record<string, unknown>> };
+      for (const [group, variables] of Object.entries(manifest.variables)) {
+        if (group === 'infrastructure') continue;
+        // The migrate job's contract (the bastion and the database) is the pipeline's, documented as such.
+        for (const name of Object.keys(variables)) if (!/^(BASTION_|DB_)/.test(name)) forbidden.add(name);
+      }
+    }
+    expect(forbidden.size).toBeGreaterThan(25);
+    expect([...forbidden].filter((word) => text.includes(word))).toEqual([]);
   });
 
   it('describes every input, secret and output a caller sees', () => {
@@ -114,7 +159,7 @@ describe('reusable-deploy.yml', () => {
     expect(needs('health-frontend')).toEqual(['deploy-frontend']);
     expect(JSON.stringify(jobs['migrate'].steps)).toContain('"$/actions/bastion-migrate"');
     expect(JSON.stringify(jobs['deploy-backend'].steps)).toContain('"$/actions/deploy-container"');
-    expect(jobs['health-frontend'].steps.map((s: any) => s.name)).toEqual(['The container directly', 'Through the proxy']);
+    expect(jobs['health-frontend'].steps.map((s: any) => s.name)).toEqual(['As users reach it']);
   });
 
   it('uses this repository’s actions at the commit the caller resolved ($/), never a published tag', () => {
@@ -206,6 +251,40 @@ describe('every call of reusable-deploy.yml: the README snippets and main-pipeli
     },
   );
 
+  it.each(EXAMPLES)('examples/%s/deploy.yml calls it validly and grants what its jobs ask for', async (example) => {
+    const file = join('examples', example, 'deploy.yml');
+    const text = readFileSync(file, 'utf8');
+    expect(await githubWorkflowErrors(file, text, provider)).toEqual([]);
+    expect(missingGrants(parse(text))).toEqual([]);
+  });
+
+  it('there are two example apps of different shapes: one with both lanes and migrations, one with a backend alone', () => {
+    const withOf = (example: string) =>
+      Object.values(
+        (parse(readFileSync(join('examples', example, 'deploy.yml'), 'utf8')) as Record<string, any>).jobs as Record<string, any>,
+      )[0].with;
+    expect(EXAMPLES.sort()).toEqual(['golden', 'status']);
+    expect(withOf('golden')).toMatchObject({
+      'backend-environment': expect.any(String),
+      'frontend-environment': expect.any(String),
+      'migrate-command': expect.any(String),
+    });
+    expect(withOf('status')['frontend-environment']).toBeUndefined();
+    expect(withOf('status')['migrate-command']).toBeUndefined();
+    expect(withOf('status').manifest).toBe('examples/status/env.manifest.json');
+  });
+
+  it('main-pipeline.yml passes the golden example’s inputs, but for the branch’s environments and tag', () => {
+    const deployJob = load('main-pipeline.yml').jobs.deploy;
+    const golden = Object.values(
+      (parse(readFileSync('examples/golden/deploy.yml', 'utf8')) as Record<string, any>).jobs as Record<string, any>,
+    )[0];
+    const routed = ['tag-prefix', 'backend-environment', 'frontend-environment'];
+    const without = (given: Record<string, string>) => Object.fromEntries(Object.entries(given).filter(([name]) => !routed.includes(name)));
+    expect(without(deployJob.with)).toEqual(without(golden.with));
+    expect(deployJob.permissions).toEqual(golden.permissions);
+  });
+
   it('main-pipeline.yml calls it validly and grants what its jobs ask for', async () => {
     const text = readFileSync(join(WORKFLOWS, 'main-pipeline.yml'), 'utf8');
     expect(await githubWorkflowErrors('main-pipeline.yml', text, provider)).toEqual([]);
@@ -214,10 +293,8 @@ describe('every call of reusable-deploy.yml: the README snippets and main-pipeli
 
   it('the checks can fail: a call without a required input, and one that grants only read', async () => {
     const call = (extra: string) =>
-      `on: push\njobs:\n  deploy:\n    uses: acme/pipeline/.github/workflows/reusable-deploy.yml@v1\n${extra}    with: { backend-environment: dev-backend, frontend-environment: dev-frontend, tag-prefix: dev, registry: ghcr.io/acme }\n`;
-    expect((await githubWorkflowErrors('bad.yml', call(''), provider)).join('\n')).toMatch(
-      /backend-health-url.*required, but not provided/,
-    );
+      `on: push\njobs:\n  deploy:\n    uses: acme/pipeline/.github/workflows/reusable-deploy.yml@v1\n${extra}    with: { backend-environment: dev-backend, tag-prefix: dev }\n`;
+    expect((await githubWorkflowErrors('bad.yml', call(''), provider)).join('\n')).toMatch(/registry.*required, but not provided/);
     expect(missingGrants(parse(call('    permissions: { contents: read, packages: read }\n')))).toEqual([
       'deploy grants packages: read, its jobs ask for write',
     ]);
@@ -433,14 +510,13 @@ describe('dogfooding', () => {
     expect(result.status).toBe(0);
   });
 
-  it('audit-secrets --mode workflows passes on this repository’s workflows, with every manifest secret but the legacy password used', () => {
+  it('audit-secrets --mode workflows passes on this repository’s workflows, with every manifest secret used', () => {
     const result = spawnSync(node, ['packages/cli/bin/audit-secrets.cjs', '--mode', 'workflows', '--format', 'json'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.ok).toBe(true);
-    expect(report.findings.filter((f: any) => f.level !== 'info').map((f: any) => `${f.kind} ${f.name}`)).toEqual([
-      'not-used-by-workflows SSH_PASSWORD',
-    ]);
+    // The deploy jobs hand toJSON(secrets) to audit-secrets, so every secret of their environment counts as used.
+    expect(report.findings.filter((f: any) => f.level !== 'info').map((f: any) => `${f.kind} ${f.name}`)).toEqual([]);
   });
 
   it('.actrc sets ACT for every step, and dist is committed, not ignored (act copies only what git tracks)', () => {

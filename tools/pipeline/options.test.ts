@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parsePipelineOptions } from './options.ts';
 
 describe('the local pipeline command line', () => {
-  it('defaults to dev, one host, in parallel, with the layer cache', () => {
+  it('defaults to the golden example as its deploy.yml calls it, one host, in parallel, with the layer cache', () => {
     expect(parsePipelineOptions([])).toEqual({
-      env: 'dev',
+      example: 'golden',
+      env: undefined,
       sha: '',
       hosts: 1,
       breakBackend: false,
@@ -28,12 +29,23 @@ describe('the local pipeline command line', () => {
         '--result',
         'r.json',
       ]),
-    ).toEqual({ env: 'uat', sha: 'abc1234', hosts: 2, breakBackend: true, sequential: true, noCache: true, result: 'r.json' });
+    ).toEqual({
+      example: 'golden',
+      env: 'uat',
+      sha: 'abc1234',
+      hosts: 2,
+      breakBackend: true,
+      sequential: true,
+      noCache: true,
+      result: 'r.json',
+    });
   });
 
   it.each([
     [['--env', 'staging'], '--env must be one of dev, uat, prod, not "staging"'],
     [['--env'], '--env needs a value'],
+    [['--example', '../etc'], '--example must name a directory of examples/, not "../etc"'],
+    [['--example', 'status', '--env', 'uat'], "--env picks the golden example's environments"],
     [['--sha', 'xyz'], '--sha must be 7 to 40 hex digits, not "xyz"'],
     [['--sha', ''], '--sha must be 7 to 40 hex digits, not ""'],
     [['--hosts', '0'], '--hosts must be a number of app hosts from 1 to 9, not "0"'],

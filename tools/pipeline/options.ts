@@ -1,7 +1,7 @@
 // The local pipeline's command line (scripts/pipeline.ts), parsed by node:util parseArgs into checked options.
 import { parseCommandLine, UsageError } from '#args/index';
 
-/** Each pipeline environment deploys a backend and a frontend manifest environment. */
+/** The golden example's environments by --env: its deploy.yml deploys dev; uat and prod are the others its manifest has. */
 export const ENVIRONMENTS = {
   dev: { backend: 'dev-backend', frontend: 'dev-frontend' },
   uat: { backend: 'uat2-backend', frontend: 'uat2' },
@@ -9,8 +9,14 @@ export const ENVIRONMENTS = {
 } as const;
 export type PipelineEnv = keyof typeof ENVIRONMENTS;
 
+/** The app run when --example is not given. */
+export const DEFAULT_EXAMPLE = 'golden';
+
 export interface PipelineOptions {
-  env: PipelineEnv;
+  /** examples/<example>/deploy.yml is the call the pipeline runs. */
+  example: string;
+  /** Only for the golden example: its environments and tag prefix in place of its deploy.yml's. */
+  env?: PipelineEnv;
   /** '' when not given: the caller takes HEAD's. */
   sha: string;
   hosts: number;
@@ -21,10 +27,11 @@ export interface PipelineOptions {
 }
 
 export const PIPELINE_USAGE =
-  'usage: npm run pipeline -- [--env dev|uat|prod] [--sha SHA] [--hosts N] [--break-backend] [--sequential] [--no-cache] [--result FILE]';
+  'usage: npm run pipeline -- [--example APP] [--env dev|uat|prod] [--sha SHA] [--hosts N] [--break-backend] [--sequential] [--no-cache] [--result FILE]';
 
 export function parsePipelineOptions(argv: readonly string[]): PipelineOptions {
   const { values } = parseCommandLine(argv, {
+    example: { type: 'string' },
     env: { type: 'string' },
     sha: { type: 'string' },
     hosts: { type: 'string' },
@@ -33,15 +40,21 @@ export function parsePipelineOptions(argv: readonly string[]): PipelineOptions {
     'no-cache': { type: 'boolean' },
     result: { type: 'string' },
   });
-  const env = values.env ?? 'dev';
-  if (!(env in ENVIRONMENTS)) throw new UsageError(`--env must be one of ${Object.keys(ENVIRONMENTS).join(', ')}, not "${env}"`);
+  const example = values.example ?? DEFAULT_EXAMPLE;
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(example)) throw new UsageError(`--example must name a directory of examples/, not "${example}"`);
+  const env = values.env;
+  if (env !== undefined && !(env in ENVIRONMENTS))
+    throw new UsageError(`--env must be one of ${Object.keys(ENVIRONMENTS).join(', ')}, not "${env}"`);
+  if (env !== undefined && example !== DEFAULT_EXAMPLE)
+    throw new UsageError(`--env picks the ${DEFAULT_EXAMPLE} example's environments; examples/${example}/deploy.yml names its own`);
   const sha = values.sha ?? '';
   if (values.sha !== undefined && !/^[0-9a-f]{7,40}$/.test(sha)) throw new UsageError(`--sha must be 7 to 40 hex digits, not "${sha}"`);
   const hosts = values.hosts ?? '1';
   if (!/^[1-9]$/.test(hosts)) throw new UsageError(`--hosts must be a number of app hosts from 1 to 9, not "${hosts}"`);
   if (values.result === '') throw new UsageError('--result needs a file name');
   return {
-    env: env as PipelineEnv,
+    example,
+    env: env as PipelineEnv | undefined,
     sha,
     hosts: Number(hosts),
     breakBackend: values['break-backend'] ?? false,

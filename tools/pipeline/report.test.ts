@@ -116,8 +116,10 @@ describe('the run report', () => {
     expect(deployOutcome(job({ id: 'deploy', status: 'skipped' }))).toBe('skipped');
   });
 
-  it('counts every failure but a non-blocking one, and every skip, against the run', () => {
+  it('counts every failure but a non-blocking one, and every skip but a lane or job the call leaves out, against the run', () => {
     expect(blockingFailures(broken.records).map((r) => r.id)).toEqual(['deploy-backend', 'health-backend']);
+    const leftOut = job({ id: 'migrate', status: 'skipped', notRun: true, error: 'no migrate-command' });
+    expect(blockingFailures([...broken.records, leftOut]).map((r) => r.id)).toEqual(['deploy-backend', 'health-backend']);
   });
 
   it('writes a job summary whose table cells cannot break the table', () => {

@@ -138,5 +138,5 @@ export function consoleReport(run: RunReport): string {
 
 /** Jobs that failed the run: every failure except a non-blocking one, and every skip. */
 export function blockingFailures(records: readonly JobRecord[]): JobRecord[] {
-  return records.filter((r) => r.status !== 'success' && !(r.status === 'failure' && r.continueOnError));
+  return records.filter((r) => r.status !== 'success' && !r.notRun && !(r.status === 'failure' && r.continueOnError));
 }

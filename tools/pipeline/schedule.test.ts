@@ -28,6 +28,41 @@ const SWIMLANES = [
 ];
 
 describe('runSchedule', () => {
+  it.each([false, true])(
+    'runs past a job its condition skips, as a workflow job on !failure() does, but not past a failure (sequential %s)',
+    async (sequential) => {
+      const { jobs, order } = simulated([...SWIMLANES, { id: 'health-frontend', lane: 'frontend', needs: ['deploy-frontend'], ms: 1 }]);
+      // No migrate-command: the frontend deploys without waiting on it.
+      jobs.find((j) => j.id === 'migrate')!.skipReason = () => 'no migrate-command';
+      let records = await runSchedule(jobs, null, { sequential, onEvent: () => undefined });
+      const status = () => Object.fromEntries(records.map((r) => [r.id, r.status]));
+      expect(status()).toMatchObject({
+        migrate: 'skipped',
+        'deploy-backend': 'success',
+        'deploy-frontend': 'success',
+        'health-frontend': 'success',
+      });
+      expect(records.find((r) => r.id === 'migrate')).toMatchObject({ notRun: true, error: 'no migrate-command' });
+      expect(order).not.toContain('migrate');
+
+      // The backend lane left out entirely, and the frontend's build failing: nothing after it runs.
+      for (const id of ['build-backend', 'deploy-backend']) jobs.find((j) => j.id === id)!.skipReason = () => 'no backend lane';
+      jobs.find((j) => j.id === 'build-frontend')!.run = () => Promise.reject(new Error('broke'));
+      records = await runSchedule(jobs, null, { sequential, onEvent: () => undefined });
+      expect(status()).toEqual({
+        audit: 'success',
+        'build-backend': 'skipped',
+        migrate: 'skipped',
+        'deploy-backend': 'skipped',
+        'build-frontend': 'failure',
+        'deploy-frontend': 'skipped',
+        'health-frontend': 'skipped',
+      });
+      expect(records.find((r) => r.id === 'deploy-frontend')).toMatchObject({ error: 'needs build-frontend, which failed' });
+      expect(records.find((r) => r.id === 'deploy-frontend')!.notRun).toBeUndefined();
+    },
+  );
+
   it('runs independent lanes at once and waits at the sync point', async () => {
     const { jobs } = simulated(SWIMLANES);
     const records = await runSchedule(jobs, null, { sequential: false, onEvent: () => undefined });

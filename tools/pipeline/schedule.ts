@@ -10,6 +10,11 @@ export interface JobSpec<C> {
   needs: string[];
   /** A failure is reported but treated as success by the jobs that need it (security scans). */
   continueOnError?: boolean;
+  /**
+   * Why the job does not run at all (the workflow's `if:`), or undefined when it runs. Such a job does not hold
+   * the jobs that need it, as a GitHub job whose needs were skipped runs on `!failure()`; a failed one does.
+   */
+  skipReason?(context: C): string | undefined;
   run(context: C, job: JobHandle): Promise<void>;
 }
 
@@ -28,6 +33,8 @@ export interface JobRecord {
   startMs?: number;
   endMs?: number;
   error?: string;
+  /** Skipped by its own condition (skipReason), not because a job it needs failed. */
+  notRun?: boolean;
   notes: Record<string, string>;
   continueOnError: boolean;
 }
@@ -67,13 +74,20 @@ export async function runSchedule<C>(jobs: readonly JobSpec<C>[], context: C, op
   );
   const satisfied = (id: string) => {
     const record = records.get(id)!;
-    return record.status === 'success' || (record.status === 'failure' && record.continueOnError);
+    return record.status === 'success' || (record.status === 'failure' && record.continueOnError) || Boolean(record.notRun);
   };
   const settled = (id: string) => ['success', 'failure', 'skipped'].includes(records.get(id)!.status);
   const running = new Map<string, Promise<void>>();
 
-  const start = (spec: JobSpec<C>) => {
+  /** Starts a job; false when its condition skips it instead. */
+  const start = (spec: JobSpec<C>): boolean => {
     const record = records.get(spec.id)!;
+    const reason = spec.skipReason?.(context);
+    if (reason !== undefined) {
+      Object.assign(record, { status: 'skipped', notRun: true, error: reason });
+      options.onEvent({ kind: 'skipped', job: record });
+      return false;
+    }
     record.status = 'running';
     record.startMs = now() - started;
     options.onEvent({ kind: 'start', job: record });
@@ -100,6 +114,7 @@ export async function runSchedule<C>(jobs: readonly JobSpec<C>[], context: C, op
         options.onEvent({ kind: record.status === 'success' ? 'success' : 'failure', job: record });
       });
     running.set(spec.id, promise);
+    return true;
   };
 
   for (;;) {
@@ -120,11 +135,14 @@ export async function runSchedule<C>(jobs: readonly JobSpec<C>[], context: C, op
       }
     }
     const ready = jobs.filter((spec) => records.get(spec.id)!.status === 'pending' && spec.needs.every(satisfied));
+    let skipped = false;
     if (options.sequential) {
-      if (running.size === 0 && ready.length > 0) start(ready[0]!);
+      if (running.size === 0 && ready.length > 0) skipped = !start(ready[0]!);
     } else {
-      for (const spec of ready) start(spec);
+      for (const spec of ready) skipped = !start(spec) || skipped;
     }
+    // A job its condition skipped may free others at once.
+    if (skipped) continue;
     if (running.size === 0) break;
     await Promise.race(running.values());
   }

@@ -10,6 +10,7 @@ import { annotations, problemAnnotations, summaryMarkdown } from '#audit/format'
 import { parseRepository } from '#audit/inventory';
 import { ManifestError } from '#audit/load';
 import { requirementsOf } from '#audit/resolve';
+import { containerEnv, parseStore } from '#audit/stores';
 import { type AuditIo, type AuditOptions, runAudit } from '#audit/run';
 
 export interface AuditSecretsDependencies {
@@ -37,6 +38,14 @@ export function readAuditInputs(reader: InputReader): AuditOptions & { secrets: 
     failOnUnused: reader.boolean('fail-on-unused', false),
     secrets: [],
   };
+  const secretsText = reader.string('secrets');
+  const varsText = reader.string('vars');
+  if (secretsText || varsText) {
+    options.stores = { secrets: parseStore('secrets', secretsText), vars: parseStore('vars', varsText) };
+    // Every value of the secret store, whether the manifest names it or not.
+    options.secrets.push(...Object.values(options.stores.secrets).filter((value) => value !== ''));
+    if (!options.environment) throw new InputError('environment', 'is required with secrets or vars: they are read for one environment');
+  }
   if (options.modes.includes('github')) {
     const token = reader.string('token');
     if (!token)
@@ -89,6 +98,8 @@ export async function runAuditSecrets(deps: AuditSecretsDependencies): Promise<b
         // Names, never values: later jobs look their secrets up with secrets[fromJSON(…names).VARIABLE].
         const names = Object.fromEntries(requirementsOf(manifest, report.environments[0]!.environment).map((r) => [r.variable, r.name]));
         reporter.setOutput('names', JSON.stringify(names));
+        if (options.stores && report.ok)
+          reporter.setOutput('env', containerEnv(manifest, report.environments[0]!.environment, options.stores).join('\n'));
       }
       await reporter.writeSummary(summaryMarkdown(report));
       if (!report.ok) {

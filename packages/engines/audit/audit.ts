@@ -198,6 +198,7 @@ export function auditEnv(
   environment: string,
   env: Readonly<Record<string, string | undefined>>,
   names: NameKind,
+  source = "this step's environment",
 ): AuditFinding[] {
   const findings: AuditFinding[] = [];
   for (const requirement of requirements(manifest).filter((r) => r.environment === environment)) {
@@ -214,14 +215,14 @@ export function auditEnv(
         ...base,
         level: 'error',
         kind: value === undefined ? 'missing' : 'empty',
-        message: `${key} is ${state} in this step's environment (${describe(requirement)} for ${environment})`,
+        message: `${key} is ${state} in ${source} (${describe(requirement)} for ${environment})`,
       });
     } else {
       findings.push({
         ...base,
         level: 'info',
         kind: 'optional-missing',
-        message: `optional ${key} is ${state} in this step's environment`,
+        message: `optional ${key} is ${state} in ${source}`,
       });
     }
   }
@@ -327,6 +328,8 @@ export function auditWorkflows(manifest: Manifest, jobs: readonly WorkflowJob[],
           message: `job ${job.id} uses secrets[${reference.text}], which matches no manifest secret for ${label}`,
         });
       }
+    } else if (reference.kind === 'all') {
+      for (const r of scope) used.add(r.name.toUpperCase());
     } else if (reference.kind === 'variable') {
       const match = scope.filter((r) => sameName(r.variable, reference.variable));
       for (const r of match) used.add(r.name.toUpperCase());

@@ -13,6 +13,7 @@ import { InputError } from '#inputs/index';
 import { fetchInventory, type Repository } from './inventory.ts';
 import { type Manifest, parseManifest } from './load.ts';
 import { findEnvironment, requirements } from './resolve.ts';
+import { type GithubStores, storesByName } from './stores.ts';
 import { parseWorkflow, type WorkflowJob } from './workflows.ts';
 
 export interface AuditOptions {
@@ -23,6 +24,8 @@ export interface AuditOptions {
   names: NameKind;
   workflowsDir: string;
   failOnUnused: boolean;
+  /** GitHub's stores as the job sees them: env mode then checks these, by GitHub name, instead of the process env. */
+  stores?: GithubStores;
   github?: { token: string; apiUrl: string; repository: Repository; maxRateLimitWaitMs: number };
 }
 
@@ -66,7 +69,17 @@ export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{ ma
   const findings: AuditFinding[] = [];
   for (const mode of options.modes) {
     if (mode === 'env') {
-      findings.push(...auditEnv(manifest, environments[0]!, io.env, options.names));
+      findings.push(
+        ...(options.stores
+          ? auditEnv(
+              manifest,
+              environments[0]!,
+              storesByName(manifest, environments[0]!, options.stores),
+              'secret',
+              'the secrets and vars given',
+            )
+          : auditEnv(manifest, environments[0]!, io.env, options.names)),
+      );
     } else if (mode === 'workflows') {
       const jobs: WorkflowJob[] = [];
       let files: string[];

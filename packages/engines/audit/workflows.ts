@@ -14,6 +14,8 @@ export type SecretReference =
    * job's environment, looked up through audit-secrets' `names` output.
    */
   | { kind: 'variable'; variable: string; text: string; position: Position }
+  /** toJSON(secrets): every secret the job can read, so every manifest secret of its environment is used. */
+  | { kind: 'all'; text: string; position: Position }
   /** secrets[something else]: cannot be resolved statically. */
   | { kind: 'opaque'; text: string; position: Position };
 
@@ -42,6 +44,8 @@ const REFERENCE = new RegExp(
   ].join(''),
   'gi',
 );
+
+const WHOLE_STORE = /\btoJSON\s*\(\s*secrets\s*\)/gi;
 
 export function parseWorkflow(file: string, text: string): WorkflowJob[] {
   const lines = new LineIndex(text);
@@ -73,6 +77,8 @@ export function secretReferences(text: string, start: number, end: number, posit
   for (const expression of slice.matchAll(EXPRESSION)) {
     const body = expression[1]!;
     const bodyOffset = start + expression.index + 3;
+    for (const match of body.matchAll(WHOLE_STORE))
+      references.push({ kind: 'all', text: match[0], position: position(bodyOffset + match.index) });
     for (const match of body.matchAll(REFERENCE)) {
       const at = position(bodyOffset + match.index);
       const [, dotted, single, double, formatCall, formatString, lookup, lookupDotted, lookupQuoted, other] = match;
