@@ -201,6 +201,110 @@ describe('reusable-deploy.yml', () => {
   });
 });
 
+describe('reusable-deploy.yml’s own scripts, run by bash with a recording docker', () => {
+  const jobs = load('reusable-deploy.yml').jobs as Record<string, any>;
+  /** Runs a step's script as the runner would (bash -e), with `docker` a stub that records its argv and stdin. */
+  const runStep = (script: string, env: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-step-'));
+    writeFileSync(
+      join(dir, 'docker'),
+      '#!/bin/sh\nprintf \'%s\\0\' "$@" >> "$CALLS"; printf \'\\n\' >> "$CALLS"\nif [ "$1" = login ]; then cat >> "$CALLS"; printf \'\\n\' >> "$CALLS"; fi\nexit 0\n',
+      { mode: 0o755 },
+    );
+    writeFileSync(join(dir, 'calls'), '');
+    const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+      encoding: 'utf8',
+      env: { PATH: `${dir}:/usr/bin:/bin`, CALLS: join(dir, 'calls'), GITHUB_OUTPUT: join(dir, 'output'), ...env },
+    });
+    const calls = readFileSync(join(dir, 'calls'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (line.includes('\0') ? line.split('\0').filter(Boolean) : line));
+    return {
+      status: result.status,
+      stdout: result.stdout,
+      calls,
+      output: existsSync(join(dir, 'output')) ? readFileSync(join(dir, 'output'), 'utf8') : '',
+    };
+  };
+  const scriptOf = (job: string, name: RegExp) => jobs[job].steps.find((s: any) => name.test(s.name ?? ''))!.run as string;
+
+  it.each(['backend', 'frontend'])(
+    '%s: builds with VERSION, both kinds of build args and the Dockerfile, then logs in and pushes',
+    (lane) => {
+      const image = `registry.example.com/team/${lane}:dev-0123456789ab`;
+      const { status, calls, output } = runStep(scriptOf(`build-${lane}`, /^Build and push/), {
+        IMAGE: image,
+        CONTEXT: 'apps/x',
+        DOCKERFILE: 'apps/x/Dockerfile.prod',
+        // As the runner renders `${{ inputs.build-args }}` and `${{ inputs.<lane>-build-args }}` on two lines.
+        BUILD_ARGS: 'A=1\n\nBASE_IMAGE=debian:bookworm\n',
+        TAG: 'dev-0123456789ab',
+        REGISTRY_USERNAME: 'ci-bot',
+        PUSH_PASSWORD: 'push-secret',
+      });
+      expect(status).toBe(0);
+      expect(calls).toEqual([
+        [
+          'build',
+          '--build-arg',
+          'VERSION=dev-0123456789ab',
+          '--build-arg',
+          'A=1',
+          '--build-arg',
+          'BASE_IMAGE=debian:bookworm',
+          '--file',
+          'apps/x/Dockerfile.prod',
+          '-t',
+          image,
+          'apps/x',
+        ],
+        ['login', 'registry.example.com', '-u', 'ci-bot', '--password-stdin'],
+        'push-secret',
+        ['push', image],
+      ]);
+      expect(output).toBe(`image=${image}\n`);
+    },
+  );
+
+  it.each(['backend', 'frontend'])('%s: runs the test command in the image as one sh -c argument, quotes and all', (lane) => {
+    const command = `grep -q 'src="/x.js"' /srv/index.html && echo "it's fine; $HOME"`;
+    const { status, calls } = runStep(scriptOf(`test-${lane}`, /^Run .*-test-command/), {
+      IMAGE: 'r.example/i:t',
+      TEST_COMMAND: command,
+      REGISTRY_USERNAME: 'u',
+      PULL_PASSWORD: 'p',
+    });
+    expect(status).toBe(0);
+    expect(calls.at(-1)).toEqual(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', 'r.example/i:t', '-c', command]);
+  });
+
+  it.each([
+    [{ BACKEND: 'dev', BACKEND_SET: 'true', FRONTEND: '', FRONTEND_SET: 'false', MIGRATES: 'false' }, 0, ''],
+    [{ BACKEND: '', BACKEND_SET: 'false', FRONTEND: 'web', FRONTEND_SET: 'true', MIGRATES: 'false' }, 0, ''],
+    [
+      { BACKEND: '', BACKEND_SET: 'false', FRONTEND: '', FRONTEND_SET: 'false', MIGRATES: 'false' },
+      1,
+      'set backend-environment, frontend-environment or both: there is no lane to run',
+    ],
+    [
+      { BACKEND: 'dev', BACKEND_SET: 'false', FRONTEND: '', FRONTEND_SET: 'false', MIGRATES: 'false' },
+      1,
+      'backend-environment is set: backend-image, backend-container, backend-ports and backend-container-health-url are required',
+    ],
+    [
+      { BACKEND: '', BACKEND_SET: 'false', FRONTEND: 'web', FRONTEND_SET: 'true', MIGRATES: 'true' },
+      1,
+      'migrate-command runs in the backend lane',
+    ],
+  ])('checks the lanes first: %j', (env, code, message) => {
+    const { status, stdout } = runStep(scriptOf('audit-secrets', /^Each lane has what it needs$/), env);
+    expect(status).toBe(code);
+    if (message) expect(stdout).toContain(`::error::${message}`);
+    else expect(stdout).toBe('');
+  });
+});
+
 describe('every call of reusable-deploy.yml: the README snippets and main-pipeline.yml', () => {
   const REUSABLE = readFileSync(join(WORKFLOWS, 'reusable-deploy.yml'), 'utf8');
   /** What GitHub fetches for `uses: OWNER/REPO/.github/workflows/reusable-deploy.yml@REF`, or the local path. */
