@@ -232,7 +232,7 @@ describe('deploy-container strategy switch under faults', () => {
   async function afterFault(what: string): Promise<void> {
     const served = await servesWithin(`http://127.0.0.1:${port}/version`, SERVE_WITHIN_MS, (body) => /^v[12]$/.test(body));
     expect(served.body, `${what}: nothing served within ${SERVE_WITHIN_MS} ms`).toMatch(/^v[12]$/);
-    // The login-and-pull unit ends by itself and takes its credentials with it.
+    // The with-registry-login unit ends by itself and takes its credentials with it.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(credentialsAtRest(lab), what).toEqual([]);
   }

@@ -33,6 +33,8 @@ export interface HostResult {
   phases: PhaseTiming[];
   /** Why the deploy failed, when it did. */
   error?: string;
+  /** Strategy swarm: the service's running tasks per node when the deploy ends. */
+  tasks?: Record<string, number>;
 }
 
 export interface RunContext {
@@ -44,7 +46,8 @@ export interface RunContext {
 
 /** A strategy moves the host from what serves to the new version, or back, and records the outcome on the deploy. */
 type Strategy = (deploy: HostDeploy) => Promise<void>;
-const STRATEGIES: Record<DeployStrategy, Strategy> = { replace: replaceDeploy, switch: switchDeploy };
+// Strategy swarm is not a deploy on a host: swarm.ts deploys through a manager to the whole swarm.
+const STRATEGIES: Record<Exclude<DeployStrategy, 'swarm'>, Strategy> = { replace: replaceDeploy, switch: switchDeploy };
 
 const LOG_TAIL = 40;
 
@@ -109,7 +112,7 @@ export class HostDeploy {
       await this.writeEnvFile();
       await this.uploadFiles();
       await this.prepareDirs();
-      await STRATEGIES[this.inputs.strategy](this);
+      await STRATEGIES[this.inputs.strategy as Exclude<DeployStrategy, 'swarm'>](this);
       if (this.outcome === 'deployed') await this.phase('prune', () => this.pruneImages());
     } catch (error) {
       this.error ??= describe(error);

@@ -265,7 +265,7 @@ describe('deploy-container inputs', () => {
     [{ 'keep-images': '0' }, "Input 'keep-images': must be at least 1, got 0"],
     [{ 'allow-latest': 'y' }, "Input 'allow-latest': expected true or false"],
     [{ 'max-parallel': '0' }, "Input 'max-parallel': must be at least 1, got 0"],
-    [{ strategy: 'blue-green' }, "Input 'strategy': 'blue-green' is not a strategy (replace or switch)"],
+    [{ strategy: 'blue-green' }, "Input 'strategy': 'blue-green' is not a strategy (replace, switch, swarm)"],
     [{ ...SWITCH, 'proxy-image': '' }, "Input 'proxy-image': is required"],
     [{ ...SWITCH, 'proxy-image': 'nginx:latest' }, "Input 'proxy-image': 'nginx:latest' uses the latest tag"],
     [{ ...SWITCH, 'proxy-image': 'Not An Image' }, "Input 'proxy-image': 'Not An Image' is not a valid image reference"],
@@ -371,5 +371,41 @@ describe('deploy-container edge inputs', () => {
     );
     expect(isServiceStep(new InputReader((name) => ({ ...base, maintenance: 'on' })[name] ?? ''))).toBe(false);
     expect(() => read({ remove: 'true' })).toThrow(/^Input 'remove': removes the service: run it as a step of its own, without image/);
+  });
+});
+
+describe('strategy swarm inputs', () => {
+  const SWARM = {
+    strategy: 'swarm',
+    'proxy-image': 'haproxy:2.8',
+    ports: '8300:9000',
+    'health-url': 'http://127.0.0.1:8300/cgi-bin/status?x=1',
+  };
+
+  it('reads the replicas, the published and container ports, and the health path the tasks are checked on', () => {
+    expect(read({ ...SWARM, replicas: '3', 'converge-timeout': '90s' }).swarm).toEqual({
+      replicas: 3,
+      convergeTimeoutMs: 90_000,
+      publishedPort: 8300,
+      containerPort: 9000,
+      healthPath: '/cgi-bin/status?x=1',
+    });
+    expect(read(SWARM).swarm!.replicas).toBe(2);
+  });
+
+  it.each([
+    [{ replicas: '0' }, /^Input 'replicas'/],
+    [{ replicas: '33' }, /^Input 'replicas'/],
+    [{ ports: '127.0.0.1:8300:9000' }, /^Input 'ports': with strategy swarm, give one published:container port/],
+    [{ ports: '8300:9000\n8301:9001' }, /^Input 'ports': with strategy swarm, give one/],
+    [{ 'health-url': '' }, /^Input 'health-url': is required with strategy swarm/],
+    [{ 'health-url': 'http://127.0.0.1:9000/x' }, /^Input 'health-url': 127\.0\.0\.1:9000 is not the published port/],
+    [{ volumes: '/srv:/srv' }, /^Input 'volumes': is not available with strategy swarm/],
+    [{ 'post-deploy': 'true' }, /^Input 'post-deploy': is not available with strategy swarm/],
+    [{ rollback: 'false' }, /^Input 'rollback': with strategy swarm the engine always rolls/],
+    [{ 'proxy-image': '' }, /^Input 'proxy-image'/],
+    [{ hosts: 'a.example\nb.example', host: '' }, /^Input 'hosts': with strategy swarm, give one manager/],
+  ])('refuses %j, naming the input', (values, message) => {
+    expect(() => read({ ...SWARM, ...values })).toThrow(message);
   });
 });

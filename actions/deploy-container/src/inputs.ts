@@ -16,10 +16,12 @@ import {
   formatPortMapping,
   type ImageRef,
   isSingleTcpPort,
+  onEveryAddress,
   parseEnvLines,
   parseImageRef,
   parsePortMapping,
   type PortMapping,
+  SWARM_MAX_REPLICAS,
 } from '#docker/index';
 import { worthMasking } from '#log/index';
 import { readSshTarget, readSshTargets, type SshTarget } from '#ssh/index';
@@ -52,13 +54,28 @@ export interface HealthGate {
   ca?: string;
 }
 
-/** `replace`: stop the old container, then start the new one. `switch`: start beside it, move traffic through a proxy. */
-export type DeployStrategy = 'replace' | 'switch';
+/**
+ * `replace`: stop the old container, then start the new one. `switch`: start beside it, move traffic through a proxy.
+ * `swarm`: a Docker Swarm service through a manager, updated start-first by the engine, behind an edge on every node.
+ */
+export type DeployStrategy = 'replace' | 'switch' | 'swarm';
+
+/** Strategy swarm's own settings. */
+export interface SwarmSettings {
+  replicas: number;
+  convergeTimeoutMs: number;
+  /** The port the edge publishes on every node, and the app's port inside its tasks (`ports`: published:container). */
+  publishedPort: number;
+  containerPort: number;
+  /** health-url's path and query: the tasks' HEALTHCHECK and the edge's check. */
+  healthPath: string;
+}
 
 export interface DeployInputs {
   strategy: DeployStrategy;
-  /** The HAProxy image of the service's edge container (strategy switch). */
+  /** The HAProxy image of the service's edge container (strategy switch), or of its edge service (strategy swarm). */
   proxyImage?: string;
+  swarm?: SwarmSettings;
   /** The edge's certificate and key (strategy switch): its published ports speak TLS. */
   tls?: EdgeTls;
   /** The edge accepts the PROXY protocol (v1 and v2) from a load balancer in front (strategy switch). */
@@ -166,7 +183,7 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
   const ports = readPorts(inputs);
   const volumes = readVolumes(inputs);
   const strategy = readStrategy(inputs);
-  const proxyImage = strategy === 'switch' ? readSwitch(inputs, ports, allowLatest) : undefined;
+  const proxyImage = strategy === 'replace' ? undefined : readEdgeImage(inputs, strategy, ports, allowLatest);
   const edge = readEdge(inputs, strategy, keep);
   const env = readEnv(inputs, keep);
   const container = readContainerOptions(inputs);
@@ -174,12 +191,16 @@ export function readDeployInputs(inputs: InputReader, localFiles: LocalFileReade
   const health = readHealthGate(inputs);
   if (edge.tls) health.ca = [...rootCertificates, edge.tls.certificate].join('\n');
   if (strategy === 'switch') checkGateReachesContainer(health, ports);
+  const swarm = strategy === 'swarm' ? readSwarm(inputs, ports, health) : undefined;
   const rollback = inputs.boolean('rollback', true);
   const targets = readSshTargets(inputs, HOST_INPUTS, keep);
+  if (swarm && targets.length > 1)
+    throw new InputError('hosts', 'with strategy swarm, give one manager as host: the engine places the tasks');
   const jump = readJump(inputs, keep);
   return {
     strategy,
     proxyImage,
+    swarm,
     ...edge,
     drainTimeoutMs: inputs.duration('drain-timeout', 30_000),
     targets,
@@ -252,17 +273,47 @@ function readVolumes(inputs: InputReader): string[] {
   });
 }
 
-/** Strategy switch's own inputs: the proxy image, and ports it can stand in front of. Returns the proxy image. */
-function readSwitch(inputs: InputReader, ports: readonly PortMapping[], allowLatest: boolean): string {
+/** The edge's image (strategies switch and swarm), and ports it can stand in front of. */
+function readEdgeImage(inputs: InputReader, strategy: DeployStrategy, ports: readonly PortMapping[], allowLatest: boolean): string {
   const proxyImage = parseImageRef('proxy-image', inputs.required('proxy-image'), allowLatest).reference;
-  if (ports.length === 0) throw new InputError('ports', 'is required with strategy switch: the proxy publishes them');
+  if (ports.length === 0) throw new InputError('ports', `is required with strategy ${strategy}: the proxy publishes them`);
   const unfit = ports.find((port) => !isSingleTcpPort(port));
   if (unfit)
     throw new InputError(
       'ports',
-      `'${formatPortMapping(unfit)}' is not a single TCP host:container port; strategy switch proxies those, e.g. 127.0.0.1:8000:8000`,
+      `'${formatPortMapping(unfit)}' is not a single TCP host:container port; strategy ${strategy} proxies those, e.g. ` +
+        (strategy === 'swarm' ? '8000:8000' : '127.0.0.1:8000:8000'),
     );
   return proxyImage;
+}
+
+/** Inputs that place things on one host, which a swarm service's tasks (on any node) cannot take. */
+const NOT_WITH_SWARM = ['volumes', 'files', 'prepare-dirs', 'post-deploy', 'command', 'network', 'docker-args', 'env-file-path', 'labels'];
+
+/** Strategy swarm's settings: one port published on every node, and a health-url on it whose path the tasks are checked on. */
+function readSwarm(inputs: InputReader, ports: readonly PortMapping[], health: HealthGate): SwarmSettings {
+  for (const name of NOT_WITH_SWARM)
+    if (inputs.string(name)) throw new InputError(name, 'is not available with strategy swarm: the tasks run on any node');
+  if (inputs.boolean('health-container', false)) throw new InputError('health-container', 'with strategy swarm, give health-url');
+  if (!inputs.boolean('rollback', true))
+    throw new InputError('rollback', 'with strategy swarm the engine always rolls a failed update back');
+  const [port, ...more] = ports as (PortMapping & { hostPort: number })[];
+  if (more.length > 0 || !onEveryAddress(port!))
+    throw new InputError('ports', `with strategy swarm, give one published:container port, e.g. 8000:8000: it is published on every node`);
+  if (!health.url)
+    throw new InputError('health-url', 'is required with strategy swarm: the tasks are checked on its path before they take traffic');
+  if (!containerPortFor(ports, health.url))
+    throw new InputError(
+      'health-url',
+      `${health.url.host} is not the published port of ports; with strategy swarm, e.g. http://127.0.0.1:${port!.hostPort}/healthz`,
+    );
+  return {
+    replicas: inputs.integer('replicas', 2, { min: 1, max: SWARM_MAX_REPLICAS }),
+    convergeTimeoutMs: inputs.duration('converge-timeout', 300_000),
+    publishedPort: port!.hostPort,
+    containerPort: port!.containerPort,
+    healthPath: `${health.url.pathname}${health.url.search}`,
+  };
 }
 
 /** The edge's TLS and PROXY protocol inputs, which only strategy switch's edge serves. */
@@ -379,12 +430,12 @@ function readRegistry(
   return password ? { server: server!, username, password } : undefined;
 }
 
-const STRATEGIES: readonly DeployStrategy[] = ['replace', 'switch'];
+const STRATEGIES: readonly DeployStrategy[] = ['replace', 'switch', 'swarm'];
 
 function readStrategy(inputs: InputReader): DeployStrategy {
   const strategy = inputs.string('strategy', 'replace');
   if (!STRATEGIES.includes(strategy as DeployStrategy))
-    throw new InputError('strategy', `'${strategy}' is not a strategy (${STRATEGIES.join(' or ')})`);
+    throw new InputError('strategy', `'${strategy}' is not a strategy (${STRATEGIES.join(', ')})`);
   return strategy as DeployStrategy;
 }
 

@@ -10,6 +10,7 @@ import { isServiceStep, readDeployInputs, readServiceStepInputs } from './inputs
 import { serviceStepOnHost } from './service-step.ts';
 import { reportRoll } from './report.ts';
 import { rollAcrossHosts } from './roll.ts';
+import { swarmDeploy } from './swarm.ts';
 
 export interface DeployDependencies {
   inputs: RawInputSource;
@@ -47,6 +48,10 @@ export async function runDeploy(deps: DeployDependencies): Promise<boolean> {
       inputs.maxParallel,
       (target) => deps.connect(target, inputs.jump),
       (host) => {
+        if (inputs.strategy === 'swarm') {
+          logger.info(`${host.name}: deploying ${inputs.image.reference} as the swarm stack ${inputs.name}`);
+          return swarmDeploy(host, inputs, context);
+        }
         logger.info(`${host.name}: deploying ${inputs.image.reference} as ${inputs.name}`);
         return deployToHost(host, inputs, context);
       },

@@ -67,6 +67,8 @@ export async function reportRoll(
     perHost(results, (r) => r.servingContainer),
   );
   reporter.setOutput('rolled-back', String(results.some((r) => r.outcome === 'rolled-back')));
+  const tasks = results.find((r) => r.tasks)?.tasks;
+  reporter.setOutput('tasks', tasks ? JSON.stringify(tasks) : '');
   reporter.setOutput('duration-ms', String(durationMs));
   await reporter.writeSummary(summaryMarkdown(title, results, skipped, durationMs, notes));
 

@@ -162,7 +162,7 @@ class FakeDocker {
       this.answer(['docker', 'container', 'start', argv[7]!]);
       return created;
     }
-    if (argv[0] === 'sh') return undefined; // login-and-pull, sweep, audit line
+    if (argv[0] === 'sh') return undefined; // with-registry-login, sweep, audit line
     if (text.startsWith('docker pull')) return undefined;
     if (text.startsWith('docker image inspect')) return { stdout: 'registry.example.com/web@sha256:' + '0'.repeat(64) };
     if (text.startsWith('docker image ls')) return { stdout: '' };
@@ -556,7 +556,7 @@ describe('strategy switch orchestration', () => {
     const files = fake.host.files;
     fake.host = new RecordingHost(
       (argv, stdin) => {
-        if (argv[3] === 'login-and-pull') seen.push(stdin);
+        if (argv[3] === 'with-registry-login') seen.push(stdin);
         return answer(argv);
       },
       (a, p, path, headers) => fake.http(a, p, path, headers),

@@ -56,15 +56,28 @@ describe('docker command catalogue', () => {
   it('keeps registry credentials out of argv and out of ~/.docker: login and pull in one unit, data as arguments', () => {
     const unit = hostCommands.loginAndPull('reg.example:5000', "ci'user", 'reg.example:5000/app:1');
     expect(unit.slice(3)).toEqual([
-      'login-and-pull',
+      'with-registry-login',
       hostCommands.CREDENTIALS_PREFIX,
       "ci'user",
       'reg.example:5000',
+      'pull',
+      '--quiet',
       'reg.example:5000/app:1',
     ]);
     // No `docker login`: config.json is a named pipe the unit writes from memory; nothing reaches the disk.
     expect(unit[2]).toContain('mkfifo -m 600 "$dir/config.json"');
-    expect(unit[2]).toContain('docker --config "$dir" pull --quiet "$3"');
+    expect(unit[2]).toContain('docker --config "$dir" "$@"');
+    // The same unit deploys a stack, which hands the credentials to the swarm; the stack file follows the password on stdin.
+    expect(hostCommands.loginAndStackDeploy('reg.example:5000', 'u', 'shop').slice(7)).toEqual([
+      'stack',
+      'deploy',
+      '--resolve-image',
+      'changed',
+      '--compose-file',
+      '-',
+      '--with-registry-auth',
+      'shop',
+    ]);
     expect(unit[2]).not.toContain('login --');
     expect(hostCommands.loginAndPull('docker.io', 'u', 'acme/app:1')[6]).toBe('https://index.docker.io/v1/');
     expect(unit[2]).not.toMatch(/reg\.example|ci'user/);

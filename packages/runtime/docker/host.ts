@@ -4,6 +4,7 @@
  */
 import { type Argv, STOP_SECONDS } from './commands.ts';
 import { ADMIN_PORT } from './haproxy.ts';
+import { stackDeploy } from './swarm.ts';
 import { UNITS } from './units.generated.ts';
 
 /** A unit from packages/runtime/docker/units/: a real shell file, run with `sh -c`, its data as arguments. */
@@ -63,11 +64,23 @@ export function registryAuthKey(server: string): string {
 }
 
 /**
- * Pulls with registry credentials as one remote unit, and the credentials never reach the host's disk
- * (units/login-and-pull.sh): the password comes on stdin, and docker reads a config that is a named pipe.
+ * One docker command with registry credentials, as one remote unit, and the credentials never reach the host's
+ * disk (units/with-registry-login.sh): the password is stdin's first line, and docker reads a config that is a
+ * named pipe.
  */
+const withRegistryLogin = (registry: string, username: string, ...dockerArgs: string[]): Argv =>
+  unit('with-registry-login', CREDENTIALS_PREFIX, username, registryAuthKey(registry), ...dockerArgs);
+
+/** Pulls with registry credentials; stdin: the password. */
 export const loginAndPull = (registry: string, username: string, image: string): Argv =>
-  unit('login-and-pull', CREDENTIALS_PREFIX, username, registryAuthKey(registry), image);
+  withRegistryLogin(registry, username, 'pull', '--quiet', image);
+
+/**
+ * `docker stack deploy` with registry credentials, which it hands to the swarm for every node's pull
+ * (--with-registry-auth); stdin: the password's line, then the stack file.
+ */
+export const loginAndStackDeploy = (registry: string, username: string, stack: string): Argv =>
+  withRegistryLogin(registry, username, ...stackDeploy(stack).slice(1, -1), '--with-registry-auth', stack);
 
 /** Removes credential folders whose unit is gone (units/sweep-credentials.sh), and prints them. */
 export const sweepCredentials = (): Argv => unit('sweep-credentials', CREDENTIALS_PREFIX);

@@ -5,4 +5,5 @@ export * from './ports.ts';
 export * from './proxy.ts';
 export * from './haproxy.ts';
 export * from './tls.ts';
+export * from './swarm.ts';
 export * as hostCommands from './host.ts';

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Removes credential folders (login-and-pull.sh) whose unit is gone, the pid in the name not alive: left by a
+# Removes credential folders (with-registry-login.sh) whose unit is gone, the pid in the name not alive: left by a
 # host that went down mid-pull, or by versions that kept them for the whole deploy (random names, an hour
 # old). Prints each folder it removed. Argument: the folders' name prefix.
 prefix=$1

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Pulls with registry credentials, which never reach the host's disk (hostCommands.loginAndPull).
-# Arguments: folder-prefix username registry-auth-key image; the password comes on stdin. docker gets a config whose
-# config.json is a named pipe (mode 600, in a private folder named after this unit's pid), written once from
-# memory while `docker pull` reads it. A kill at any moment leaves at most an empty pipe, which the EXIT
+# Runs one docker command with registry credentials, which never reach the host's disk (hostCommands.loginAndPull,
+# hostCommands.loginAndStackDeploy). Arguments: folder-prefix username registry-auth-key docker-argument...; the
+# password is stdin's first line, and the rest of stdin is the command's. docker gets a config whose config.json is
+# a named pipe (mode 600, in a private folder named after this unit's pid), written once from memory while the
+# command reads it. A kill at any moment leaves at most an empty pipe, which the EXIT
 # trap, a watcher detached before the folder exists, or the next deploy's sweep removes; the watcher also
 # ends a writer still waiting for a reader.
 set -e
@@ -20,4 +21,5 @@ auth=$(printf "%s:%s" "$1" "$password" | base64 | tr -d "\n")
   printf '{"auths":{"%s":{"auth":"%s"}}}' "$2" "$auth" > "$dir/config.json"; rm -f "$dir/writer" ) &
 echo $! > "$dir/writer"
 unset password auth
-docker --config "$dir" pull --quiet "$3"
+shift 2
+docker --config "$dir" "$@"
