@@ -71,7 +71,7 @@ export function swarmEdgeConfig(spec: Pick<SwarmStackSpec, 'stack' | 'containerP
     '  timeout http-keep-alive 60s',
     `  timeout client-fin ${spec.stopGraceSeconds}s`,
     // A request a stopping task refused or dropped goes to another task: idempotent ones only (HAProxy's rule).
-    '  retries 3',
+    '  retries 5',
     '  option redispatch 1',
     '  retry-on all-retryable-errors',
     'resolvers docker',
@@ -89,7 +89,8 @@ export function swarmEdgeConfig(spec: Pick<SwarmStackSpec, 'stack' | 'containerP
     '  balance roundrobin',
     `  option httpchk GET ${spec.healthPath}`,
     '  http-check expect status 200-399',
-    '  default-server check inter 1s fall 1 rise 1 resolvers docker resolve-prefer ipv4 init-addr none',
+    // A connection error to a task (its node gone) marks it down at once, not at the next check.
+    '  default-server check inter 1s fall 1 rise 1 observe layer4 error-limit 1 on-error mark-down resolvers docker resolve-prefer ipv4 init-addr none',
     `  server-template task ${SWARM_MAX_REPLICAS} ${tasks}:${spec.containerPort}`,
     '',
   ].join('\n');
