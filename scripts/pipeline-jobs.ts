@@ -61,6 +61,8 @@ function readExample(options: PipelineOptions, lab: Record<string, string>): { c
     vars: values.vars,
     github: { repository_owner: 'local', actor: process.env.USER || 'local', sha: options.sha },
   });
+  // The reusable workflow's own choice, as a caller would make it.
+  if (options.swarm) inputs['backend-strategy'] = 'swarm';
   if (options.env) {
     // The golden example in another of its manifest's environments.
     const environments = ENVIRONMENTS[options.env];
@@ -82,7 +84,8 @@ export function buildContext(options: PipelineOptions): Context {
   }
   const { call, values, source } = readExample(options, lab);
   const directHosts = (lab.LAB_APP_HOSTS ?? '').split('\n').filter((host) => host && host !== lab.LAB_APP_JUMP_HOST);
-  if (options.hosts > 1 && !call.backend) throw new UsageError(`--hosts ${options.hosts}: examples/${options.example} has no backend lane`);
+  if ((options.hosts > 1 || options.swarm) && !call.backend)
+    throw new UsageError(`${options.swarm ? '--swarm' : `--hosts ${options.hosts}`}: examples/${options.example} has no backend lane`);
   if (options.hosts > 1 && options.hosts > directHosts.length)
     throw new UsageError(`--hosts ${options.hosts}: the lab has ${directHosts.length} app hosts behind its load balancer`);
   const tag = `${call.tagPrefix}-${options.sha}`;
@@ -295,7 +298,8 @@ function deployInputs(context: Context, lane: Lane, env: string): Record<string,
     'registry-password': valueOf(context, lane.name, 'REGISTRY_PASSWORD'),
     env: [env, `APP_ENV=${lane.environment}`].filter(Boolean).join('\n'),
     'health-url': lane.containerHealthUrl,
-    strategy: 'switch',
+    strategy: lane.strategy,
+    replicas: lane.replicas,
     // No Docker Hub here: the lab's HAProxy image stands in for the caller's proxy-image.
     'proxy-image': lab.LAB_PROXY_IMAGE!,
     // The lab's differences: its deploy host's SSH port, and a quicker pace.
@@ -333,10 +337,28 @@ function acrossAppHosts(context: Context, lane: Lane): Record<string, string> {
   };
 }
 
-/** The URLs the health job checks: the caller's; across app hosts, each host's and the load balancer's instead. */
-export function healthUrls(context: Context, lane: Lane): string[] {
-  if (lane.name !== 'backend' || context.backendHosts.length === 0) return lane.healthUrls;
+/**
+ * A lane on the lab's swarm: deployed through its manager, with the image from the registry where the nodes see it, and
+ * the lane's container port published as LAB_SWARM_PORT on every node.
+ */
+function onLabSwarm(context: Context, lane: Lane): Record<string, string> {
   const { lab } = context;
+  const [host, port] = lab.LAB_SWARM_MANAGER!.split(':');
+  return {
+    host: host!,
+    port: port!,
+    'host-key': lab.LAB_APP_KNOWN_HOSTS!,
+    image: context.images[lane.name]!.replace(lab.LAB_REGISTRY!, lab.LAB_APP_REGISTRY!),
+    ports: `${lab.LAB_SWARM_PORT}:${containerPort(lane.ports)}`,
+    'health-url': atOrigin(lane.containerHealthUrl, `http://127.0.0.1:${lab.LAB_SWARM_PORT}`),
+  };
+}
+
+/** The URLs the health job checks: the caller's; across app hosts or on the swarm, through the lab's balancer for them. */
+export function healthUrls(context: Context, lane: Lane): string[] {
+  const { lab } = context;
+  if (lane.strategy === 'swarm') return lane.healthUrls.map((url) => atOrigin(url, lab.LAB_SWARM_LB_URL!));
+  if (lane.name !== 'backend' || context.backendHosts.length === 0) return lane.healthUrls;
   return [
     ...context.backendHosts.map((host) =>
       atOrigin(lane.containerHealthUrl, `http://${host.replace(/:\d+$/, '')}:${lab.LAB_LB_UPSTREAM_PORT}`),
@@ -419,6 +441,7 @@ export function jobs(context: Context): JobSpec<Context>[] {
           await deploy(c, `deploy-${name}`, handle, {
             ...deployInputs(c, lane(), env),
             ...(name === 'backend' && c.backendHosts.length > 0 ? acrossAppHosts(c, lane()) : {}),
+            ...(lane().strategy === 'swarm' ? onLabSwarm(c, lane()) : {}),
           });
         },
       },

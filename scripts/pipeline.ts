@@ -17,7 +17,8 @@
  * for the repository variables and application values (secrets it lacks are generated once, never committed).
  * --env picks another of the golden example's environments. --hosts N (2 or more) deploys the backend to N of the
  * lab's separate app hosts, one at a time, behind the lab's load balancer (LAB_LB_URL), and checks that every host
- * answers through it. --sequential runs one job at a time (the baseline of bench/pipeline.ts); --no-cache builds
+ * answers through it. --swarm deploys the backend to the lab's swarm (backend-strategy: swarm), checked through its
+ * balancer (LAB_SWARM_LB_URL). --sequential runs one job at a time (the baseline of bench/pipeline.ts); --no-cache builds
  * images without the layer cache, as a fresh CI runner does.
  *
  * Every job reads the secrets as a deploy job reads toJSON(secrets): audit-secrets checks them and renders each
@@ -47,6 +48,7 @@ async function run(context: Context): Promise<number> {
   console.log(
     `golden pipeline: examples/${options.example}, ${lanes.map((lane) => `${lane.name} → ${lane.environment}`).join(' + ')}, tag ${context.tag}` +
       `${context.backendHosts.length > 0 ? `, backend on ${context.backendHosts.length} app hosts behind ${context.lab.LAB_LB_URL}` : ''}` +
+      `${context.call.backend?.strategy === 'swarm' ? `, backend on the lab's swarm behind ${context.lab.LAB_SWARM_LB_URL}` : ''}` +
       `${options.breakBackend ? ', BROKEN backend build' : ''}${options.sequential ? ', one job at a time' : ', swimlanes in parallel'}`,
   );
   console.log(`logs: ${join(context.workdir, 'logs')}`);

@@ -310,3 +310,27 @@ describe('app hosts (separate machines)', () => {
     expect(registry.status).toBe(401);
   });
 });
+
+describe('the swarm (app1–app3)', () => {
+  const swarmDocker = (...args: string[]) => run('docker', args, { env: { ...process.env, DOCKER_HOST: lab.LAB_SWARM_DOCKER_HOST! } });
+
+  it('is three ready managers, one of them the leader, reachable at the addresses lab env gives', async () => {
+    const { stdout } = await swarmDocker('node', 'ls', '--format', '{{.Status}} {{.ManagerStatus}}');
+    expect(stdout.trim().split('\n').sort()).toEqual(['Ready Leader', 'Ready Reachable', 'Ready Reachable']);
+    const { stdout: addresses } = await swarmDocker(
+      'node',
+      'inspect',
+      '--format',
+      '{{.Status.Addr}}',
+      ...(await swarmDocker('node', 'ls', '-q')).stdout.trim().split('\n'),
+    );
+    expect(addresses.trim().split('\n').sort()).toEqual(lab.LAB_SWARM_NODES!.split('\n').sort());
+    expect(lab.LAB_SWARM_MANAGER).toBe(`${lab.LAB_SWARM_NODES!.split('\n')[0]}:22`);
+    expect(lab.LAB_APP_KNOWN_HOSTS).toContain(`${lab.LAB_SWARM_MANAGER!.replace(/:22$/, '')} ssh-ed25519 `);
+  });
+
+  it('has a balancer over the nodes’ LAB_SWARM_PORT', async () => {
+    expect((await fetch(`${lab.LAB_SWARM_LB_URL}/__lab/swarm-lb-health`)).status).toBe(200);
+    expect(lab.LAB_SWARM_PORT).toMatch(/^\d+$/);
+  });
+});

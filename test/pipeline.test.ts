@@ -201,6 +201,24 @@ describe('npm run pipeline against the lab', () => {
     }
   }, 300_000);
 
+  it('--swarm: the backend goes to the lab’s swarm as the reusable workflow’s backend-strategy swarm, and answers the new version through its balancer', async () => {
+    const run = sha();
+    const swarmDocker = (...args: string[]) =>
+      execFileAsync('docker', args, { env: { ...process.env, DOCKER_HOST: lab.LAB_SWARM_DOCKER_HOST! } });
+    try {
+      const { code, output, result } = await pipeline('--sha', run, '--swarm');
+      expect(code, output).toBe(0);
+      expect(output).toContain(`backend on the lab's swarm behind ${lab.LAB_SWARM_LB_URL}`);
+      expect(job(result, 'deploy-backend').status).toBe('success');
+      expect(job(result, 'health-backend').notes.url).toBe(`${lab.LAB_SWARM_LB_URL}/api/v1/health/`);
+      for (let i = 0; i < 6; i += 1) expect((await json(`${lab.LAB_SWARM_LB_URL}/api/v1/health/`)).version).toBe(`dev-${run}`);
+      const { stdout } = await swarmDocker('service', 'ls', '--filter', 'name=golden-backend_app', '--format', '{{.Replicas}}');
+      expect(stdout.trim()).toBe('2/2');
+    } finally {
+      await swarmDocker('stack', 'rm', 'golden-backend').catch(() => undefined);
+    }
+  }, 300_000);
+
   it('--example status: a backend-only shell service with its own manifest, test, port and health path, through the same call', async () => {
     const run = sha();
     const { code, output, result } = await pipeline('--example', 'status', '--sha', run);

@@ -97,6 +97,9 @@ export interface Lane {
   dockerfile: string;
   buildArgs: string[];
   testCommand: string;
+  /** deploy-container's strategy for the lane: switch, or swarm (with replicas). */
+  strategy: string;
+  replicas: string;
   container: string;
   ports: string;
   containerHealthUrl: string;
@@ -136,6 +139,8 @@ export function pipelineCall(inputs: Record<string, string>, file: string): Pipe
       dockerfile: input('dockerfile'),
       buildArgs: [...lines(inputs['build-args'] ?? ''), ...lines(input('build-args'))],
       testCommand: input('test-command'),
+      strategy: input('strategy'),
+      replicas: input('replicas'),
       container: input('container'),
       ports: input('ports'),
       containerHealthUrl: input('container-health-url'),

@@ -8,6 +8,7 @@ describe('the local pipeline command line', () => {
       env: undefined,
       sha: '',
       hosts: 1,
+      swarm: false,
       breakBackend: false,
       sequential: false,
       noCache: false,
@@ -34,11 +35,16 @@ describe('the local pipeline command line', () => {
       env: 'uat',
       sha: 'abc1234',
       hosts: 2,
+      swarm: false,
       breakBackend: true,
       sequential: true,
       noCache: true,
       result: 'r.json',
     });
+  });
+
+  it('takes --swarm', () => {
+    expect(parsePipelineOptions(['--swarm']).swarm).toBe(true);
   });
 
   it.each([
@@ -51,6 +57,7 @@ describe('the local pipeline command line', () => {
     [['--hosts', '0'], '--hosts must be a number of app hosts from 1 to 9, not "0"'],
     [['--hosts', '10'], '--hosts must be a number of app hosts from 1 to 9, not "10"'],
     [['--result', ''], '--result needs a file name'],
+    [['--swarm', '--hosts', '2'], '--swarm and --hosts are two ways to deploy the backend: choose one'],
     [['--fast'], 'unknown option --fast'],
     [['--sequential=yes'], '--sequential takes no value'],
     [['dev'], 'unexpected argument "dev"'],

@@ -20,6 +20,8 @@ export interface PipelineOptions {
   /** '' when not given: the caller takes HEAD's. */
   sha: string;
   hosts: number;
+  /** The backend to the lab's swarm (strategy swarm), checked through its balancer. */
+  swarm: boolean;
   breakBackend: boolean;
   sequential: boolean;
   noCache: boolean;
@@ -27,7 +29,7 @@ export interface PipelineOptions {
 }
 
 export const PIPELINE_USAGE =
-  'usage: npm run pipeline -- [--example APP] [--env dev|uat|prod] [--sha SHA] [--hosts N] [--break-backend] [--sequential] [--no-cache] [--result FILE]';
+  'usage: npm run pipeline -- [--example APP] [--env dev|uat|prod] [--sha SHA] [--hosts N] [--swarm] [--break-backend] [--sequential] [--no-cache] [--result FILE]';
 
 export function parsePipelineOptions(argv: readonly string[]): PipelineOptions {
   const { values } = parseCommandLine(argv, {
@@ -35,6 +37,7 @@ export function parsePipelineOptions(argv: readonly string[]): PipelineOptions {
     env: { type: 'string' },
     sha: { type: 'string' },
     hosts: { type: 'string' },
+    swarm: { type: 'boolean' },
     'break-backend': { type: 'boolean' },
     sequential: { type: 'boolean' },
     'no-cache': { type: 'boolean' },
@@ -52,11 +55,14 @@ export function parsePipelineOptions(argv: readonly string[]): PipelineOptions {
   const hosts = values.hosts ?? '1';
   if (!/^[1-9]$/.test(hosts)) throw new UsageError(`--hosts must be a number of app hosts from 1 to 9, not "${hosts}"`);
   if (values.result === '') throw new UsageError('--result needs a file name');
+  if (values.swarm && values.hosts !== undefined)
+    throw new UsageError('--swarm and --hosts are two ways to deploy the backend: choose one');
   return {
     example,
     env: env as PipelineEnv | undefined,
     sha,
     hosts: Number(hosts),
+    swarm: values.swarm ?? false,
     breakBackend: values['break-backend'] ?? false,
     sequential: values.sequential ?? false,
     noCache: values['no-cache'] ?? false,
