@@ -18,7 +18,6 @@
  *   node bench/downtime.ts [--rounds N]     (the lab must be up: scripts/lab up)
  */
 import { rmSync, writeFileSync } from 'node:fs';
-import { median } from '#stats/index';
 import { buildFixtureVersions, dockerMaybe, startExtraSshd } from '../test/support/docker.ts';
 import { servesWithin } from '../test/support/faults.ts';
 import { deployActionAt, labDeployInputs, NGINX_PROXY_COMMIT, runDeploy } from '../test/support/deploy.ts';
@@ -26,7 +25,7 @@ import * as http from 'node:http';
 import { labEnv } from '../test/support/lab.ts';
 import { startLoad, type LoadReport } from '../test/support/load.ts';
 import { freePort } from '../test/support/servers.ts';
-import { sectionsOf } from './sections.ts';
+import { sectionsOf, stat, statCell, type Stat } from './sections.ts';
 import { countFlags } from '#args/index';
 
 const { rounds: ROUNDS } = countFlags(process.argv.slice(2), { rounds: 5 });
@@ -177,12 +176,6 @@ try {
   await dockerMaybe('network', 'rm', `${names.nginx}-net`, `${names.edge}-net`);
 }
 
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
-}
-const stat = (values: number[]): Stat => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
 const summary = {} as Record<Strategy, Record<Case, Record<string, Stat>>>;
 for (const strategy of STRATEGIES) {
   summary[strategy] = {} as Record<Case, Record<string, Stat>>;
@@ -218,7 +211,7 @@ const result = {
   samples,
   goal: { edge_no_failed_lost_or_incomplete_request_every_round: goalMet },
 };
-const cell = (value: Stat | undefined, unit = '') => (value ? `${value.median}${unit} (${value.min}–${value.max})` : '–');
+const cell = (value: Stat | undefined, unit = '') => (value ? statCell(value, unit) : '–');
 const row = (kind: Case, label: string, key: string, unit = '') =>
   `| ${label} | ${STRATEGIES.map((strategy) => cell(summary[strategy][kind][key], unit)).join(' | ')} |`;
 const rows = CASES.flatMap((kind) => [

@@ -14,13 +14,12 @@
  *   node bench/rolling.ts [--rounds N]     (the lab must be up: scripts/lab up)
  */
 import { writeFileSync } from 'node:fs';
-import { median } from '#stats/index';
 import { appHosts, removeService } from '../test/support/app-hosts.ts';
 import { buildFixtureVersions } from '../test/support/docker.ts';
-import { labDeployInputs, runDeploy } from '../test/support/deploy.ts';
+import { labRollInputs, runDeploy } from '../test/support/deploy.ts';
 import { labEnv } from '../test/support/lab.ts';
 import { startLoad } from '../test/support/load.ts';
-import { replaceSection } from './sections.ts';
+import { replaceSection, stat, statCell } from './sections.ts';
 import { countFlags } from '#args/index';
 
 const { rounds: ROUNDS } = countFlags(process.argv.slice(2), { rounds: 5 });
@@ -32,29 +31,15 @@ const built = await buildFixtureVersions(lab, 'rolling');
 const images = Object.fromEntries(
   Object.entries(built).map(([version, ref]) => [version, ref.replace(lab.LAB_REGISTRY!, lab.LAB_APP_REGISTRY!)]),
 );
-const port = lab.LAB_LB_UPSTREAM_PORT!;
 
 async function roll(count: number, image: string): Promise<number | null> {
-  const main = await runDeploy(
-    {
-      ...labDeployInputs(
-        lab,
-        { hosts: hosts.slice(0, count).map((host) => host.address), knownHosts: lab.LAB_APP_KNOWN_HOSTS! },
-        `http://127.0.0.1:${port}/health/`,
-      ),
-      image,
-      name: NAME,
-      ports: `0.0.0.0:${port}:80`,
-      'docker-args': '--init',
-      'max-parallel': '1',
-      'keep-images': '10',
-      strategy: 'switch',
-      'proxy-image': lab.LAB_PROXY_IMAGE!,
-      'drain-timeout': '5s',
-      'lock-timeout': '30s',
-    },
-    { runId: 'bench-rolling', timeoutMs: 300_000 },
+  const inputs = labRollInputs(
+    lab,
+    hosts.slice(0, count).map((host) => host.address),
+    NAME,
+    image,
   );
+  const main = await runDeploy({ ...inputs, 'keep-images': '10', 'lock-timeout': '30s' }, { runId: 'bench-rolling', timeoutMs: 300_000 });
   return main.exitCode;
 }
 
@@ -105,12 +90,6 @@ try {
   await removeService(hosts, NAME);
 }
 
-interface Stat {
-  median: number;
-  min: number;
-  max: number;
-}
-const stat = (values: number[]): Stat => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
 const describe = (list: Sample[]) => ({
   failed_new_connections: stat(list.map((s) => s.failed)),
   failed_kept_alive: stat(list.map((s) => s.failedKept)),
@@ -137,7 +116,7 @@ const result = {
   goal: { zero_failed_and_zero_broken_answers_every_roll: goalMet, broken_roll_failed_every_round: stoppedAtFirst },
 };
 
-const cell = (value: Stat, unit = '') => `${value.median}${unit} (${value.min}–${value.max})`;
+const cell = statCell;
 const columns = [...HOST_COUNTS.map((count) => summary.upgrade[count]!), summary.broken];
 const row = (measure: string, pick: (s: ReturnType<typeof describe>) => string) => `| ${measure} | ${columns.map(pick).join(' | ')} |`;
 const section = [

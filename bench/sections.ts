@@ -1,5 +1,16 @@
 /** Results files that several benchmarks write: each owns one `## ` section and leaves the rest as it is. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { median } from '#stats/index';
+
+/** The median and the range of a measure over rounds, as the results tables show it. */
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
+export const stat = (values: number[]): Stat => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
+/** `median (min–max)`, with a unit. */
+export const statCell = (value: Stat, unit = '') => `${value.median}${unit} (${value.min}–${value.max})`;
 
 /** Writes `body` under `## heading` in `file`, replacing that section if present, appending it if not. */
 export function replaceSection(file: string, heading: string, body: string): void {

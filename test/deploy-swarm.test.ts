@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appHosts } from './support/app-hosts.ts';
-import { errorsOf, labDeployInputs, runDeploy } from './support/deploy.ts';
+import { errorsOf, labSwarmInputs, runDeploy } from './support/deploy.ts';
 import { buildFixtureVersions, killDescendants } from './support/docker.ts';
 import { labEnv, type LabEnv } from './support/lab.ts';
 import { type LoadReport, withLoad } from './support/load.ts';
@@ -48,26 +48,13 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
   return false;
 }
 
-const inputs = (image: string, extra: Record<string, string> = {}) => {
-  const [host, port] = lab.LAB_SWARM_MANAGER!.split(':');
-  return {
-    ...labDeployInputs(
-      lab,
-      { host: host!, port: port!, knownHosts: lab.LAB_APP_KNOWN_HOSTS! },
-      `http://127.0.0.1:${lab.LAB_SWARM_PORT}/health/`,
-    ),
-    strategy: 'swarm',
-    'proxy-image': lab.LAB_PROXY_IMAGE!,
-    image,
-    name: STACK,
-    ports: `${lab.LAB_SWARM_PORT}:80`,
-    replicas: '3',
-    env: `GREETING=${SECRET_ENV}\nMODE=test`,
-    'drain-timeout': '5s',
-    'converge-timeout': '150s',
-    ...extra,
-  };
-};
+const inputs = (image: string, extra: Record<string, string> = {}) => ({
+  ...labSwarmInputs(lab, STACK, image),
+  replicas: '3',
+  env: `GREETING=${SECRET_ENV}\nMODE=test`,
+  'converge-timeout': '150s',
+  ...extra,
+});
 const deploy = (image: string, extra: Record<string, string> = {}, options: Partial<Parameters<typeof runDeploy>[1]> = {}) =>
   runDeploy(inputs(image, extra), { runId: `swarm-${Date.now()}`, timeoutMs: DEPLOY_TIMEOUT_MS, ...options });
 
@@ -305,5 +292,45 @@ describe('deploy-container strategy swarm', () => {
       expect(await runningVersions()).toEqual([images.v2, images.v2, images.v2].map((image) => expect.stringContaining(image)));
     },
     2 * DEPLOY_TIMEOUT_MS,
+  );
+});
+
+describe('deploy-container strategy swarm: a node whose published port is taken', () => {
+  it(
+    'fails within seconds, naming the edge, the node and the engine’s error, instead of waiting out converge-timeout',
+    async () => {
+      const app2 = appHosts(lab).find((host) => host.name === 'app2')!;
+      // The stack of the tests before goes first, and its edge with it.
+      await swarmDocker('stack', 'rm', STACK).catch(() => undefined);
+      await waitFor(async () => !(await swarmDocker('network', 'ls', '--filter', `name=${STACK}_mesh`, '-q')).stdout.trim(), 60_000);
+      await execFileAsync('docker', ['-H', app2.engine, 'rm', '-f', 'gp-swarm-port-holder']).catch(() => undefined);
+
+      await execFileAsync('docker', [
+        '-H',
+        app2.engine,
+        'run',
+        '-d',
+        '--name',
+        'gp-swarm-port-holder',
+        '-p',
+        `${lab.LAB_SWARM_PORT}:80`,
+        'golden-lab/nginx:bookworm',
+        'sleep',
+        '600',
+      ]);
+      try {
+        await swarmDocker('stack', 'rm', STACK).catch(() => undefined);
+        const started = performance.now();
+        const step = await deploy(images.v1);
+        const seconds = Math.round((performance.now() - started) / 1000);
+        console.log(`[swarm] port taken on app2: exit ${step.exitCode} after ${seconds} s: ${errorsOf(step)}`);
+        expect(step.exitCode).toBe(1);
+        expect(errorsOf(step)).toMatch(/gp-swarm-test_edge cannot run on vm \(10\.231\.3\.12\): .*port/);
+        expect(seconds).toBeLessThan(90);
+      } finally {
+        await execFileAsync('docker', ['-H', app2.engine, 'rm', '-f', 'gp-swarm-port-holder']).catch(() => undefined);
+      }
+    },
+    DEPLOY_TIMEOUT_MS,
   );
 });

@@ -32,6 +32,46 @@ export function labDeployInputs(lab: LabEnv, target: DeployTarget, healthUrl: st
 }
 
 /**
+ * A strategy switch roll of `image` as `name` across `hosts` (ip:22), one at a time, each publishing the port the lab's
+ * load balancer forwards to (LAB_LB_UPSTREAM_PORT, container port 80), gated on /health/.
+ */
+export function labRollInputs(lab: LabEnv, hosts: readonly string[], name: string, image: string): Record<string, string> {
+  const port = lab.LAB_LB_UPSTREAM_PORT!;
+  return {
+    ...labDeployInputs(lab, { hosts, knownHosts: lab.LAB_APP_KNOWN_HOSTS! }, `http://127.0.0.1:${port}/health/`),
+    image,
+    name,
+    ports: `0.0.0.0:${port}:80`,
+    'docker-args': '--init',
+    'max-parallel': '1',
+    strategy: 'switch',
+    'proxy-image': lab.LAB_PROXY_IMAGE!,
+    'drain-timeout': '5s',
+  };
+}
+
+/**
+ * A strategy swarm deploy of `image` as the stack `name` through the lab's swarm manager, its container port 80
+ * published as LAB_SWARM_PORT on every node, gated on /health/.
+ */
+export function labSwarmInputs(lab: LabEnv, name: string, image: string): Record<string, string> {
+  const [host, port] = lab.LAB_SWARM_MANAGER!.split(':');
+  return {
+    ...labDeployInputs(
+      lab,
+      { host: host!, port: port!, knownHosts: lab.LAB_APP_KNOWN_HOSTS! },
+      `http://127.0.0.1:${lab.LAB_SWARM_PORT}/health/`,
+    ),
+    strategy: 'swarm',
+    'proxy-image': lab.LAB_PROXY_IMAGE!,
+    image,
+    name,
+    ports: `${lab.LAB_SWARM_PORT}:80`,
+    'drain-timeout': '5s',
+  };
+}
+
+/**
  * Runs deploy-container's committed bundle as the runner would (or `action`, another version's folder);
  * resolves to its main step.
  */

@@ -36,6 +36,8 @@ const PROGRESS_MS = 5000;
 const LOG_TAIL = 20;
 /** Failed tasks of the new image on a first deploy (nothing to roll back to) before the deploy gives up. */
 const FIRST_DEPLOY_FAILURES = 3;
+/** Failed edge tasks before the deploy stops waiting for the edge. */
+const EDGE_FAILURES = 3;
 
 /** The image a spec names, without the digest the engine pinned: what the deploy asked for. */
 export const requestedImage = (image: string): string => image.split('@')[0]!;
@@ -149,12 +151,21 @@ export async function swarmDeploy(host: RemoteHost, inputs: DeployInputs, contex
   };
   const tasksOf = async (service: string) => {
     const ids = (await host.run(docker.serviceTaskIds(service))).trim().split('\n').filter(Boolean);
-    return ids.length === 0 ? [] : parseLines<SwarmTask>(await host.run(docker.inspectTasks(ids)));
+    if (ids.length === 0) return [];
+    // The engine trims a service's task history at any moment: a task listed a moment ago may be gone.
+    const inspected = await host.exec(docker.inspectTasks(ids));
+    const unexpected = inspected.stderr.split('\n').filter((line) => line.trim() && !/task \S+ not found/.test(line));
+    if (inspected.code !== 0 && unexpected.length > 0)
+      throw new UserError(`${host.name}: docker inspect of ${service}'s tasks exited ${inspected.code}: ${unexpected.join(' | ')}`);
+    return parseLines<SwarmTask>(inspected.stdout);
   };
-  const names = async () => {
-    const ids = (await host.run(docker.nodeIds())).trim().split('\n').filter(Boolean);
-    return nodeNames(await host.run(docker.inspectNodes(ids)));
-  };
+  const nodes = async () =>
+    (await host.run(docker.nodeList()))
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' '));
+  const names = async () => nodeNames(await host.run(docker.inspectNodes((await nodes()).map(([id]) => id!))));
 
   const home = (await host.run(hostCommands.homeDirectory())).trim();
   const paths = deployPaths(home, inputs.name);
@@ -233,10 +244,23 @@ export async function swarmDeploy(host: RemoteHost, inputs: DeployInputs, contex
       const now = convergence(service, await tasksOf(app), image, swarm.replicas, ours);
       if (now.kind === 'converged') {
         // The edge runs on every node: each of its tasks meant to run does.
-        const edges = (await tasksOf(edge)).filter((task) => task.DesiredState === 'running');
-        if (edges.length > 0 && edges.every(isRunning)) {
-          logger.info(`${app}: ${swarm.replicas}/${swarm.replicas} tasks running ${image}; ${edge} on ${edges.length} nodes`);
+        // The edge runs on every node that takes tasks.
+        const edgeTasks = await tasksOf(edge);
+        const running = edgeTasks.filter(isRunning).length;
+        const ready = (await nodes()).filter(([, status, availability]) => status === 'Ready' && availability === 'Active').length;
+        if (running >= ready) {
+          logger.info(`${app}: ${swarm.replicas}/${swarm.replicas} tasks running ${image}; ${edge} on ${running} nodes`);
           return now;
+        }
+        // An edge that keeps failing (its port held by something else on a node) will not come by waiting.
+        const failedEdges = edgeTasks.filter(hasFailed);
+        if (failedEdges.length >= EDGE_FAILURES) {
+          const nodes = await names();
+          const last = failedEdges[0]!;
+          return {
+            kind: 'failed',
+            message: `${edge} cannot run on ${nodes[last.NodeID] ?? last.NodeID}: ${last.Status.Err || last.Status.State} (${failedEdges.length} tasks failed)`,
+          };
         }
       } else if (now.kind !== 'waiting') return now;
       const progress = now.kind === 'waiting' ? now.progress : 'waiting for the edge';

@@ -123,7 +123,8 @@ export function swarmStack(spec: SwarmStackSpec): string {
           // One task at a time, the new one started (and healthy) before the old one stops; a task that fails
           // within the monitor window rolls the whole service back, which the engine finishes by itself.
           update_config: { parallelism: 1, order: 'start-first', failure_action: 'rollback', monitor: '5s', max_failure_ratio: 0 },
-          rollback_config: { parallelism: 1, order: 'start-first', failure_action: 'pause', monitor: '5s' },
+          // A rollback goes on past a task that fails (its node gone): the service must end on one version.
+          rollback_config: { parallelism: 1, order: 'start-first', failure_action: 'continue', monitor: '5s' },
           restart_policy: { condition: 'any', delay: '2s' },
         },
       },
@@ -175,7 +176,8 @@ export const serviceTaskIds = (service: string): Argv => ['docker', 'service', '
 /** Tasks as JSON lines, states in the engine's own words (`running`, `starting`, `failed`…), not `docker service ps`'s prose. */
 export const inspectTasks = (ids: readonly string[]): Argv => ['docker', 'inspect', '--type', 'task', '--format', '{{json .}}', ...ids];
 
-export const nodeIds = (): Argv => ['docker', 'node', 'ls', '--quiet'];
+/** One line per node: ID, status (Ready, Down…) and availability (Active, Drain…). */
+export const nodeList = (): Argv => ['docker', 'node', 'ls', '--format', '{{.ID}} {{.Status}} {{.Availability}}'];
 
 /** One line per node: ID, hostname, address. */
 export const inspectNodes = (ids: readonly string[]): Argv => [
