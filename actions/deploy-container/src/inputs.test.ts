@@ -404,6 +404,7 @@ describe('strategy swarm inputs', () => {
     [{ 'post-deploy': 'true' }, /^Input 'post-deploy': is not available with strategy swarm/],
     [{ rollback: 'false' }, /^Input 'rollback': with strategy swarm the engine always rolls/],
     [{ 'proxy-image': '' }, /^Input 'proxy-image'/],
+    [{ 'converge-timeout': 'soon' }, /^Input 'converge-timeout'/],
     [{ hosts: 'a.example\nb.example', host: '' }, /^Input 'hosts': with strategy swarm, give one manager/],
   ])('refuses %j, naming the input', (values, message) => {
     expect(() => read({ ...SWARM, ...values })).toThrow(message);
